@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import audit, events
+from ..shell import ALL_STORES
+from ..web import htmx_response, login_only, public, redirect_to, safe_next
+from . import bp, services
+from .forms import ChangePasswordForm, LoginForm
+
+
+def _throttle() -> services.Throttle:
+    config = current_app.config
+    return services.Throttle(
+        max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        max_per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
+        window=dt.timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Sign in with username and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "",
+                                         _throttle())
+        except services.AuthError as error:
+            form.password.errors.append(str(error))
+            # The failed attempt is recorded and committed: it counts toward the lock.
+            return render_template("auth/login.html", form=form), 200
+        session.clear()
+        login_user(user)
+        target = safe_next(form.next.data, url_for("dashboard.index"))
+        if user.must_change_password:
+            flash(_("请先设置新密码。"), "warning")
+            target = url_for("auth.change_password")
+        return redirect_to(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    """Sign out (POST only, with the CSRF token, so a link cannot sign anyone out)."""
+    if current_user.is_authenticated:
+        audit.record("logout", "users", current_user.id, org_id=current_user.org_id, user_id=current_user.id)
+    logout_user()
+    session.clear()
+    return redirect_to(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_only
+def change_password():
+    """Change one's own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except services.WrongCurrentPassword as error:
+            form.current_password.errors.append(str(error))
+        except services.PasswordRuleError as error:
+            form.new_password.errors.append(str(error))
+        else:
+            login_user(current_user)  # the session id changed with the password stamp
+            flash(_("密码已修改。"), "success")
+            return redirect_to(url_for("dashboard.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/switch-store", methods=["POST"])
+@login_only
+def switch_store():
+    """Make another of the user's stores (or "all stores") active; audit-logged."""
+    choice = request.form.get("store_id", "")
+    access = g.access
+    before = session.get("store_id")
+    if choice == ALL_STORES:
+        if not access.can_rollup:
+            abort(403)
+        session["store_id"] = ALL_STORES
+        org_store = None
+    else:
+        try:
+            store_id = int(choice)
+        except ValueError:
+            abort(404)
+        if store_id not in {s.id for s in access.stores}:
+            abort(404)
+        session["store_id"] = store_id
+        org_store = store_id
+    audit.record("switch_store", "stores", org_store, store_id=org_store, org_id=current_user.org_id,
+                 before={"store": before}, after={"store": session["store_id"]})
+    target = url_for("dashboard.index")
+    if request.htmx:
+        return htmx_response("", 200, location={"path": target, "target": "body"},
+                             trigger={events.STORE_SWITCHED: {"store": session["store_id"]}})
+    return redirect(target, code=303)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    """Switch the interface language (remembered for the session and on the user)."""
+    language = request.form.get("language", "zh")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["locale"] = language
+    if current_user.is_authenticated:
+        current_user.locale = language
+    return redirect_to(safe_next(request.form.get("next"), url_for("dashboard.index")))
+

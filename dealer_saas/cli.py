@@ -1,0 +1,85 @@
+"""Flask CLI commands: demo data, the one-command demo, platform admin creation."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from . import tenancy
+from .config import ROOT
+from .extensions import db
+
+
+def setup_database() -> None:
+    """Bring the schema to the newest migration (creating the database file if needed)."""
+    from flask_migrate import upgrade
+
+    versions = ROOT / "migrations" / "versions"
+    if versions.is_dir() and any(versions.glob("*.py")):
+        upgrade(directory=str(ROOT / "migrations"))
+    else:  # before the first migration exists (development of the schema itself)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        with tenancy.system():
+            db.create_all()
+
+
+def _print_logins() -> None:
+    from .demo import DEMO_PASSWORD, demo_logins
+
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, description in demo_logins():
+        click.echo(f"  {username:<18} {description}")
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("demo-data")
+    def demo_data() -> None:
+        """Create the demo dealer groups, stores, staff and customers (idempotent)."""
+        from . import demo
+
+        demo.run()
+        db.session.commit()
+        click.echo("Demo data is in place.")
+        _print_logins()
+
+    @app.cli.command("demo")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def demo_command(host: str, port: int) -> None:
+        """Set up the database, load demo data and serve the app: the newcomer's command."""
+        from . import demo
+
+        setup_database()
+        demo.run()
+        db.session.commit()
+        db.session.remove()
+        _print_logins()
+        click.echo(f"\nOpen http://{host}:{port}/ in a browser. Jobs run in-process (no Redis needed).\n")
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+    @app.cli.command("setup-db")
+    def setup_db() -> None:
+        """Create or upgrade the schema (same as `flask db upgrade` once migrations exist)."""
+        setup_database()
+        click.echo("Database is up to date.")
+
+    @app.cli.command("create-platform-admin")
+    @click.argument("username")
+    @click.password_option()
+    def create_platform_admin(username: str, password: str) -> None:
+        """Create a platform admin (production set-up)."""
+        from .auth.services import check_password_rules, hash_password
+        from .permissions import ensure_builtin_roles
+        from .tenancy import User
+
+        check_password_rules(password)
+        ensure_builtin_roles()
+        if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+            raise click.ClickException(f"user {username} exists")
+        db.session.add(User(username=username, name=username, password_hash=hash_password(password),
+                            is_platform_admin=True))
+        db.session.commit()
+        click.echo(f"Platform admin {username} created.")

@@ -1,0 +1,172 @@
+"""Customers, their contacts, tags and vehicles (with owner history)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..crypto import EncryptedString
+from ..extensions import db
+from ..tenancy import StoreScoped, User
+from ..timeutil import utcnow
+
+SOURCES = {
+    "walk_in": _l("到店"),
+    "phone": _l("来电"),
+    "web": _l("网络"),
+    "referral": _l("转介绍"),
+    "campaign": _l("市场活动"),
+    "existing": _l("老客户"),
+    "other": _l("其他"),
+}
+KINDS = {"individual": _l("个人"), "company": _l("公司")}
+#: customer level (segment): prospect, owner (bought here), VIP, lost
+LEVELS = {"prospect": _l("潜在客户"), "owner": _l("保有客户"), "vip": _l("VIP"), "inactive": _l("休眠")}
+GENDERS = {"": _l("未知"), "M": _l("男"), "F": _l("女")}
+
+
+def trgm_index(name: str, column: str) -> sa.Index:
+    """A trigram index on PostgreSQL (substring search); a plain index elsewhere."""
+    return sa.Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
+class Customer(StoreScoped, db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "mobile", name="uq_customers_store_mobile"),
+        sa.Index("ix_customers_store_created", "store_id", "created_at", "id"),
+        sa.Index("ix_customers_store_name_pinyin", "store_id", "name_pinyin", "id"),
+        sa.Index("ix_customers_store_owner_created", "store_id", "owner_id", "created_at", "id"),
+        sa.Index("ix_customers_store_last4", "store_id", "mobile_last4"),
+        sa.Index("ix_customers_store_initials", "store_id", "name_initials"),
+        sa.Index("ix_customers_store_source_created", "store_id", "source", "created_at"),
+        sa.Index("ix_customers_store_level_created", "store_id", "level", "created_at"),
+        sa.Index("ix_customers_mobile", "mobile"),  # group-wide phone look-up
+        trgm_index("ix_customers_name_trgm", "name"),
+        trgm_index("ix_customers_mobile_trgm", "mobile"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    #: full pinyin without spaces ("zhangsan"), for sorting and search
+    name_pinyin: Mapped[str] = mapped_column(sa.String(240), default="")
+    #: pinyin initials ("zs"): consultants type these on a phone
+    name_initials: Mapped[str] = mapped_column(sa.String(40), default="")
+    kind: Mapped[str] = mapped_column(sa.String(12), default="individual")
+    #: normalised mainland mobile, 11 digits (or E.164 for foreign numbers)
+    mobile: Mapped[str | None] = mapped_column(sa.String(20))
+    mobile_last4: Mapped[str | None] = mapped_column(sa.String(4))
+    other_phones: Mapped[str] = mapped_column(sa.String(200), default="")
+    gender: Mapped[str] = mapped_column(sa.String(1), default="")
+    birthday: Mapped[dt.date | None]
+    id_number: Mapped[str | None] = mapped_column(EncryptedString())
+    email: Mapped[str] = mapped_column(sa.String(120), default="")
+    wechat: Mapped[str] = mapped_column(sa.String(60), default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    source: Mapped[str] = mapped_column(sa.String(20), default="walk_in")
+    level: Mapped[str] = mapped_column(sa.String(20), default="prospect")
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    contacts: Mapped[list[CustomerContact]] = relationship(back_populates="customer", cascade="all, delete-orphan",
+                                                            order_by="CustomerContact.id")
+    tags: Mapped[list[CustomerTag]] = relationship(back_populates="customer", cascade="all, delete-orphan",
+                                                   order_by="CustomerTag.tag")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.tag for t in self.tags]
+
+
+class CustomerContact(StoreScoped, db.Model):
+    """A person at a company customer."""
+
+    __tablename__ = "customer_contacts"
+    __table_args__ = (sa.Index("ix_customer_contacts_store_customer", "store_id", "customer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    title: Mapped[str] = mapped_column(sa.String(60), default="")
+    mobile: Mapped[str] = mapped_column(sa.String(20), default="")
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class CustomerTag(StoreScoped, db.Model):
+    __tablename__ = "customer_tags"
+    __table_args__ = (
+        sa.UniqueConstraint("customer_id", "tag"),
+        sa.Index("ix_customer_tags_store_tag", "store_id", "tag", "customer_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(sa.String(30))
+
+    customer: Mapped[Customer] = relationship(back_populates="tags")
+
+
+class CustomerVehicle(StoreScoped, db.Model):
+    """A car a customer owns (bought here or serviced here)."""
+
+    __tablename__ = "customer_vehicles"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "vin", name="uq_customer_vehicles_store_vin"),
+        sa.Index("ix_customer_vehicles_store_plate", "store_id", "plate"),
+        sa.Index("ix_customer_vehicles_store_owner", "store_id", "owner_id"),
+        sa.Index("ix_customer_vehicles_store_insurance", "store_id", "insurance_expiry"),
+        sa.Index("ix_customer_vehicles_store_service_due", "store_id", "next_service_date"),
+        trgm_index("ix_customer_vehicles_vin_trgm", "vin"),
+        trgm_index("ix_customer_vehicles_plate_trgm", "plate"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vin: Mapped[str] = mapped_column(sa.String(17))
+    #: upper-cased, no spaces or dots ("粤B12345")
+    plate: Mapped[str] = mapped_column(sa.String(12), default="")
+    brand: Mapped[str] = mapped_column(sa.String(40), default="")
+    model: Mapped[str] = mapped_column(sa.String(60), default="")
+    trim: Mapped[str] = mapped_column(sa.String(80), default="")
+    colour: Mapped[str] = mapped_column(sa.String(30), default="")
+    model_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vehicle_models.id"))
+    purchase_date: Mapped[dt.date | None]
+    mileage: Mapped[int | None]
+    insurance_expiry: Mapped[dt.date | None]
+    next_service_date: Mapped[dt.date | None]
+    next_service_mileage: Mapped[int | None]
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customers.id"))
+    #: the sales order that delivered this car, when it was sold here
+    sales_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sales_orders.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    owner: Mapped[Customer | None] = relationship(foreign_keys=[owner_id])
+    ownerships: Mapped[list[VehicleOwnership]] = relationship(back_populates="vehicle", cascade="all, delete-orphan",
+                                                              order_by="VehicleOwnership.started_on.desc()")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class VehicleOwnership(StoreScoped, db.Model):
+    """Owner history: who owned a car from when to when."""
+
+    __tablename__ = "vehicle_ownerships"
+    __table_args__ = (
+        sa.Index("ix_vehicle_ownerships_store_vehicle", "store_id", "vehicle_id"),
+        sa.Index("ix_vehicle_ownerships_store_customer", "store_id", "customer_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(sa.ForeignKey("customer_vehicles.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
+    started_on: Mapped[dt.date]
+    ended_on: Mapped[dt.date | None]
+
+    vehicle: Mapped[CustomerVehicle] = relationship(back_populates="ownerships")
+    customer: Mapped[Customer] = relationship()

@@ -1,0 +1,60 @@
+"""Flask-Babel set-up: Simplified Chinese by default, English where translated.
+
+Message ids are the Chinese text, so the interface is complete in Chinese even where an
+English translation is missing. The English catalogue lives in
+``dealer_saas/translations/en/LC_MESSAGES/messages.po`` and is compiled on start when the
+``.mo`` is missing or older, so a fresh clone needs no extra step.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+from .extensions import babel
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+
+def select_locale() -> str:
+    languages = ("zh", "en")
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or "zh"
+
+
+def select_timezone() -> str:
+    from . import shell
+
+    store = shell.active_store()
+    return store.timezone if store is not None else "Asia/Shanghai"
+
+
+def compile_catalogues() -> None:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        try:
+            with mo_path.open("wb") as mo_file:
+                write_mo(mo_file, catalog)
+        except OSError:  # read-only install: serve Chinese only
+            pass
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    compile_catalogues()
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale

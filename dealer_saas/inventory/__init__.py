@@ -1,0 +1,6 @@
+"""inventory module."""
+from flask import Blueprint
+
+bp = Blueprint("inventory", __name__, url_prefix="/inventory")
+
+from . import models, views  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""Views."""
+from . import bp  # noqa: F401

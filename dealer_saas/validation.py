@@ -1,0 +1,93 @@
+"""Normalising and checking what people type: mobiles, VINs, plates, ID numbers."""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+_VIN_VALUES = {**{str(d): d for d in range(10)},
+               **dict(zip("ABCDEFGH", range(1, 9))), **dict(zip("JKLMN", range(1, 6))), "P": 7, "R": 9,
+               **dict(zip("STUVWXYZ", range(2, 10)))}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+_VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+
+
+class InvalidValue(ValueError):
+    """The value cannot be normalised; the message is safe to show."""
+
+
+def vin_check_digit(vin: str) -> str:
+    """The ISO 3779 / GB 16735 check digit (position 9) of a 17-character VIN."""
+    total = sum(_VIN_VALUES[c] * w for c, w in zip(vin, _VIN_WEIGHTS))
+    remainder = total % 11
+    return "X" if remainder == 10 else str(remainder)
+
+
+def normalise_vin(value: str) -> str:
+    """Upper-case, strip spaces; raise InvalidValue unless 17 valid characters with a
+    correct check digit (China requires it on every VIN)."""
+    from flask_babel import gettext as _
+
+    vin = re.sub(r"[\s-]", "", value or "").upper()
+    if len(vin) != 17:
+        raise InvalidValue(_("车架号（VIN）应为 17 位，当前为 %(n)d 位。", n=len(vin)))
+    if not _VIN_RE.match(vin):
+        raise InvalidValue(_("车架号只能包含数字和字母（不含 I、O、Q）。"))
+    if vin[8] != vin_check_digit(vin):
+        raise InvalidValue(_("车架号校验位不正确，请核对（第 9 位应为 %(d)s）。", d=vin_check_digit(vin)))
+    return vin
+
+
+def with_check_digit(vin16: str) -> str:
+    """Make a valid VIN from 17 characters whose 9th is a placeholder (demo data, tests)."""
+    vin = vin16.upper()
+    return vin[:8] + vin_check_digit(vin[:8] + "0" + vin[9:]) + vin[9:]
+
+
+def normalise_mobile(value: str) -> str:
+    """A mainland mobile as its 11 digits; other numbers in E.164. Raises InvalidValue."""
+    from flask_babel import gettext as _
+
+    raw = (value or "").strip()
+    if not raw:
+        raise InvalidValue(_("请输入手机号。"))
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise InvalidValue(_("手机号格式不正确。")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(_("手机号格式不正确。"))
+    if number.country_code == 86:
+        national = str(number.national_number)
+        if phonenumbers.number_type(number) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+            raise InvalidValue(_("请填写手机号（11 位）。"))
+        return national
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_plate(value: str) -> str:
+    """Upper-case a plate and drop spaces, dots and dashes ("粤B·12345" -> "粤B12345")."""
+    return re.sub(r"[\s·.\-]", "", value or "").upper()
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalise_id_number(value: str) -> str:
+    """A mainland resident ID (18 characters with its check character). Raises InvalidValue."""
+    from flask_babel import gettext as _
+
+    number = (value or "").strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise InvalidValue(_("身份证号应为 18 位。"))
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    if _ID_CHECK[total % 11] != number[17]:
+        raise InvalidValue(_("身份证号校验位不正确。"))
+    return number
+
+
+def id_number_with_check(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    return first17 + _ID_CHECK[total % 11]

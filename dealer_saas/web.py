@@ -1,0 +1,188 @@
+"""Request plumbing every module uses: the one commit per request, after-commit effects,
+the permission decorator, and page-or-fragment rendering for htmx.
+
+This is the only place that commits in a request, and the one wrapper around htmx-flask.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask import make_response as flask_make_response
+from flask_login import current_user
+from htmx_flask import make_response as htmx_make_response
+
+from .extensions import db
+
+# htmx-flask 0.1.0 misses a comma in its list of allowed HX-Reswap values, so
+# "beforebegin" and "afterbegin" are refused; headers we set ourselves have no such gap.
+_RESWAPS_HTMX_FLASK_REFUSES = {"beforebegin", "afterbegin"}
+
+
+# --------------------------------------------------------------------------- commit
+
+
+def after_commit(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` once the request's (or job's) transaction has committed: enqueues,
+    messages, anything a worker or the outside world must not see before the commit."""
+    g.setdefault("after_commit", []).append(fn)
+
+
+def rollback_only() -> None:
+    """Mark the request as failed (a domain error shown in a form): nothing is committed."""
+    g.rollback_only = True
+
+
+def commit_and_run_effects() -> None:
+    """Commit the unit of work, then run what waited for the commit. Jobs call it too."""
+    db.session.commit()
+    effects = g.pop("after_commit", [])
+    for effect in effects:
+        effect()
+
+
+def _commit_after_request(response: Response) -> Response:
+    if response.status_code < 400 and not g.get("rollback_only"):
+        commit_and_run_effects()
+    else:
+        db.session.rollback()
+        g.pop("after_commit", None)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_commit_after_request)
+
+
+# --------------------------------------------------------------------------- htmx
+
+
+def wants_fragment() -> bool:
+    """True for an htmx swap; boosted navigation and history restores want the page."""
+    hx = request.htmx
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def htmx_response(body: Any = "", status: int = 200, *, trigger: str | dict | None = None,
+                  redirect_to: str | None = None, location: str | dict | None = None,
+                  retarget: str | None = None, reswap: str | None = None, push_url: str | None = None,
+                  refresh: bool = False) -> Response:
+    """The one wrapper around ``htmx_flask.make_response``."""
+    special_reswap = reswap if reswap in _RESWAPS_HTMX_FLASK_REFUSES else None
+    response = htmx_make_response(
+        body, status,
+        trigger=trigger,
+        redirect=redirect_to,
+        location=location,
+        retarget=retarget,
+        reswap=None if special_reswap else reswap,
+        push_url=push_url,
+        refresh=refresh,
+    )
+    if special_reswap:
+        response.headers["HX-Reswap"] = special_reswap
+    return response
+
+
+def render_htmx(page: str, partial: str, *, status: int = 200, trigger: str | dict | None = None,
+                **context: Any) -> Response:
+    """Render the full page, or only its partial for an htmx swap. The page includes the
+    partial, so the markup exists once; ``Vary`` keeps caches and the back button honest."""
+    template = partial if wants_fragment() else page
+    response = htmx_response(render_template(template, **context), status, trigger=trigger)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_to(url: str, *, trigger: str | dict | None = None) -> Response:
+    """Move on after a successful POST: HX-Redirect for htmx, 303 otherwise."""
+    if request.htmx:
+        return htmx_response("", 200, redirect_to=url, trigger=trigger)
+    return redirect(url, code=303)
+
+
+def trigger(name: str, **payload: Any) -> dict[str, Any]:
+    """An HX-Trigger value for one event with an id-only payload."""
+    return {name: payload or True}
+
+
+def merge_triggers(*triggers: dict[str, Any] | None) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for t in triggers:
+        if t:
+            merged.update(t)
+    return merged
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths are followed after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+# --------------------------------------------------------------------------- access
+
+
+def _login_response() -> Response:
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.htmx:
+        return htmx_response("", 401, redirect_to=target)
+    return redirect(target)
+
+
+def permission_required(*permissions: str, write: bool = False) -> Callable:
+    """Guard a view: anonymous users go to the login page, users whose active role lacks any
+    of ``permissions`` get a 403. ``write=True`` refuses the read-only all-stores mode.
+
+    The view is stamped with ``view.permissions`` so the route sweep can prove that every
+    module view is guarded.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return _login_response()
+            from . import tenancy
+
+            ctx = tenancy.maybe_current()
+            if ctx is None or not all(ctx.can(p) for p in permissions):
+                abort(403)
+            if (write or request.method not in ("GET", "HEAD")) and ctx.is_rollup:
+                abort(403, description="rollup_read_only")
+            return view(*args, **kwargs)
+
+        wrapped.permissions = permissions  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+def login_only(view: Callable) -> Callable:
+    """For the few views every signed-in user may use (own profile, password)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return _login_response()
+        return view(*args, **kwargs)
+
+    wrapped.permissions = ()  # type: ignore[attr-defined]
+    return wrapped
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as deliberately open (login page, signed customer links)."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def json_header(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False)

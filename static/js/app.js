@@ -1,0 +1,43 @@
+// dealer_saas front end: htmx does the work; this only shows errors and tidies the shell.
+(function () {
+  "use strict";
+
+  function toast(message) {
+    var template = document.getElementById("toast-template");
+    if (!template) { return; }
+    var node = template.content.firstElementChild.cloneNode(true);
+    node.querySelector(".toast-body").textContent = message;
+    document.getElementById("toasts").appendChild(node);
+    var instance = bootstrap.Toast.getOrCreateInstance(node, { delay: 6000 });
+    node.addEventListener("hidden.bs.toast", function () { node.remove(); });
+    instance.show();
+  }
+
+  // A 4xx/5xx is not swapped by htmx: show the error fragment's text as a toast instead.
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 401 && xhr.getResponseHeader("HX-Redirect")) { return; }
+    var holder = document.createElement("div");
+    holder.innerHTML = xhr.responseText || "";
+    var text = (holder.textContent || "").replace(/\s+/g, " ").trim();
+    toast(text || ("HTTP " + xhr.status));
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    toast(document.documentElement.lang === "en" ? "Network error: not saved, please retry." : "网络错误：未保存，请重试。");
+  });
+
+  // Close the phone menu once a link in it has been followed.
+  document.body.addEventListener("click", function (event) {
+    var link = event.target.closest("#module-nav a.nav-link");
+    if (!link) { return; }
+    var menu = bootstrap.Offcanvas.getInstance(document.getElementById("module-nav"));
+    if (menu) { menu.hide(); }
+  });
+
+  // Modal dialogs opened by htmx close themselves on the "closeModal" event.
+  document.body.addEventListener("closeModal", function () {
+    document.querySelectorAll(".modal.show").forEach(function (el) {
+      bootstrap.Modal.getOrCreateInstance(el).hide();
+    });
+  });
+})();
