@@ -13,6 +13,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.auth",
     "dealer_saas.dashboard",
     "dealer_saas.admin",
+    "dealer_saas.jobs",
     "dealer_saas.messaging",
     "dealer_saas.customers",
     "dealer_saas.leads",
@@ -35,7 +36,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
-    from . import cli, errors, i18n, jobs, shell, web
+    from . import cli, errors, i18n, shell, web
     from .extensions import csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
@@ -47,7 +48,6 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     web.init_app(app)
     shell.init_app(app)
     errors.init_app(app)
-    jobs.init_app(app)
     cli.init_app(app)
 
     for name in MODULES:

@@ -158,7 +158,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("admin.store_list", _l("门店"), "admin.stores", "🏬", _l("管理")),
     NavItem("admin.role_list", _l("角色"), "admin.roles", "🔑", _l("管理")),
     NavItem("admin.audit_list", _l("审计日志"), "admin.audit", "📜", _l("管理")),
-    NavItem("admin.job_runs", _l("后台任务"), "admin.jobs", "⚙️", _l("管理")),
+    NavItem("jobs.run_list", _l("后台任务"), "admin.jobs", "⚙️", _l("管理")),
     NavItem("admin.org_list", _l("经销商集团"), "platform.orgs", "🏢", _l("平台")),
 ]
 
