@@ -53,8 +53,16 @@ def _commit_after_request(response: Response) -> Response:
     return response
 
 
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_commit_after_request)
+    app.after_request(_security_headers)
 
 
 # --------------------------------------------------------------------------- htmx
