@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from .extensions import babel
@@ -19,6 +19,8 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 def select_locale() -> str:
     languages = ("zh", "en")
+    if not has_request_context():  # jobs, CLI commands, service tests: the default language
+        return "zh"
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
@@ -30,6 +32,8 @@ def select_locale() -> str:
 def select_timezone() -> str:
     from . import shell
 
+    if not has_request_context():
+        return "Asia/Shanghai"
     store = shell.active_store()
     return store.timezone if store is not None else "Asia/Shanghai"
 

@@ -52,6 +52,15 @@ def database_url(tmp_path_factory) -> Iterator[str]:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class CommittingClient(FlaskClient):
+    """Commits what the test arranged before each request, as a real request would find it
+    committed; otherwise a request's rollback (any 4xx) would take the arranged rows along."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     from dealer_saas.cli import setup_database
@@ -64,6 +73,7 @@ def app(database_url):
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "SERVER_NAME": "localhost",
     })
+    app.test_client_class = CommittingClient
     with app.app_context():
         setup_database()
         with tenancy.system():

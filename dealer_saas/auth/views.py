@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh as refresh_babel
 from flask_login import current_user, login_user, logout_user
 
 from .. import audit, events
@@ -98,6 +99,7 @@ def switch_store():
             abort(404)
         session["store_id"] = store_id
         org_store = store_id
+    refresh_babel()  # the time zone follows the store
     audit.record("switch_store", "stores", org_store, store_id=org_store, org_id=current_user.org_id,
                  before={"store": before}, after={"store": session["store_id"]})
     target = url_for("dashboard.index")
@@ -117,5 +119,6 @@ def set_language():
     session["locale"] = language
     if current_user.is_authenticated:
         current_user.locale = language
+    refresh_babel()  # the cached locale must not outlive the choice
     return redirect_to(safe_next(request.form.get("next"), url_for("dashboard.index")))
 

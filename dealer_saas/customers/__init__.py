@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-from . import models, views  # noqa: E402,F401
+from . import history, models, tiles, views  # noqa: E402,F401

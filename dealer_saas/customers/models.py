@@ -43,6 +43,8 @@ class Customer(StoreScoped, db.Model):
         sa.Index("ix_customers_store_initials", "store_id", "name_initials"),
         sa.Index("ix_customers_store_source_created", "store_id", "source", "created_at"),
         sa.Index("ix_customers_store_level_created", "store_id", "level", "created_at"),
+        # the "recently updated" sort of the customer list
+        sa.Index("ix_customers_store_updated", "store_id", "updated_at", "id"),
         sa.Index("ix_customers_mobile", "mobile"),  # group-wide phone look-up
         trgm_index("ix_customers_name_trgm", "name"),
         trgm_index("ix_customers_mobile_trgm", "mobile"),

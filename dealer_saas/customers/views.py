@@ -1,2 +1,431 @@
-"""Views."""
-from . import bp  # noqa: F401
+"""Customer screens: list and search, create/edit, the 360 page, vehicles, contacts,
+duplicates and merge, owner assignment. Thin: parse, call one service, render."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, current_app, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from .. import events, shell, tenancy
+from ..formatting import mask_phone
+from ..web import wants_fragment, permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger
+from . import bp, services
+from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
+from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer
+from .timeline import timeline
+
+
+@bp.context_processor
+def _customer_helpers() -> dict[str, Any]:
+    def phone(customer: Customer, number: str | None = None) -> str:
+        number = customer.mobile if number is None else number
+        if not number:
+            return ""
+        return number if services.can_see_full_mobile(customer) else mask_phone(number)
+
+    return {
+        "phone": phone,
+        "full_mobile": services.can_see_full_mobile,
+        "SOURCES": SOURCES,
+        "LEVELS": LEVELS,
+        "KINDS": KINDS,
+        "GENDERS": GENDERS,
+        "LEVEL_TONES": {"prospect": "secondary", "owner": "success", "vip": "warning", "inactive": "light"},
+    }
+
+
+def _tz() -> str | None:
+    store = shell.active_store()
+    return store.timezone if store else None
+
+
+def _apply_error(form, error: services.CustomerError) -> None:
+    rollback_only()
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = list(target.errors) + [str(error)]
+    else:
+        form.form_errors = list(getattr(form, "form_errors", [])) + [str(error)]
+
+
+def _duplicate_link(error: services.CustomerError) -> Markup | None:
+    existing = getattr(error, "existing", None)
+    if existing is None:
+        return None
+    if isinstance(error, services.DuplicateVin):
+        owner = existing.owner
+        if owner is None or not services.is_visible(owner):
+            return Markup(escape(_("该车已登记在本店其他顾问的客户名下。")))
+        url = url_for("customers.customer_detail", customer_id=owner.id, _anchor=f"vehicle-{existing.id}")
+        return Markup('<a href="{}">{}</a>').format(url, _("查看已登记的车辆（%(name)s）", name=owner.name))
+    if not services.is_visible(existing):
+        return Markup(escape(_("该客户归属本店其他顾问，请联系销售经理。")))
+    url = url_for("customers.customer_detail", customer_id=existing.id)
+    return Markup('<a href="{}" data-testid="duplicate-link">{}</a>').format(
+        url, _("查看已有客户：%(name)s", name=existing.name))
+
+
+# --------------------------------------------------------------------------- list
+
+
+def _list_context(query: services.CustomerQuery) -> dict[str, Any]:
+    result = services.search_customers(query, tz=_tz())
+    next_url = url_for("customers.customer_list", **query.args(after=result.page.next_token)) \
+        if result.page.next_token else None
+    return {"result": result, "query": query, "next_url": next_url, "sorts": services.SORTS}
+
+
+@bp.route("/")
+@permission_required("customers.view")
+def customer_list():
+    """Search and list the customers the user may see; a fragment for htmx."""
+    query = services.CustomerQuery.from_args(request.args)
+    context = _list_context(query)
+    if not wants_fragment():
+        ctx = tenancy.current()
+        context["owners"] = services.store_owners() if ctx.can("customers.view_all") else []
+        context["tags"] = services.store_tags()
+    return render_htmx("customers/list.html", "customers/_list.html", **context)
+
+
+@bp.route("/assign", methods=["POST"])
+@permission_required("customers.assign")
+def assign():
+    """Give the ticked customers to a sales member of the store (or back to the pool)."""
+    ids = [int(i) for i in request.form.getlist("customer_ids") if i.isdigit()]
+    raw_owner = request.form.get("owner_id", "")
+    owner_id = int(raw_owner) if raw_owner.isdigit() else None
+    back = safe_next(request.form.get("next"), url_for("customers.customer_list"))
+    try:
+        services.assign_customers(ids, owner_id)
+    except services.CustomerError as error:
+        rollback_only()
+        if request.htmx:
+            query = services.CustomerQuery.from_args(request.form)
+            context = _list_context(query)
+            context["assign_error"] = str(error)
+            return render_htmx("customers/list.html", "customers/_list.html", **context)
+        flash(str(error), "error")
+        return redirect_to(back)
+    if request.htmx and not request.form.get("next"):
+        query = services.CustomerQuery.from_args(request.form)
+        return render_htmx("customers/list.html", "customers/_list.html",
+                           trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=ids), **_list_context(query))
+    flash(_("已分配 %(n)d 位客户。", n=len(ids)), "success")
+    return redirect_to(back, trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=ids))
+
+
+@bp.route("/<int:customer_id>/claim", methods=["POST"])
+@permission_required("customers.edit")
+def customer_claim(customer_id: int):
+    """A consultant takes an unassigned customer from the pool."""
+    try:
+        services.claim_customer(customer_id)
+    except services.CustomerError as error:
+        rollback_only()
+        flash(str(error), "error")
+    else:
+        flash(_("已认领该客户。"), "success")
+    return redirect_to(url_for("customers.customer_detail", customer_id=customer_id),
+                       trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=[customer_id]))
+
+
+# --------------------------------------------------------------------------- create / edit
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def customer_new():
+    """Create a customer (mobile unique per store; a duplicate links to the existing one)."""
+    form = CustomerForm()
+    if not form.is_submitted() and request.args.get("mobile"):
+        form.mobile.data = request.args["mobile"]
+    duplicate = None
+    if form.validate_on_submit():
+        try:
+            customer = services.create_customer(form.service_data())
+        except services.CustomerError as error:
+            _apply_error(form, error)
+            duplicate = _duplicate_link(error)
+        else:
+            flash(_("客户已保存。"), "success")
+            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id),
+                               trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
+    elif form.is_submitted():
+        rollback_only()
+    return render_template("customers/form.html", form=form, customer=None, duplicate=duplicate,
+                           show_mobile=True, show_id=services.can_see_id_number())
+
+
+def _load_form(form: CustomerForm, customer: Customer) -> None:
+    for name in ("name", "kind", "other_phones", "gender", "birthday", "email", "wechat", "address", "source",
+                 "level", "notes"):
+        getattr(form, name).data = getattr(customer, name)
+    form.mobile.data = customer.mobile if services.can_see_full_mobile(customer) else ""
+    form.id_number.data = customer.id_number if services.can_see_id_number() else ""
+    form.tags.data = ", ".join(customer.tag_names)
+    form.version.data = str(customer.version)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def customer_edit(customer_id: int):
+    """Edit a customer over the version it was loaded from; a newer save is not overwritten."""
+    customer = services.get_customer(customer_id)
+    form = CustomerForm()
+    duplicate = None
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            services.update_customer(customer.id, form.service_data(), version)
+        except services.StaleRecord as error:
+            rollback_only()
+            tenancy_customer = services.get_customer(customer_id)
+            fresh = CustomerForm(formdata=None)
+            _load_form(fresh, tenancy_customer)
+            fresh.form_errors = [str(error)]
+            form = fresh
+            customer = tenancy_customer
+        except services.CustomerError as error:
+            _apply_error(form, error)
+            duplicate = _duplicate_link(error)
+        else:
+            flash(_("客户已保存。"), "success")
+            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id),
+                               trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
+    elif form.is_submitted():
+        rollback_only()
+    else:
+        _load_form(form, customer)
+    return render_template("customers/form.html", form=form, customer=customer, duplicate=duplicate,
+                           show_mobile=services.can_see_full_mobile(customer),
+                           show_id=services.can_see_id_number())
+
+
+# --------------------------------------------------------------------------- 360
+
+
+_QUICK_ACTIONS = (
+    ("leads.card_new", "cards.edit", "🔥", "新建跟进卡"),
+    ("sales.test_drive_new", "sales.test_drive", "🚗", "预约试驾"),
+    ("sales.quote_new", "sales.quote", "🧾", "报价"),
+)
+
+
+def _quick_actions(customer: Customer) -> list[tuple[str, str, str]]:
+    ctx = tenancy.current()
+    actions = []
+    for endpoint, permission, icon, label in _QUICK_ACTIONS:
+        if endpoint in current_app.view_functions and ctx.can(permission):
+            actions.append((url_for(endpoint, customer_id=customer.id), icon, _(label)))
+    return actions
+
+
+def _timeline_context(customer: Customer, before: dt.datetime | None) -> dict[str, Any]:
+    entries, next_before = timeline([customer.id], before, 20)
+    next_url = url_for("customers.customer_timeline", customer_id=customer.id, before=next_before.isoformat()) \
+        if next_before else None
+    return {"entries": entries, "timeline_next": next_url}
+
+
+@bp.route("/<int:customer_id>")
+@permission_required("customers.view")
+def customer_detail(customer_id: int):
+    """The customer 360: header, quick actions, cars, contacts and one timeline."""
+    customer = services.get_customer(customer_id)
+    ctx = tenancy.current()
+    context = {
+        "customer": customer,
+        "vehicles": services.vehicles_of(customer.id),
+        "actions": _quick_actions(customer),
+        "owners": services.assignable_users() if ctx.can("customers.assign") else [],
+        **_timeline_context(customer, None),
+    }
+    return render_template("customers/detail.html", **context)
+
+
+@bp.route("/<int:customer_id>/timeline")
+@permission_required("customers.view")
+def customer_timeline(customer_id: int):
+    """One page of the 360 timeline, older than ``before``."""
+    customer = services.get_customer(customer_id)
+    try:
+        before = dt.datetime.fromisoformat(request.args["before"]) if request.args.get("before") else None
+    except ValueError:
+        before = None
+    return render_htmx("customers/timeline.html", "customers/_timeline.html", customer=customer,
+                       **_timeline_context(customer, before))
+
+
+# --------------------------------------------------------------------------- vehicles
+
+
+def _vehicle_page(form, customer, vehicle=None, duplicate=None):
+    return render_template("customers/vehicle_form.html", form=form, customer=customer, vehicle=vehicle,
+                           duplicate=duplicate)
+
+
+@bp.route("/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def vehicle_new(customer_id: int):
+    """Register a car for a customer (VIN with check digit, unique per store)."""
+    customer = services.get_customer(customer_id)
+    form = VehicleForm()
+    if not form.is_submitted():
+        store = shell.active_store()
+        form.brand.data = store.brand_list[0] if store and store.brand_list else ""
+    duplicate = None
+    if form.validate_on_submit():
+        try:
+            vehicle = services.add_vehicle(customer.id, form.service_data())
+        except services.CustomerError as error:
+            _apply_error(form, error)
+            duplicate = _duplicate_link(error)
+        else:
+            flash(_("车辆已保存。"), "success")
+            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id,
+                                       _anchor=f"vehicle-{vehicle.id}"),
+                               trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id))
+    elif form.is_submitted():
+        rollback_only()
+    return _vehicle_page(form, customer, duplicate=duplicate)
+
+
+@bp.route("/vehicles/<int:customer_vehicle_id>/edit", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def vehicle_edit(customer_vehicle_id: int):
+    """Edit a customer's car; shows its owner history."""
+    vehicle = services.get_vehicle(customer_vehicle_id)
+    customer = vehicle.owner
+    form = VehicleForm(obj=None if request.method == "POST" else vehicle)
+    if request.method == "GET":
+        form.version.data = str(vehicle.version)
+    duplicate = None
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            services.update_vehicle(vehicle.id, form.service_data(), version)
+        except services.CustomerError as error:
+            _apply_error(form, error)
+            duplicate = _duplicate_link(error)
+        else:
+            flash(_("车辆已保存。"), "success")
+            return redirect_to(url_for("customers.customer_detail", customer_id=vehicle.owner_id,
+                                       _anchor=f"vehicle-{vehicle.id}"),
+                               trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id))
+    elif form.is_submitted():
+        rollback_only()
+    return _vehicle_page(form, customer, vehicle, duplicate)
+
+
+@bp.route("/vehicles/<int:customer_vehicle_id>/transfer", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def vehicle_transfer(customer_vehicle_id: int):
+    """Transfer a car to another customer of the store (owner history kept)."""
+    vehicle = services.get_vehicle(customer_vehicle_id)
+    form = TransferForm()
+    if form.validate_on_submit():
+        try:
+            services.transfer_vehicle(vehicle.id, form.mobile.data, form.on.data)
+        except services.CustomerError as error:
+            _apply_error(form, error)
+        else:
+            flash(_("已过户。"), "success")
+            return redirect_to(url_for("customers.customer_detail", customer_id=vehicle.owner_id,
+                                       _anchor=f"vehicle-{vehicle.id}"),
+                               trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id))
+    elif form.is_submitted():
+        rollback_only()
+    return render_template("customers/vehicle_transfer.html", form=form, vehicle=vehicle, customer=vehicle.owner)
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+@bp.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def contact_new(customer_id: int):
+    """Add a contact person to a company customer."""
+    customer = services.get_customer(customer_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            services.add_contact(customer.id, form.service_data())
+        except services.CustomerError as error:
+            _apply_error(form, error)
+        else:
+            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id, _anchor="contacts"),
+                               trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
+    elif form.is_submitted():
+        rollback_only()
+    return render_template("customers/contact_form.html", form=form, customer=customer, contact=None)
+
+
+@bp.route("/contacts/<int:customer_contact_id>/edit", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def contact_edit(customer_contact_id: int):
+    """Edit a company contact."""
+    contact = services.get_contact(customer_contact_id)
+    form = ContactForm(obj=None if request.method == "POST" else contact)
+    if form.validate_on_submit():
+        try:
+            services.update_contact(contact.id, form.service_data())
+        except services.CustomerError as error:
+            _apply_error(form, error)
+        else:
+            return redirect_to(url_for("customers.customer_detail", customer_id=contact.customer_id,
+                                       _anchor="contacts"),
+                               trigger=trigger(events.CUSTOMER_SAVED, id=contact.customer_id))
+    elif form.is_submitted():
+        rollback_only()
+    return render_template("customers/contact_form.html", form=form, customer=contact.customer, contact=contact)
+
+
+@bp.route("/contacts/<int:customer_contact_id>/delete", methods=["POST"])
+@permission_required("customers.edit")
+def contact_delete(customer_contact_id: int):
+    """Remove a company contact."""
+    customer_id = services.remove_contact(customer_contact_id)
+    flash(_("联系人已删除。"), "success")
+    return redirect_to(url_for("customers.customer_detail", customer_id=customer_id, _anchor="contacts"),
+                       trigger=trigger(events.CUSTOMER_SAVED, id=customer_id))
+
+
+# --------------------------------------------------------------------------- duplicates and merge
+
+
+@bp.route("/duplicates")
+@permission_required("customers.merge")
+def duplicates():
+    """Groups of customers sharing a phone number or a plate."""
+    return render_template("customers/duplicates.html", groups=services.duplicate_groups())
+
+
+@bp.route("/merge", methods=["GET", "POST"])
+@permission_required("customers.merge")
+def merge():
+    """Merge two customers: pick the one to keep; everything of the other moves to it."""
+    if request.method == "POST":
+        survivor_id = request.form.get("survivor_id", "")
+        ids = [i for i in request.form.getlist("ids") if i.isdigit()]
+        if not survivor_id.isdigit() or len(ids) != 2 or survivor_id not in ids:
+            abort(400)
+        loser_id = next(i for i in ids if i != survivor_id)
+        try:
+            survivor = services.merge_customers(int(survivor_id), int(loser_id))
+        except services.CustomerError as error:
+            rollback_only()
+            flash(str(error), "error")
+            return redirect_to(url_for("customers.merge", ids=ids))
+        flash(_("已合并客户。"), "success")
+        return redirect_to(url_for("customers.customer_detail", customer_id=survivor.id),
+                           trigger=trigger(events.CUSTOMER_SAVED, id=survivor.id))
+    ids = [i for i in request.args.getlist("ids") if i.isdigit()][:2]
+    if len(ids) != 2 or ids[0] == ids[1]:
+        abort(404)
+    pair = [services.get_customer(i) for i in ids]
+    return render_template("customers/merge.html", pair=pair,
+                           vehicles={c.id: services.vehicles_of(c.id) for c in pair})

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 
-from . import models, views  # noqa: E402,F401
+from . import models, tiles, views  # noqa: E402,F401

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..tenancy import OrgScoped, StoreScoped
+from ..tenancy import OrgScoped, Store, StoreScoped
 from ..timeutil import utcnow
 
 STOCK_STATES = {
@@ -50,6 +50,9 @@ class StockVehicle(StoreScoped, db.Model):
         sa.Index("ix_stock_vehicles_store_state_model", "store_id", "state", "model_id"),
         sa.Index("ix_stock_vehicles_store_arrival", "store_id", "arrival_date"),
         sa.Index("ix_stock_vehicles_store_demo", "store_id", "is_demo"),
+        # the VIN-suffix search (people read the last 6 characters off the windscreen) scans
+        # this index within one store instead of the table
+        sa.Index("ix_stock_vehicles_store_vin", "store_id", "vin"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     vin: Mapped[str] = mapped_column(sa.String(17))
@@ -90,6 +93,9 @@ class StockTransfer(StoreScoped, db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     received_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    #: the store on the other side (stores are not tenant rows: its name is safe to show)
+    other_store: Mapped[Store] = relationship(foreign_keys=[other_store_id])
 
 
 class ModelStockMinimum(StoreScoped, db.Model):

@@ -7,8 +7,10 @@ Modules declare jobs in ``<module>/jobs.py``::
     def flag_overdue_cards(store_id: int, period: str) -> dict: ...
 
 The job body runs inside ``tenancy.enter(store_id)`` and calls one service; the job base
-commits once and records the run. ``enqueue_after_commit(name, store_id, **kwargs)`` queues
-a job from a request once its transaction has committed.
+(``jobs.base.run_job``) commits once and records the run (``JobRun``).
+``enqueue_after_commit(name, store_id, **kwargs)`` queues a job from a request once its
+transaction has committed. ``get_queue(name)`` is the queue factory; ``flask worker`` and
+``flask scheduler`` are the two background processes (``jobs.cli``).
 """
 from __future__ import annotations
 
@@ -16,5 +18,7 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 
-from .registry import JOB_KINDS, JobKind, job  # noqa: F401
-from .queue import enqueue_after_commit, init_app, run_job_now  # noqa: F401
+from .registry import JOB_KINDS, QUEUES, JobKind, job  # noqa: E402,F401
+from . import models  # noqa: E402,F401
+from .queue import enqueue, enqueue_after_commit, get_queue, init_app, run_job_now  # noqa: E402,F401
+from . import views  # noqa: E402,F401

@@ -6,6 +6,8 @@ from typing import Callable
 
 #: cadences the scheduler understands: "minute", "hourly", "daily", or None (on demand only)
 CADENCES = ("minute", "hourly", "daily", None)
+#: the RQ queues (DESIGN section 5)
+QUEUES = ("default", "messages", "reports")
 
 
 @dataclass(frozen=True)
@@ -19,20 +21,32 @@ class JobKind:
     timeout: int = 600
     #: for daily jobs: the hour (store-local) at which the period's run becomes due
     hour: int = 2
+    #: an admin may start it from the job page ("run now"); periodic kinds always may
+    manual: bool = False
+
+    @property
+    def runnable_now(self) -> bool:
+        """Kinds the "run now" button offers: per store, needing no ids."""
+        return self.per_store and (self.cadence is not None or self.manual)
 
 
 JOB_KINDS: dict[str, JobKind] = {}
 
 
 def job(name: str, *, queue: str = "default", cadence: str | None = None, per_store: bool = True,
-        timeout: int = 600, hour: int = 2) -> Callable[[Callable], Callable]:
+        timeout: int = 600, hour: int = 2, manual: bool = False) -> Callable[[Callable], Callable]:
     """Declare a job kind. The function takes ``store_id`` (when per store), ``period``
     (the schedule period it runs for, e.g. "2026-11-23") and keyword ids only."""
     if cadence not in CADENCES:
         raise ValueError(f"unknown cadence {cadence!r}")
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    if not 0 <= hour <= 23:
+        raise ValueError(f"hour must be 0-23, not {hour!r}")
 
     def decorator(fn: Callable) -> Callable:
-        JOB_KINDS[name] = JobKind(name, fn, queue, cadence, per_store, timeout, hour)
+        JOB_KINDS[name] = JobKind(name=name, func=fn, queue=queue, cadence=cadence, per_store=per_store,
+                                  timeout=timeout, hour=hour, manual=manual)
         return fn
 
     return decorator

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..customers.models import Customer
+from ..inventory.models import VehicleModel
 from ..extensions import db
 from ..tenancy import StoreScoped, User
 from ..timeutil import utcnow
@@ -39,6 +40,9 @@ class Visit(StoreScoped, db.Model):
         sa.Index("ix_visits_store_time_in", "store_id", "time_in"),
         sa.Index("ix_visits_store_consultant_time_in", "store_id", "consultant_id", "time_in"),
         sa.Index("ix_visits_store_customer", "store_id", "customer_id"),
+        # visit list filters: kind, and "no contact details" (customer_id NULL) by date
+        sa.Index("ix_visits_store_kind_time_in", "store_id", "kind", "time_in"),
+        sa.Index("ix_visits_store_customer_time_in", "store_id", "customer_id", "time_in"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(10), default="walk_in")
@@ -60,6 +64,8 @@ class Visit(StoreScoped, db.Model):
 
     customer: Mapped[Customer | None] = relationship()
     consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
+    card: Mapped[FollowUpCard | None] = relationship(foreign_keys=[card_id])
+    vehicle_model: Mapped[VehicleModel | None] = relationship()
 
 
 class FollowUpCard(StoreScoped, db.Model):
@@ -71,6 +77,12 @@ class FollowUpCard(StoreScoped, db.Model):
         sa.Index("ix_cards_store_consultant_status_next", "store_id", "consultant_id", "status", "next_contact_on"),
         sa.Index("ix_cards_store_customer", "store_id", "customer_id"),
         sa.Index("ix_cards_store_level_status", "store_id", "level", "status"),
+        # pipeline columns: open cards of one level, newest activity first
+        sa.Index("ix_cards_store_status_level_updated", "store_id", "status", "level", "updated_at"),
+        # card list filtered by level, due date order
+        sa.Index("ix_cards_store_level_status_next", "store_id", "level", "status", "next_contact_on"),
+        # lost-request queue, oldest request first
+        sa.Index("ix_cards_store_status_lost_requested", "store_id", "status", "lost_requested_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
@@ -96,6 +108,9 @@ class FollowUpCard(StoreScoped, db.Model):
     lost_reviewed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     lost_review_note: Mapped[str] = mapped_column(sa.String(200), default="")
     won_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sales_orders.id", use_alter=True))
+    #: when the card was won / went dormant (the 360 timeline and reports show these)
+    won_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    dormant_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -103,6 +118,7 @@ class FollowUpCard(StoreScoped, db.Model):
 
     customer: Mapped[Customer] = relationship()
     consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
+    lost_requested_by: Mapped[User | None] = relationship(foreign_keys=[lost_requested_by_id])
     contacts: Mapped[list[CardContact]] = relationship(back_populates="card", cascade="all, delete-orphan",
                                                        order_by="CardContact.at.desc()")
 

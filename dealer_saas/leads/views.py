@@ -1,2 +1,438 @@
-"""Views."""
-from . import bp  # noqa: F401
+"""Visit log, follow-up cards, "my day", pipeline and the lost-request queue."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import events, tenancy
+from ..timeutil import from_local, local, utcnow
+from ..web import (htmx_response, merge_triggers, permission_required, redirect_to, render_htmx, rollback_only,
+                   trigger, wants_fragment)
+from . import bp, services
+from .forms import CardForm, ContactForm, LevelForm, LostRequestForm, SendBackForm, VisitForm
+from .models import CARD_STATUSES, INTENT_LEVELS, VISIT_KINDS
+
+#: card-status actions a consultant triggers from the card page (the manager's are in the queue)
+CARD_PAGE_ACTIONS = ("request_lost", "make_dormant", "reactivate")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _attach(form: Any, error: services.LeadsError) -> None:
+    """Show a domain error beside its field, or above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        form.form_errors = list(getattr(form, "form_errors", [])) + [str(error)]
+    rollback_only()
+
+
+def _tz() -> str | None:
+    return services.store_tz()
+
+
+def _arg_int(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _arg_date(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _consultant_choices(blank: str) -> list[tuple[Any, str]]:
+    return [("", blank)] + [(u.id, u.name) for u in services.consultants()]
+
+
+def _sees_all() -> bool:
+    return tenancy.current().can("customers.view_all")
+
+
+# --------------------------------------------------------------------------- visits
+
+
+@bp.route("/visits/today")
+@permission_required("visits.view")
+def visit_board():
+    """Today's visits grouped by consultant with the day's counts; refreshes on visitLogged."""
+    return render_htmx("leads/visit_board.html", "leads/_visit_board.html", board=services.visit_board(),
+                       highlight=_sees_all())
+
+
+def _prepare_visit_form(form: VisitForm) -> None:
+    form.model_id.choices = [(m.id, m.series or m.label) for m in services.vehicle_models()]
+    form.consultant_id.choices = _consultant_choices(_("未分配"))
+
+
+def _visit_input(form: VisitForm) -> services.VisitInput:
+    data = dict(form.data)
+    tz = _tz()
+    for key in ("time_in", "time_out"):
+        if data.get(key):
+            data[key] = from_local(data[key], tz)
+    data["party_size"] = data.get("party_size") or 1
+    return services.VisitInput.from_form(data)
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+@permission_required("visits.edit")
+def visit_new():
+    """The one-screen quick form: visit, customer by mobile, optional card, one save."""
+    form = VisitForm()
+    _prepare_visit_form(form)
+    saved = None
+    if request.method == "GET":
+        user_id = tenancy.current().user_id
+        if any(value == user_id for value, _label in form.consultant_id.choices):
+            form.consultant_id.data = user_id
+        form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
+    elif form.validate_on_submit():
+        try:
+            visit, card = services.log_visit(_visit_input(form))
+        except services.LeadsError as error:
+            _attach(form, error)
+        else:
+            triggers = merge_triggers(trigger(events.VISIT_LOGGED, id=visit.id),
+                                      trigger(events.CARD_SAVED, id=card.id) if card else None)
+            if not wants_fragment():
+                flash(_("已登记。"), "success")
+                return redirect_to(url_for("leads.visit_board"))
+            # a fresh form for the next visitor, with what was just saved on top
+            saved = (visit, card)
+            form = VisitForm(formdata=None)
+            _prepare_visit_form(form)
+            form.consultant_id.data = visit.consultant_id
+            form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
+            return render_htmx("leads/visit_form.html", "leads/_visit_form.html", form=form, saved=saved,
+                               trigger=triggers, action=url_for("leads.visit_new"))
+    else:
+        rollback_only()
+    return render_htmx("leads/visit_form.html", "leads/_visit_form.html", form=form, saved=saved,
+                       action=url_for("leads.visit_new"))
+
+
+@bp.route("/visits/customer-hint")
+@permission_required("visits.edit")
+def visit_customer_hint():
+    """As the mobile is typed: "老客户：张三（顾问 李四）" when the store knows the number."""
+    customer = services.customer_for_mobile(request.args.get("mobile", ""))
+    return render_template("leads/_customer_hint.html", customer=customer)
+
+
+@bp.route("/visits")
+@permission_required("visits.view")
+def visit_list():
+    """Visits filtered by date range, consultant, kind, no-contact-only; keyset pages."""
+    filters = {"date_from": _arg_date("date_from"), "date_to": _arg_date("date_to"),
+               "consultant_id": _arg_int("consultant_id"), "kind": request.args.get("kind", ""),
+               "no_contact": request.args.get("no_contact") == "1"}
+    page = services.list_visits(filters, request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    next_url = url_for("leads.visit_list", after=page.next_token, **args) if page.next_token else None
+    return render_htmx("leads/visit_list.html", "leads/_visit_rows.html", rows=page, next_url=next_url,
+                       filters=filters, consultants=services.consultants(), kinds=VISIT_KINDS)
+
+
+@bp.route("/visits/<int:visit_id>")
+@permission_required("visits.view")
+def visit_detail(visit_id: int):
+    """One visit."""
+    return render_template("leads/visit_detail.html", visit=services.get_visit(visit_id))
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@permission_required("visits.edit")
+def visit_edit(visit_id: int):
+    """Edit a visit; contact details added later link the customer."""
+    visit = services.get_visit(visit_id)
+    form = VisitForm(obj=visit) if request.method == "GET" else VisitForm()
+    _prepare_visit_form(form)
+    if request.method == "GET":
+        form.time_in.data = local(visit.time_in, _tz()).replace(tzinfo=None)
+        form.time_out.data = local(visit.time_out, _tz()).replace(tzinfo=None) if visit.time_out else None
+        form.name.data = visit.customer.name if visit.customer else visit.visitor_name
+        form.mobile.data = visit.customer.mobile if visit.customer else ""
+        if visit.consultant_id and not any(v == visit.consultant_id for v, _l in form.consultant_id.choices):
+            form.consultant_id.choices.append((visit.consultant_id, visit.consultant.name))
+    elif form.validate_on_submit():
+        try:
+            services.update_visit(visit.id, _visit_input(form))
+        except services.LeadsError as error:
+            _attach(form, error)
+        else:
+            return redirect_to(url_for("leads.visit_detail", visit_id=visit.id),
+                               trigger=trigger(events.VISIT_LOGGED, id=visit.id))
+    else:
+        rollback_only()
+    return render_htmx("leads/visit_form.html", "leads/_visit_form.html", form=form, visit=visit, saved=None,
+                       action=url_for("leads.visit_edit", visit_id=visit.id))
+
+
+@bp.route("/visits/<int:visit_id>/leave", methods=["POST"])
+@permission_required("visits.edit")
+def visit_leave(visit_id: int):
+    """"离店": one tap sets the time out; the board re-renders."""
+    visit = services.mark_visit_left(visit_id)
+    if not wants_fragment():
+        return redirect_to(url_for("leads.visit_board"))
+    return render_htmx("leads/visit_board.html", "leads/_visit_board.html", board=services.visit_board(),
+                       highlight=_sees_all(), trigger=trigger(events.VISIT_LOGGED, id=visit.id))
+
+
+# --------------------------------------------------------------------------- cards
+
+
+@bp.route("/cards")
+@permission_required("cards.view")
+def card_list():
+    """Cards with filters (level, status, consultant, overdue only); keyset pages."""
+    filters = {"level": request.args.get("level", ""), "status": request.args.get("status", "open"),
+               "consultant_id": _arg_int("consultant_id"), "overdue": request.args.get("overdue") == "1",
+               "sort": request.args.get("sort", "due")}
+    page = services.list_cards(filters, request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    next_url = url_for("leads.card_list", after=page.next_token, **args) if page.next_token else None
+    return render_htmx("leads/card_list.html", "leads/_card_rows.html", rows=page, next_url=next_url,
+                       filters=filters, consultants=services.consultants() if _sees_all() else [],
+                       statuses=CARD_STATUSES, levels=INTENT_LEVELS, today=services.store_today())
+
+
+def _prepare_card_form(form: CardForm, card=None) -> None:
+    form.model_id.choices = [("", _("未选择"))] + [(m.id, m.label) for m in services.vehicle_models()]
+    form.consultant_id.choices = _consultant_choices(_("未分配"))
+    if card is not None and card.consultant_id and not any(v == card.consultant_id
+                                                           for v, _l in form.consultant_id.choices):
+        form.consultant_id.choices.append((card.consultant_id, card.consultant.name if card.consultant else "?"))
+
+
+@bp.route("/cards/new", methods=["GET", "POST"])
+@permission_required("cards.edit")
+def card_new():
+    """Open a follow-up card for a customer (``?customer_id=``)."""
+    customer_id = _arg_int("customer_id")
+    if customer_id is None:
+        abort(404)
+    customer = services._visible_customer(customer_id)
+    form = CardForm()
+    _prepare_card_form(form)
+    if request.method == "GET":
+        form.consultant_id.data = customer.owner_id or tenancy.current().user_id
+        form.source.data = customer.source if customer.source in dict(form.source.choices) else "walk_in"
+    elif form.validate_on_submit():
+        try:
+            card = services.create_card(customer.id, form.data)
+        except services.LeadsError as error:
+            _attach(form, error)
+        else:
+            return redirect_to(url_for("leads.card_detail", follow_up_card_id=card.id),
+                               trigger=trigger(events.CARD_SAVED, id=card.id))
+    else:
+        rollback_only()
+    return render_template("leads/card_form.html", form=form, customer=customer, card=None,
+                           action=url_for("leads.card_new", customer_id=customer.id))
+
+
+def _card_context(card, contact_form=None, lost_form=None) -> dict[str, Any]:
+    ctx = tenancy.current()
+    if contact_form is None:
+        contact_form = ContactForm(formdata=None)
+    return dict(card=card, contacts=services.card_contacts(card.id), contact_form=contact_form,
+                lost_form=lost_form or LostRequestForm(formdata=None), actions=services.allowed_actions(card),
+                can_decide=ctx.can("cards.approve_lost") and ctx.user_id not in (card.lost_requested_by_id,
+                                                                                 card.consultant_id),
+                today=services.store_today(), send_back_form=SendBackForm(formdata=None))
+
+
+@bp.route("/cards/<int:follow_up_card_id>")
+@permission_required("cards.view")
+def card_detail(follow_up_card_id: int):
+    """The card, its status actions, the contact log (newest first) and the contact form."""
+    card = services.get_card(follow_up_card_id)
+    return render_htmx("leads/card_detail.html", "leads/_card_detail.html", **_card_context(card))
+
+
+@bp.route("/cards/<int:follow_up_card_id>/edit", methods=["GET", "POST"])
+@permission_required("cards.edit")
+def card_edit(follow_up_card_id: int):
+    """Edit a card; the version it was loaded with must still be current."""
+    card = services.get_card(follow_up_card_id)
+    form = CardForm(obj=card) if request.method == "GET" else CardForm()
+    _prepare_card_form(form, card)
+    if request.method == "GET":
+        form.version.data = card.version
+    elif form.validate_on_submit():
+        data = dict(form.data)
+        if not _sees_all():
+            data.pop("consultant_id", None)
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        try:
+            services.update_card(card.id, data, version)
+        except services.LeadsError as error:
+            _attach(form, error)
+        else:
+            return redirect_to(url_for("leads.card_detail", follow_up_card_id=card.id),
+                               trigger=trigger(events.CARD_SAVED, id=card.id))
+    else:
+        rollback_only()
+    return render_template("leads/card_form.html", form=form, customer=card.customer, card=card,
+                           action=url_for("leads.card_edit", follow_up_card_id=card.id))
+
+
+def _my_day_row(card_id: int, form: ContactForm | None = None, trigger_value=None, is_open: bool = False):
+    card = services.get_card(card_id)
+    return htmx_response(render_template(
+        "leads/_my_day_card.html", card=card, last=services.last_contacts([card.id]).get(card.id),
+        today=services.store_today(), form=form or ContactForm(formdata=None), is_open=is_open,
+        show_consultant=False), trigger=trigger_value)
+
+
+@bp.route("/cards/<int:follow_up_card_id>/contacts", methods=["POST"])
+@permission_required("cards.edit")
+def card_contact(follow_up_card_id: int):
+    """Log a contact (may change the level and the next call-back date)."""
+    card = services.get_card(follow_up_card_id)
+    form = ContactForm()
+    in_my_day = form.ctx.data == "my_day"
+    if form.validate_on_submit():
+        try:
+            _contact, level_changed = services.log_contact(card.id, form.data)
+        except services.LeadsError as error:
+            _attach(form, error)
+        else:
+            triggers = merge_triggers(trigger(events.CARD_CONTACTED, id=card.id),
+                                      trigger(events.CARD_LEVEL_CHANGED, id=card.id, level=card.level)
+                                      if level_changed else None)
+            if not wants_fragment():
+                flash(_("已记录跟进。"), "success")
+                target = url_for("leads.my_day") if in_my_day else url_for("leads.card_detail",
+                                                                          follow_up_card_id=card.id)
+                return redirect_to(target)
+            if in_my_day:
+                return _my_day_row(card.id, trigger_value=triggers)
+            return render_htmx("leads/card_detail.html", "leads/_card_detail.html", trigger=triggers,
+                               **_card_context(card))
+    else:
+        rollback_only()
+    if in_my_day and wants_fragment():
+        return _my_day_row(card.id, form=form, is_open=True)
+    return render_htmx("leads/card_detail.html", "leads/_card_detail.html", **_card_context(card, contact_form=form))
+
+
+@bp.route("/cards/<int:follow_up_card_id>/level", methods=["POST"])
+@permission_required("cards.edit")
+def card_change_level(follow_up_card_id: int):
+    """Pipeline drop or level select: change the level and answer the updated card."""
+    card = services.get_card(follow_up_card_id)
+    form = LevelForm()
+    if not form.validate_on_submit():
+        return htmx_response(_("意向级别不正确。"), 422)
+    try:
+        services.change_card_level(card.id, form.level.data)
+    except services.LeadsError as error:
+        return htmx_response(str(error), 422)
+    triggered = trigger(events.CARD_LEVEL_CHANGED, id=card.id, level=card.level)
+    if not request.htmx:
+        return redirect_to(url_for("leads.pipeline"))
+    return htmx_response(render_template("leads/_pipeline_card.html", card=card, today=services.store_today(),
+                                         levels=INTENT_LEVELS), trigger=triggered)
+
+
+@bp.route("/cards/<int:follow_up_card_id>/status", methods=["POST"])
+@permission_required("cards.edit")
+def card_transition(follow_up_card_id: int):
+    """Request lost (reason + competitor), make dormant or reactivate a card."""
+    card = services.get_card(follow_up_card_id)
+    action = request.form.get("action", "")
+    if action not in CARD_PAGE_ACTIONS:
+        abort(404)
+    lost_form = LostRequestForm() if action == "request_lost" else None
+    try:
+        if lost_form is not None:
+            services.transition_card(card.id, action, reason=lost_form.reason.data or "",
+                                     competitor=lost_form.competitor.data or "")
+        else:
+            services.transition_card(card.id, action)
+    except services.LeadsError as error:
+        rollback_only()
+        if lost_form is not None:
+            _attach(lost_form, error)
+        else:
+            flash(str(error), "error")
+        return render_htmx("leads/card_detail.html", "leads/_card_detail.html",
+                           **_card_context(card, lost_form=lost_form))
+    return redirect_to(url_for("leads.card_detail", follow_up_card_id=card.id),
+                       trigger=trigger(events.CARD_SAVED, id=card.id))
+
+
+@bp.route("/cards/lost-requests")
+@permission_required("cards.approve_lost")
+def lost_queue():
+    """The sales manager's queue of lost (战败) requests."""
+    user_id = tenancy.current().user_id
+    return render_template("leads/lost_queue.html", cards=services.lost_queue(), user_id=user_id,
+                           form=SendBackForm(formdata=None))
+
+
+@bp.route("/cards/<int:follow_up_card_id>/lost-decision", methods=["POST"])
+@permission_required("cards.approve_lost")
+def card_decide_lost(follow_up_card_id: int):
+    """Approve a lost request or send it back with a note; the queue row goes away."""
+    card = services.get_card(follow_up_card_id)
+    decision = request.form.get("decision", "")
+    form = SendBackForm()
+    if decision not in ("approve_lost", "send_back"):
+        abort(404)
+    try:
+        services.transition_card(card.id, decision, note=form.note.data or "")
+    except services.LeadsError as error:
+        _attach(form, error)
+        if not wants_fragment():
+            flash(str(error), "error")
+            return redirect_to(url_for("leads.lost_queue"))
+        return htmx_response(render_template("leads/_lost_row.html", card=card, form=form,
+                                             user_id=tenancy.current().user_id))
+    triggered = trigger(events.CARD_LOST_DECIDED, id=card.id, decision=decision)
+    if not wants_fragment():
+        flash(_("已处理。"), "success")
+        return redirect_to(url_for("leads.lost_queue"))
+    return htmx_response("", trigger=triggered)
+
+
+@bp.route("/my-day")
+@permission_required("cards.edit")
+def my_day():
+    """The consultant's cards due today and overdue; managers may see everyone's overdue."""
+    everyone = request.args.get("scope") == "all" and _sees_all()
+    day = services.my_day(everyone=everyone)
+    return render_htmx("leads/my_day.html", "leads/_my_day_list.html", day=day, form=ContactForm(formdata=None),
+                       can_see_all=_sees_all())
+
+
+@bp.route("/my-day/counts")
+@permission_required("cards.edit")
+def my_day_counts():
+    """The overdue / due-today badges; re-fetched on cardContacted."""
+    overdue, due_today = services.my_day_counts()
+    return render_template("leads/_my_day_counts.html", overdue=overdue, due_today=due_today)
+
+
+@bp.route("/pipeline")
+@permission_required("cards.view")
+def pipeline():
+    """Kanban of open cards by level; drag (or the select) changes the level."""
+    columns = [(level, label, *services.pipeline_column(level)) for level, label in INTENT_LEVELS.items()]
+    return render_htmx("leads/pipeline.html", "leads/_pipeline_board.html", columns=columns,
+                       today=services.store_today(), levels=INTENT_LEVELS, can_edit=tenancy.current().can("cards.edit"))

@@ -44,6 +44,7 @@ class TestDrive(StoreScoped, db.Model):
         sa.Index("ix_test_drives_store_vehicle_start", "store_id", "vehicle_id", "starts_at"),
         sa.Index("ix_test_drives_store_start", "store_id", "starts_at"),
         sa.Index("ix_test_drives_store_customer", "store_id", "customer_id"),
+        sa.Index("ix_test_drives_store_consultant_start", "store_id", "consultant_id", "starts_at"),
     )
     __test__ = False  # not a pytest class
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +72,9 @@ class Quote(StoreScoped, db.Model):
     __table_args__ = (
         sa.Index("ix_quotes_store_created", "store_id", "created_at"),
         sa.Index("ix_quotes_store_customer", "store_id", "customer_id"),
+        sa.Index("ix_quotes_store_consultant_created", "store_id", "consultant_id", "created_at"),
+        sa.Index("ix_quotes_store_status_created", "store_id", "status", "created_at"),
+        sa.UniqueConstraint("store_id", "number", name="uq_quotes_store_number"),
         sa.UniqueConstraint("share_token"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +118,8 @@ class SalesOrder(StoreScoped, db.Model):
         sa.Index("ix_sales_orders_store_status_created", "store_id", "status", "created_at"),
         sa.Index("ix_sales_orders_store_customer", "store_id", "customer_id"),
         sa.Index("ix_sales_orders_store_consultant", "store_id", "consultant_id", "created_at"),
+        sa.Index("ix_sales_orders_store_quote", "store_id", "quote_id"),
+        sa.Index("ix_sales_orders_store_status_delivered", "store_id", "status", "delivered_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))

@@ -1,0 +1,40 @@
+"""Dashboard tiles of the sales module."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..dashboard.tiles import TileValue, register_tile
+from . import services
+
+
+def _count(value: tuple[int, bool]) -> str:
+    count, more = value
+    return f"{count}+" if more else str(count)
+
+
+@register_tile("sales_orders_in_progress", _l("进行中订单"), "sales.view", order=30)
+def orders_in_progress() -> TileValue:
+    """Orders not yet delivered or cancelled (a consultant's own)."""
+    return TileValue(_count(services.orders_in_progress_count()), url=url_for("sales.order_list", status="open"))
+
+
+@register_tile("sales_awaiting_my_approval", _l("待我审批订单"), "sales.order.approve", order=31)
+def awaiting_my_approval() -> TileValue:
+    """Submitted orders waiting for the level this manager approves."""
+    count = len(services.approval_queue(limit=100))
+    return TileValue(f"{count}+" if count >= 100 else str(count), url=url_for("sales.approval_queue"),
+                     tone="danger" if count else "body")
+
+
+@register_tile("sales_test_drives_today", _l("今日试驾"), "sales.test_drive", order=32)
+def test_drives_today() -> TileValue:
+    """Test drives booked or done today."""
+    return TileValue(str(services.test_drives_today_count()), url=url_for("sales.test_drive_list"))
+
+
+@register_tile("sales_deliveries_this_month", _l("本月交车"), "sales.view", order=33)
+def deliveries_this_month() -> TileValue:
+    """Cars handed over since the first of the month."""
+    return TileValue(_count(services.deliveries_this_month_count()), url=url_for("sales.order_list",
+                                                                                 status="delivered"))

@@ -1,0 +1,143 @@
+"""The shell: store switching, the read-only "all stores" mode, menus per role, error pages
+as pages or htmx fragments, and the language switch."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from dealer_saas.audit import AuditLog
+from dealer_saas.extensions import db
+from dealer_saas.tenancy import Membership
+
+from .. import factories
+
+
+def _two_store_manager(store):
+    sibling = factories.StoreFactory(organisation=store.organisation, name="第二家店")
+    user = factories.user_with_role("store_manager", store)
+    db.session.add(Membership(org_id=store.org_id, user_id=user.id, store_id=sibling.id,
+                              role=factories.role("store_manager")))
+    db.session.commit()
+    return user, sibling
+
+
+def _client(app, user, store):
+    from ..conftest import login
+
+    return login(app.test_client(), user, store)
+
+
+def test_switching_store_is_limited_to_memberships_remembered_and_audited(app, store):
+    user, sibling = _two_store_manager(store)
+    foreign = factories.StoreFactory(name="外集团店")
+    unrelated = factories.StoreFactory(organisation=store.organisation, name="没有角色的店")
+    db.session.commit()
+    client = _client(app, user, store)
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="store-switcher"' in page and "第二家店" in page and "没有角色的店" not in page
+    assert client.post("/switch-store", data={"store_id": str(foreign.id)}).status_code == 404
+    assert client.post("/switch-store", data={"store_id": str(unrelated.id)}).status_code == 404
+    assert client.post("/switch-store", data={"store_id": "all"}).status_code == 403  # no group role
+    assert client.post("/switch-store", data={"store_id": "junk"}).status_code == 404
+
+    response = client.post("/switch-store", data={"store_id": str(sibling.id)}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert json.loads(response.headers["HX-Location"])["path"] == "/"
+    assert "storeSwitched" in response.headers["HX-Trigger"]
+    with client.session_transaction() as session:
+        assert session["store_id"] == sibling.id
+    assert re.search(r'<option value="%d"\s+selected' % sibling.id, client.get("/").get_data(as_text=True))
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "switch_store",
+                                                    AuditLog.user_id == user.id)).scalar_one()
+    assert row.store_id == sibling.id and row.after == {"store": sibling.id}
+
+    plain = client.post("/switch-store", data={"store_id": str(store.id)})
+    assert plain.status_code == 303
+
+
+def test_a_stale_session_store_falls_back_to_a_membership(app, store):
+    user = factories.user_with_role("sales_consultant", store)
+    foreign = factories.StoreFactory()
+    db.session.commit()
+    client = _client(app, user, foreign)
+    assert client.get("/").status_code == 200
+    with client.session_transaction() as session:
+        assert session["store_id"] == store.id
+
+
+def test_group_manager_all_stores_is_read_only(app, store):
+    factories.StoreFactory(organisation=store.organisation)
+    user = factories.user_with_role("group_manager", store, org_wide=True)
+    db.session.commit()
+    client = _client(app, user, store)
+    assert "全部门店（汇总）" in client.get("/").get_data(as_text=True)
+    assert client.post("/switch-store", data={"store_id": "all"}).status_code == 303
+    page = client.get("/").get_data(as_text=True)
+    assert "汇总视图：只读" in page
+    response = client.post(f"/admin/stores/{store.id}/settings", data={"callback_h": "1"})
+    assert response.status_code == 403 and "只读" in response.get_data(as_text=True)
+    fragment = client.post(f"/admin/stores/{store.id}/settings", data={}, headers={"HX-Request": "true"})
+    assert fragment.status_code == 403 and 'id="error-fragment"' in fragment.get_data(as_text=True)
+    # switching back to a store is always possible
+    assert client.post("/switch-store", data={"store_id": str(store.id)}).status_code == 303
+
+
+def test_store_only_user_cannot_choose_all_stores(app, store):
+    user, _sibling = _two_store_manager(store)
+    client = _client(app, user, store)
+    assert "全部门店（汇总）" not in client.get("/").get_data(as_text=True)
+    assert client.post("/switch-store", data={"store_id": "all"}).status_code == 403
+
+
+def _menu(client) -> set[str]:
+    page = client.get("/").get_data(as_text=True)
+    nav = page.split('id="module-nav"')[1].split("</ul>")[0]
+    return set(re.findall(r'href="([^"]+)"', nav))
+
+
+def test_menus_show_only_permitted_entries(client_as):
+    receptionist, _ = client_as("receptionist")
+    consultant, _ = client_as("sales_consultant")
+    manager, _ = client_as("store_manager")
+    group_admin, _ = client_as("group_admin", org_wide=True)
+    db.session.commit()
+    menus = {name: _menu(c) for name, c in (("receptionist", receptionist), ("consultant", consultant),
+                                            ("manager", manager), ("group_admin", group_admin))}
+    assert not any(h.startswith("/admin") for h in menus["receptionist"])
+    assert "/admin/users" not in menus["consultant"] and "/admin/audit" not in menus["consultant"]
+    assert "/admin/users" in menus["manager"] and "/admin/audit" in menus["manager"]
+    assert "/admin/stores" not in menus["manager"] and "/admin/orgs" not in menus["manager"]
+    assert {"/admin/users", "/admin/stores", "/admin/roles", "/admin/audit"} <= menus["group_admin"]
+    assert "/admin/orgs" not in menus["group_admin"]
+
+
+def test_error_pages_full_or_fragment(client_as):
+    client, _ = client_as("sales_consultant")
+    db.session.commit()
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and "<html" in page.get_data(as_text=True)
+    assert "HX-Request" in page.headers["Vary"]
+    fragment = client.get("/no/such/page", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 404 and "<html" not in body and 'id="error-fragment"' in body
+    assert "HX-Request" in fragment.headers["Vary"]
+    forbidden = client.get("/admin/users")
+    assert forbidden.status_code == 403 and "<html" in forbidden.get_data(as_text=True)
+    assert "HX-Request" in forbidden.headers["Vary"]
+    forbidden = client.get("/admin/users", headers={"HX-Request": "true"})
+    assert forbidden.status_code == 403 and "<html" not in forbidden.get_data(as_text=True)
+    assert 'data-status="403"' in forbidden.get_data(as_text=True)
+
+
+def test_language_switch_to_english(client_as):
+    client, user = client_as("sales_consultant")
+    db.session.commit()
+    assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
+    response = client.post("/language", data={"language": "en", "next": "/"})
+    assert response.status_code == 303
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.locale == "en"
+    assert client.post("/language", data={"language": "fr"}).status_code == 400
