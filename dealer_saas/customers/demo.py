@@ -34,13 +34,14 @@ def _customer(rng: random.Random, name: str, mobile: str, owner_id: int | None, 
 
 @demo.seeder(20)
 def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
-    if db.session.execute(select(Customer.id).limit(1)).first() is not None:
+    # every run makes a company contact: its presence means this store was seeded already
+    if db.session.execute(select(CustomerContact.id).limit(1)).first() is not None:
         return
     consultants = [u.id for u in staff.by_role.get("sales_consultant", [])]
     brand = (staff.store.brand_list or ["大众"])[0]
     prefix = (staff.store.settings or {}).get("plate_prefix", "粤A")
-    used_mobiles: set[str] = set()
-    used_vins: set[str] = set()
+    used_mobiles = set(db.session.execute(select(Customer.mobile).where(Customer.mobile.isnot(None))).scalars())
+    used_vins = set(db.session.execute(select(CustomerVehicle.vin)).scalars())
 
     def fresh_mobile() -> str:
         while True:
