@@ -110,7 +110,7 @@ def _load_user(user_key: str) -> User | None:
 
 def _enter_request_context() -> None:
     # An app context may outlive one request (tests push one around several): start clean.
-    for key in ("_login_user", "rollback_only", "after_commit", "access"):
+    for key in ("_login_user", "rollback_only", "after_commit", "access", "_flask_babel"):
         g.pop(key, None)
     g.tenant_token = None
     if request.endpoint == "static" or not current_user.is_authenticated:
@@ -157,6 +157,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("admin.user_list", _l("用户"), "admin.users", "👥", _l("管理")),
     NavItem("admin.store_list", _l("门店"), "admin.stores", "🏬", _l("管理")),
     NavItem("admin.role_list", _l("角色"), "admin.roles", "🔑", _l("管理")),
+    NavItem("admin.settings_current", _l("门店设置"), "sales.settings", "🛠️", _l("管理")),
     NavItem("admin.audit_list", _l("审计日志"), "admin.audit", "📜", _l("管理")),
     NavItem("jobs.run_list", _l("后台任务"), "admin.jobs", "⚙️", _l("管理")),
     NavItem("admin.org_list", _l("经销商集团"), "platform.orgs", "🏢", _l("平台")),

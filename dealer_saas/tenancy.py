@@ -97,7 +97,8 @@ class Role(db.Model):
 
         if self.is_builtin and self.code in BUILTIN_ROLES:
             return BUILTIN_ROLES[self.code].permissions
-        return frozenset(self.permissions or ())
+        # An organisation's own role can never carry platform powers.
+        return frozenset(self.permissions or ()) - {"platform.orgs"}
 
     @property
     def display_name(self) -> str:
@@ -208,7 +209,8 @@ class TenantContext:
 
     @property
     def is_rollup(self) -> bool:
-        return self.store_id is None and not self.is_system
+        """The read-only "all stores" mode (a platform admin, with no stores, is not in it)."""
+        return self.store_id is None and not self.is_system and bool(self.store_ids)
 
     def can(self, permission: str) -> bool:
         return self.is_system or permission in self.permissions

@@ -520,6 +520,7 @@ def list_organisations(after: str | None = None, size: int = 50) -> Page:
 
 
 def get_organisation_or_404(organisation_id: int) -> Organisation:
+    """An organisation by id for a platform admin (403 for anyone else, 404 when missing)."""
     _require_platform()
     org = db.session.execute(select(Organisation).where(Organisation.id == organisation_id)).scalar_one_or_none()
     if org is None:

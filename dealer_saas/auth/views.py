@@ -72,7 +72,7 @@ def change_password():
         except services.PasswordRuleError as error:
             form.new_password.errors.append(str(error))
         else:
-            login_user(current_user)  # the session id changed with the password stamp
+            login_user(current_user._get_current_object())  # the session id changed with the password stamp
             flash(_("密码已修改。"), "success")
             return redirect_to(url_for("dashboard.index"))
     return render_template("auth/change_password.html", form=form)

@@ -244,3 +244,15 @@ def test_user_login_object_from_other_org_is_never_listed(client_as, store):
     client = login(current_app.test_client(), outsider, other)
     db.session.commit()
     assert "外人店总" not in client_as("group_admin", org_wide=True)[0].get("/admin/users").get_data(as_text=True)
+
+
+def test_user_list_runs_few_queries(client_as, store):
+    from ..conftest import count_queries
+
+    for _ in range(8):
+        factories.user_with_role("sales_consultant", store)
+    client, _ = client_as("group_admin", org_wide=True)
+    client.get("/admin/users")
+    with count_queries() as statements:
+        assert client.get("/admin/users").status_code == 200
+    assert len(statements) <= 10, statements
