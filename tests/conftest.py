@@ -110,6 +110,21 @@ def db_session(request, app):
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def embedded_jobs(request, app, monkeypatch):
+    """Jobs run in-process (the embedded mode) unless a test is marked ``redis``: most tests
+    check what a job did, and only the ``redis`` tests talk to the real server."""
+    if "redis" in request.keywords:
+        yield
+        return
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    saved = app.extensions.pop("dealer_saas.redis", None)
+    yield
+    app.extensions.pop("dealer_saas.redis", None)
+    if saved is not None:
+        app.extensions["dealer_saas.redis"] = saved
+
+
 @pytest.fixture
 def client(app) -> FlaskClient:
     return app.test_client()

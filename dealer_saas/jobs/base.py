@@ -81,8 +81,9 @@ def _plain(result: Any) -> Any:
     return json.loads(json.dumps(_jsonable(result), default=str, ensure_ascii=False))
 
 
-def run_job(kind_name: str, store_id: int | None, period: str, **kwargs: Any) -> Any:
-    """Run one job: the entry point RQ executes (``dealer_saas.jobs.base.run_job``)."""
+def run_job(kind_name: str, store_id: int | None, period: str | None, **kwargs: Any) -> Any:
+    """Run one job: the entry point RQ executes (``dealer_saas.jobs.base.run_job``).
+    ``period`` None (an on-demand run) means the kind's current period in the store's zone."""
     app = _flask_app()
     # A fresh app context: the job gets its own session and ``g`` even when it runs
     # in-process right after a request committed.
@@ -90,10 +91,14 @@ def run_job(kind_name: str, store_id: int | None, period: str, **kwargs: Any) ->
         return _execute(kind_name, store_id, period, kwargs)
 
 
-def _execute(kind_name: str, store_id: int | None, period: str, kwargs: dict[str, Any]) -> Any:
+def _execute(kind_name: str, store_id: int | None, period: str | None, kwargs: dict[str, Any]) -> Any:
     kind = JOB_KINDS.get(kind_name)
     if kind is None:
         raise UnknownJobKind(kind_name)
+    if period is None:
+        from .queue import default_period
+
+        period = default_period(kind_name, store_id)
     rq_job = get_current_job()
     job_id = rq_job.id if rq_job is not None else f"direct:{uuid.uuid4().hex}"
     attempt, will_retry = _attempt(rq_job)

@@ -96,8 +96,8 @@ def enqueue(name: str, store_id: int | None, period: str | None = None, *, job_i
     if kind is None:
         raise KeyError(f"unknown job kind {name}")
     _check_plain(kwargs)
-    if period is None:
-        period = default_period(name, store_id)
+    # An on-demand run (period None) learns its period inside the job: reading the store's
+    # time zone here would open a transaction in the caller's session after its commit.
     queue = queue or get_queue(kind.queue)
     return queue.enqueue(
         run_job,
@@ -109,7 +109,7 @@ def enqueue(name: str, store_id: int | None, period: str | None = None, *, job_i
         job_timeout=kind.timeout,
         result_ttl=RESULT_TTL,
         failure_ttl=FAILURE_TTL,
-        description=f"{name} store={store_id} period={period}",
+        description=f"{name} store={store_id} period={period or 'now'}",
     )
 
 
@@ -119,8 +119,6 @@ def run_job_now(name: str, store_id: int | None, period: str | None = None, **kw
     if name not in JOB_KINDS:
         raise KeyError(f"unknown job kind {name}")
     _check_plain(kwargs)
-    if period is None:
-        period = default_period(name, store_id)
     return run_job(name, store_id, period, **kwargs)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import tenancy
 from ..extensions import db
 from ..tenancy import Store
-from ..timeutil import as_utc, utcnow
+from ..timeutil import utcnow
 from .models import JobSchedule, schedule_key
 from .periods import current_slot
 from .registry import JOB_KINDS, JobKind
@@ -195,10 +195,3 @@ def run_forever(interval: float = 60.0, *, once: bool = False, reconcile_every: 
         started = time.time()
         sleep(max(1.0, interval - (started % interval)))
 
-
-def due_schedules(now: dt.datetime | None = None) -> list[JobSchedule]:
-    """Rows due at ``now`` (for the CLI's status output and tests)."""
-    now = now or utcnow()
-    with tenancy.system():
-        rows = db.session.execute(select(JobSchedule).where(JobSchedule.enabled.is_(True))).scalars().all()
-    return [r for r in rows if as_utc(r.next_due_at) <= as_utc(now)]

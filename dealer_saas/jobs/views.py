@@ -23,7 +23,7 @@ def _render_list(run_now_error: str | None = None):
                               after=request.args.get("after"), size=current_app.config.get("PAGE_SIZE", 25))
     next_url = url_for("jobs.run_list", after=page.next_token, **{k: v for k, v in filters.items() if v}) \
         if page.next_token else None
-    return render_htmx("jobs/run_list.html", "jobs/_run_list.html", page=page, next_url=next_url, filters=filters,
+    return render_htmx("jobs/run_list.html", "jobs/_run_list.html", listing=page, next_url=next_url, filters=filters,
                        kinds=sorted(JOB_KINDS), outcomes=OUTCOMES, badges=OUTCOME_BADGES,
                        runnable=services.runnable_kinds(), run_now_error=run_now_error)
 

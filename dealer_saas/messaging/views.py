@@ -29,7 +29,7 @@ def outbox():
                                   size=current_app.config.get("PAGE_SIZE", 25))
     next_url = url_for("messaging.outbox", after=page.next_token, **{k: v for k, v in filters.items() if v}) \
         if page.next_token else None
-    return render_htmx("messaging/outbox.html", "messaging/_outbox_list.html", page=page, next_url=next_url,
+    return render_htmx("messaging/outbox.html", "messaging/_outbox_list.html", listing=page, next_url=next_url,
                        filters=filters, channels=CHANNELS, statuses=STATUSES, badges=STATUS_BADGES)
 
 

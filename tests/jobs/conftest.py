@@ -1,5 +1,4 @@
-"""Job tests run the embedded (in-process) mode unless marked ``redis``; helpers to
-declare throw-away job kinds and to build real RQ queues on fakeredis."""
+"""Helpers to declare throw-away job kinds and to build real RQ queues on fakeredis."""
 from __future__ import annotations
 
 import fakeredis
@@ -8,20 +7,6 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from dealer_saas.jobs import JOB_KINDS, job
-
-
-@pytest.fixture(autouse=True)
-def embedded_jobs(request, app, monkeypatch):
-    """Force the in-process mode (REDIS_URL unset) for tests not marked ``redis``."""
-    if "redis" in request.keywords:
-        yield
-        return
-    monkeypatch.setitem(app.config, "REDIS_URL", None)
-    saved = app.extensions.pop("dealer_saas.redis", None)
-    yield
-    app.extensions.pop("dealer_saas.redis", None)
-    if saved is not None:
-        app.extensions["dealer_saas.redis"] = saved
 
 
 @pytest.fixture

@@ -1,2 +1,2 @@
 """Messaging tests run jobs in-process (see tests/jobs/conftest.py)."""
-from ..jobs.conftest import declare, embedded_jobs  # noqa: F401
+from ..jobs.conftest import declare  # noqa: F401
