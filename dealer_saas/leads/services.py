@@ -107,9 +107,13 @@ def _check_consultant(consultant_id: int | None, allowed_extra: int | None = Non
 
 
 def vehicle_models() -> list[VehicleModel]:
-    """The organisation's active models for the "intended model" chips."""
+    """The organisation's active models for the "intended model" chips, the active store's
+    own brands first (a group sells several brands; a VW store's visitors want VWs)."""
+    store = current_store()
+    brands = store.brand_list if store else []
+    own_first = sa.case((VehicleModel.brand.in_(brands), 0), else_=1) if brands else sa.literal(0)
     stmt = select(VehicleModel).where(VehicleModel.is_active.is_(True)).order_by(
-        VehicleModel.brand, VehicleModel.series, VehicleModel.id).limit(60)
+        own_first, VehicleModel.brand, VehicleModel.series, VehicleModel.id).limit(60)
     return list(db.session.execute(stmt).scalars())
 
 

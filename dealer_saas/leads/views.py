@@ -69,8 +69,16 @@ def visit_board():
                        highlight=_sees_all())
 
 
+def _model_chips(models) -> list[tuple[int, str]]:
+    """Chip labels: the series, plus the trim where one series has several models (two
+    identical "帕萨特" chips cannot be told apart)."""
+    series = [m.series for m in models]
+    return [(m.id, f"{m.series} {m.trim}".strip() if m.series and series.count(m.series) > 1
+             else (m.series or m.label)) for m in models]
+
+
 def _prepare_visit_form(form: VisitForm) -> None:
-    form.model_id.choices = [(m.id, m.series or m.label) for m in services.vehicle_models()]
+    form.model_id.choices = _model_chips(services.vehicle_models())
     form.consultant_id.choices = _consultant_choices(_("未分配"))
 
 
