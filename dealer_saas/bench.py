@@ -357,6 +357,54 @@ def run_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_p
     return results
 
 
+def run_service_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_plans: bool) -> list[dict]:
+    """The same searches typed into the customer list's search box: the whole service call
+    (bounded count, keyset page, eager loads), every statement it runs explained."""
+    from .customers.services import CustomerQuery, search_customers
+    from .extensions import db
+
+    sample = _sample(store_id, repeat, rng)
+    typed = [
+        ("mobile (full 11 digits)", sample["mobile"]),
+        ("mobile last 4 digits", [m[-4:] for m in sample["mobile"]]),
+        ("name (Chinese)", sample["name"]),
+        ("pinyin initials", sample["initials"]),
+        ("plate (full)", sample["plate"]),
+        ("VIN last 6", [v[-6:] for v in sample["vin"]]),
+        ("list page 1 (no search)", [""] * len(sample["mobile"])),
+    ]
+    results = []
+    for name, terms in typed:
+        for term in terms[:3]:
+            search_customers(CustomerQuery(q=term))
+        timings, found = [], 0
+        for i in range(repeat):
+            term = terms[i % len(terms)]
+            started = time.perf_counter()
+            page = search_customers(CustomerQuery(q=term))
+            timings.append((time.perf_counter() - started) * 1000)
+            found += bool(page.page.items)
+        with _Recorder(db.engine) as recorder:
+            search_customers(CustomerQuery(q=terms[0]))
+        plans = []
+        for sql, params in recorder.statements:
+            plans.append([r[0] for r in db.session.connection().exec_driver_sql(
+                "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).all()])
+        seq = any("Seq Scan" in line for plan in plans for line in plan)
+        result = {"scope": label, "query": name, "p50": statistics.median(timings),
+                  "p95": _percentile(timings, 0.95), "max": max(timings), "statements": len(plans), "seq_scan": seq}
+        results.append(result)
+        click.echo(f"  {name:<28} p50 {result['p50']:7.2f} ms  p95 {result['p95']:7.2f} ms  "
+                   f"max {result['max']:7.2f} ms  found {found:>4}/{repeat}  {len(plans)} SQL  "
+                   f"{'SEQ SCAN' if seq else 'index'}")
+        if show_plans or seq:
+            for plan in plans:
+                for line in plan:
+                    click.echo(f"      {line}")
+                click.echo("      --")
+    return results
+
+
 @bench.command("search")
 @click.option("--customers", default=200_000, show_default=True, help="customers in the benchmark organisation")
 @click.option("--store-customers", default=20_000, show_default=True,
@@ -419,13 +467,27 @@ def _run(url: sa.URL, customers: int, store_customers: int, repeat: int, plans: 
         with tenancy.use(tenancy.TenantContext(org_id=org_id, store_id=store_id, store_ids=(store_id,),
                                                permissions=ALL_PERMISSIONS)):
             run_cases("store", repeat, rng, store_id, plans)
+            if _has_search_service():
+                click.echo(f"\nThe same store through customers.services.search_customers (the list's search box):")
+                run_service_cases("store", repeat, rng, store_id, plans)
         if len(store_ids) > 1:
             click.echo(f"\nGroup-wide roll-up ({total} customers in {len(store_ids)} stores), {repeat} runs per query:")
             with tenancy.use(tenancy.TenantContext(org_id=org_id, store_id=None, store_ids=tuple(store_ids),
                                                    permissions=ALL_PERMISSIONS, group_permissions=ALL_PERMISSIONS)):
                 run_cases("group", repeat, rng, store_ids[-1], plans)
+                if _has_search_service():
+                    click.echo("\nGroup-wide through customers.services.search_customers:")
+                    run_service_cases("group", repeat, rng, store_ids[-1], plans)
         db.session.remove()
         db.engine.dispose()
+
+
+def _has_search_service() -> bool:
+    try:
+        from .customers.services import CustomerQuery, search_customers  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 if __name__ == "__main__":  # python -m dealer_saas.bench search ...

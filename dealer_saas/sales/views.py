@@ -188,7 +188,7 @@ def quote_list():
     status = request.args.get("status") or None
     page = services.quote_page(after=request.args.get("after"), status=status)
     next_url = url_for("sales.quote_list", status=status, after=page.next_token) if page.next_token else None
-    return render_htmx("sales/quote_list.html", "sales/_quote_rows.html", page=page, status=status,
+    return render_htmx("sales/quote_list.html", "sales/_quote_rows.html", rows=page, status=status,
                        next_url=next_url, statuses=QUOTE_STATUSES, today=local_today(_tz()))
 
 
@@ -278,7 +278,7 @@ def order_list():
     status = request.args.get("status") or None
     page = services.order_page(after=request.args.get("after"), status=status)
     next_url = url_for("sales.order_list", status=status, after=page.next_token) if page.next_token else None
-    return render_htmx("sales/order_list.html", "sales/_order_rows.html", page=page, status=status,
+    return render_htmx("sales/order_list.html", "sales/_order_rows.html", rows=page, status=status,
                        next_url=next_url, statuses=ORDER_STATUSES)
 
 
@@ -328,7 +328,31 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         "can_approve": order.status == "submitted" and ctx.user_id not in (order.consultant_id, order.created_by_id)
         and ctx.can(services.APPROVAL_PERMISSIONS.get(next_level, "sales.order.approve_high")),
         "open_section": forms.get("open_section"),
+        "hidden_errors": _hidden_errors(order, forms),
     }
+
+
+#: the order states in which each form of the order page is shown
+_FORM_STATES = {
+    "payment_form": {"approved", "deposit_paid", "allocated", "invoiced"},
+    "allocate_form": {"deposit_paid"},
+    "invoice_form": {"allocated"},
+    "cancel_form": set(services.LIVE_ORDER_STATES),
+    "loan_form": set(services.ORDER_TRANSITIONS) - {"cancelled"},
+    "policy_form": set(services.ORDER_TRANSITIONS) - {"cancelled"},
+}
+
+
+def _hidden_errors(order, forms: dict[str, Any]) -> list[str]:
+    """Messages of a refused form whose section the order's state no longer shows."""
+    name = forms.get("open_section")
+    form = forms.get(name) if name else None
+    if form is None or order.status in _FORM_STATES.get(name, {order.status}):
+        return []
+    messages = list(getattr(form, "form_errors", []))
+    for field in form:
+        messages += [str(e) for e in (field.errors if isinstance(field.errors, (list, tuple)) else [])]
+    return messages
 
 
 def _order_page(sales_order_id: int, *, trigger_event: bool = False, **forms: Any):

@@ -188,7 +188,8 @@ def test_stale_order_edit_is_refused(w, act):
     order = sf.order(w, discount="1000")
     loaded_version = order.version
     with act(w.consultant, "sales_consultant"):
-        services.update_order(order.id, loaded_version, {"discount": D("2000"), "deposit_required": D("5000")})
+        services.update_order(order.id, loaded_version, {"discount": D("2000"), "fees_total": D("0"),
+                                                           "deposit_required": D("5000")})
         with pytest.raises(services.StaleEdit, match="已被他人修改"):
             services.update_order(order.id, loaded_version, {"discount": D("3000"), "deposit_required": D("5000")})
     assert order.discount == D("2000.00") and order.total == D("198000.00")
