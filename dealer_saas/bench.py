@@ -311,6 +311,11 @@ class _Recorder:
         self.statements.append((statement, parameters))
 
 
+def _big_seq_scan(line: str) -> bool:
+    # Only the big tables matter: the benchmark's users and tags tables are (nearly) empty.
+    return "Seq Scan on customers" in line or "Seq Scan on customer_vehicles" in line
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * q
@@ -341,7 +346,7 @@ def run_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_p
         sql, params = recorder.statements[-1]
         plan = [r[0] for r in db.session.connection().exec_driver_sql(
             "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params).all()]
-        seq_scans = [line.strip() for line in plan if "Seq Scan" in line]
+        seq_scans = [line.strip() for line in plan if _big_seq_scan(line)]
         result = {
             "scope": label, "query": case.name, "p50": statistics.median(timings),
             "p95": _percentile(timings, 0.95), "max": max(timings), "hits": f"{found}/{repeat}",
@@ -390,7 +395,7 @@ def run_service_cases(label: str, repeat: int, rng: random.Random, store_id: int
         for sql, params in recorder.statements:
             plans.append([r[0] for r in db.session.connection().exec_driver_sql(
                 "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).all()])
-        seq = any("Seq Scan" in line for plan in plans for line in plan)
+        seq = any(_big_seq_scan(line) for plan in plans for line in plan)
         result = {"scope": label, "query": name, "p50": statistics.median(timings),
                   "p95": _percentile(timings, 0.95), "max": max(timings), "statements": len(plans), "seq_scan": seq}
         results.append(result)

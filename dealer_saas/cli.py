@@ -35,6 +35,9 @@ def _print_logins() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .bench import bench
+
+    app.cli.add_command(bench)
     @app.cli.command("demo-data")
     def demo_data() -> None:
         """Create the demo dealer groups, stores, staff and customers (idempotent)."""
@@ -58,7 +61,10 @@ def init_app(app: Flask) -> None:
         db.session.remove()
         _print_logins()
         click.echo(f"\nOpen http://{host}:{port}/ in a browser. Jobs run in-process (no Redis needed).\n")
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() is a no-op inside the flask command, so serve with werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
 
     @app.cli.command("setup-db")
     def setup_db() -> None:

@@ -46,6 +46,11 @@ class Customer(StoreScoped, db.Model):
         # the "recently updated" sort of the customer list
         sa.Index("ix_customers_store_updated", "store_id", "updated_at", "id"),
         sa.Index("ix_customers_mobile", "mobile"),  # group-wide phone look-up
+        # the group roll-up ("all stores") filters by org first: the same orders per org
+        sa.Index("ix_customers_org_created", "org_id", "created_at", "id"),
+        sa.Index("ix_customers_org_name_pinyin", "org_id", "name_pinyin", "id"),
+        sa.Index("ix_customers_org_initials", "org_id", "name_initials"),
+        sa.Index("ix_customers_org_last4", "org_id", "mobile_last4"),
         trgm_index("ix_customers_name_trgm", "name"),
         trgm_index("ix_customers_mobile_trgm", "mobile"),
     )

@@ -245,8 +245,9 @@ def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
         return "mobile_part", _contains(Customer.mobile, digits)
     lowered = raw.lower().replace(" ", "")
     if _ASCII_LETTERS.match(lowered):
-        return "pinyin", sa.or_(_prefix(Customer.name_initials, lowered), _prefix(Customer.name_pinyin, lowered),
-                                _contains(Customer.name, raw))
+        # Latin names are their own "pinyin" (full_pinyin keeps them), so the two B-tree
+        # prefixes cover them too; an OR with a name substring would scan the store.
+        return "pinyin", sa.or_(_prefix(Customer.name_initials, lowered), _prefix(Customer.name_pinyin, lowered))
     compact = normalise_plate(raw)
     if _PLATE.match(compact):
         return "plate", _vehicle_owners(_contains(CustomerVehicle.plate, compact))
@@ -255,6 +256,10 @@ def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
             return "vin", _vehicle_owners(CustomerVehicle.vin == compact)
         return "vin_part", _vehicle_owners(sa.or_(_contains(CustomerVehicle.vin, compact),
                                                   _contains(CustomerVehicle.plate, compact)))
+    if len(raw) < 3:
+        # Trigrams need three characters: a one- or two-character name ("张", "张三") is a
+        # prefix (surname first), which the trigram index serves; longer input a substring.
+        return "name", Customer.name.like(_like_escape(raw) + "%", escape=LIKE_ESCAPE)
     return "name", _contains(Customer.name, raw)
 
 

@@ -236,8 +236,7 @@ def create_model(data: dict[str, Any]) -> VehicleModel:
         values["code"] = "M" + uuid.uuid4().hex[:8].upper()
     _check_model_code(values["code"])
     model = VehicleModel(**values)
-    db.session.add(model)
-    _flush_model()
+    _flush_model(lambda: db.session.add(model))
     audit.record("create", model, after=audit.snapshot(model), summary=model.label)
     return model
 
@@ -249,16 +248,20 @@ def update_model(vehicle_model_id: int, data: dict[str, Any]) -> VehicleModel:
     values["code"] = values["code"] or model.code
     _check_model_code(values["code"], exclude_id=model.id)
     before = audit.snapshot(model)
-    for key, value in values.items():
-        setattr(model, key, value)
-    _flush_model()
+
+    def apply() -> None:
+        for key, value in values.items():
+            setattr(model, key, value)
+
+    _flush_model(apply)
     audit.record("update", model, before=before, after=audit.snapshot(model), summary=model.label)
     return model
 
 
-def _flush_model() -> None:
+def _flush_model(apply) -> None:
     try:
         with db.session.begin_nested():
+            apply()
             db.session.flush()
     except IntegrityError:
         raise InventoryError(_("车型编码已存在。"), "code") from None
@@ -450,9 +453,12 @@ def _check_vin_free(vin: str, exclude_id: int | None = None) -> None:
         raise DuplicateVin(_("车架号 %(vin)s 已在本店库存中。", vin=vin), existing_id=existing)
 
 
-def _flush_vehicle() -> None:
+def _flush_vehicle(apply) -> None:
+    # The change is made inside the savepoint: begin_nested() flushes pending changes first,
+    # and a duplicate VIN must roll back to here, not poison the request's transaction.
     try:
         with db.session.begin_nested():
+            apply()
             db.session.flush()
     except IntegrityError:
         raise DuplicateVin(_("该车架号已在集团其他门店登记，不能重复入库。")) from None
@@ -472,8 +478,7 @@ def create_stock_vehicle(data: dict[str, Any]) -> StockVehicle:
     if not arrived and values["arrival_date"] is not None:
         raise InventoryError(_("在途车辆还没有到店日期；已到店请选择“已到店”。"), "arrival_date")
     vehicle = StockVehicle(state="in_stock" if arrived else "in_transit", **values)
-    db.session.add(vehicle)
-    _flush_vehicle()
+    _flush_vehicle(lambda: db.session.add(vehicle))
     audit.record("create", vehicle, after=audit.snapshot(vehicle), summary=vehicle.vin)
     return vehicle
 
@@ -497,9 +502,12 @@ def update_stock_vehicle(stock_vehicle_id: int, data: dict[str, Any], expected_v
     if vehicle.state in AGEING_STATES and values["arrival_date"] is None:
         raise InventoryError(_("在库车辆必须有到店日期。"), "arrival_date")
     before = audit.snapshot(vehicle)
-    for key, value in values.items():
-        setattr(vehicle, key, value)
-    _flush_vehicle()
+
+    def apply() -> None:
+        for key, value in values.items():
+            setattr(vehicle, key, value)
+
+    _flush_vehicle(apply)
     audit.record("update", vehicle, before=before, after=audit.snapshot(vehicle), summary=vehicle.vin)
     return vehicle
 

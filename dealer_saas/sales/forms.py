@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
                      RadioField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .models import LOAN_STATUSES, PAYMENT_KINDS, PAYMENT_METHODS  # noqa: F401
+from .models import PAYMENT_KINDS, PAYMENT_METHODS
 
 PAYMENT_CHOICES = [("cash", _l("全款")), ("loan", _l("按揭"))]
 MONEY = {"places": 2}

@@ -188,7 +188,7 @@ def quote_list():
     status = request.args.get("status") or None
     page = services.quote_page(after=request.args.get("after"), status=status)
     next_url = url_for("sales.quote_list", status=status, after=page.next_token) if page.next_token else None
-    return render_htmx("sales/quote_list.html", "sales/_quote_rows.html", rows=page, status=status,
+    return render_htmx("sales/quote_list.html", "sales/_quote_rows.html", rows=page, current=status,
                        next_url=next_url, statuses=QUOTE_STATUSES, today=local_today(_tz()))
 
 
@@ -278,7 +278,7 @@ def order_list():
     status = request.args.get("status") or None
     page = services.order_page(after=request.args.get("after"), status=status)
     next_url = url_for("sales.order_list", status=status, after=page.next_token) if page.next_token else None
-    return render_htmx("sales/order_list.html", "sales/_order_rows.html", rows=page, status=status,
+    return render_htmx("sales/order_list.html", "sales/_order_rows.html", rows=page, current=status,
                        next_url=next_url, statuses=ORDER_STATUSES)
 
 

@@ -18,7 +18,7 @@ from . import factories as sf
 @pytest.mark.parametrize("discount, settings, levels", [
     ("5999", {}, 0),          # 2.9995% -> at/below 3
     ("6000", {}, 0),          # exactly 3%: no approval
-    ("6002", {}, 1),          # 3.001% -> 3.00% after rounding to two places? no: 3.00 -> 0
+    ("6002", {}, 0),          # 3.001% is 3.00% to two places: not above 3
     ("6020", {}, 1),          # 3.01%
     ("12000", {}, 1),         # exactly 6%: sales manager only
     ("12020", {}, 2),         # 6.01%: both
@@ -30,7 +30,7 @@ from . import factories as sf
 def test_levels_follow_the_store_thresholds(w, in_store, discount, settings, levels):
     w.store.settings = settings
     db.session.flush()
-    expected = levels if discount != "6002" else 0  # 3.001% is 3.00% to the cent of a percent
+    expected = levels
     order = sf.order(w, discount=discount)
     with in_store(w.consultant):
         services.submit_order(order.id)

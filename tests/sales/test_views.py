@@ -218,3 +218,15 @@ def test_demo_seeder_makes_every_kind_of_row(w, app):
         assert db.session.query(SalesOrder).count() == counts["SalesOrder"]
     assert all(counts.values()), counts
     assert {"submitted", "allocated", "delivered", "cancelled"} <= states
+
+
+def test_timeline_shows_test_drives_quotes_and_order_states(w, act):
+    from dealer_saas.customers.timeline import timeline
+
+    _quote(w, act)
+    order = sf.order(w, status="approved", deposit="5000")
+    with act(w.manager, "sales_manager"):
+        services.record_payment(order.id, kind="deposit", method="cash", amount="5000")
+        entries, _more = timeline([w.customer.id])
+    kinds = [e.kind for e in entries]
+    assert "quote" in kinds and kinds.count("order") == 2  # created + approved -> deposit_paid
