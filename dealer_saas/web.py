@@ -139,7 +139,8 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def _login_response() -> Response:
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    wanted = request.full_path.rstrip("?") if request.method == "GET" else None  # full_path ends in "?"
+    target = url_for("auth.login", next=wanted if wanted != "/" else None)
     if request.htmx:
         return htmx_response("", 401, redirect_to=target)
     return redirect(target)
