@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from .i18n import N_
+
 #: every permission with its label, grouped by module for the role editor
 PERMISSION_LABELS: dict[str, object] = {
     "dashboard.view": _l("查看工作台"),
@@ -68,39 +70,40 @@ def _perms(*names: str) -> frozenset[str]:
 _SALES_FLOOR = (
     "dashboard.view", "customers.view", "customers.edit", "visits.view", "visits.edit",
     "cards.view", "cards.edit", "sales.view", "sales.test_drive", "sales.quote", "sales.order",
+    "sales.delivery",  # the consultant hands the car over to their customer (交车)
     "inventory.view",
 )
 _STORE_MANAGEMENT = _SALES_FLOOR + (
     "customers.view_all", "customers.pii", "customers.assign", "customers.merge", "customers.export",
-    "cards.approve_lost", "sales.order.approve", "sales.payment", "sales.delivery", "sales.finance",
+    "cards.approve_lost", "sales.order.approve", "sales.payment", "sales.finance",
     "inventory.edit", "inventory.transfer", "messages.view", "admin.audit",
 )
 
 BUILTIN_ROLES: dict[str, BuiltinRole] = {
     r.code: r
     for r in (
-        BuiltinRole("group_admin", "集团管理员", ALL_PERMISSIONS - {"platform.orgs"}, is_group_role=True),
-        BuiltinRole("group_manager", "集团经理", _perms(*_STORE_MANAGEMENT, "sales.order.approve_high",
-                                                       "sales.settings", "reports.group", "admin.jobs"),
+        BuiltinRole("group_admin", N_("集团管理员"), ALL_PERMISSIONS - {"platform.orgs"}, is_group_role=True),
+        BuiltinRole("group_manager", N_("集团经理"), _perms(*_STORE_MANAGEMENT, "sales.order.approve_high",
+                                                           "sales.settings", "reports.group", "admin.jobs"),
                     is_group_role=True),
-        BuiltinRole("store_manager", "店总", _perms(*_STORE_MANAGEMENT, "sales.order.approve_high", "sales.settings",
-                                                  "admin.users", "admin.jobs")),
-        BuiltinRole("sales_manager", "销售经理", _perms(*_STORE_MANAGEMENT)),
-        BuiltinRole("receptionist", "前台/信息员", _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                       "customers.edit", "customers.assign", "visits.view",
-                                                       "visits.edit", "cards.view", "sales.view")),
-        BuiltinRole("sales_consultant", "销售顾问", _perms(*_SALES_FLOOR)),
-        BuiltinRole("finance_clerk", "财务/金融专员", _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                         "customers.pii", "sales.view", "sales.payment",
-                                                         "sales.finance", "inventory.view")),
-        BuiltinRole("service_advisor", "服务顾问", _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                      "customers.edit")),
-        BuiltinRole("technician", "技师", _perms("dashboard.view")),
-        BuiltinRole("parts_clerk", "配件专员", _perms("dashboard.view", "inventory.view")),
-        BuiltinRole("care_agent", "客服/回访专员", _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                      "messages.view")),
-        BuiltinRole("marketing", "市场专员", _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                 "customers.export", "messages.view")),
+        BuiltinRole("store_manager", N_("店总"), _perms(*_STORE_MANAGEMENT, "sales.order.approve_high", "sales.settings",
+                                                      "admin.users", "admin.jobs")),
+        BuiltinRole("sales_manager", N_("销售经理"), _perms(*_STORE_MANAGEMENT)),
+        BuiltinRole("receptionist", N_("前台/信息员"), _perms("dashboard.view", "customers.view", "customers.view_all",
+                                                           "customers.edit", "customers.assign", "visits.view",
+                                                           "visits.edit", "cards.view", "sales.view")),
+        BuiltinRole("sales_consultant", N_("销售顾问"), _perms(*_SALES_FLOOR)),
+        BuiltinRole("finance_clerk", N_("财务/金融专员"), _perms("dashboard.view", "customers.view", "customers.view_all",
+                                                             "customers.pii", "sales.view", "sales.payment",
+                                                             "sales.finance", "inventory.view")),
+        BuiltinRole("service_advisor", N_("服务顾问"), _perms("dashboard.view", "customers.view", "customers.view_all",
+                                                          "customers.edit")),
+        BuiltinRole("technician", N_("技师"), _perms("dashboard.view")),
+        BuiltinRole("parts_clerk", N_("配件专员"), _perms("dashboard.view", "inventory.view")),
+        BuiltinRole("care_agent", N_("客服/回访专员"), _perms("dashboard.view", "customers.view", "customers.view_all",
+                                                          "messages.view")),
+        BuiltinRole("marketing", N_("市场专员"), _perms("dashboard.view", "customers.view", "customers.view_all",
+                                                     "customers.export", "messages.view")),
     )
 }
 

@@ -306,15 +306,22 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
     allocate.stock_vehicle_id.choices = [(0, _("请选择车辆"))] + [
         (v.id, f"{v.vin} {v.colour} {v.location}".strip()) for v in choices]
     remaining = order.total - order.paid_total
+    fully_paid = remaining <= 0
+    # a cancelled order keeps the money it took until it is refunded
+    refund_due = order.paid_total if order.status == "cancelled" and order.paid_total > 0 else None
+    # the amount still due is the suggestion; a paid order only has a refund left to record
+    # (a suggested 0.00 would be refused by the form's own rule)
+    suggested = min(order.deposit_required - order.paid_total, remaining) if order.status == "approved" \
+        else refund_due or remaining
     payment = forms.get("payment_form") or PaymentForm(
-        formdata=None, kind="deposit" if order.status == "approved" else "balance",
-        amount=min(order.deposit_required - order.paid_total, remaining) if order.status == "approved"
-        else remaining)
+        formdata=None,
+        kind="refund" if fully_paid or refund_due else "deposit" if order.status == "approved" else "balance",
+        amount=suggested if suggested > 0 else None)
     ctx = tenancy.current()
     next_level = order.approval_levels_done + 1
     return {
         "order": order, "loans": loans, "policies": policies, "delivery": services.get_delivery(order),
-        "allocate_form": allocate, "payment_form": payment,
+        "allocate_form": allocate, "payment_form": payment, "fully_paid": fully_paid, "refund_due": refund_due,
         "invoice_form": forms.get("invoice_form") or InvoiceForm(formdata=None),
         "cancel_form": forms.get("cancel_form") or CancelForm(formdata=None),
         "note_form": forms.get("note_form") or NoteForm(formdata=None),

@@ -143,9 +143,9 @@ def _new_page(browser, live_server, request, options: dict):
     return context, page
 
 
-def _save_screenshot(page, request) -> None:
+def _save_screenshot(page, request, suffix: str = "") -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_") + suffix
     try:
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     except Exception:  # a screenshot must never hide the test's own failure
@@ -178,6 +178,25 @@ def page(request, browser, live_server):
     yield page
     _save_screenshot(page, request)
     context.close()
+
+
+@pytest.fixture
+def another_page(request, browser, live_server):
+    """Opens a page for another user, in a browser context of its own at the viewport of the
+    given page: ``manager = another_page(page)``. Each is screenshotted and closed at the end."""
+    opened = []
+
+    def open_like(page):
+        name = getattr(page, "viewport_name", None) or ("phone" if is_phone(page) else "desktop")
+        context, other = _new_page(browser, live_server, request, VIEWPORTS[name])
+        other.viewport_name = name
+        opened.append((context, other))
+        return other
+
+    yield open_like
+    for n, (context, other) in enumerate(opened, start=2):
+        _save_screenshot(other, request, suffix=f"-user{n}")
+        context.close()
 
 
 # --------------------------------------------------------------------------- helpers

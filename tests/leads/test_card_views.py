@@ -6,6 +6,7 @@ import json
 
 from dealer_saas.extensions import db
 from dealer_saas.leads.models import CardContact
+from dealer_saas.sales.models import Quote
 
 from .. import factories
 from .factories import card, rows, save
@@ -177,3 +178,21 @@ def test_list_pages_run_a_handful_of_queries(client_as, store):
         with count_queries() as statements:
             assert client.get(url, headers=HX).status_code == 200
         assert len(statements) <= 10, (url, statements)
+
+
+def test_an_open_card_leads_to_a_quote_that_carries_it(client_as, store):
+    client, me = client_as("sales_consultant")
+    model = factories.VehicleModelFactory(org_id=store.org_id)
+    open_card = card(store, consultant_id=me.id, model_id=model.id, intended_colour="极地白")
+    closed = card(store, consultant_id=me.id, status="won")
+    save()
+    page = client.get(f"/leads/cards/{open_card.id}").get_data(as_text=True)
+    assert 'data-testid="card-quote"' in page and 'data-testid="card-test-drive"' in page
+    link = f"/sales/quotes/new?customer_id={open_card.customer_id}&amp;follow_up_card_id={open_card.id}"
+    assert link in page
+    url = link.replace("&amp;", "&")
+    form = client.get(url).get_data(as_text=True)  # prefilled from the card
+    assert 'value="极地白"' in form and f'<option selected value="{model.id}">' in form
+    assert client.post(url, data={"model_id": model.id, "payment_method": "cash", "colour": "极地白"}).status_code == 303
+    assert [q.card_id for q in rows(Quote, store)] == [open_card.id]
+    assert 'data-testid="card-quote"' not in client.get(f"/leads/cards/{closed.id}").get_data(as_text=True)

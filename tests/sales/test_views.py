@@ -142,6 +142,21 @@ def test_order_forms_bad_input_saves_nothing(w, app):
     assert order.stock_vehicle_id == w.cars[0].id
 
 
+def test_a_cancelled_orders_deposit_is_refunded_from_its_page(w, app):
+    order = sf.order(w, status="cancelled", total="200000", paid="5000", cancel_reason="客户放弃")
+    client = login(app.test_client(), w.manager, w.store)
+    page = client.get(f"/sales/orders/{order.id}").get_data(as_text=True)
+    assert 'data-testid="refund-due"' in page and "5,000.00" in page
+    assert 'value="5000.00"' in page and '<option selected value="refund">' in page
+    response = client.post(f"/sales/orders/{order.id}/payments", headers={"HX-Request": "true"},
+                           data={"kind": "refund", "method": "transfer", "amount": "5000"})
+    assert response.status_code == 200 and "orderStateChanged" in response.headers["HX-Trigger"]
+    db.session.expire_all()
+    assert order.paid_total == D("0") and order.status == "cancelled"
+    assert db.session.query(Payment).filter_by(order_id=order.id).one().amount == D("-5000.00")
+    assert 'data-testid="refund-due"' not in client.get(f"/sales/orders/{order.id}").get_data(as_text=True)
+
+
 def test_order_edit_shows_stale_version(w, app):
     order = sf.order(w, discount="1000")
     client = login(app.test_client(), w.consultant, w.store)
