@@ -17,6 +17,12 @@ from .extensions import babel
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction only and return it unchanged: for text stored or kept
+    as a plain string (built-in role names, ...) and translated where shown with ``gettext``."""
+    return message
+
+
 def select_locale() -> str:
     languages = ("zh", "en")
     if not has_request_context():  # jobs, CLI commands, service tests: the default language

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -187,10 +188,10 @@ def find_or_create_for_visit(*, name: str, mobile: str | None, source: str,
 
 
 SORTS: dict[str, Sort] = {
-    "newest": Sort(_("最新创建"), (Customer.created_at, Customer.id), desc=True),
-    "oldest": Sort(_("最早创建"), (Customer.created_at, Customer.id)),
-    "name": Sort(_("姓名拼音"), (Customer.name_pinyin, Customer.id)),
-    "updated": Sort(_("最近更新"), (Customer.updated_at, Customer.id), desc=True),
+    "newest": Sort(_l("最新创建"), (Customer.created_at, Customer.id), desc=True),
+    "oldest": Sort(_l("最早创建"), (Customer.created_at, Customer.id)),
+    "name": Sort(_l("姓名拼音"), (Customer.name_pinyin, Customer.id)),
+    "updated": Sort(_l("最近更新"), (Customer.updated_at, Customer.id), desc=True),
 }
 FILTERS = ("q", "owner", "source", "level", "tag", "created_from", "created_to", "sort")
 

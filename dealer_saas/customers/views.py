@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from .. import events, shell, tenancy
 from ..formatting import mask_phone
+from ..i18n import N_
 from ..web import wants_fragment, permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger
 from . import bp, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
@@ -209,9 +210,9 @@ def customer_edit(customer_id: int):
 
 
 _QUICK_ACTIONS = (
-    ("leads.card_new", "cards.edit", "🔥", "新建跟进卡"),
-    ("sales.test_drive_new", "sales.test_drive", "🚗", "预约试驾"),
-    ("sales.quote_new", "sales.quote", "🧾", "报价"),
+    ("leads.card_new", "cards.edit", "🔥", N_("新建跟进卡")),
+    ("sales.test_drive_new", "sales.test_drive", "🚗", N_("预约试驾")),
+    ("sales.quote_new", "sales.quote", "🧾", N_("报价")),
 )
 
 

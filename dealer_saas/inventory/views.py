@@ -108,8 +108,8 @@ def _model_choices(form: StockVehicleForm, current: VehicleModel | None = None) 
     models = services.active_models()
     if current is not None and current not in models:
         models = [current] + models
-    form.model_id.choices = [(0, _("请选择车型"))] + [(m.id, m.label + (f" {m.model_year}款" if m.model_year else ""))
-                                                       for m in models]
+    form.model_id.choices = [(0, _("请选择车型"))] + [
+        (m.id, m.label + (" " + _("%(y)s款", y=m.model_year) if m.model_year else "")) for m in models]
 
 
 def _detail_context(vehicle: StockVehicle, **extra: Any) -> dict[str, Any]:
