@@ -56,7 +56,7 @@ class QuoteForm(SalesForm):
     colour = StringField(_l("颜色"), validators=[Optional(), Length(max=30)])
     discount = _money(_l("优惠金额"))
     accessories = TextAreaField(_l("精品/附件（每行“名称 价格”）"), validators=[Optional(), Length(max=2000)],
-                                render_kw={"rows": 4, "placeholder": "脚垫 300\n行车记录仪 800"})
+                                render_kw={"rows": 4, "placeholder": _l("脚垫 300\n行车记录仪 800")})
     insurance_amount = _money(_l("保险费"))
     purchase_tax = _money(_l("购置税（留空自动计算）"))
     registration_fee = _money(_l("上牌费"))

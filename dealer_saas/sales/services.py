@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit, pagination, settings, tenancy
 from ..customers.models import Customer, CustomerVehicle, VehicleOwnership
 from ..extensions import db
+from ..i18n import N_
 from ..inventory import services as inventory
 from ..inventory.models import StockVehicle, VehicleModel
 from ..leads.models import FollowUpCard
@@ -38,13 +39,13 @@ MAX_ACCESSORIES = 10
 
 #: the delivery checklist (交车检查): every item must be ticked
 DELIVERY_CHECKLIST: dict[str, str] = {
-    "exterior": "车辆外观检查",
-    "tools": "随车工具",
-    "documents": "发票/合格证",
-    "insurance": "保险单",
-    "instructions": "使用说明讲解",
-    "first_service": "首保提醒",
-    "signature": "客户签字",
+    "exterior": N_("车辆外观检查"),
+    "tools": N_("随车工具"),
+    "documents": N_("发票/合格证"),
+    "insurance": N_("保险单"),
+    "instructions": N_("使用说明讲解"),
+    "first_service": N_("首保提醒"),
+    "signature": N_("客户签字"),
 }
 
 #: test drive states: booked -> done / cancelled / no_show
