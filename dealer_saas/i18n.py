@@ -23,6 +23,23 @@ def N_(message: str) -> str:
     return message
 
 
+def _chinese() -> bool:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale is None or locale.language == "zh"
+
+
+def colon() -> str:
+    """The label separator of the language: full-width "：" in Chinese, ": " in English."""
+    return "：" if _chinese() else ": "
+
+
+def paren(text: object) -> str:
+    """``text`` in brackets the way the language writes them: "（…）" or " (…)"."""
+    return f"（{text}）" if _chinese() else f" ({text})"
+
+
 def select_locale() -> str:
     languages = ("zh", "en")
     if not has_request_context():  # jobs, CLI commands, service tests: the default language
@@ -67,4 +84,4 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     from flask_babel import get_locale
 
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals.update(get_locale=get_locale, colon=colon, paren=paren)

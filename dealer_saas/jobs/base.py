@@ -133,7 +133,8 @@ def _execute(kind_name: str, store_id: int | None, period: str | None, kwargs: d
 def _record_failure(run_id: int, error: BaseException, will_retry: bool, *, after_commit: bool) -> None:
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     if after_commit:
-        text = "工作已提交，提交后的后续操作失败：\n" + text
+        # a log for administrators, stored as it is (like the traceback it heads): not translated
+        text = "The job's work was committed; a step after the commit failed:\n" + text
     run = db.session.execute(select(JobRun).where(JobRun.id == run_id)).scalar_one_or_none()
     if run is None:  # pragma: no cover - the row was committed above
         log.error("job run %s vanished: %s", run_id, text)

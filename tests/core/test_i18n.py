@@ -160,3 +160,15 @@ def test_accept_language_alone_gives_english_on_the_login_page(client):
     for headers in ({"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}, {}):
         chinese = client.get("/login", headers=headers).get_data(as_text=True)
         assert '<html lang="zh-CN">' in chinese and "汽车经销商客户管理系统" in chinese and "Sign in" not in chinese
+
+
+@pytest.mark.parametrize("language, label, bracketed", [("zh-CN", "颜色：<b>", "张三（zs）"),
+                                                        ("en", "Colour: <b>", "张三 (zs)")])
+def test_punctuation_follows_the_language(app, language, label, bracketed):
+    """Labels and brackets around data use the language's punctuation, and data stays escaped."""
+    with app.test_request_context(headers={"Accept-Language": language}):
+        render = app.jinja_env.from_string(
+            "{{ _('颜色') }}{{ colon() }}{{ '<b>'|safe }}|{{ name }}{{ paren(username) }}|{{ paren('<i>') }}")
+        label_out, bracket_out, escaped = render.render(name="张三", username="zs").split("|")
+    assert (label_out, bracket_out) == (label, bracketed)
+    assert "&lt;i&gt;" in escaped
