@@ -19,17 +19,22 @@ from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer
 from .timeline import timeline
 
 
-@bp.context_processor
-def _customer_helpers() -> dict[str, Any]:
+@bp.app_context_processor
+def _phone_helpers() -> dict[str, Any]:
+    """For every module's templates: a customer's phone, full or masked by the PII rule
+    (``tel(number, masked=not full_mobile(customer))`` for a click-to-call link)."""
     def phone(customer: Customer, number: str | None = None) -> str:
         number = customer.mobile if number is None else number
         if not number:
             return ""
         return number if services.can_see_full_mobile(customer) else mask_phone(number)
 
+    return {"phone": phone, "full_mobile": services.can_see_full_mobile}
+
+
+@bp.context_processor
+def _customer_helpers() -> dict[str, Any]:
     return {
-        "phone": phone,
-        "full_mobile": services.can_see_full_mobile,
         "SOURCES": SOURCES,
         "LEVELS": LEVELS,
         "KINDS": KINDS,

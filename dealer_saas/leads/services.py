@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, settings, tenancy
 from ..customers.models import Customer
-from ..customers.services import find_by_mobile, find_or_create_for_visit
+from ..customers.services import can_see_full_mobile, find_by_mobile, find_or_create_for_visit
 from ..extensions import db
 from ..inventory.models import VehicleModel
 from ..pagination import Page, Sort, keyset_page
@@ -701,3 +701,9 @@ def mark_stale_cards_dormant(days: int = STALE_DAYS) -> int:
     for card in cards:
         _transition(card, "make_dormant")
     return len(cards)
+
+
+def can_call(card: FollowUpCard) -> bool:
+    """The full phone number of a card's customer: the card's consultant has to call them;
+    anyone else by the customers' rule (``customers.pii`` or the customer's owner)."""
+    return card.consultant_id == tenancy.current().user_id or can_see_full_mobile(card.customer)

@@ -58,6 +58,11 @@ def _sees_all() -> bool:
     return tenancy.current().can("customers.view_all")
 
 
+@bp.context_processor
+def _card_helpers() -> dict[str, Any]:
+    return {"can_call": services.can_call}
+
+
 # --------------------------------------------------------------------------- visits
 
 

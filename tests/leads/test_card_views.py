@@ -196,3 +196,21 @@ def test_an_open_card_leads_to_a_quote_that_carries_it(client_as, store):
     assert client.post(url, data={"model_id": model.id, "payment_method": "cash", "colour": "极地白"}).status_code == 303
     assert [q.card_id for q in rows(Quote, store)] == [open_card.id]
     assert 'data-testid="card-quote"' not in client.get(f"/leads/cards/{closed.id}").get_data(as_text=True)
+
+
+def test_phone_numbers_on_card_pages_follow_the_pii_rule(client_as, store):
+    """The card's consultant has to call: full number and a tel: link. A pool card's customer
+    is masked for a consultant, and the masked number is nowhere in the page."""
+    client, me = client_as("sales_consultant")
+    someone = factories.user_with_role("sales_consultant", store)
+    worked = card(store, consultant_id=me.id, next_contact_on=dt.date.today(),
+                  customer=factories.CustomerFactory(store=store, mobile="13800138011", owner_id=someone.id))
+    pool = card(store, consultant_id=None,
+                customer=factories.CustomerFactory(store=store, mobile="13800138012", owner_id=None))
+    save()
+    assert 'href="tel:13800138011"' in client.get(f"/leads/cards/{worked.id}").text
+    assert 'href="tel:13800138011"' in client.get("/leads/my-day").text
+    pool_page = client.get(f"/leads/cards/{pool.id}").text
+    assert "13800138012" not in pool_page and "138****8012" in pool_page
+    manager, _m = client_as("sales_manager")
+    assert 'href="tel:13800138012"' in manager.get(f"/leads/cards/{pool.id}").text
