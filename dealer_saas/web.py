@@ -146,9 +146,11 @@ def _login_response() -> Response:
     return redirect(target)
 
 
-def permission_required(*permissions: str, write: bool = False) -> Callable:
+def permission_required(*permissions: str, write: bool = False, reads_only: bool = False) -> Callable:
     """Guard a view: anonymous users go to the login page, users whose active role lacks any
-    of ``permissions`` get a 403. ``write=True`` refuses the read-only all-stores mode.
+    of ``permissions`` get a 403. The read-only all-stores mode is refused for ``write=True``
+    and for every POST, except a POST that changes no store data (``reads_only=True``: an
+    export, posted for its CSRF token; it may still write the audit log).
 
     The view is stamped with ``view.permissions`` so the route sweep can prove that every
     module view is guarded.
@@ -164,7 +166,8 @@ def permission_required(*permissions: str, write: bool = False) -> Callable:
             ctx = tenancy.maybe_current()
             if ctx is None or not all(ctx.can(p) for p in permissions):
                 abort(403)
-            if (write or request.method not in ("GET", "HEAD")) and ctx.is_rollup:
+            posts = request.method not in ("GET", "HEAD") and not reads_only
+            if (write or posts) and ctx.is_rollup:
                 abort(403, description="rollup_read_only")
             return view(*args, **kwargs)
 

@@ -318,7 +318,9 @@ class CustomerPage:
     query: CustomerQuery = field(default_factory=CustomerQuery)
 
 
-def _filtered(query: CustomerQuery, tz: str | None) -> tuple[sa.Select, str]:
+def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select, str]:
+    """The customers the user may see that match the list's search and filters (unordered),
+    and the kind of search the text was read as."""
     ctx = tenancy.current()
     stmt = visible_customers()
     kind, clause = search_clause(query.q)
@@ -347,7 +349,7 @@ def search_customers(query: CustomerQuery, *, tz: str | None = None, size: int =
                      with_count: bool = True) -> CustomerPage:
     """One keyset page of the customers the user may see that match ``query``, with a
     bounded count (never a count over the whole store)."""
-    stmt, kind = _filtered(query, tz)
+    stmt, kind = matching_customers(query, tz)
     count, more = count_upto(stmt, COUNT_LIMIT) if with_count and not query.after else (0, False)
     listed = stmt.options(joinedload(Customer.owner), selectinload(Customer.tags))
     page = keyset_page(listed, SORTS[query.sort], query.after, size)

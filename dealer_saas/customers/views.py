@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import Response, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -13,7 +13,8 @@ from .. import events, shell, tenancy
 from ..formatting import mask_phone
 from ..i18n import N_
 from ..web import wants_fragment, permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger
-from . import bp, services
+from ..timeutil import local_today
+from . import bp, export, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer
 from .timeline import timeline
@@ -95,6 +96,22 @@ def customer_list():
         context["owners"] = services.store_owners() if ctx.can("customers.view_all") else []
         context["tags"] = services.store_tags()
     return render_htmx("customers/list.html", "customers/_list.html", **context)
+
+
+@bp.route("/export", methods=["POST"])
+@permission_required("customers.export", reads_only=True)
+def customer_export():
+    """Download the list as it is filtered (an Excel file); too many rows go back to the list."""
+    query = services.CustomerQuery.from_args(request.form)
+    try:
+        content, _count = export.export_customers(query, tz=_tz())
+    except services.CustomerError as error:
+        rollback_only()
+        flash(str(error), "error")
+        return redirect_to(url_for("customers.customer_list", **query.args()))
+    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={export.file_name(local_today(_tz()))}",
+                             "Cache-Control": "no-store"})
 
 
 @bp.route("/assign", methods=["POST"])
