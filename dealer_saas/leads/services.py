@@ -462,10 +462,17 @@ def lost_queue(limit: int = 100) -> list[FollowUpCard]:
 # --------------------------------------------------------------------------- cards: writing
 
 
+def _check_next_contact(day: dt.date | None) -> None:
+    if day is not None and day < store_today():
+        raise LeadsError(_("下次跟进日期不能早于今天。"), "next_contact_on")
+
+
 def _new_card(customer: Customer, *, level: str, consultant_id: int | None, model_id: int | None = None,
-              intended_model: str = "", source: str = "walk_in", **extra: Any) -> FollowUpCard:
+              intended_model: str = "", source: str = "walk_in", next_contact_on: dt.date | None = None,
+              **extra: Any) -> FollowUpCard:
+    _check_next_contact(next_contact_on)
     card = FollowUpCard(customer_id=customer.id, consultant_id=consultant_id, level=level,
-                        next_contact_on=next_contact_for(level, store_today()), model_id=model_id,
+                        next_contact_on=next_contact_on or next_contact_for(level, store_today()), model_id=model_id,
                         intended_model=intended_model, source=source, status="open",
                         created_by_id=tenancy.current().user_id, **extra)
     db.session.add(card)
@@ -498,11 +505,9 @@ def create_card(customer_id: int, data: dict[str, Any]) -> FollowUpCard:
         consultant_id = _check_consultant(consultant_id, allowed_extra=customer.owner_id)
     model_id, text = _model_label(data.get("model_id"), data.get("intended_model", ""))
     extra = {k: data[k] for k in CARD_FIELDS if k in data and k not in ("model_id", "intended_model", "source")}
-    card = _new_card(customer, level=data.get("level") or "C", consultant_id=consultant_id, model_id=model_id,
-                     intended_model=text, source=data.get("source") or customer.source, **extra)
-    if data.get("next_contact_on"):
-        card.next_contact_on = data["next_contact_on"]
-    return card
+    return _new_card(customer, level=data.get("level") or "C", consultant_id=consultant_id, model_id=model_id,
+                     intended_model=text, source=data.get("source") or customer.source,
+                     next_contact_on=data.get("next_contact_on"), **extra)
 
 
 def update_card(card_id: int, data: dict[str, Any], version: int) -> FollowUpCard:
@@ -527,6 +532,7 @@ def update_card(card_id: int, data: dict[str, Any], version: int) -> FollowUpCar
         raise InvalidTransition(_("只有跟进中的卡片可以调整意向级别（当前：%(s)s）。", s=CARD_STATUSES[card.status]))
     card.level = level
     if data.get("next_contact_on") and data["next_contact_on"] != card.next_contact_on:
+        _check_next_contact(data["next_contact_on"])
         card.next_contact_on = data["next_contact_on"]
     elif level_changed:
         card.next_contact_on = next_contact_for(level, store_today())
@@ -605,6 +611,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("lost_pending", "approve_lost"): "lost",
     ("lost_pending", "send_back"): "open",
     ("open", "win"): "won",
+    # a delivered car wins the card whatever happened to it meanwhile (only delivery wins)
+    ("dormant", "win"): "won",
+    ("lost_pending", "win"): "won",
+    ("lost", "win"): "won",
     ("open", "make_dormant"): "dormant",
     ("dormant", "reactivate"): "open",
 }

@@ -89,6 +89,8 @@ POLICY_TRANSITIONS: dict[str, set[str]] = {
 #: which permission approves which level
 APPROVAL_PERMISSIONS = {1: "sales.order.approve", 2: "sales.order.approve_high"}
 LIVE_ORDER_STATES = ("draft", "submitted", "approved", "deposit_paid", "allocated", "invoiced")
+#: states in which the deposit holds a car for the customer (it goes back only by cancelling)
+DEPOSIT_HELD_STATES = ("deposit_paid", "allocated", "invoiced")
 
 
 class SalesError(Exception):
@@ -206,7 +208,8 @@ def _apply(obj: Any, table: dict[str, set[str]], new_state: str, labels: dict[st
 def _next_number(model: Any, prefix: str) -> str:
     """``<prefix>-<seq>``: the next sequence number of the day for this store."""
     last = db.session.execute(
-        select(model.number).where(model.number.like(prefix + "-%")).order_by(model.number.desc()).limit(1)
+        select(model.number).where(model.number.like(prefix + "-%"))
+        .order_by(sa.func.length(model.number).desc(), model.number.desc()).limit(1)  # -1000 after -999
     ).scalar()
     seq = 1
     if last:
@@ -313,10 +316,13 @@ def approval_levels_for(store: Store, list_price: Any, discount: Any) -> int:
     """0 when the discount % is at or below the sales-manager threshold, 1 above it, 2 above
     the store-manager threshold too (store settings, defaults 3% and 6%)."""
     sales_manager_pct, store_manager_pct = settings.approval_thresholds(store)
-    pct = discount_percent(list_price, discount)
-    if pct > store_manager_pct:
+    price, off = money(list_price), money(discount)
+    # exact: the rounded percentage is for display (3.004 % shows as 3.00 % but is above 3 %)
+    if price <= 0:
+        return 0
+    if off * 100 > Decimal(store_manager_pct) * price:
         return 2
-    if pct > sales_manager_pct:
+    if off * 100 > Decimal(sales_manager_pct) * price:
         return 1
     return 0
 
@@ -644,6 +650,7 @@ def create_order_from_quote(quote_id: Any) -> SalesOrder:
         fees_total=totals.fees_total, total=totals.total,
         deposit_required=min(settings.default_deposit(store), totals.total).quantize(CENT),
         paid_total=ZERO, payment_method=quote.payment_method, status="draft", created_by_id=_ctx().user_id,
+        priced_by_id=quote.consultant_id or _ctx().user_id,
     )
     db.session.add(order)
     if quote.status != "accepted":
@@ -671,6 +678,8 @@ def update_order(sales_order_id: Any, version: Any, data: dict[str, Any]) -> Sal
         raise SalesError(_("请选择付款方式。"), "payment_method")
     before = audit.snapshot(order)
     order.colour = (data.get("colour") or "").strip()[:30]
+    if totals.discount != order.discount:
+        order.priced_by_id = _ctx().user_id
     order.discount, order.accessories, order.accessories_total = totals.discount, accessories, totals.accessories_total
     order.insurance_amount, order.fees_total, order.total = totals.insurance_amount, totals.purchase_tax, totals.total
     order.deposit_required = deposit
@@ -703,8 +712,8 @@ def _check_approver(order: SalesOrder) -> int:
         from .models import ORDER_STATUSES
 
         raise InvalidTransition(_("订单当前状态为“%(s)s”，无需审批。", s=ORDER_STATUSES.get(order.status)))
-    if ctx.user_id is None or ctx.user_id in (order.consultant_id, order.created_by_id):
-        raise SalesError(_("不能审批自己的订单。"))
+    if ctx.user_id is None or ctx.user_id in (order.consultant_id, order.created_by_id, order.priced_by_id):
+        raise SalesError(_("不能审批自己的订单或自己定的优惠。"))
     level = order.approval_levels_done + 1
     if not ctx.can(APPROVAL_PERMISSIONS.get(level, "sales.order.approve_high")):
         raise SalesError(_("该订单需要总经理审批。") if level == 2 else _("您没有审批该订单的权限。"))
@@ -765,7 +774,8 @@ def approval_queue(limit: int = 50) -> list[SalesOrder]:
             .where(SalesOrder.status == "submitted",
                    SalesOrder.approval_levels_done.in_([level - 1 for level in waiting_levels]),
                    sa.or_(SalesOrder.consultant_id.is_(None), SalesOrder.consultant_id != ctx.user_id),
-                   sa.or_(SalesOrder.created_by_id.is_(None), SalesOrder.created_by_id != ctx.user_id))
+                   sa.or_(SalesOrder.created_by_id.is_(None), SalesOrder.created_by_id != ctx.user_id),
+                   sa.or_(SalesOrder.priced_by_id.is_(None), SalesOrder.priced_by_id != ctx.user_id))
             .options(joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model),
                      joinedload(SalesOrder.consultant))
             .order_by(SalesOrder.created_at, SalesOrder.id).limit(limit))
@@ -790,6 +800,10 @@ def record_payment(sales_order_id: Any, *, kind: str, method: str, amount: Any, 
             raise SalesError(_("已交车的订单不能退款。"))
         if amount_v > order.paid_total:
             raise SalesError(_("退款不能超过已收金额 %(p)s。", p=order.paid_total), "amount")
+        if order.status in DEPOSIT_HELD_STATES and order.paid_total - amount_v < order.deposit_required:
+            # the deposit holds the car: giving it back is cancelling the order
+            raise SalesError(_("退款后已收金额将低于定金 %(d)s；退还定金请先取消订单。", d=order.deposit_required),
+                             "amount")
         signed = -amount_v
     else:
         if order.status in ("draft", "submitted"):
@@ -810,7 +824,7 @@ def record_payment(sales_order_id: Any, *, kind: str, method: str, amount: Any, 
         raise StaleEdit() from None
     audit.record("create", payment, after=audit.snapshot(payment), summary=order.number)
     audit.record("update", order, before=before, after=audit.snapshot(order, ["paid_total"]), summary=order.number)
-    if order.status == "approved" and kind == "deposit" and order.paid_total >= order.deposit_required:
+    if order.status == "approved" and kind != "refund" and order.paid_total >= order.deposit_required:
         _transition(order, "deposit_paid")
     return payment
 
@@ -824,7 +838,7 @@ def allocate_vehicle(sales_order_id: Any, stock_vehicle_id: Any) -> SalesOrder:
     """Give a deposit-paid order its car (VIN). The car row is locked and the order's unique
     stock_vehicle_id backs it up: one live order per car. Raises SalesError."""
     order = get_order(sales_order_id)
-    if order.status == "approved":
+    if order.status == "approved" or order.paid_total < order.deposit_required:
         raise InvalidTransition(_("付定金后才能配车。"))
     _transition(order, "allocated", check_only=True)
     try:
@@ -841,6 +855,17 @@ def allocate_vehicle(sales_order_id: Any, stock_vehicle_id: Any) -> SalesOrder:
     return order
 
 
+def loans_not_yet_received(order: SalesOrder) -> Decimal:
+    """The approved or disbursed loan money the store has not yet recorded as a ``loan``
+    payment (recorded money is already in paid_total: counting it twice would let an order
+    be invoiced with money owed)."""
+    promised = db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
+        LoanApplication.order_id == order.id, LoanApplication.status.in_(("approved", "disbursed")))).scalar_one()
+    received = db.session.execute(select(sa.func.coalesce(sa.func.sum(Payment.amount), 0)).where(
+        Payment.order_id == order.id, Payment.kind == "loan")).scalar_one()
+    return max(money(promised) - money(received), ZERO)
+
+
 def invoice_order(sales_order_id: Any, invoice_number: str) -> SalesOrder:
     """Record the invoice of an allocated order; the car must be paid in full (loans that are
     approved or disbursed count). Raises SalesError."""
@@ -849,11 +874,10 @@ def invoice_order(sales_order_id: Any, invoice_number: str) -> SalesOrder:
     if not invoice_number:
         raise SalesError(_("请填写发票号码。"), "invoice_number")
     _transition(order, "invoiced", check_only=True)
-    loans = db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
-        LoanApplication.order_id == order.id, LoanApplication.status.in_(("approved", "disbursed")))).scalar_one()
-    if order.paid_total + money(loans) < order.total:
+    loans = loans_not_yet_received(order)
+    if order.paid_total + loans < order.total:
         raise SalesError(_("尚未收齐车款（已收 %(p)s，贷款 %(l)s，应收 %(t)s），不能开票。",
-                           p=order.paid_total, l=money(loans), t=order.total))
+                           p=order.paid_total, l=loans, t=order.total))
     _transition(order, "invoiced", changes={"invoice_number": invoice_number[:40], "invoiced_at": utcnow()})
     return order
 
@@ -889,7 +913,10 @@ def deliver_order(sales_order_id: Any, *, checklist: dict[str, bool], received_b
                                        sales_order_id=order.id)
     customer_vehicle.ownerships.append(VehicleOwnership(customer_id=order.customer_id, started_on=today))
     db.session.add_all([delivery, customer_vehicle])
-    inventory.mark_delivered(vehicle)
+    try:
+        inventory.mark_delivered(vehicle)
+    except inventory.InventoryError as error:
+        raise SalesError(str(error)) from None
     _transition(order, "delivered", changes={"delivered_at": now})
     audit.record("create", delivery, after=audit.snapshot(delivery), summary=order.number)
     audit.record("create", customer_vehicle, after=audit.snapshot(customer_vehicle), summary=vehicle.vin)
@@ -906,13 +933,9 @@ def deliver_order(sales_order_id: Any, *, checklist: dict[str, bool], received_b
 
 def _mark_card_won(order: SalesOrder) -> None:
     """The deal is won when the car is handed over (leads.services owns the card rules)."""
-    if not order.card_id:
-        return
-    try:
-        from ..leads import services as leads_services
-    except ImportError:  # the leads module's services are written in parallel (issue #3)
-        return
-    if hasattr(leads_services, "mark_card_won"):
+    from ..leads import services as leads_services
+
+    if order.card_id:
         leads_services.mark_card_won(order.card_id, order.id)
 
 
@@ -924,7 +947,10 @@ def cancel_order(sales_order_id: Any, reason: str) -> SalesOrder:
         raise SalesError(_("请填写取消原因。"), "reason")
     _transition(order, "cancelled", check_only=True)
     if order.stock_vehicle is not None:
-        inventory.release_from_order(order.stock_vehicle)
+        try:
+            inventory.release_from_order(order.stock_vehicle)
+        except inventory.InventoryError as error:
+            raise SalesError(str(error)) from None
         order.stock_vehicle = None  # else the relationship would write the old id back on flush
     _transition(order, "cancelled", summary=f"{order.number} {reason}",
                 changes={"stock_vehicle_id": None, "cancel_reason": reason[:200], "cancelled_at": utcnow()})
@@ -957,6 +983,10 @@ def create_loan(sales_order_id: Any, data: dict[str, Any]) -> LoanApplication:
     amount = money(data.get("amount"))
     if amount <= 0 or amount > order.total:
         raise SalesError(_("贷款金额应大于 0 且不超过订单总额。"), "amount")
+    other_loans = money(db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
+        LoanApplication.order_id == order.id, LoanApplication.status.notin_(("rejected", "cancelled")))).scalar_one())
+    if other_loans + amount > order.total:
+        raise SalesError(_("该订单的贷款合计将超过订单总额（已有贷款 %(l)s）。", l=other_loans), "amount")
     down_payment = money(data.get("down_payment"))
     commission = money(data.get("commission"))
     if down_payment < 0:
@@ -1009,6 +1039,15 @@ def change_loan_state(loan_application_id: Any, new_state: str) -> LoanApplicati
     return loan
 
 
+def _one_year_on(day: dt.date) -> dt.date:
+    """The same day next year; 29 February goes to 1 March (a policy of 29 Feb 2028 runs to
+    28 Feb 2029 inclusive)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return dt.date(day.year + 1, 3, 1)
+
+
 def create_policy(sales_order_id: Any, data: dict[str, Any]) -> InsurancePolicy:
     """An insurance policy for the order's customer and car; the expiry feeds renewals."""
     order = get_order(sales_order_id)
@@ -1024,9 +1063,7 @@ def create_policy(sales_order_id: Any, data: dict[str, Any]) -> InsurancePolicy:
     if commission < 0:
         raise SalesError(_("金额不能为负数。"), "commission")
     starts_on = data.get("starts_on") or local_today(current_store().timezone)
-    expires_on = data.get("expires_on") or (starts_on.replace(year=starts_on.year + 1) - dt.timedelta(days=1)
-                                            if not (starts_on.month == 2 and starts_on.day == 29)
-                                            else starts_on + dt.timedelta(days=364))
+    expires_on = data.get("expires_on") or _one_year_on(starts_on) - dt.timedelta(days=1)
     if expires_on <= starts_on:
         raise SalesError(_("到期日应晚于起保日。"), "expires_on")
     policy = InsurancePolicy(order_id=order.id, customer_id=order.customer_id,

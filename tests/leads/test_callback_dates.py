@@ -64,3 +64,20 @@ def test_contact_without_level_restarts_cycle_and_accepts_override(store, in_sto
             services.log_contact(row.id, {"content": "  "})
         assert error.value.field == "content"
     assert len(db.session.execute(select(CardContact).where(CardContact.card_id == row.id)).scalars().all()) == 2
+
+
+def test_a_card_is_opened_with_the_date_given_and_never_in_the_past(store, in_store):
+    from dealer_saas.audit import AuditLog
+
+    customer = factories.CustomerFactory(store=store)
+    wanted = services.store_today() + dt.timedelta(days=2)
+    with in_store(factories.user_with_role("sales_consultant", store)):
+        with pytest.raises(services.LeadsError, match="不能早于今天") as error:
+            services.create_card(customer.id, {"level": "B", "next_contact_on": dt.date(2020, 1, 1)})
+        assert error.value.field == "next_contact_on"
+        card = services.create_card(customer.id, {"level": "B", "next_contact_on": wanted})
+        with pytest.raises(services.LeadsError, match="不能早于今天"):
+            services.update_card(card.id, {"next_contact_on": dt.date(2020, 1, 1)}, card.version)
+    assert card.next_contact_on == wanted
+    logged = db.session.query(AuditLog).filter_by(entity="follow_up_cards", entity_id=card.id, action="create").one()
+    assert logged.after["next_contact_on"] == wanted.isoformat()  # the audit shows the date that was saved

@@ -111,11 +111,17 @@ def test_consultant_without_permission_cannot_decide(store, in_store):
 def test_mark_card_won_for_sales_and_reactivate_from_dormant(store, in_store):
     won = card(store)
     dormant = card(store, status="dormant", level="H", next_contact_on=dt.date(2020, 1, 1))
+    pending = card(store, status="lost_pending", lost_reason="价格", lost_competitor="某品牌")
+    asleep = card(store, status="dormant")
     with in_store(factories.user_with_role("sales_consultant", store)):
         services.mark_card_won(won.id, None)
         assert won.status == "won" and won.won_at is not None
+        # a delivered car wins the card whatever happened to it since the order
+        services.mark_card_won(pending.id, None)
+        services.mark_card_won(asleep.id, None)
+        assert pending.status == asleep.status == "won"
         with pytest.raises(services.InvalidTransition):
-            services.mark_card_won(dormant.id, None)
+            services.transition_card(won.id, "make_dormant")
         services.transition_card(dormant.id, "reactivate")
         assert dormant.status == "open"
         assert dormant.next_contact_on == services.store_today() + dt.timedelta(days=1)

@@ -18,7 +18,7 @@ from . import factories as sf
 @pytest.mark.parametrize("discount, settings, levels", [
     ("5999", {}, 0),          # 2.9995% -> at/below 3
     ("6000", {}, 0),          # exactly 3%: no approval
-    ("6002", {}, 0),          # 3.001% is 3.00% to two places: not above 3
+    ("6002", {}, 1),          # 3.001%: above 3, though the page shows it rounded as 3.00%
     ("6020", {}, 1),          # 3.01%
     ("12000", {}, 1),         # exactly 6%: sales manager only
     ("12020", {}, 2),         # 6.01%: both
@@ -138,3 +138,21 @@ def test_queue_shows_orders_waiting_for_my_level_not_my_own(w, in_store, act):
         assert {o.id for o in services.approval_queue()} == {low.id}
     with in_store(w.store_manager):
         assert {o.id for o in services.approval_queue()} == {low.id, high.id, own.id}
+
+
+def test_whoever_set_the_discount_cannot_approve_it(w, in_store, act):
+    """A manager who raises the discount of a consultant's draft may not approve it: the
+    queue leaves it out and the approval is refused; another manager approves."""
+    order = sf.order(w, discount="0", total="200000")
+    with act(w.manager, "sales_manager"):
+        services.update_order(order.id, order.version, {"discount": D("8000"), "deposit_required": D("5000")})
+        services.submit_order(order.id)
+        assert order.approval_levels_required == 1 and order.priced_by_id == w.manager.id
+        assert order not in services.approval_queue()
+        with pytest.raises(services.SalesError, match="自己定的优惠"):
+            services.approve_order(order.id)
+    other_manager = factories.user_with_role("sales_manager", w.store)
+    with act(other_manager, "sales_manager"):
+        assert order in services.approval_queue()
+        services.approve_order(order.id)
+    assert order.status == "approved"

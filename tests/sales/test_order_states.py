@@ -2,6 +2,7 @@
 allocation rules, invoice, optimistic locking."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -135,10 +136,15 @@ def test_deposit_rules(w, act):
             services.record_payment(order.id, kind="deposit", method="cash", amount="0")
         with pytest.raises(services.SalesError, match="退款不能超过"):
             services.record_payment(order.id, kind="refund", method="cash", amount="5000.01")
-        services.record_payment(order.id, kind="refund", method="cash", amount="1000")
-    assert order.paid_total == D("4000.00")
+        # the deposit holds the car: it goes back only by cancelling the order
+        with pytest.raises(services.SalesError, match="请先取消订单") as error:
+            services.record_payment(order.id, kind="refund", method="cash", amount="1000")
+        assert error.value.field == "amount"
+        services.record_payment(order.id, kind="balance", method="cash", amount="1500")
+        services.record_payment(order.id, kind="refund", method="cash", amount="1000")  # above the deposit: fine
+    assert order.paid_total == D("5500.00") and order.status == "deposit_paid"
     assert [p.amount for p in db.session.query(Payment).filter_by(order_id=order.id).order_by(Payment.id)] == \
-        [D("2000.00"), D("3000.00"), D("-1000.00")]
+        [D("2000.00"), D("3000.00"), D("1500.00"), D("-1000.00")]
 
 
 def test_one_big_deposit_and_no_money_before_approval(w, act):
@@ -241,3 +247,53 @@ def test_orders_are_numbered_per_store_and_day(w, act):
         o2 = services.create_order_from_quote(q2.id)
     assert o1.number.endswith("-001") and o2.number.endswith("-002")
     assert db.session.query(SalesOrder).filter(SalesOrder.number == o1.number).count() == 1
+
+
+def test_a_loan_paid_out_and_recorded_is_not_counted_twice_at_invoice(w, act):
+    order = sf.order(w, status="allocated", vehicle=w.cars[0], total="200000", paid="5000")
+    with act(w.manager, "store_manager"):
+        loan = services.create_loan(order.id, {"lender": "银行", "amount": D("150000"), "term_months": 36})
+        for state in ("submitted", "approved", "disbursed"):
+            services.change_loan_state(loan.id, state)
+        services.record_payment(order.id, kind="loan", method="transfer", amount="150000")
+        assert services.loans_not_yet_received(order) == D("0.00")
+        with pytest.raises(services.SalesError, match="尚未收齐车款"):
+            services.invoice_order(order.id, "77")  # 155 000 of 200 000: 45 000 still owed
+        services.record_payment(order.id, kind="balance", method="transfer", amount="45000")
+        services.invoice_order(order.id, "77")
+    assert order.status == "invoiced"
+
+
+def test_loans_of_an_order_stay_within_its_total(w, act):
+    order = sf.order(w, status="deposit_paid", total="200000", paid="5000")
+    with act(w.manager, "store_manager"):
+        services.create_loan(order.id, {"lender": "甲银行", "amount": D("150000"), "term_months": 36})
+        with pytest.raises(services.SalesError, match="贷款合计将超过") as error:
+            services.create_loan(order.id, {"lender": "乙银行", "amount": D("50000.01"), "term_months": 36})
+        assert error.value.field == "amount"
+        services.create_loan(order.id, {"lender": "乙银行", "amount": D("50000"), "term_months": 36})
+
+
+def test_an_order_paid_in_full_as_balance_moves_on(w, act):
+    order = sf.order(w, status="approved", total="200000", deposit="5000")
+    with act(w.manager, "sales_manager"):
+        services.record_payment(order.id, kind="balance", method="transfer", amount="200000")
+    assert order.status == "deposit_paid"
+    with act(w.consultant, "sales_consultant"):
+        services.allocate_vehicle(order.id, w.cars[0].id)
+    assert order.status == "allocated"
+
+
+def test_a_policy_from_29_february_runs_a_full_year():
+    assert services._one_year_on(dt.date(2028, 2, 29)) == dt.date(2029, 3, 1)
+    assert services._one_year_on(dt.date(2026, 11, 23)) == dt.date(2027, 11, 23)
+
+
+def test_numbers_go_on_past_999_in_a_day(w, act):
+    with act(w.consultant, "sales_consultant"):
+        quote = services.create_quote(w.customer.id, {"model_id": w.model.id})
+        prefix = quote.number.rsplit("-", 1)[0]
+        quote.number = f"{prefix}-999"
+        db.session.flush()
+        assert services.create_quote(w.customer.id, {"model_id": w.model.id}).number == f"{prefix}-1000"
+        assert services.create_quote(w.customer.id, {"model_id": w.model.id}).number == f"{prefix}-1001"
