@@ -56,6 +56,10 @@ def _jsonable(value: Any) -> Any:
 
 #: columns never written to the log (secrets, encrypted values)
 _NEVER_LOGGED = {"password_hash", "id_number", "id_number_encrypted"}
+#: keys holding customers' phone numbers (customers, their contacts; an SMS's ``recipient`` is
+#: one too): logged in full, so the log stays complete, but shown masked to readers without
+#: customers.pii
+PHONE_KEYS = frozenset({"mobile", "other_phones"})
 
 
 def snapshot(obj: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:

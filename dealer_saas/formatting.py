@@ -16,12 +16,15 @@ def money(value: decimal.Decimal | int | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
-    """138****5678: enough to recognise, not enough to call."""
+    """138****5678: enough to recognise, not enough to call. At least four characters are
+    always hidden; a full mobile number (11 or more) keeps its first three and last four, a
+    shorter one (a landline, an extension) only up to its last four."""
     if not value:
         return ""
-    if len(value) < 7:
-        return value[:1] + "*" * (len(value) - 1)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    if len(value) >= 11:
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    shown = min(4, max(len(value) - 4, 0))
+    return "*" * (len(value) - shown) + value[len(value) - shown:]
 
 
 def mask_id_number(value: str | None) -> str:

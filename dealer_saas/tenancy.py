@@ -350,7 +350,20 @@ def _scope_orm_statements(state) -> None:
         return
     if ctx is None and not _touches_tenant_rows(state):
         return
+    if (state.is_update or state.is_delete) and ctx is not None and _touches_tenant_rows(state):
+        _check_bulk_write(state.statement, ctx)
     state.statement = state.statement.options(*_criteria_for(ctx))
+
+
+def _check_bulk_write(statement, ctx: TenantContext) -> None:
+    """Bulk UPDATE/DELETE never pass the flush guard: refuse them in the read-only roll-up,
+    and refuse an UPDATE that sets a row's store or organisation (moving rows between
+    stores goes through the ORM, inside ``allow_writes_to``)."""
+    _writable(ctx)
+    values = getattr(statement, "_values", None) or {}
+    names = {getattr(key, "key", None) or getattr(key, "name", None) or str(key) for key in values}
+    if names & {"store_id", "org_id"}:
+        raise TenancyError("a bulk update cannot move rows to another store or organisation")
 
 
 @event.listens_for(Session, "before_flush")

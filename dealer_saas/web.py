@@ -126,8 +126,12 @@ def merge_triggers(*triggers: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after login."""
+    """Only same-site relative paths are followed after login: one leading "/", and no
+    backslash or control character anywhere. Browsers read a backslash as "/" and drop tabs
+    and newlines, so either could turn the path into "//host", another site."""
     if not target:
+        return default
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -172,6 +176,7 @@ def permission_required(*permissions: str, write: bool = False, reads_only: bool
             return view(*args, **kwargs)
 
         wrapped.permissions = permissions  # type: ignore[attr-defined]
+        wrapped.reads_only = reads_only  # type: ignore[attr-defined]
         return wrapped
 
     return decorator

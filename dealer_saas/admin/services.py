@@ -25,6 +25,7 @@ from .. import audit, settings, tenancy
 from ..audit import AuditLog
 from ..auth import services as auth_services
 from ..extensions import db
+from ..formatting import mask_phone
 from ..pagination import Page, Sort, keyset_page
 from ..permissions import ALL_PERMISSIONS, BUILTIN_ROLES, ensure_builtin_roles
 from ..tenancy import Membership, Organisation, Role, Store, User
@@ -234,10 +235,32 @@ def get_user_or_404(user_id: int) -> User:
     return user
 
 
-def _check_manageable(user: User) -> None:
-    # A store-level admin must not take over someone who holds power over the whole group.
-    if not org_wide("admin.users") and any(m.store_id is None for m in user.memberships):
+def can_manage_roles(user: User) -> bool:
+    """Whether the current admin may grant or take away roles of ``user`` (in the active store,
+    for a store-level admin): never of someone who holds power over the whole group, unless
+    the admin is a group admin."""
+    return org_wide("admin.users") or all(m.store_id is not None for m in user.memberships)
+
+
+def can_manage_account(user: User) -> bool:
+    """Whether the current admin may edit, deactivate or reset the password of ``user``: a group
+    admin anyone of the organisation, a store-level admin only users whose every role is in the
+    active store. The account is the same in every store, so otherwise store A1's manager could
+    take over the manager of store A2 who also helps out in A1."""
+    store_id = tenancy.current().store_id
+    return org_wide("admin.users") or all(m.store_id is not None and m.store_id == store_id
+                                          for m in user.memberships)
+
+
+def _check_roles_manageable(user: User) -> None:
+    if not can_manage_roles(user):
         raise AdminError(_("该用户拥有集团级角色，只有集团管理员可以修改。"))
+
+
+def _check_account_manageable(user: User) -> None:
+    _check_roles_manageable(user)
+    if not can_manage_account(user):
+        raise AdminError(_("该用户在其他门店也有角色，只有集团管理员可以修改其账号。"))
 
 
 def grantable_roles() -> list[Role]:
@@ -327,9 +350,10 @@ def create_user(data: dict[str, Any]) -> tuple[User, str]:
 
 
 def update_user(user_id: int, data: dict[str, Any]) -> User:
-    """Edit a user's name, phone and email. Raises AdminError."""
+    """Edit a user's name, phone and email. Raises AdminError (a group-role holder, or for a
+    store-level admin a user with a role in another store)."""
     user = get_user_or_404(user_id)
-    _check_manageable(user)
+    _check_account_manageable(user)
     fields = _clean_user_fields(data)
     before = audit.snapshot(user)
     for key, value in fields.items():
@@ -341,9 +365,10 @@ def update_user(user_id: int, data: dict[str, Any]) -> User:
 
 
 def set_user_active(user_id: int, active: bool) -> User:
-    """Deactivate (or reactivate) a user; nobody deactivates themselves. Raises AdminError."""
+    """Deactivate (or reactivate) a user; nobody deactivates themselves, and a store-level admin
+    only users of the active store alone. Raises AdminError."""
     user = get_user_or_404(user_id)
-    _check_manageable(user)
+    _check_account_manageable(user)
     if not active and user.id == tenancy.current().user_id:
         raise AdminError(_("不能停用自己的账号。"))
     before = audit.snapshot(user)
@@ -356,16 +381,19 @@ def set_user_active(user_id: int, active: bool) -> User:
 
 
 def reset_password(user_id: int) -> tuple[User, str]:
-    """An admin resets a user's password: a temporary one, to change at the next sign-in."""
+    """An admin resets a user's password: a temporary one, to change at the next sign-in. A
+    store-level admin resets only users of the active store alone. Raises AdminError."""
     user = get_user_or_404(user_id)
-    _check_manageable(user)
+    _check_account_manageable(user)
     return user, auth_services.reset_password_by_admin(user)
 
 
 def add_membership(user_id: int, store_id: int | None, role_id: int) -> Membership:
-    """Grant a role in a store, or org-wide for a group role (group admins only). Raises AdminError."""
+    """Grant a role in a store, or org-wide for a group role (group admins only). A store-level
+    admin grants roles of the active store, also to a user who works in another store too: that
+    touches only their own store. Raises AdminError."""
     user = get_user_or_404(user_id)
-    _check_manageable(user)
+    _check_roles_manageable(user)
     store, role = _check_membership(store_id, role_id)
     store_clause = Membership.store_id == store.id if store else Membership.store_id.is_(None)
     if db.session.execute(select(Membership.id).where(Membership.user_id == user.id,
@@ -398,7 +426,7 @@ def remove_membership(membership_id: int) -> User:
     ctx = tenancy.current()
     membership = get_membership_or_404(membership_id)
     user = membership.user
-    _check_manageable(user)
+    _check_roles_manageable(user)
     if not org_wide("admin.users") and membership.role not in grantable_roles():
         raise AdminError(_("您不能移除该角色。"))
     if user.id == ctx.user_id and "admin.users" in membership.role.permission_set:
@@ -592,13 +620,25 @@ AUDIT_SORT = Sort("时间", (AuditLog.at, AuditLog.id), desc=True)
 AUDIT_FILTERS = ("entity", "action", "user_id", "entity_id", "date_from", "date_to")
 
 
+def _staff_ids_stmt(store_ids: tuple[int, ...]) -> sa.Select:
+    """Ids of the users holding a role in one of ``store_ids``."""
+    return select(Membership.user_id).where(Membership.org_id == _org_id(), Membership.store_id.in_(store_ids))
+
+
 def audit_scope_stmt() -> sa.Select:
-    """Audit rows of the stores the user reads, plus the organisation's rows without a store.
+    """Audit rows of the stores the user reads, plus rows without a store (sign-ins and
+    sign-outs, password changes, roles, the organisation itself). An org-wide auditor (a group
+    role with admin.audit) sees every store-less row of the organisation; a store-level auditor
+    only those about a user who holds a role in one of their stores, so a store manager audits
+    their own staff's sign-ins but never learns a sibling store's staff, names or addresses.
     Leading with ``org_id`` lets the ``(org_id, at)`` index serve the newest-first order."""
     ctx = tenancy.current()
     store_ids = tuple(ctx.store_ids) or (-1,)
-    return select(AuditLog).where(AuditLog.org_id == _org_id(),
-                                  or_(AuditLog.store_id.in_(store_ids), AuditLog.store_id.is_(None)))
+    storeless = AuditLog.store_id.is_(None)
+    if not org_wide("admin.audit"):
+        storeless = sa.and_(storeless, AuditLog.entity == User.__tablename__,
+                            AuditLog.entity_id.in_(_staff_ids_stmt(store_ids)))
+    return select(AuditLog).where(AuditLog.org_id == _org_id(), or_(AuditLog.store_id.in_(store_ids), storeless))
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -640,8 +680,12 @@ def audit_users(rows: list[AuditLog]) -> dict[int, User]:
 
 
 def org_users_for_filter() -> list[User]:
-    """Users of the organisation for the audit page's user filter."""
-    return list(db.session.execute(select(User).where(User.org_id == _org_id()).order_by(User.username)).scalars())
+    """Users for the audit page's user filter: the organisation's for an org-wide auditor, the
+    staff of the stores in view for a store-level one (the same rule as the store-less rows)."""
+    stmt = select(User).where(User.org_id == _org_id())
+    if not org_wide("admin.audit"):
+        stmt = stmt.where(User.id.in_(_staff_ids_stmt(tuple(tenancy.current().store_ids) or (-1,))))
+    return list(db.session.execute(stmt.order_by(User.username)).scalars())
 
 
 def _readable(value: Any) -> str | None:
@@ -654,8 +698,25 @@ def _readable(value: Any) -> str | None:
     return str(value)
 
 
+def _mask_phones(values: dict[str, Any]) -> dict[str, Any]:
+    """One side of an audit row with customers' phone numbers masked, nested snapshots (a
+    merge's survivor and loser) included."""
+    is_sms = values.get("channel") == "sms"
+    masked: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            value = _mask_phones(value)
+        elif isinstance(value, str) and (key in audit.PHONE_KEYS or (key == "recipient" and is_sms)):
+            value = ",".join(mask_phone(number) for number in value.split(","))
+        masked[key] = value
+    return masked
+
+
 def audit_changes(row: AuditLog) -> list[tuple[str, str | None, str | None]]:
-    """(field, before, after) as readable text for every key either side mentions."""
+    """(field, before, after) as readable text for every key either side mentions; customers'
+    phone numbers are masked for a reader without customers.pii."""
     before, after = row.before or {}, row.after or {}
+    if not tenancy.current().can("customers.pii"):
+        before, after = _mask_phones(before), _mask_phones(after)
     keys = list(dict.fromkeys(list(before) + list(after)))
     return [(k, _readable(before.get(k)), _readable(after.get(k))) for k in keys]

@@ -102,8 +102,9 @@ def store_edit(store_id: int):
 def settings_current():
     """The active store's settings page."""
     ctx = tenancy.current()
-    if ctx.store_id is None:
-        abort(404)
+    if ctx.store_id is None:  # the all-stores roll-up: settings belong to one store
+        flash(_("请先在顶部选择一个门店，再查看它的设置。"), "info")
+        return redirect_to(url_for("dashboard.index"))
     return store_settings(ctx.store_id)
 
 
@@ -169,7 +170,9 @@ def _user_page(user, form=None, membership_form=None):
     return render_template("admin/user_edit.html", user=user, form=form or UserEditForm(obj=user, formdata=None),
                            membership_form=membership_form, memberships=sorted(
                                user.memberships, key=lambda m: (m.store_id is not None, m.store_id or 0, m.role_id)),
-                           manages_org=services.org_wide("admin.users"))
+                           manages_org=services.org_wide("admin.users"),
+                           manages_account=services.can_manage_account(user),
+                           manages_roles=services.can_manage_roles(user))
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

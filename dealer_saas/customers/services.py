@@ -142,8 +142,11 @@ def can_see_id_number() -> bool:
 
 
 def find_by_mobile(mobile: str) -> Customer | None:
-    """The store's customer with this (normalised) mobile, if any."""
-    return db.session.execute(select(Customer).where(Customer.mobile == mobile)).scalar_one_or_none()
+    """The store's customer with this (normalised) mobile, if any. A mobile is unique per
+    store, but the all-stores roll-up reads several stores: there the oldest match is
+    returned (nothing is written in the roll-up)."""
+    return db.session.execute(select(Customer).where(Customer.mobile == mobile).order_by(Customer.id).limit(1)) \
+        .scalars().first()
 
 
 def _fill_search_columns(customer: Customer) -> None:
@@ -383,6 +386,14 @@ def store_owners() -> list[User]:
     return assignable_users()
 
 
+def may_own_customers() -> bool:
+    """Whether the current user may hold customers (claim from the pool): the same people
+    a customer may be assigned to. Owning one shows its full phone numbers, so a service
+    advisor or a receptionist must not get them by claiming."""
+    user_id = tenancy.current().user_id
+    return user_id is not None and user_id in {u.id for u in assignable_users()}
+
+
 # --------------------------------------------------------------------------- create / edit
 
 
@@ -495,13 +506,20 @@ def create_customer(data: dict[str, Any]) -> Customer:
 def update_customer(customer_id: int, data: dict[str, Any], expected_version: int | None) -> Customer:
     """Save an edit over the version it was loaded from (StaleRecord when someone saved in
     between: nothing is overwritten); mobile unique per store (DuplicateMobile). A blank
-    ``mobile``/``id_number`` that the user could not see keeps the stored value."""
+    ``mobile``/``other_phones``/``id_number`` that the user could not see keeps the stored
+    value; other phones typed by such a user are added to the hidden ones."""
     customer = get_customer(customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise StaleRecord()
     data = dict(data)
-    if not can_see_full_mobile(customer) and not (data.get("mobile") or "").strip():
-        data.pop("mobile", None)
+    if not can_see_full_mobile(customer):
+        if not (data.get("mobile") or "").strip():
+            data.pop("mobile", None)
+        if not (data.get("other_phones") or "").strip():
+            data.pop("other_phones", None)
+        elif "other_phones" in data:
+            # they could not see the stored numbers, so they cannot have meant to remove them
+            data["other_phones"] = ",".join(p for p in (customer.other_phones, data["other_phones"]) if p)
     if not (data.get("id_number") or "").strip():
         data.pop("id_number", None)
     if not can_see_id_number():
@@ -557,9 +575,11 @@ def assign_customers(customer_ids: list[int], owner_id: int | None) -> list[Cust
 
 def claim_customer(customer_id: int) -> Customer:
     """A consultant takes an unassigned customer from the pool (FieldError if it already
-    has an owner)."""
+    has an owner, or if the user is not one a customer may be assigned to)."""
     ctx = tenancy.current()
     customer = get_customer(customer_id)
+    if not may_own_customers():
+        raise FieldError(None, _("只有本店的销售人员可以认领客户。"))
     if customer.owner_id is not None:
         raise FieldError(None, _("该客户已有归属顾问。"))
     customer.owner_id = ctx.user_id
@@ -715,10 +735,14 @@ def add_contact(customer_id: int, data: dict[str, Any]) -> CustomerContact:
 
 
 def update_contact(customer_contact_id: int, data: dict[str, Any]) -> CustomerContact:
-    """Edit a company contact."""
+    """Edit a company contact. A blank mobile from a user who may not see the company's
+    numbers in full keeps the stored one."""
     contact = get_contact(customer_contact_id)
+    values = _clean_contact(data)
+    if not values["mobile"] and not can_see_full_mobile(contact.customer):
+        del values["mobile"]
     before = audit.snapshot(contact)
-    for key, value in _clean_contact(data).items():
+    for key, value in values.items():
         setattr(contact, key, value)
     _one_primary(contact.customer, contact)
     db.session.flush()

@@ -184,10 +184,12 @@ def customer_new():
 
 
 def _load_form(form: CustomerForm, customer: Customer) -> None:
-    for name in ("name", "kind", "other_phones", "gender", "birthday", "email", "wechat", "address", "source",
-                 "level", "notes"):
+    for name in ("name", "kind", "gender", "birthday", "email", "wechat", "address", "source", "level", "notes"):
         getattr(form, name).data = getattr(customer, name)
-    form.mobile.data = customer.mobile if services.can_see_full_mobile(customer) else ""
+    # phones the user may not see stay empty: a blank keeps the stored ones (update_customer)
+    full = services.can_see_full_mobile(customer)
+    form.mobile.data = customer.mobile if full else ""
+    form.other_phones.data = customer.other_phones if full else ""
     form.id_number.data = customer.id_number if services.can_see_id_number() else ""
     form.tags.data = ", ".join(customer.tag_names)
     form.version.data = str(customer.version)
@@ -265,6 +267,7 @@ def customer_detail(customer_id: int):
         "vehicles": services.vehicles_of(customer.id),
         "actions": _quick_actions(customer),
         "owners": services.assignable_users() if ctx.can("customers.assign") else [],
+        "can_claim": customer.owner_id is None and ctx.can("customers.edit") and services.may_own_customers(),
         **_timeline_context(customer, None),
     }
     return render_template("customers/detail.html", **context)
@@ -384,7 +387,8 @@ def contact_new(customer_id: int):
                                trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
     elif form.is_submitted():
         rollback_only()
-    return render_template("customers/contact_form.html", form=form, customer=customer, contact=None)
+    return render_template("customers/contact_form.html", form=form, customer=customer, contact=None,
+                           show_mobile=True)
 
 
 @bp.route("/contacts/<int:customer_contact_id>/edit", methods=["GET", "POST"])
@@ -393,6 +397,9 @@ def contact_edit(customer_contact_id: int):
     """Edit a company contact."""
     contact = services.get_contact(customer_contact_id)
     form = ContactForm(obj=None if request.method == "POST" else contact)
+    show_mobile = services.can_see_full_mobile(contact.customer)
+    if request.method != "POST" and not show_mobile:
+        form.mobile.data = ""  # a blank keeps the stored number (update_contact)
     if form.validate_on_submit():
         try:
             services.update_contact(contact.id, form.service_data())
@@ -404,7 +411,8 @@ def contact_edit(customer_contact_id: int):
                                trigger=trigger(events.CUSTOMER_SAVED, id=contact.customer_id))
     elif form.is_submitted():
         rollback_only()
-    return render_template("customers/contact_form.html", form=form, customer=contact.customer, contact=contact)
+    return render_template("customers/contact_form.html", form=form, customer=contact.customer, contact=contact,
+                           show_mobile=show_mobile)
 
 
 @bp.route("/contacts/<int:customer_contact_id>/delete", methods=["POST"])

@@ -14,7 +14,7 @@ import datetime as dt
 import decimal
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -555,6 +555,17 @@ def _open_incoming_transfer(stock_vehicle_id: int) -> StockTransfer | None:
     ).scalar_one_or_none()
 
 
+#: what other modules say about a car leaving the store: ``check(vehicle) -> reason or None``
+#: (the sales module refuses a demo car with test drives still booked)
+TRANSFER_CHECKS: list[Callable[[StockVehicle], str | None]] = []
+
+
+def transfer_check(check: Callable[[StockVehicle], str | None]) -> Callable[[StockVehicle], str | None]:
+    """Register a reason a car may not be transferred (a decorator for other modules)."""
+    TRANSFER_CHECKS.append(check)
+    return check
+
+
 def send_transfer(stock_vehicle_id: int, dest_store_id: Any, note: str = "") -> StockTransfer:
     """Send an in-stock car to another store of the group: the car moves (in transit) and each
     store gets its side of the transfer. Returns the ``out`` row. Raises InventoryError,
@@ -565,6 +576,10 @@ def send_transfer(stock_vehicle_id: int, dest_store_id: Any, note: str = "") -> 
     if vehicle.state != "in_stock":
         raise VehicleUnavailable(_("只有在库且未配车的车辆可以调拨（当前：%(state)s）。",
                                    state=state_label(vehicle.state)))
+    for check in TRANSFER_CHECKS:
+        reason = check(vehicle)
+        if reason:
+            raise VehicleUnavailable(reason)
     source_id = vehicle.store_id
     reference = f"DB{utcnow():%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
     note = (note or "").strip()[:200]

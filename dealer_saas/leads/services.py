@@ -197,9 +197,21 @@ def _find_customer(data: VisitInput, consultant_id: int | None) -> Customer | No
     return customer
 
 
+def _card_consultant(customer: Customer, consultant_id: int | None) -> int | None:
+    """Who follows up the card a visit opens: the chosen consultant, except that a user who
+    cannot see the whole store's customers does not open a card for another consultant's
+    customer under anyone else (that would hand over the customer and their full number).
+    Such a visitor is a returning customer of their own consultant, so the card goes to
+    that consultant: the visit is logged as received, and the intent is not lost."""
+    if _sees_all() or customer.owner_id in (None, tenancy.current().user_id):
+        return consultant_id
+    return customer.owner_id
+
+
 def log_visit(data: VisitInput) -> tuple[Visit, FollowUpCard | None]:
     """Rule: one save logs the visit, finds or creates the customer by mobile and may open a
-    card (level -> next call-back). A visit without contact details is still logged.
+    card (level -> next call-back); a card for another consultant's customer goes to that
+    consultant (:func:`_card_consultant`). A visit without contact details is still logged.
     Raises LeadsError (with the field) for a bad mobile, a missing name or consultant."""
     ctx = tenancy.current()
     consultant_id = _check_consultant(data.consultant_id)
@@ -217,8 +229,8 @@ def log_visit(data: VisitInput) -> tuple[Visit, FollowUpCard | None]:
     db.session.flush()
     card = None
     if data.card_level:
-        card = _new_card(customer, level=data.card_level, consultant_id=consultant_id, model_id=visit.model_id,
-                         intended_model=visit.intended_model, source=visit.source)
+        card = _new_card(customer, level=data.card_level, consultant_id=_card_consultant(customer, consultant_id),
+                         model_id=visit.model_id, intended_model=visit.intended_model, source=visit.source)
         visit.card_id = card.id
         db.session.flush()
     audit.record("create", visit, after=audit.snapshot(visit),

@@ -8,6 +8,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import events, tenancy
+from ..customers.services import can_see_full_mobile
 from ..timeutil import from_local, local, utcnow
 from ..web import (htmx_response, merge_triggers, permission_required, redirect_to, render_htmx, rollback_only,
                    trigger, wants_fragment)
@@ -174,7 +175,9 @@ def visit_edit(visit_id: int):
         form.time_in.data = local(visit.time_in, _tz()).replace(tzinfo=None)
         form.time_out.data = local(visit.time_out, _tz()).replace(tzinfo=None) if visit.time_out else None
         form.name.data = visit.customer.name if visit.customer else visit.visitor_name
-        form.mobile.data = visit.customer.mobile if visit.customer else ""
+        # a linked visit keeps its customer whatever the field says (update_visit), so a
+        # number the user may not see is simply left out
+        form.mobile.data = visit.customer.mobile if visit.customer and can_see_full_mobile(visit.customer) else ""
         if visit.consultant_id and not any(v == visit.consultant_id for v, _l in form.consultant_id.choices):
             form.consultant_id.choices.append((visit.consultant_id, visit.consultant.name))
     elif form.validate_on_submit():

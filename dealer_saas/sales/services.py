@@ -131,7 +131,13 @@ def _ctx() -> tenancy.TenantContext:
 
 
 def current_store() -> Store:
+    """The store being written to (writes are refused in the all-stores roll-up)."""
     return db.session.execute(select(Store).where(Store.id == _ctx().store_id)).scalar_one()
+
+
+def store_of(row: Any) -> Store:
+    """The store a row belongs to (in the roll-up, not the active one: there is none)."""
+    return db.session.get(Store, row.store_id)
 
 
 def sees_all() -> bool:
@@ -171,10 +177,13 @@ def customer_for_sales(customer_id: Any) -> Customer:
 
 
 def card_for_customer(card_id: Any, customer: Customer) -> FollowUpCard | None:
-    """The follow-up card the sale comes from; it must belong to the same customer."""
+    """The follow-up card the sale comes from: one the user may see (leads.services owns
+    that rule), of the same customer; else 404."""
+    from ..leads import services as leads_services
+
     if card_id in (None, "", 0):
         return None
-    card = tenancy.get_or_404(FollowUpCard, card_id)
+    card = leads_services.get_card(card_id)
     if card.customer_id != customer.id:
         abort(404)
     return card
@@ -348,10 +357,10 @@ def _catalogue_model(model_id: Any) -> VehicleModel:
 # --------------------------------------------------------------------------- test drives
 
 
-def test_drive_day(day: dt.date) -> tuple[list[StockVehicle], dict[int, list[TestDrive]]]:
-    """The store's demo cars and each car's bookings on a local day (two queries)."""
-    store = current_store()
-    start, end = local_day_bounds(day, store.timezone)
+def test_drive_day(day: dt.date, tz: str | None) -> tuple[list[StockVehicle], dict[int, list[TestDrive]]]:
+    """The demo cars and each car's bookings on a local day in ``tz`` (two queries); in the
+    roll-up, every store's."""
+    start, end = local_day_bounds(day, tz)
     cars = inventory.demo_cars()
     drives = db.session.execute(
         select(TestDrive).where(TestDrive.starts_at >= start, TestDrive.starts_at < end)
@@ -362,6 +371,16 @@ def test_drive_day(day: dt.date) -> tuple[list[StockVehicle], dict[int, list[Tes
     for drive in drives:
         by_car.setdefault(drive.vehicle_id, []).append(drive)
     return cars, by_car
+
+
+@inventory.transfer_check
+def _no_booked_test_drives(vehicle: StockVehicle) -> str | None:
+    """A demo car with test drives still booked stays until they are done or cancelled."""
+    booked = db.session.execute(select(TestDrive.id).where(
+        TestDrive.vehicle_id == vehicle.id, TestDrive.status == "booked").limit(1)).scalar()
+    if booked is not None:
+        return _("该试驾车还有未完成的试驾预约，请先完成或取消预约再调拨。")
+    return None
 
 
 def my_upcoming_test_drives(limit: int = 20) -> list[TestDrive]:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import events, tenancy
+from .. import events, shell, tenancy
 from ..extensions import db
 from ..timeutil import from_local, local, local_today, utcnow
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
@@ -58,8 +58,9 @@ def _attempt(form, call: Callable[[], Any]) -> Any:
 
 
 def _tz() -> str | None:
-    store = services.current_store()
-    return store.timezone
+    """The active store's time zone; None (the default zone) in the all-stores roll-up."""
+    store = shell.active_store()
+    return store.timezone if store else None
 
 
 # --------------------------------------------------------------------------- test drives
@@ -74,7 +75,7 @@ def test_drive_list():
         day = dt.date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         day = local_today(tz)
-    cars, by_car = services.test_drive_day(day)
+    cars, by_car = services.test_drive_day(day, _tz())
     return render_htmx("sales/test_drive_list.html", "sales/_test_drive_day.html", day=day, cars=cars,
                        by_car=by_car, mine=services.my_upcoming_test_drives(), sees_all=services.sees_all(),
                        me=tenancy.current().user_id, statuses=TEST_DRIVE_STATUSES,
@@ -217,7 +218,7 @@ def quote_new():
 def quote_detail(quote_id: int):
     """A quote, printable, with its share link and "make an order"."""
     quote = services.get_quote(quote_id)
-    return render_template("sales/quote_detail.html", quote=quote, store=services.current_store(),
+    return render_template("sales/quote_detail.html", quote=quote, store=services.store_of(quote),
                            statuses=QUOTE_STATUSES, expired=services.is_quote_expired(quote, local_today(_tz())),
                            share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
                            form=StateForm(formdata=None), shared=False)
@@ -247,7 +248,7 @@ def quote_mark_sent(quote_id: int):
     form = StateForm()
     if _attempt(form, lambda: services.mark_quote_sent(quote_id)) is None and form.form_errors:
         quote = services.get_quote(quote_id)
-        return render_template("sales/quote_detail.html", quote=quote, store=services.current_store(),
+        return render_template("sales/quote_detail.html", quote=quote, store=services.store_of(quote),
                                statuses=QUOTE_STATUSES, expired=services.is_quote_expired(quote, local_today(_tz())),
                                share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
                                form=form, shared=False)
@@ -291,7 +292,7 @@ def order_from_quote(quote_id: int):
     order = _attempt(form, lambda: services.create_order_from_quote(quote_id))
     if order is None:
         quote = services.get_quote(quote_id)
-        return render_template("sales/quote_detail.html", quote=quote, store=services.current_store(),
+        return render_template("sales/quote_detail.html", quote=quote, store=services.store_of(quote),
                                statuses=QUOTE_STATUSES, expired=services.is_quote_expired(quote, local_today(_tz())),
                                share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
                                form=form, shared=False)

@@ -179,6 +179,58 @@ def test_store_manager_cannot_touch_a_group_role_holder(client_as, store):
     assert not boss.must_change_password
 
 
+def test_store_manager_cannot_take_over_a_user_of_another_store(client_as, store):
+    """The manager of a sibling store who also helps out here: the account is the same in every
+    store, so only a group admin edits it, deactivates it or resets its password."""
+    sibling = factories.StoreFactory(organisation=store.organisation)
+    victim = factories.user_with_role("store_manager", sibling, name="兄弟店店总", phone="13900001111")
+    db.session.add(Membership(org_id=store.org_id, user_id=victim.id, store_id=store.id,
+                              role=factories.role("sales_consultant")))
+    db.session.flush()
+    hash_before = victim.password_hash
+    client, _ = client_as("store_manager")
+    page = client.get(f"/admin/users/{victim.id}").get_data(as_text=True)
+    assert 'data-testid="account-locked"' in page
+    assert f"/admin/users/{victim.id}/reset-password" not in page and f"/admin/users/{victim.id}/active" not in page
+    sibling_role = next(m for m in victim.memberships if m.store_id == sibling.id)
+    assert f"/admin/memberships/{sibling_role.id}/delete" not in page
+    reset = client.post(f"/admin/users/{victim.id}/reset-password")
+    assert reset.status_code == 200 and "其他门店" in reset.get_data(as_text=True)
+    assert 'data-testid="temporary-password"' not in reset.get_data(as_text=True)
+    deactivate = client.post(f"/admin/users/{victim.id}/active", data={"active": "0"})
+    assert deactivate.status_code == 200 and "其他门店" in deactivate.get_data(as_text=True)
+    edit = client.post(f"/admin/users/{victim.id}", data={"name": "改名", "phone": "13800000000", "email": ""})
+    assert edit.status_code == 200 and "其他门店" in edit.get_data(as_text=True)
+    db.session.refresh(victim)
+    assert victim.is_active and victim.password_hash == hash_before and not victim.must_change_password
+    assert victim.name == "兄弟店店总" and victim.phone == "13900001111"
+    assert not _audits("users", victim.id, "password_reset") and not _audits("users", victim.id, "deactivate")
+    # roles in the manager's own store are still theirs to give and take away
+    receptionist = factories.role("receptionist")
+    assert client.post(f"/admin/users/{victim.id}/memberships",
+                       data={"store_id": str(store.id), "role_id": str(receptionist.id)}).status_code == 303
+    here = next(m for m in victim.memberships if m.store_id == store.id and m.role.code == "sales_consultant")
+    assert client.post(f"/admin/memberships/{here.id}/delete").status_code == 303
+    # a group admin manages the account
+    group, _ = client_as("group_admin", org_wide=True)
+    page = group.get(f"/admin/users/{victim.id}").get_data(as_text=True)
+    assert 'data-testid="account-locked"' not in page and f"/admin/users/{victim.id}/reset-password" in page
+    assert group.post(f"/admin/users/{victim.id}/active", data={"active": "0"}).status_code == 303
+
+
+def test_store_manager_still_manages_their_own_store_staff(client_as, store):
+    own = factories.user_with_role("sales_consultant", store)
+    db.session.add(Membership(org_id=store.org_id, user_id=own.id, store_id=store.id,
+                              role=factories.role("receptionist")))
+    db.session.flush()
+    client, _ = client_as("store_manager")
+    page = client.get(f"/admin/users/{own.id}").get_data(as_text=True)
+    assert 'data-testid="account-locked"' not in page and f"/admin/users/{own.id}/reset-password" in page
+    assert client.post(f"/admin/users/{own.id}/reset-password").status_code == 200
+    db.session.refresh(own)
+    assert own.must_change_password
+
+
 def test_memberships_add_and_remove_with_rules(client_as, store):
     target = factories.user_with_role("sales_consultant", store)
     client, manager = client_as("store_manager")

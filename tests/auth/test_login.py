@@ -79,9 +79,23 @@ def test_next_is_followed_only_for_local_paths(store):
         assert "evil" not in location and location.endswith(expected), (target, location)
 
 
+def test_next_with_a_backslash_or_control_character_is_refused(store):
+    """Browsers read "/\\host" like "//host"; the htmx answer (HX-Redirect) is guarded the same way."""
+    _consultant(store, username="floor6")
+    for target in ("/\\evil.example", "/\\/evil.example", "/customers\\..\\", "/\t/evil.example",
+                   "/\n/evil.example", "/customers/\x00"):
+        response = form_login(current_app.test_client(), "floor6", factories.PASSWORD, next_url=target)
+        assert response.status_code == 303 and response.headers["Location"] == "/", (target, response.headers)
+        htmx = form_login(current_app.test_client(), "floor6", factories.PASSWORD, next_url=target,
+                          HTTP_HX_REQUEST="true")
+        assert htmx.headers.get("HX-Redirect") == "/", (target, htmx.headers)
+
+
 def test_language_switch_next_is_local_only(store):
     client = current_app.test_client()
     response = client.post("/language", data={"language": "en", "next": "https://evil.example/"})
+    assert "evil" not in response.headers["Location"]
+    response = client.post("/language", data={"language": "en", "next": "/\\evil.example"})
     assert "evil" not in response.headers["Location"]
 
 

@@ -126,3 +126,20 @@ def test_writes_to_another_store_need_an_explicit_same_group_permit(two_tenants)
         with pytest.raises(TenancyError):
             with tenancy.allow_writes_to(t.b1.id):
                 pass
+
+
+def test_bulk_writes_are_refused_in_the_roll_up_and_cannot_move_rows(two_tenants):
+    """Bulk UPDATE/DELETE bypass the flush guard, so the statement hook checks them."""
+    t = two_tenants
+    rollup = TenantContext(org_id=t.a1.org_id, store_id=None, store_ids=(t.a1.id, t.a2.id))
+    with tenancy.use(rollup), pytest.raises(ReadOnlyContext):
+        db.session.execute(update(Customer).values(notes="bulk"))
+    store = TenantContext(org_id=t.a1.org_id, store_id=t.a1.id, store_ids=(t.a1.id,))
+    with tenancy.use(store):
+        with pytest.raises(TenancyError, match="cannot move rows"):
+            db.session.execute(update(Customer).values(store_id=t.a2.id))
+        db.session.execute(update(Customer).values(notes="bulk"))  # within the store: fine
+        assert names() == ["甲一标记客户"]
+    with tenancy.system():
+        notes = dict(db.session.execute(select(Customer.name, Customer.notes)).all())
+    assert notes["甲一标记客户"] == "bulk" and notes["甲二标记客户"] != "bulk"

@@ -107,6 +107,37 @@ def test_full_mobile_for_pii_roles_and_the_owner_masked_for_others(client_as, st
     assert db.session.get(Customer, pool.id).mobile == "13800138004"
 
 
+def test_hidden_other_phones_stay_out_of_the_edit_form_and_a_blank_keeps_them(client_as, store):
+    consultant, _me = client_as("sales_consultant")
+    pool = factories.CustomerFactory(store=store, mobile="13800138005", owner_id=None,
+                                     other_phones="13700001111,020-88886666")
+    db.session.commit()
+    form = consultant.get(f"/customers/{pool.id}/edit").text
+    assert "13700001111" not in form and "020-88886666" not in form and "137****1111" in form
+    response = consultant.post(f"/customers/{pool.id}/edit", data={**FORM, "mobile": "", "other_phones": "",
+                                                                    "version": pool.version})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Customer, pool.id).other_phones == "13700001111,020-88886666"
+    # a number typed by someone who could not see the others is added, not a replacement
+    version = db.session.get(Customer, pool.id).version
+    response = consultant.post(f"/customers/{pool.id}/edit", data={**FORM, "mobile": "",
+                                                                    "other_phones": "13600002222",
+                                                                    "version": version})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Customer, pool.id).other_phones == "13700001111,020-88886666,13600002222"
+    # a PII role sees them in full and may clear them
+    manager, _m = client_as("sales_manager")
+    assert "13700001111" in manager.get(f"/customers/{pool.id}/edit").text
+    version = db.session.get(Customer, pool.id).version
+    response = manager.post(f"/customers/{pool.id}/edit", data={**FORM, "mobile": "13800138005",
+                                                                "other_phones": "", "version": version})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Customer, pool.id).other_phones == ""
+
+
 def test_another_consultants_customer_is_404_everywhere(client_as, store):
     consultant, _me = client_as("sales_consultant")
     other = factories.user_with_role("sales_consultant", store)
@@ -125,10 +156,28 @@ def test_another_consultants_customer_is_404_everywhere(client_as, store):
 def test_consultant_claims_an_unassigned_customer(client_as, store):
     consultant, me = client_as("sales_consultant")
     pool = factories.CustomerFactory(store=store, owner_id=None)
+    assert "认领此客户" in consultant.get(f"/customers/{pool.id}").text
     assert consultant.post(f"/customers/{pool.id}/claim").status_code == 303
     db.session.expire_all()
     assert db.session.get(Customer, pool.id).owner_id == me.id
     assert factories.first(AuditLog, action="claim", entity_id=pool.id)
+
+
+def test_only_staff_who_may_own_customers_can_claim(client_as, store):
+    """Owning a customer shows their full number: a service advisor or a receptionist may
+    edit customers, but only the sales floor (those a customer can be assigned to) claims."""
+    pool = factories.CustomerFactory(store=store, mobile="13800138020", owner_id=None)
+    db.session.commit()
+    for role in ("service_advisor", "receptionist"):
+        client, _user = client_as(role)
+        assert "认领此客户" not in client.get(f"/customers/{pool.id}").text, role
+        response = client.post(f"/customers/{pool.id}/claim")
+        assert response.status_code == 303, role
+        db.session.expire_all()
+        assert db.session.get(Customer, pool.id).owner_id is None, role
+        page = client.get(f"/customers/{pool.id}").text
+        assert "只有本店的销售人员可以认领客户" in page and "13800138020" not in page, role
+    assert factories.first(AuditLog, action="claim", entity_id=pool.id) is None
 
 
 def test_vehicle_vin_check_digit_duplicate_and_transfer(client_as, store):
@@ -176,3 +225,23 @@ def test_company_contacts_add_edit_remove(client_as, store):
     assert "采购王总" in client.get(f"/customers/{company.id}").text
     assert client.post(f"/customers/contacts/{contact.id}/delete").status_code == 303
     assert factories.first(CustomerContact, id=contact.id) is None
+
+
+def test_contact_mobile_is_hidden_in_the_edit_form_and_a_blank_keeps_it(client_as, store):
+    from dealer_saas.customers.models import CustomerContact
+
+    company = factories.CustomerFactory(store=store, kind="company", name="宏达物流", owner_id=None)
+    contact = CustomerContact(store_id=store.id, org_id=store.org_id, customer_id=company.id, name="王经理",
+                              mobile="13800138030")
+    db.session.add(contact)
+    client, _user = client_as("receptionist")  # customers.edit, no customers.pii
+    db.session.commit()
+    form = client.get(f"/customers/contacts/{contact.id}/edit").text
+    assert "13800138030" not in form and "138****8030" in form
+    response = client.post(f"/customers/contacts/{contact.id}/edit", data={"name": "王总", "mobile": ""})
+    assert response.status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(CustomerContact, contact.id)
+    assert (saved.name, saved.mobile) == ("王总", "13800138030")
+    manager, _m = client_as("sales_manager")
+    assert 'value="13800138030"' in manager.get(f"/customers/contacts/{contact.id}/edit").text

@@ -106,3 +106,33 @@ def test_consultant_cannot_transfer(two_tenants, client_as):
     consultant, _ = client_as("sales_consultant", store=two_tenants.a1)
     assert _send(consultant, vehicle, two_tenants.a2).status_code == 403
     assert vehicle.store_id == two_tenants.a1.id
+
+
+def test_a_demo_car_with_booked_test_drives_stays(two_tenants, client_as):
+    """Booked drives keep the car; once they are done it may go, and the old store's
+    test-drive pages still open (the car is shown as moved away)."""
+    import datetime as dt
+
+    from dealer_saas.sales.models import TestDrive
+    from dealer_saas.timeutil import utcnow
+
+    t = two_tenants
+    demo_car = car(t.a1, is_demo=True)
+    customer = factories.CustomerFactory(store=t.a1)
+    start = utcnow() + dt.timedelta(days=1)
+    drive = TestDrive(store_id=t.a1.id, org_id=t.a1.org_id, customer_id=customer.id, vehicle_id=demo_car.id,
+                      starts_at=start, ends_at=start + dt.timedelta(minutes=30))
+    db.session.add(drive)
+    db.session.commit()
+    sender, _ = client_as("store_manager", store=t.a1)
+    refused = _send(sender, demo_car, t.a2)
+    assert refused.status_code == 200 and "还有未完成的试驾预约" in refused.get_data(as_text=True)
+    assert demo_car.store_id == t.a1.id
+
+    drive.status = "done"
+    db.session.commit()
+    assert _send(sender, demo_car, t.a2).status_code == 303
+    for url in (f"/sales/test-drives/{drive.id}", f"/sales/test-drives?day={start.date().isoformat()}"):
+        page = sender.get(url)
+        assert page.status_code == 200, url
+    assert "试驾车已调出本店" in sender.get(f"/sales/test-drives/{drive.id}").get_data(as_text=True)

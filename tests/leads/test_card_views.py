@@ -198,6 +198,24 @@ def test_an_open_card_leads_to_a_quote_that_carries_it(client_as, store):
     assert 'data-testid="card-quote"' not in client.get(f"/leads/cards/{closed.id}").get_data(as_text=True)
 
 
+def test_sales_forms_do_not_read_another_consultants_card(client_as, store):
+    client, _me = client_as("sales_consultant")
+    someone = factories.user_with_role("sales_consultant", store)
+    pool_customer = factories.CustomerFactory(store=store, owner_id=None)
+    theirs = card(store, consultant_id=someone.id, customer=pool_customer, intended_colour="秘密紫")
+    save()
+    assert client.get(f"/leads/cards/{theirs.id}").status_code == 404
+    for url in ("/sales/quotes/new", "/sales/test-drives/new"):
+        response = client.get(f"{url}?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}")
+        assert response.status_code == 404 and "秘密紫" not in response.text, url
+    response = client.post(f"/sales/quotes/new?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}",
+                           data={"payment_method": "cash"})
+    assert response.status_code == 404 and rows(Quote, store) == []
+    manager, _m = client_as("sales_manager")
+    page = manager.get(f"/sales/quotes/new?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}")
+    assert page.status_code == 200 and 'value="秘密紫"' in page.text
+
+
 def test_phone_numbers_on_card_pages_follow_the_pii_rule(client_as, store):
     """The card's consultant has to call: full number and a tel: link. A pool card's customer
     is masked for a consultant, and the masked number is nowhere in the page."""

@@ -12,6 +12,7 @@ from dealer_saas.extensions import db
 from dealer_saas.leads.models import FollowUpCard, Visit
 
 from .. import factories
+from ..conftest import login
 from .factories import rows, save
 
 HX = {"HX-Request": "true"}
@@ -142,3 +143,59 @@ def test_visit_list_filters_and_detail_edit(client_as, store):
     assert response.status_code == 303
     db.session.refresh(anonymous)
     assert anonymous.customer_id is not None and anonymous.customer.name == "补登"
+
+
+def test_visit_edit_form_follows_the_pii_rule_and_a_blank_mobile_keeps_the_customer(app, client_as, store):
+    owner = factories.user_with_role("sales_consultant", store)
+    known = factories.CustomerFactory(store=store, mobile="13900002222", owner_id=owner.id)
+    visit = factories.VisitFactory(store=store, customer=known)
+    save()
+    for role in ("receptionist", "sales_consultant"):  # no customers.pii, not the customer's consultant
+        client, _user = client_as(role)
+        form = client.get(f"/leads/visits/{visit.id}/edit").get_data(as_text=True)
+        assert "13900002222" not in form and "139****2222" in form, role
+    client, _user = client_as("receptionist")
+    response = client.post(f"/leads/visits/{visit.id}/edit", data={
+        "kind": "walk_in", "mobile": "", "name": known.name, "party_size": "3"})
+    assert response.status_code == 303
+    db.session.refresh(visit)
+    assert visit.customer_id == known.id and visit.party_size == 3
+    assert db.session.get(Customer, known.id).mobile == "13900002222"
+    for viewer in (client_as("sales_manager")[0], login(app.test_client(), owner, store)):
+        assert 'value="13900002222"' in viewer.get(f"/leads/visits/{visit.id}/edit").get_data(as_text=True)
+
+
+def test_a_card_for_another_consultants_customer_goes_to_their_consultant(client_as, store):
+    """A consultant logs a returning customer of a colleague with an intent level: the visit
+    is theirs, the card is the customer's own consultant's, and nothing of it leaks."""
+    owner = factories.user_with_role("sales_consultant", store, name="甲顾问")
+    known = factories.CustomerFactory(store=store, name="甲的客户", mobile="13988887777", owner_id=owner.id)
+    client, me = client_as("sales_consultant")
+    save()
+    response = client.post("/leads/visits/new", headers=HX, data={
+        "kind": "walk_in", "mobile": "13988887777", "name": "", "consultant_id": me.id, "card_level": "H"})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "H 级跟进卡已交给归属顾问 甲顾问" in body and "/leads/cards/" not in body
+    visit = rows(Visit, store)[0]
+    card = rows(FollowUpCard, store)[0]
+    assert visit.customer_id == known.id and visit.consultant_id == me.id and visit.card_id == card.id
+    assert card.customer_id == known.id and card.consultant_id == owner.id and card.level == "H"
+    assert client.get(f"/leads/cards/{card.id}").status_code == 404
+    # whoever sees the whole store (reception, managers) still chooses the consultant
+    reception, _r = client_as("receptionist")
+    reception.post("/leads/visits/new", data={"kind": "walk_in", "mobile": "13988887777", "consultant_id": me.id,
+                                              "card_level": "A"})
+    assert {c.consultant_id for c in rows(FollowUpCard, store, FollowUpCard.level == "A")} == {me.id}
+
+
+def test_customer_hint_in_the_group_roll_up_with_a_number_in_two_stores(client_as, store):
+    sibling = factories.StoreFactory(organisation=store.organisation)
+    factories.CustomerFactory(store=store, name="本店王五", mobile="13900003333")
+    factories.CustomerFactory(store=sibling, name="兄弟店王五", mobile="13900003333")
+    client, _user = client_as("group_manager", org_wide=True)
+    save()
+    with client.session_transaction() as session:
+        session["store_id"] = "all"
+    hint = client.get("/leads/visits/customer-hint?mobile=13900003333", headers=HX)
+    assert hint.status_code == 200 and 'id="customer-hint"' in hint.get_data(as_text=True)
