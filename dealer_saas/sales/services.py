@@ -214,8 +214,16 @@ def _apply(obj: Any, table: dict[str, set[str]], new_state: str, labels: dict[st
     audit.record("transition", obj, before=before, after=audit.snapshot(obj, fields), summary=summary)
 
 
+def _lock_store_paperwork(store: Store) -> None:
+    """Serialise the store's numbering (and the one-order-per-quote check) on its row: a
+    second request waits until the first commits, then sees its number or order. Held for
+    the rest of the transaction; a store makes a few hundred quotes a day at most."""
+    db.session.execute(select(Store.id).where(Store.id == store.id).with_for_update())
+
+
 def _next_number(model: Any, prefix: str) -> str:
-    """``<prefix>-<seq>``: the next sequence number of the day for this store."""
+    """``<prefix>-<seq>``: the next sequence number of the day for this store (call
+    :func:`_lock_store_paperwork` first)."""
     last = db.session.execute(
         select(model.number).where(model.number.like(prefix + "-%"))
         .order_by(sa.func.length(model.number).desc(), model.number.desc()).limit(1)  # -1000 after -999
@@ -551,6 +559,7 @@ def create_quote(customer_id: Any, data: dict[str, Any], card_id: Any = None) ->
     if data.get("valid_until") is None:
         data = {**data, "valid_until": local_today(store.timezone) + dt.timedelta(days=7)}
     _fill_quote(quote, data)
+    _lock_store_paperwork(store)
     quote.number = _next_number(Quote, f"Q-{store.code}-{_today_code(store)}")
     db.session.add(quote)
     db.session.flush()
@@ -653,6 +662,7 @@ def create_order_from_quote(quote_id: Any) -> SalesOrder:
     store = current_store()
     if is_quote_expired(quote, local_today(store.timezone)):
         raise SalesError(_("报价已过有效期，请重新报价。"))
+    _lock_store_paperwork(store)
     existing = db.session.execute(select(SalesOrder.number).where(
         SalesOrder.quote_id == quote.id, SalesOrder.status != "cancelled")).scalar()
     if existing:
@@ -1036,6 +1046,13 @@ def _finance_row(model: Any, ident: Any) -> Any:
     return row
 
 
+def _check_order_not_cancelled(row: Any, new_state: str) -> None:
+    """On a cancelled order a loan or policy may only be cancelled (no approvals, pay-outs or
+    new policies for a car that is not sold)."""
+    if new_state != "cancelled" and row.order_id is not None and get_order(row.order_id).status == "cancelled":
+        raise SalesError(_("订单已取消：贷款和保单只能取消。"))
+
+
 def get_loan_application(loan_application_id: Any) -> LoanApplication:
     """A loan whose order the user may see (404 otherwise)."""
     return _finance_row(LoanApplication, loan_application_id)
@@ -1051,6 +1068,7 @@ def change_loan_state(loan_application_id: Any, new_state: str) -> LoanApplicati
     from .models import LOAN_STATUSES
 
     loan = _finance_row(LoanApplication, loan_application_id)
+    _check_order_not_cancelled(loan, new_state)
     now = utcnow()
     changes = {"submitted_at": now} if new_state == "submitted" else \
         {"decided_at": now} if new_state in ("approved", "rejected") else {}
@@ -1100,6 +1118,7 @@ def change_policy_state(insurance_policy_id: Any, new_state: str, policy_number:
     from .models import POLICY_STATUSES
 
     policy = _finance_row(InsurancePolicy, insurance_policy_id)
+    _check_order_not_cancelled(policy, new_state)
     changes: dict[str, Any] = {}
     if new_state == "issued":
         check_transition(policy, POLICY_TRANSITIONS, new_state, POLICY_STATUSES)

@@ -147,3 +147,28 @@ def test_two_overlapping_bookings_of_one_demo_car_at_once(app, dedicated):
     with app.app_context(), tenancy.system():
         assert db.session.execute(sa.select(sa.func.count()).select_from(TestDrive)).scalar_one() == 1
         db.session.remove()
+
+
+def test_two_quotes_at_once_get_two_numbers_and_one_order_per_quote(app, dedicated):
+    ids = _seed(app)
+    with app.app_context(), tenancy.system():
+        model_id = db.session.execute(sa.select(VehicleModel.id)).scalar_one()
+        db.session.remove()
+    results = _race(app, ids, lambda n: services.create_quote(ids["customer"], {"model_id": model_id}))
+    assert results == ["ok", "ok"], results
+    with app.app_context(), tenancy.system():
+        from dealer_saas.sales.models import Quote
+
+        quotes = db.session.execute(sa.select(Quote).order_by(Quote.number)).scalars().all()
+        numbers = [q.number for q in quotes]
+        quote_id = quotes[0].id
+        db.session.remove()
+    assert len(set(numbers)) == 2 and numbers[0].endswith("-001") and numbers[1].endswith("-002")
+
+    results = _race(app, ids, lambda n: services.create_order_from_quote(quote_id))
+    assert sorted(r == "ok" for r in results) == [False, True], results
+    assert "已生成订单" in next(r for r in results if r != "ok")
+    with app.app_context(), tenancy.system():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(SalesOrder)
+                                  .where(SalesOrder.quote_id == quote_id)).scalar_one() == 1
+        db.session.remove()

@@ -297,3 +297,19 @@ def test_numbers_go_on_past_999_in_a_day(w, act):
         db.session.flush()
         assert services.create_quote(w.customer.id, {"model_id": w.model.id}).number == f"{prefix}-1000"
         assert services.create_quote(w.customer.id, {"model_id": w.model.id}).number == f"{prefix}-1001"
+
+
+def test_a_cancelled_orders_loans_and_policies_can_only_be_cancelled(w, act):
+    order = sf.order(w, status="deposit_paid", total="200000", paid="5000")
+    with act(w.manager, "store_manager"):
+        loan = services.create_loan(order.id, {"lender": "银行", "amount": D("100000"), "term_months": 36})
+        services.change_loan_state(loan.id, "submitted")
+        policy = services.create_policy(order.id, {"insurer": "人保", "premium": D("6000")})
+        services.cancel_order(order.id, "客户放弃")
+        with pytest.raises(services.SalesError, match="只能取消"):
+            services.change_loan_state(loan.id, "approved")
+        with pytest.raises(services.SalesError, match="只能取消"):
+            services.change_policy_state(policy.id, "issued", "PDAA1")
+        services.change_loan_state(loan.id, "cancelled")
+        services.change_policy_state(policy.id, "cancelled")
+    assert (loan.status, policy.status) == ("cancelled", "cancelled")
