@@ -3,7 +3,7 @@ duplicates and merge, owner assignment. Thin: parse, call one service, render.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 from flask import Response, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from ..web import wants_fragment, permission_required, redirect_to, render_htmx,
 from ..timeutil import local_today
 from . import bp, export, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
-from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer
+from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
 from .timeline import timeline
 
 
@@ -294,6 +294,20 @@ def _vehicle_page(form, customer, vehicle=None, duplicate=None):
                            duplicate=duplicate)
 
 
+def _save_vehicle(form: VehicleForm, save: Callable[[], CustomerVehicle]) -> tuple[Any, Markup | None]:
+    """Run ``save``: the redirect to the car on its owner's 360 page, or (None, the link to a
+    duplicate car if that was the error) with the error beside its field."""
+    try:
+        vehicle = save()
+    except services.CustomerError as error:
+        _apply_error(form, error)
+        return None, _duplicate_link(error)
+    flash(_("车辆已保存。"), "success")
+    return redirect_to(url_for("customers.customer_detail", customer_id=vehicle.owner_id,
+                               _anchor=f"vehicle-{vehicle.id}"),
+                       trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id)), None
+
+
 @bp.route("/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
 @permission_required("customers.edit")
 def vehicle_new(customer_id: int):
@@ -305,16 +319,9 @@ def vehicle_new(customer_id: int):
         form.brand.data = store.brand_list[0] if store and store.brand_list else ""
     duplicate = None
     if form.validate_on_submit():
-        try:
-            vehicle = services.add_vehicle(customer.id, form.service_data())
-        except services.CustomerError as error:
-            _apply_error(form, error)
-            duplicate = _duplicate_link(error)
-        else:
-            flash(_("车辆已保存。"), "success")
-            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id,
-                                       _anchor=f"vehicle-{vehicle.id}"),
-                               trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id))
+        saved, duplicate = _save_vehicle(form, lambda: services.add_vehicle(customer.id, form.service_data()))
+        if saved is not None:
+            return saved
     elif form.is_submitted():
         rollback_only()
     return _vehicle_page(form, customer, duplicate=duplicate)
@@ -332,16 +339,10 @@ def vehicle_edit(customer_vehicle_id: int):
     duplicate = None
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
-        try:
-            services.update_vehicle(vehicle.id, form.service_data(), version)
-        except services.CustomerError as error:
-            _apply_error(form, error)
-            duplicate = _duplicate_link(error)
-        else:
-            flash(_("车辆已保存。"), "success")
-            return redirect_to(url_for("customers.customer_detail", customer_id=vehicle.owner_id,
-                                       _anchor=f"vehicle-{vehicle.id}"),
-                               trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id))
+        saved, duplicate = _save_vehicle(
+            form, lambda: services.update_vehicle(vehicle.id, form.service_data(), version))
+        if saved is not None:
+            return saved
     elif form.is_submitted():
         rollback_only()
     return _vehicle_page(form, customer, vehicle, duplicate)

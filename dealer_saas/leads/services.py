@@ -598,8 +598,7 @@ def log_contact(card_id: int, data: dict[str, Any]) -> tuple[CardContact, bool]:
     now = utcnow()
     contact_day = local(now, store_tz()).date()
     next_on = data.get("next_contact_on") or next_contact_for(level, contact_day)
-    if next_on < contact_day:
-        raise LeadsError(_("下次跟进日期不能早于今天。"), "next_contact_on")
+    _check_next_contact(next_on)
     before = audit.snapshot(card)
     contact = CardContact(card_id=card.id, at=now, channel=channel, content=content,
                           objections=(data.get("objections") or "").strip()[:300],

@@ -884,15 +884,20 @@ def allocate_vehicle(sales_order_id: Any, stock_vehicle_id: Any) -> SalesOrder:
     return order
 
 
+def _loan_total(order: SalesOrder, status_clause: sa.ColumnElement[bool]) -> Decimal:
+    """The sum of the order's loans whose status matches ``status_clause``."""
+    return money(db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
+        LoanApplication.order_id == order.id, status_clause)).scalar_one())
+
+
 def loans_not_yet_received(order: SalesOrder) -> Decimal:
     """The approved or disbursed loan money the store has not yet recorded as a ``loan``
     payment (recorded money is already in paid_total: counting it twice would let an order
     be invoiced with money owed)."""
-    promised = db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
-        LoanApplication.order_id == order.id, LoanApplication.status.in_(("approved", "disbursed")))).scalar_one()
+    promised = _loan_total(order, LoanApplication.status.in_(("approved", "disbursed")))
     received = db.session.execute(select(sa.func.coalesce(sa.func.sum(Payment.amount), 0)).where(
         Payment.order_id == order.id, Payment.kind == "loan")).scalar_one()
-    return max(money(promised) - money(received), ZERO)
+    return max(promised - money(received), ZERO)
 
 
 def invoice_order(sales_order_id: Any, invoice_number: str) -> SalesOrder:
@@ -1012,8 +1017,7 @@ def create_loan(sales_order_id: Any, data: dict[str, Any]) -> LoanApplication:
     amount = money(data.get("amount"))
     if amount <= 0 or amount > order.total:
         raise SalesError(_("贷款金额应大于 0 且不超过订单总额。"), "amount")
-    other_loans = money(db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
-        LoanApplication.order_id == order.id, LoanApplication.status.notin_(("rejected", "cancelled")))).scalar_one())
+    other_loans = _loan_total(order, LoanApplication.status.notin_(("rejected", "cancelled")))
     if other_loans + amount > order.total:
         raise SalesError(_("该订单的贷款合计将超过订单总额（已有贷款 %(l)s）。", l=other_loans), "amount")
     down_payment = money(data.get("down_payment"))
