@@ -1,4 +1,5 @@
 """dealer_saas: the customer side of 4S dealership groups, one store per tenant."""
+
 from __future__ import annotations
 
 import importlib

@@ -3,12 +3,14 @@
 Services call :func:`record` for every create, update, delete and state change; the actor
 and address come from the tenant context, so services stay free of request objects.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import enum
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,9 +77,18 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def record(action: str, entity: str | Any, entity_id: int | None = None, *, before: dict | None = None,
-           after: dict | None = None, summary: str = "", store_id: int | None = None,
-           org_id: int | None = None, user_id: int | None = None) -> AuditLog:
+def record(
+    action: str,
+    entity: str | Any,
+    entity_id: int | None = None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    summary: str = "",
+    store_id: int | None = None,
+    org_id: int | None = None,
+    user_id: int | None = None,
+) -> AuditLog:
     """Write one audit row in the current transaction. ``entity`` is a name or a model
     instance (its table name and id are used)."""
     if not isinstance(entity, str):

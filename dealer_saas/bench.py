@@ -13,6 +13,7 @@ Searches run as ORM statements through the tenancy core (the store filter is add
 same way as in a request) inside one store of ``--store-customers`` customers, and
 group-wide (the read-only roll-up over every store of the benchmark organisation).
 """
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,10 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from datetime import UTC
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -78,8 +81,34 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欣怡子涵梓轩思雨然一诺泽妍晨阳佳琪天佑语桐"
 PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188",
-                   "130", "131", "132", "155", "156", "185", "133", "153", "177", "180", "181", "189", "199")
+MOBILE_PREFIXES = (
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "186",
+    "187",
+    "188",
+    "130",
+    "131",
+    "132",
+    "155",
+    "156",
+    "185",
+    "133",
+    "153",
+    "177",
+    "180",
+    "181",
+    "189",
+    "199",
+)
 SOURCES = ("walk_in", "phone", "web", "referral", "campaign", "existing")
 LEVELS = ("prospect", "prospect", "prospect", "owner", "owner", "vip", "inactive")
 
@@ -156,7 +185,7 @@ def _copy(connection, table: str, copier: _Copier) -> None:
 
 def load(customers: int, store_customers: int, seed: int = 20261123) -> list[int]:
     """Create the benchmark organisation, its stores, customers and vehicles; returns store ids."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from .customers.models import Customer, CustomerVehicle
     from .extensions import db
@@ -170,8 +199,14 @@ def load(customers: int, store_customers: int, seed: int = 20261123) -> list[int
     db.session.flush()
     stores = []
     for s in range(n_stores):
-        store = Store(org_id=org.id, code=f"B{s + 1:03d}", name=f"基准门店{s + 1}", city="广州",
-                      brands="大众", settings={"plate_prefix": "粤A"})
+        store = Store(
+            org_id=org.id,
+            code=f"B{s + 1:03d}",
+            name=f"基准门店{s + 1}",
+            city="广州",
+            brands="大众",
+            settings={"plate_prefix": "粤A"},
+        )
         db.session.add(store)
         stores.append(store)
     db.session.flush()
@@ -179,12 +214,25 @@ def load(customers: int, store_customers: int, seed: int = 20261123) -> list[int
     db.session.commit()
 
     pinyin_cache: dict[str, tuple[str, str]] = {}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     connection = db.session.connection()
     started = time.perf_counter()
-    customer_copier = _Copier(Customer.__table__, {
-        "org_id", "store_id", "name", "name_pinyin", "name_initials", "mobile", "mobile_last4", "source", "level",
-        "created_at", "updated_at"})
+    customer_copier = _Copier(
+        Customer.__table__,
+        {
+            "org_id",
+            "store_id",
+            "name",
+            "name_pinyin",
+            "name_initials",
+            "mobile",
+            "mobile_last4",
+            "source",
+            "level",
+            "created_at",
+            "updated_at",
+        },
+    )
     for i in range(customers):
         store_id = store_ids[min(i // store_customers, n_stores - 1)]
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
@@ -193,30 +241,50 @@ def load(customers: int, store_customers: int, seed: int = 20261123) -> list[int
         name_pinyin, name_initials = pinyin_cache[name]
         mobile = _mobile(i)
         created = now - timedelta(seconds=rng.randrange(0, 3 * 365 * 86400))
-        customer_copier.add({
-            "org_id": org.id, "store_id": store_id, "name": name, "name_pinyin": name_pinyin,
-            "name_initials": name_initials, "mobile": mobile, "mobile_last4": mobile[-4:],
-            "source": rng.choice(SOURCES), "level": rng.choice(LEVELS), "created_at": created.isoformat(),
-            "updated_at": created.isoformat(),
-        })
+        customer_copier.add(
+            {
+                "org_id": org.id,
+                "store_id": store_id,
+                "name": name,
+                "name_pinyin": name_pinyin,
+                "name_initials": name_initials,
+                "mobile": mobile,
+                "mobile_last4": mobile[-4:],
+                "source": rng.choice(SOURCES),
+                "level": rng.choice(LEVELS),
+                "created_at": created.isoformat(),
+                "updated_at": created.isoformat(),
+            }
+        )
     _copy(connection, "customers", customer_copier)
     click.echo(f"  {customers} customers copied in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
     # Customer ids are consecutive in COPY order: the first id plus the row number.
-    first_id = connection.execute(sa.text("SELECT min(id) FROM customers WHERE org_id = :org"),
-                                  {"org": org.id}).scalar_one()
-    vehicle_copier = _Copier(CustomerVehicle.__table__, {
-        "org_id", "store_id", "vin", "plate", "brand", "model", "colour", "owner_id", "mileage", "created_at"})
+    first_id = connection.execute(
+        sa.text("SELECT min(id) FROM customers WHERE org_id = :org"), {"org": org.id}
+    ).scalar_one()
+    vehicle_copier = _Copier(
+        CustomerVehicle.__table__,
+        {"org_id", "store_id", "vin", "plate", "brand", "model", "colour", "owner_id", "mileage", "created_at"},
+    )
     n_vehicles = 0
     for i in range(0, customers, 2):  # one car per two customers
         store_id = store_ids[min(i // store_customers, n_stores - 1)]
-        vehicle_copier.add({
-            "org_id": org.id, "store_id": store_id, "vin": _vin(i), "plate": _plate(i, "粤A"),
-            "brand": "大众", "model": rng.choice(("朗逸", "速腾", "迈腾", "帕萨特", "途观L", "ID.4")),
-            "colour": rng.choice(("极地白", "曜石黑", "星空灰")), "owner_id": first_id + i,
-            "mileage": rng.randrange(0, 150_000), "created_at": now.isoformat(),
-        })
+        vehicle_copier.add(
+            {
+                "org_id": org.id,
+                "store_id": store_id,
+                "vin": _vin(i),
+                "plate": _plate(i, "粤A"),
+                "brand": "大众",
+                "model": rng.choice(("朗逸", "速腾", "迈腾", "帕萨特", "途观L", "ID.4")),
+                "colour": rng.choice(("极地白", "曜石黑", "星空灰")),
+                "owner_id": first_id + i,
+                "mileage": rng.randrange(0, 150_000),
+                "created_at": now.isoformat(),
+            }
+        )
         n_vehicles += 1
     _copy(connection, "customer_vehicles", vehicle_copier)
     db.session.commit()
@@ -253,24 +321,44 @@ def _cases(sample: dict[str, list[Any]]) -> list[Case]:
         return stmt.order_by(*order).limit(PAGE_SIZE + 1)
 
     return [
-        Case("mobile (full 11 digits)", lambda t: sa.select(Customer).where(Customer.mobile == t),
-             sample["mobile"]),
-        Case("mobile last 4 digits", lambda t: page(sa.select(Customer).where(Customer.mobile_last4 == t)),
-             [m[-4:] for m in sample["mobile"]]),
-        Case("name substring", lambda t: page(sa.select(Customer).where(Customer.name.contains(t, autoescape=True))),
-             sample["name"]),
-        Case("pinyin initials prefix", lambda t: page(sa.select(Customer).where(
-            Customer.name_initials.startswith(t, autoescape=True))), sample["initials"]),
-        Case("full pinyin prefix", lambda t: page(sa.select(Customer).where(
-            Customer.name_pinyin.startswith(t, autoescape=True))), sample["pinyin"]),
-        Case("plate (exact)", lambda t: sa.select(CustomerVehicle).where(CustomerVehicle.plate == t),
-             sample["plate"]),
-        Case("plate substring (5 chars)", lambda t: sa.select(CustomerVehicle).where(
-            CustomerVehicle.plate.contains(t, autoescape=True)).limit(PAGE_SIZE + 1),
-             [p[-5:] for p in sample["plate"]]),
-        Case("VIN suffix (last 6)", lambda t: sa.select(CustomerVehicle).where(
-            CustomerVehicle.vin.endswith(t, autoescape=True)).limit(PAGE_SIZE + 1),
-             [v[-6:] for v in sample["vin"]]),
+        Case("mobile (full 11 digits)", lambda t: sa.select(Customer).where(Customer.mobile == t), sample["mobile"]),
+        Case(
+            "mobile last 4 digits",
+            lambda t: page(sa.select(Customer).where(Customer.mobile_last4 == t)),
+            [m[-4:] for m in sample["mobile"]],
+        ),
+        Case(
+            "name substring",
+            lambda t: page(sa.select(Customer).where(Customer.name.contains(t, autoescape=True))),
+            sample["name"],
+        ),
+        Case(
+            "pinyin initials prefix",
+            lambda t: page(sa.select(Customer).where(Customer.name_initials.startswith(t, autoescape=True))),
+            sample["initials"],
+        ),
+        Case(
+            "full pinyin prefix",
+            lambda t: page(sa.select(Customer).where(Customer.name_pinyin.startswith(t, autoescape=True))),
+            sample["pinyin"],
+        ),
+        Case("plate (exact)", lambda t: sa.select(CustomerVehicle).where(CustomerVehicle.plate == t), sample["plate"]),
+        Case(
+            "plate substring (5 chars)",
+            lambda t: (
+                sa.select(CustomerVehicle)
+                .where(CustomerVehicle.plate.contains(t, autoescape=True))
+                .limit(PAGE_SIZE + 1)
+            ),
+            [p[-5:] for p in sample["plate"]],
+        ),
+        Case(
+            "VIN suffix (last 6)",
+            lambda t: (
+                sa.select(CustomerVehicle).where(CustomerVehicle.vin.endswith(t, autoescape=True)).limit(PAGE_SIZE + 1)
+            ),
+            [v[-6:] for v in sample["vin"]],
+        ),
         Case("list page 1 (newest first)", lambda t: page(sa.select(Customer)), [None] * len(sample["mobile"])),
     ]
 
@@ -278,12 +366,17 @@ def _cases(sample: dict[str, list[Any]]) -> list[Case]:
 def _sample(store_id: int, n: int, rng: random.Random) -> dict[str, list[Any]]:
     from .extensions import db
 
-    rows = db.session.execute(sa.text(
-        "SELECT name, mobile, name_initials, name_pinyin FROM customers WHERE store_id = :s "
-        "ORDER BY random() LIMIT :n"), {"s": store_id, "n": n}).all()
-    cars = db.session.execute(sa.text(
-        "SELECT plate, vin FROM customer_vehicles WHERE store_id = :s ORDER BY random() LIMIT :n"),
-        {"s": store_id, "n": n}).all()
+    rows = db.session.execute(
+        sa.text(
+            "SELECT name, mobile, name_initials, name_pinyin FROM customers WHERE store_id = :s "
+            "ORDER BY random() LIMIT :n"
+        ),
+        {"s": store_id, "n": n},
+    ).all()
+    cars = db.session.execute(
+        sa.text("SELECT plate, vin FROM customer_vehicles WHERE store_id = :s ORDER BY random() LIMIT :n"),
+        {"s": store_id, "n": n},
+    ).all()
     return {
         "name": [r.name[1:] if len(r.name) > 2 and rng.random() < 0.5 else r.name for r in rows],
         "mobile": [r.mobile for r in rows],
@@ -301,7 +394,7 @@ class _Recorder:
         self.engine = engine
         self.statements: list[tuple[str, Any]] = []
 
-    def __enter__(self) -> "_Recorder":
+    def __enter__(self) -> _Recorder:
         sa.event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 
@@ -323,7 +416,7 @@ def _costly_seq_scans(plan: list[str], limit: int = 5000) -> list[str]:
         found = re.search(r"rows=(\d+) loops=(\d+)", line)
         rows, loops = (int(found[1]), int(found[2])) if found else (limit + 1, 1)
         removed = 0
-        for detail in plan[i + 1:]:
+        for detail in plan[i + 1 :]:
             if "->" in detail:
                 break
             if "Rows Removed by Filter" in detail:
@@ -361,18 +454,29 @@ def run_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_p
         with _Recorder(db.engine) as recorder:
             db.session.execute(case.build(terms[0])).scalars().all()
         sql, params = recorder.statements[-1]
-        plan = [r[0] for r in db.session.connection().exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params).all()]
+        plan = [
+            r[0]
+            for r in db.session.connection()
+            .exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+            .all()
+        ]
         seq_scans = _costly_seq_scans(plan)
         result = {
-            "scope": label, "query": case.name, "p50": statistics.median(timings),
-            "p95": _percentile(timings, 0.95), "max": max(timings), "hits": f"{found}/{repeat}",
-            "seq_scan": bool(seq_scans), "plan": plan,
+            "scope": label,
+            "query": case.name,
+            "p50": statistics.median(timings),
+            "p95": _percentile(timings, 0.95),
+            "max": max(timings),
+            "hits": f"{found}/{repeat}",
+            "seq_scan": bool(seq_scans),
+            "plan": plan,
         }
         results.append(result)
-        click.echo(f"  {case.name:<28} p50 {result['p50']:7.2f} ms  p95 {result['p95']:7.2f} ms  "
-                   f"max {result['max']:7.2f} ms  found {result['hits']:>7}  "
-                   f"{'SEQ SCAN' if seq_scans else 'index'}")
+        click.echo(
+            f"  {case.name:<28} p50 {result['p50']:7.2f} ms  p95 {result['p95']:7.2f} ms  "
+            f"max {result['max']:7.2f} ms  found {result['hits']:>7}  "
+            f"{'SEQ SCAN' if seq_scans else 'index'}"
+        )
         if show_plans or seq_scans:
             for line in plan:
                 click.echo(f"      {line}")
@@ -410,15 +514,30 @@ def run_service_cases(label: str, repeat: int, rng: random.Random, store_id: int
             search_customers(CustomerQuery(q=terms[0]))
         plans = []
         for sql, params in recorder.statements:
-            plans.append([r[0] for r in db.session.connection().exec_driver_sql(
-                "EXPLAIN (ANALYZE, COSTS OFF) " + sql, params).all()])
+            plans.append(
+                [
+                    r[0]
+                    for r in db.session.connection()
+                    .exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params)
+                    .all()
+                ]
+            )
         seq = any(_costly_seq_scans(plan) for plan in plans)
-        result = {"scope": label, "query": name, "p50": statistics.median(timings),
-                  "p95": _percentile(timings, 0.95), "max": max(timings), "statements": len(plans), "seq_scan": seq}
+        result = {
+            "scope": label,
+            "query": name,
+            "p50": statistics.median(timings),
+            "p95": _percentile(timings, 0.95),
+            "max": max(timings),
+            "statements": len(plans),
+            "seq_scan": seq,
+        }
         results.append(result)
-        click.echo(f"  {name:<28} p50 {result['p50']:7.2f} ms  p95 {result['p95']:7.2f} ms  "
-                   f"max {result['max']:7.2f} ms  found {found:>4}/{repeat}  {len(plans)} SQL  "
-                   f"{'SEQ SCAN' if seq else 'index'}")
+        click.echo(
+            f"  {name:<28} p50 {result['p50']:7.2f} ms  p95 {result['p95']:7.2f} ms  "
+            f"max {result['max']:7.2f} ms  found {found:>4}/{repeat}  {len(plans)} SQL  "
+            f"{'SEQ SCAN' if seq else 'index'}"
+        )
         if show_plans or seq:
             for plan in plans:
                 for line in plan:
@@ -429,14 +548,19 @@ def run_service_cases(label: str, repeat: int, rng: random.Random, store_id: int
 
 @bench.command("search")
 @click.option("--customers", default=200_000, show_default=True, help="customers in the benchmark organisation")
-@click.option("--store-customers", default=20_000, show_default=True,
-              help="customers per store (the organisation gets customers/store-customers stores)")
+@click.option(
+    "--store-customers",
+    default=20_000,
+    show_default=True,
+    help="customers per store (the organisation gets customers/store-customers stores)",
+)
 @click.option("--repeat", default=200, show_default=True, help="timed runs per query")
 @click.option("--database", default=None, help="reuse a database kept by an earlier run (--keep)")
 @click.option("--keep/--drop", default=False, help="keep the benchmark database afterwards")
 @click.option("--plans/--no-plans", default=True, show_default=True, help="print every EXPLAIN ANALYZE plan")
-def search_command(customers: int, store_customers: int, repeat: int, database: str | None, keep: bool,
-                   plans: bool) -> None:
+def search_command(
+    customers: int, store_customers: int, repeat: int, database: str | None, keep: bool, plans: bool
+) -> None:
     """Time the customer searches and the first list page against PostgreSQL."""
     import os
 
@@ -467,8 +591,9 @@ def _run(url: sa.URL, customers: int, store_customers: int, repeat: int, plans: 
         with tenancy.system():
             org = None
             if not fresh:
-                org = db.session.execute(sa.select(Organisation).where(Organisation.code == BENCH_ORG)
-                                         ).scalar_one_or_none()
+                org = db.session.execute(
+                    sa.select(Organisation).where(Organisation.code == BENCH_ORG)
+                ).scalar_one_or_none()
             if org is None:
                 started = time.perf_counter()
                 setup_database()
@@ -476,26 +601,41 @@ def _run(url: sa.URL, customers: int, store_customers: int, repeat: int, plans: 
                 load(customers, store_customers)
                 click.echo(f"  loaded in {time.perf_counter() - started:.1f} s")
                 org = db.session.execute(sa.select(Organisation).where(Organisation.code == BENCH_ORG)).scalar_one()
-            store_ids = db.session.execute(sa.select(Store.id).where(Store.org_id == org.id).order_by(Store.id)
-                                           ).scalars().all()
-            counts = dict(db.session.execute(sa.text(
-                "SELECT store_id, count(*) FROM customers WHERE org_id = :o GROUP BY store_id"), {"o": org.id}).all())
+            store_ids = (
+                db.session.execute(sa.select(Store.id).where(Store.org_id == org.id).order_by(Store.id)).scalars().all()
+            )
+            counts = dict(
+                db.session.execute(
+                    sa.text("SELECT store_id, count(*) FROM customers WHERE org_id = :o GROUP BY store_id"),
+                    {"o": org.id},
+                ).all()
+            )
             total = sum(counts.values())
             org_id = org.id
         rng = random.Random(7)
         store_id = store_ids[0]
-        click.echo(f"\nOne store ({counts.get(store_id, 0)} customers of {total} in {len(store_ids)} stores), "
-                   f"{repeat} runs per query:")
-        with tenancy.use(tenancy.TenantContext(org_id=org_id, store_id=store_id, store_ids=(store_id,),
-                                               permissions=ALL_PERMISSIONS)):
+        click.echo(
+            f"\nOne store ({counts.get(store_id, 0)} customers of {total} in {len(store_ids)} stores), "
+            f"{repeat} runs per query:"
+        )
+        with tenancy.use(
+            tenancy.TenantContext(org_id=org_id, store_id=store_id, store_ids=(store_id,), permissions=ALL_PERMISSIONS)
+        ):
             run_cases("store", repeat, rng, store_id, plans)
             if _has_search_service():
-                click.echo(f"\nThe same store through customers.services.search_customers (the list's search box):")
+                click.echo("\nThe same store through customers.services.search_customers (the list's search box):")
                 run_service_cases("store", repeat, rng, store_id, plans)
         if len(store_ids) > 1:
             click.echo(f"\nGroup-wide roll-up ({total} customers in {len(store_ids)} stores), {repeat} runs per query:")
-            with tenancy.use(tenancy.TenantContext(org_id=org_id, store_id=None, store_ids=tuple(store_ids),
-                                                   permissions=ALL_PERMISSIONS, group_permissions=ALL_PERMISSIONS)):
+            with tenancy.use(
+                tenancy.TenantContext(
+                    org_id=org_id,
+                    store_id=None,
+                    store_ids=tuple(store_ids),
+                    permissions=ALL_PERMISSIONS,
+                    group_permissions=ALL_PERMISSIONS,
+                )
+            ):
                 run_cases("group", repeat, rng, store_ids[-1], plans)
                 if _has_search_service():
                     click.echo("\nGroup-wide through customers.services.search_customers:")

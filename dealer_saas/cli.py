@@ -1,4 +1,5 @@
 """Flask CLI commands: demo data, the one-command demo, platform admin creation."""
+
 from __future__ import annotations
 
 import click
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
     from .bench import bench
 
     app.cli.add_command(bench)
+
     @app.cli.command("demo-data")
     def demo_data() -> None:
         """Create the demo dealer groups, stores, staff and customers (idempotent)."""
@@ -85,7 +87,8 @@ def init_app(app: Flask) -> None:
         ensure_builtin_roles()
         if db.session.execute(select(User).where(User.username == username)).scalar_one_or_none():
             raise click.ClickException(f"user {username} exists")
-        db.session.add(User(username=username, name=username, password_hash=hash_password(password),
-                            is_platform_admin=True))
+        db.session.add(
+            User(username=username, name=username, password_hash=hash_password(password), is_platform_admin=True)
+        )
         db.session.commit()
         click.echo(f"Platform admin {username} created.")

@@ -3,6 +3,7 @@
 The embedded default (no environment at all) is a SQLite file under ``instance/`` and jobs
 run in-process; production sets ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL``.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,7 @@ def _database_url() -> str:
     # psycopg 3 is the driver; accept the common postgres:// spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

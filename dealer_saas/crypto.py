@@ -1,4 +1,5 @@
 """Encrypted columns for sensitive values (ID card numbers)."""
+
 from __future__ import annotations
 
 import base64

@@ -4,12 +4,13 @@ realistic customers. Idempotent: running it twice changes nothing.
 Modules add their own content by registering a seeder with :func:`seeder`; each runs once
 per store inside that store's tenant context and must itself be idempotent.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlalchemy import select
 
@@ -25,9 +26,42 @@ DEMO_PASSWORD = "Demo1234"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欣怡子涵梓轩思雨浩然一诺雨泽欣妍晨阳佳琪天佑语桐"
 COLOURS = ["极地白", "曜石黑", "星空灰", "宝石蓝", "熔岩红", "冰川银"]
-MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "186", "187", "188",
-                   "130", "131", "132", "155", "156", "185", "133", "153", "177", "180", "181", "189", "199"]
-VIN_PREFIXES = {"大众": "LSVAU2", "奥迪": "LFV3A2", "丰田": "LVGBE4", "别克": "LSGZJ5", "本田": "LHGCV1", "宝马": "LBVPS1"}
+MOBILE_PREFIXES = [
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "158",
+    "159",
+    "186",
+    "187",
+    "188",
+    "130",
+    "131",
+    "132",
+    "155",
+    "156",
+    "185",
+    "133",
+    "153",
+    "177",
+    "180",
+    "181",
+    "189",
+    "199",
+]
+VIN_PREFIXES = {
+    "大众": "LSVAU2",
+    "奥迪": "LFV3A2",
+    "丰田": "LVGBE4",
+    "别克": "LSGZJ5",
+    "本田": "LHGCV1",
+    "宝马": "LBVPS1",
+}
 
 
 @dataclass(frozen=True)
@@ -47,23 +81,39 @@ class DemoOrg:
 
 
 DEMO_ORGS = (
-    DemoOrg("hn", "华南汽车集团", (
-        DemoStore("GZ01", "广州天河大众4S店", "广州", "粤A", "大众"),
-        DemoStore("SZ01", "深圳南山奥迪4S店", "深圳", "粤B", "奥迪"),
-        DemoStore("FS01", "佛山禅城丰田4S店", "佛山", "粤E", "丰田"),
-    )),
-    DemoOrg("hd", "华东汽车集团", (
-        DemoStore("SH01", "上海浦东别克4S店", "上海", "沪A", "别克"),
-        DemoStore("HZ01", "杭州西湖本田4S店", "杭州", "浙A", "本田"),
-        DemoStore("NJ01", "南京鼓楼宝马4S店", "南京", "苏A", "宝马"),
-    )),
+    DemoOrg(
+        "hn",
+        "华南汽车集团",
+        (
+            DemoStore("GZ01", "广州天河大众4S店", "广州", "粤A", "大众"),
+            DemoStore("SZ01", "深圳南山奥迪4S店", "深圳", "粤B", "奥迪"),
+            DemoStore("FS01", "佛山禅城丰田4S店", "佛山", "粤E", "丰田"),
+        ),
+    ),
+    DemoOrg(
+        "hd",
+        "华东汽车集团",
+        (
+            DemoStore("SH01", "上海浦东别克4S店", "上海", "沪A", "别克"),
+            DemoStore("HZ01", "杭州西湖本田4S店", "杭州", "浙A", "本田"),
+            DemoStore("NJ01", "南京鼓楼宝马4S店", "南京", "苏A", "宝马"),
+        ),
+    ),
 )
 
 #: store roles, how many users of each a demo store gets, and their username suffix
-STORE_STAFF = (("store_manager", 1, "manager"), ("sales_manager", 1, "salesmgr"), ("receptionist", 1, "reception"),
-               ("sales_consultant", 3, "sales"), ("finance_clerk", 1, "finance"), ("service_advisor", 1, "advisor"),
-               ("technician", 1, "tech"), ("parts_clerk", 1, "parts"), ("care_agent", 1, "care"),
-               ("marketing", 1, "marketing"))
+STORE_STAFF = (
+    ("store_manager", 1, "manager"),
+    ("sales_manager", 1, "salesmgr"),
+    ("receptionist", 1, "reception"),
+    ("sales_consultant", 3, "sales"),
+    ("finance_clerk", 1, "finance"),
+    ("service_advisor", 1, "advisor"),
+    ("technician", 1, "tech"),
+    ("parts_clerk", 1, "parts"),
+    ("care_agent", 1, "care"),
+    ("marketing", 1, "marketing"),
+)
 GROUP_STAFF = (("group_admin", "admin"), ("group_manager", "manager"))
 
 
@@ -111,8 +161,14 @@ def plate(rng: random.Random, prefix: str) -> str:
 def vin(rng: random.Random, brand: str) -> str:
     prefix = VIN_PREFIXES.get(brand, "LSVAU2")
     chars = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
-    body = prefix + "".join(rng.choice(chars) for _ in range(2)) + "0" + "N" + rng.choice("ABC") + \
-        "".join(rng.choice("0123456789") for _ in range(6))
+    body = (
+        prefix
+        + "".join(rng.choice(chars) for _ in range(2))
+        + "0"
+        + "N"
+        + rng.choice("ABC")
+        + "".join(rng.choice("0123456789") for _ in range(6))
+    )
     return with_check_digit(body)
 
 
@@ -122,8 +178,13 @@ def vin(rng: random.Random, brand: str) -> str:
 def _user(org: Organisation | None, username: str, name: str, **extra) -> User:
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        user = User(org_id=org.id if org else None, username=username, name=name,
-                    password_hash=hash_password(DEMO_PASSWORD), **extra)
+        user = User(
+            org_id=org.id if org else None,
+            username=username,
+            name=name,
+            password_hash=hash_password(DEMO_PASSWORD),
+            **extra,
+        )
         db.session.add(user)
         db.session.flush()
     return user
@@ -131,8 +192,9 @@ def _user(org: Organisation | None, username: str, name: str, **extra) -> User:
 
 def _member(user: User, store: Store | None, role, org: Organisation) -> None:
     store_clause = Membership.store_id == store.id if store else Membership.store_id.is_(None)
-    exists = db.session.execute(select(Membership).where(
-        Membership.user_id == user.id, Membership.role_id == role.id, store_clause)).scalar_one_or_none()
+    exists = db.session.execute(
+        select(Membership).where(Membership.user_id == user.id, Membership.role_id == role.id, store_clause)
+    ).scalar_one_or_none()
     if exists is None:
         db.session.add(Membership(org_id=org.id, user=user, store_id=store.id if store else None, role=role))
 
@@ -151,12 +213,19 @@ def seed_foundation(rng: random.Random) -> list[StoreStaff]:
         for role_code, suffix in GROUP_STAFF:
             _member(_user(org, f"{demo_org.code}.{suffix}", person_name(rng)), None, roles[role_code], org)
         for demo_store in demo_org.stores:
-            store = db.session.execute(select(Store).where(Store.org_id == org.id,
-                                                           Store.code == demo_store.code)).scalar_one_or_none()
+            store = db.session.execute(
+                select(Store).where(Store.org_id == org.id, Store.code == demo_store.code)
+            ).scalar_one_or_none()
             if store is None:
-                store = Store(org_id=org.id, code=demo_store.code, name=demo_store.name, city=demo_store.city,
-                              brands=demo_store.brands, settings={"plate_prefix": demo_store.plate_prefix},
-                              phone="400-800-" + "".join(rng.choice("0123456789") for _ in range(4)))
+                store = Store(
+                    org_id=org.id,
+                    code=demo_store.code,
+                    name=demo_store.name,
+                    city=demo_store.city,
+                    brands=demo_store.brands,
+                    settings={"plate_prefix": demo_store.plate_prefix},
+                    phone="400-800-" + "".join(rng.choice("0123456789") for _ in range(4)),
+                )
                 db.session.add(store)
                 db.session.flush()
             staff = StoreStaff(store=store)
@@ -170,8 +239,12 @@ def seed_foundation(rng: random.Random) -> list[StoreStaff]:
     # A store manager who runs two stores: switches between them in the header.
     hn_stores = [s for s in result if s.store.code in ("GZ01", "SZ01")]
     if len(hn_stores) == 2:
-        _member(hn_stores[0].first("store_manager"), hn_stores[1].store, roles["store_manager"],
-                hn_stores[0].store.organisation)
+        _member(
+            hn_stores[0].first("store_manager"),
+            hn_stores[1].store,
+            roles["store_manager"],
+            hn_stores[0].store.organisation,
+        )
     db.session.flush()
     return result
 

@@ -1,4 +1,5 @@
 """Error pages: full pages for navigation, small fragments for htmx swaps."""
+
 from __future__ import annotations
 
 from flask import Flask, render_template

@@ -3,6 +3,7 @@
 camelCase past tense; payloads carry ids only. Listeners declare
 ``hx-trigger="customerSaved from:body"`` and re-GET their own fragment.
 """
+
 STORE_SWITCHED = "storeSwitched"
 CUSTOMER_SAVED = "customerSaved"
 CUSTOMERS_ASSIGNED = "customersAssigned"

@@ -1,5 +1,8 @@
 """Every Flask extension, created once and initialised by the app factory."""
+
 from __future__ import annotations
+
+import sqlite3
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -7,8 +10,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
-import sqlite3
-
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase

@@ -1,4 +1,5 @@
 """Jinja filters: money, store-local times, masked phones and ID numbers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ def mask_phone(value: str | None) -> str:
     if len(value) >= 11:
         return value[:3] + "*" * (len(value) - 7) + value[-4:]
     shown = min(4, max(len(value) - 4, 0))
-    return "*" * (len(value) - shown) + value[len(value) - shown:]
+    return "*" * (len(value) - shown) + value[len(value) - shown :]
 
 
 def mask_id_number(value: str | None) -> str:

@@ -5,6 +5,7 @@ English translation is missing. The English catalogue lives in
 ``dealer_saas/translations/en/LC_MESSAGES/messages.po`` and is compiled on start when the
 ``.mo`` is missing or older, so a fresh clone needs no extra step.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

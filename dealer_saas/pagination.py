@@ -4,14 +4,16 @@ A list service declares its sorts as data (name -> columns, each ending in a uni
 such as ``id``); the page token carries the last row's sort values. No total count: a
 bounded count (``count_upto``) answers "more than N" without scanning a whole store.
 """
+
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import decimal
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute

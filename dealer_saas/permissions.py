@@ -4,6 +4,7 @@ A permission is ``<module>.<action>``. Built-in roles take their permissions fro
 every request, so adding a permission to a role is a code change, not a migration. An
 organisation admin can define further roles from these names.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -68,47 +69,104 @@ def _perms(*names: str) -> frozenset[str]:
 
 
 _SALES_FLOOR = (
-    "dashboard.view", "customers.view", "customers.edit", "visits.view", "visits.edit",
-    "cards.view", "cards.edit", "sales.view", "sales.test_drive", "sales.quote", "sales.order",
+    "dashboard.view",
+    "customers.view",
+    "customers.edit",
+    "visits.view",
+    "visits.edit",
+    "cards.view",
+    "cards.edit",
+    "sales.view",
+    "sales.test_drive",
+    "sales.quote",
+    "sales.order",
     "sales.delivery",  # the consultant hands the car over to their customer (交车)
     "inventory.view",
 )
 _STORE_MANAGEMENT = _SALES_FLOOR + (
-    "customers.view_all", "customers.pii", "customers.assign", "customers.merge", "customers.export",
-    "cards.approve_lost", "sales.order.approve", "sales.payment", "sales.finance",
-    "inventory.edit", "inventory.transfer", "messages.view", "admin.audit",
+    "customers.view_all",
+    "customers.pii",
+    "customers.assign",
+    "customers.merge",
+    "customers.export",
+    "cards.approve_lost",
+    "sales.order.approve",
+    "sales.payment",
+    "sales.finance",
+    "inventory.edit",
+    "inventory.transfer",
+    "messages.view",
+    "admin.audit",
 )
 
 BUILTIN_ROLES: dict[str, BuiltinRole] = {
     r.code: r
     for r in (
         BuiltinRole("group_admin", N_("集团管理员"), ALL_PERMISSIONS - {"platform.orgs"}, is_group_role=True),
-        BuiltinRole("group_manager", N_("集团经理"), _perms(*_STORE_MANAGEMENT, "sales.order.approve_high",
-                                                           "sales.settings", "reports.group", "admin.jobs"),
-                    is_group_role=True),
-        BuiltinRole("store_manager", N_("店总"), _perms(*_STORE_MANAGEMENT, "sales.order.approve_high", "sales.settings",
-                                                      "admin.users", "admin.jobs")),
+        BuiltinRole(
+            "group_manager",
+            N_("集团经理"),
+            _perms(*_STORE_MANAGEMENT, "sales.order.approve_high", "sales.settings", "reports.group", "admin.jobs"),
+            is_group_role=True,
+        ),
+        BuiltinRole(
+            "store_manager",
+            N_("店总"),
+            _perms(*_STORE_MANAGEMENT, "sales.order.approve_high", "sales.settings", "admin.users", "admin.jobs"),
+        ),
         BuiltinRole("sales_manager", N_("销售经理"), _perms(*_STORE_MANAGEMENT)),
-        BuiltinRole("receptionist", N_("前台/信息员"), _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                           "customers.edit", "customers.assign", "visits.view",
-                                                           "visits.edit", "cards.view", "sales.view")),
+        BuiltinRole(
+            "receptionist",
+            N_("前台/信息员"),
+            _perms(
+                "dashboard.view",
+                "customers.view",
+                "customers.view_all",
+                "customers.edit",
+                "customers.assign",
+                "visits.view",
+                "visits.edit",
+                "cards.view",
+                "sales.view",
+            ),
+        ),
         BuiltinRole("sales_consultant", N_("销售顾问"), _perms(*_SALES_FLOOR)),
-        BuiltinRole("finance_clerk", N_("财务/金融专员"), _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                             "customers.pii", "sales.view", "sales.payment",
-                                                             "sales.finance", "inventory.view")),
-        BuiltinRole("service_advisor", N_("服务顾问"), _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                          "customers.edit")),
+        BuiltinRole(
+            "finance_clerk",
+            N_("财务/金融专员"),
+            _perms(
+                "dashboard.view",
+                "customers.view",
+                "customers.view_all",
+                "customers.pii",
+                "sales.view",
+                "sales.payment",
+                "sales.finance",
+                "inventory.view",
+            ),
+        ),
+        BuiltinRole(
+            "service_advisor",
+            N_("服务顾问"),
+            _perms("dashboard.view", "customers.view", "customers.view_all", "customers.edit"),
+        ),
         BuiltinRole("technician", N_("技师"), _perms("dashboard.view")),
         BuiltinRole("parts_clerk", N_("配件专员"), _perms("dashboard.view", "inventory.view")),
-        BuiltinRole("care_agent", N_("客服/回访专员"), _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                          "messages.view")),
-        BuiltinRole("marketing", N_("市场专员"), _perms("dashboard.view", "customers.view", "customers.view_all",
-                                                     "customers.export", "messages.view")),
+        BuiltinRole(
+            "care_agent",
+            N_("客服/回访专员"),
+            _perms("dashboard.view", "customers.view", "customers.view_all", "messages.view"),
+        ),
+        BuiltinRole(
+            "marketing",
+            N_("市场专员"),
+            _perms("dashboard.view", "customers.view", "customers.view_all", "customers.export", "messages.view"),
+        ),
     )
 }
 
 
-def ensure_builtin_roles() -> dict[str, "object"]:
+def ensure_builtin_roles() -> dict[str, object]:
     """Create the rows for built-in roles that are missing; idempotent."""
     from sqlalchemy import select
 
@@ -119,8 +177,14 @@ def ensure_builtin_roles() -> dict[str, "object"]:
     for code, spec in BUILTIN_ROLES.items():
         role = existing.get(code)
         if role is None:
-            role = Role(org_id=None, code=code, name=spec.name, is_builtin=True,
-                        is_group_role=spec.is_group_role, permissions=[])
+            role = Role(
+                org_id=None,
+                code=code,
+                name=spec.name,
+                is_builtin=True,
+                is_group_role=spec.is_group_role,
+                permissions=[],
+            )
             db.session.add(role)
             existing[code] = role
         else:

@@ -1,4 +1,5 @@
 """Pinyin forms of Chinese names, so "zs" or "zhangsan" finds 张三."""
+
 from __future__ import annotations
 
 from pypinyin import Style, lazy_pinyin

@@ -8,6 +8,7 @@ Stored shape::
      "approval_thresholds": {"sales_manager": "3", "store_manager": "6"},
      "default_deposit": "5000"}
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -57,8 +58,10 @@ def approval_thresholds(store: Any) -> tuple[Decimal, Decimal]:
     stored = _raw(store).get("approval_thresholds") or {}
     if not isinstance(stored, dict):
         stored = {}
-    return (_decimal(stored.get("sales_manager"), DEFAULT_APPROVAL_THRESHOLDS[0]),
-            _decimal(stored.get("store_manager"), DEFAULT_APPROVAL_THRESHOLDS[1]))
+    return (
+        _decimal(stored.get("sales_manager"), DEFAULT_APPROVAL_THRESHOLDS[0]),
+        _decimal(stored.get("store_manager"), DEFAULT_APPROVAL_THRESHOLDS[1]),
+    )
 
 
 def default_deposit(store: Any) -> Decimal:

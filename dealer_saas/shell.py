@@ -4,6 +4,7 @@ what the header and menus show.
 The active store lives in the session and is checked against the user's memberships on
 every request; group roles may choose "all stores" (a read-only roll-up).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,11 +40,15 @@ def load_access(user: User) -> Access:
     """Stores and permissions from the user's memberships (two queries at most)."""
     if user.is_platform_admin and user.org_id is None:
         return Access()
-    memberships = db.session.execute(
-        select(Membership)
-        .where(Membership.user_id == user.id)
-        .options(joinedload(Membership.role), joinedload(Membership.store))
-    ).scalars().all()
+    memberships = (
+        db.session.execute(
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(joinedload(Membership.role), joinedload(Membership.store))
+        )
+        .scalars()
+        .all()
+    )
     group_perms: set[str] = set()
     per_store: dict[int, set[str]] = {}
     stores: dict[int, Store] = {}
@@ -62,26 +67,44 @@ def load_access(user: User) -> Access:
             stores[store.id] = store
             per_store.setdefault(store.id, set()).update(group_perms)
     ordered = sorted(stores.values(), key=lambda s: (s.code, s.id))
-    return Access(stores=ordered, per_store={k: frozenset(v) for k, v in per_store.items()},
-                  group_permissions=frozenset(group_perms))
+    return Access(
+        stores=ordered,
+        per_store={k: frozenset(v) for k, v in per_store.items()},
+        group_permissions=frozenset(group_perms),
+    )
 
 
 def context_for_request(user: User, access: Access, choice: Any) -> TenantContext:
     ip = request.remote_addr
     if user.is_platform_admin and user.org_id is None:
-        return TenantContext(org_id=None, store_id=None, user_id=user.id, ip=ip,
-                             permissions=frozenset({"platform.orgs"}))
+        return TenantContext(
+            org_id=None, store_id=None, user_id=user.id, ip=ip, permissions=frozenset({"platform.orgs"})
+        )
     if choice == ALL_STORES and access.can_rollup:
-        return TenantContext(org_id=user.org_id, store_id=None, store_ids=tuple(s.id for s in access.stores),
-                             user_id=user.id, ip=ip, permissions=access.group_permissions,
-                             group_permissions=access.group_permissions)
+        return TenantContext(
+            org_id=user.org_id,
+            store_id=None,
+            store_ids=tuple(s.id for s in access.stores),
+            user_id=user.id,
+            ip=ip,
+            permissions=access.group_permissions,
+            group_permissions=access.group_permissions,
+        )
     store_ids = [s.id for s in access.stores]
     store_id = choice if choice in store_ids else (store_ids[0] if store_ids else None)
     if store_id is None:
-        return TenantContext(org_id=user.org_id, store_id=None, store_ids=(), user_id=user.id, ip=ip,
-                             permissions=frozenset())
-    return TenantContext(org_id=user.org_id, store_id=store_id, store_ids=(store_id,), user_id=user.id, ip=ip,
-                         permissions=access.per_store[store_id], group_permissions=access.group_permissions)
+        return TenantContext(
+            org_id=user.org_id, store_id=None, store_ids=(), user_id=user.id, ip=ip, permissions=frozenset()
+        )
+    return TenantContext(
+        org_id=user.org_id,
+        store_id=store_id,
+        store_ids=(store_id,),
+        user_id=user.id,
+        ip=ip,
+        permissions=access.per_store[store_id],
+        group_permissions=access.group_permissions,
+    )
 
 
 def active_store() -> Store | None:

@@ -7,13 +7,15 @@ context's stores by a ``do_orm_execute`` hook, new rows get ``org_id``/``store_i
 in, and a flush that would write a row of another store is refused. Views never filter by
 tenant themselves; services fetch by id through :func:`get_or_404`.
 """
+
 from __future__ import annotations
 
 import contextlib
 import contextvars
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -248,8 +250,9 @@ def use(ctx: TenantContext) -> Iterator[TenantContext]:
         _current.reset(token)
 
 
-def context_for_store(store_id: int, *, user_id: int | None = None, permissions: frozenset[str] | None = None,
-                      ip: str | None = None) -> TenantContext:
+def context_for_store(
+    store_id: int, *, user_id: int | None = None, permissions: frozenset[str] | None = None, ip: str | None = None
+) -> TenantContext:
     store = db.session.execute(select(Store).where(Store.id == store_id)).scalar_one_or_none()
     if store is None:
         raise TenancyError(f"no store {store_id}")
@@ -266,7 +269,9 @@ def context_for_store(store_id: int, *, user_id: int | None = None, permissions:
 
 
 @contextlib.contextmanager
-def enter(store_id: int, *, user_id: int | None = None, permissions: frozenset[str] | None = None) -> Iterator[TenantContext]:
+def enter(
+    store_id: int, *, user_id: int | None = None, permissions: frozenset[str] | None = None
+) -> Iterator[TenantContext]:
     """Act as (a user of) one store: jobs, CLI commands and service tests use this."""
     with use(context_for_store(store_id, user_id=user_id, permissions=permissions)) as ctx:
         yield ctx
@@ -287,8 +292,11 @@ def allow_writes_to(store_id: int) -> Iterator[TenantContext]:
     target = db.session.execute(select(Store).where(Store.id == store_id)).scalar_one_or_none()
     if target is None or (not ctx.is_system and target.org_id != ctx.org_id):
         raise TenancyError("cannot write to a store outside the organisation")
-    widened = replace(ctx, extra_writable=ctx.extra_writable + (store_id,),
-                      store_ids=tuple(dict.fromkeys(ctx.store_ids + (store_id,))))
+    widened = replace(
+        ctx,
+        extra_writable=ctx.extra_writable + (store_id,),
+        store_ids=tuple(dict.fromkeys(ctx.store_ids + (store_id,))),
+    )
     with use(widened):
         yield widened
 

@@ -1,4 +1,5 @@
 """Times are stored in UTC and shown in the store's time zone."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,14 +9,14 @@ DEFAULT_TZ = "Asia/Shanghai"
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes: treat them as the UTC they were stored as."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def local(value: dt.datetime | None, tz: str | None = None) -> dt.datetime | None:
@@ -33,11 +34,11 @@ def local_day_bounds(day: dt.date, tz: str | None = None) -> tuple[dt.datetime, 
     zone = ZoneInfo(tz or DEFAULT_TZ)
     start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
     end = start + dt.timedelta(days=1)
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def from_local(value: dt.datetime, tz: str | None = None) -> dt.datetime:
     """A naive local datetime typed into a form, as UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz or DEFAULT_TZ))
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)

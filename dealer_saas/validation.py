@@ -1,13 +1,19 @@
 """Normalising and checking what people type: mobiles, VINs, plates, ID numbers."""
+
 from __future__ import annotations
 
 import re
 
 import phonenumbers
 
-_VIN_VALUES = {**{str(d): d for d in range(10)},
-               **dict(zip("ABCDEFGH", range(1, 9))), **dict(zip("JKLMN", range(1, 6))), "P": 7, "R": 9,
-               **dict(zip("STUVWXYZ", range(2, 10)))}
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9))),
+    **dict(zip("JKLMN", range(1, 6))),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10))),
+}
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 
@@ -59,8 +65,10 @@ def normalise_mobile(value: str) -> str:
         raise InvalidValue(_("手机号格式不正确。"))
     if number.country_code == 86:
         national = str(number.national_number)
-        if phonenumbers.number_type(number) not in (phonenumbers.PhoneNumberType.MOBILE,
-                                                     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        if phonenumbers.number_type(number) not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
             raise InvalidValue(_("请填写手机号（11 位）。"))
         return national
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

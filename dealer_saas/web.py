@@ -3,15 +3,16 @@ the permission decorator, and page-or-fragment rendering for htmx.
 
 This is the only place that commits in a request, and the one wrapper around htmx-flask.
 """
+
 from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
-from flask import make_response as flask_make_response
 from flask_login import current_user
 from htmx_flask import make_response as htmx_make_response
 
@@ -74,14 +75,23 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def htmx_response(body: Any = "", status: int = 200, *, trigger: str | dict | None = None,
-                  redirect_to: str | None = None, location: str | dict | None = None,
-                  retarget: str | None = None, reswap: str | None = None, push_url: str | None = None,
-                  refresh: bool = False) -> Response:
+def htmx_response(
+    body: Any = "",
+    status: int = 200,
+    *,
+    trigger: str | dict | None = None,
+    redirect_to: str | None = None,
+    location: str | dict | None = None,
+    retarget: str | None = None,
+    reswap: str | None = None,
+    push_url: str | None = None,
+    refresh: bool = False,
+) -> Response:
     """The one wrapper around ``htmx_flask.make_response``."""
     special_reswap = reswap if reswap in _RESWAPS_HTMX_FLASK_REFUSES else None
     response = htmx_make_response(
-        body, status,
+        body,
+        status,
         trigger=trigger,
         redirect=redirect_to,
         location=location,
@@ -95,8 +105,9 @@ def htmx_response(body: Any = "", status: int = 200, *, trigger: str | dict | No
     return response
 
 
-def render_htmx(page: str, partial: str, *, status: int = 200, trigger: str | dict | None = None,
-                **context: Any) -> Response:
+def render_htmx(
+    page: str, partial: str, *, status: int = 200, trigger: str | dict | None = None, **context: Any
+) -> Response:
     """Render the full page, or only its partial for an htmx swap. The page includes the
     partial, so the markup exists once; ``Vary`` keeps caches and the back button honest."""
     template = partial if wants_fragment() else page

@@ -6,6 +6,7 @@ The app's own commits and rollbacks run on savepoints (``join_transaction_mode=
 "create_savepoint"``), so a request in a test behaves as in production and the outer
 rollback still erases everything.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,14 +66,16 @@ class CommittingClient(FlaskClient):
 def app(database_url):
     from dealer_saas.cli import setup_database
 
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "SERVER_NAME": "localhost",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "REDIS_URL": os.environ.get("REDIS_URL") or None,
+            "SERVER_NAME": "localhost",
+        }
+    )
     app.test_client_class = CommittingClient
     with app.app_context():
         setup_database()

@@ -1,5 +1,6 @@
 """factory_boy factories. Rows are flushed, never committed (the test's transaction is
 rolled back). Tenant-owned factories take ``store=`` and copy its ids."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,13 +13,12 @@ from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy import select
 
 from dealer_saas.auth.services import hash_password
-from dealer_saas.customers.models import Customer, CustomerVehicle, VehicleOwnership
+from dealer_saas.customers.models import Customer, CustomerVehicle
 from dealer_saas.extensions import db
 from dealer_saas.inventory.models import StockVehicle, VehicleModel
-from dealer_saas.leads.models import CardContact, FollowUpCard, Visit
+from dealer_saas.leads.models import FollowUpCard, Visit
 from dealer_saas.permissions import ALL_PERMISSIONS, ensure_builtin_roles
 from dealer_saas.pinyin import full_pinyin, initials
-from dealer_saas.sales.models import Quote, SalesOrder, TestDrive
 from dealer_saas.tenancy import Membership, Organisation, Role, Store, User
 from dealer_saas.validation import with_check_digit
 
@@ -76,8 +76,9 @@ def user_with_role(role_code: str, store: Store | None, org_wide: bool = False, 
     """A user holding a built-in role in ``store`` (or org-wide with ``org_wide=True``)."""
     org_id = store.org_id if store is not None else fields.pop("org_id")
     user = UserFactory(org_id=org_id, **fields)
-    db.session.add(Membership(org_id=org_id, user_id=user.id,
-                              store_id=None if org_wide else store.id, role=role(role_code)))
+    db.session.add(
+        Membership(org_id=org_id, user_id=user.id, store_id=None if org_wide else store.id, role=role(role_code))
+    )
     db.session.flush()
     return user
 

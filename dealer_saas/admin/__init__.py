@@ -1,4 +1,5 @@
 """admin module."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,10 +1,18 @@
 """Forms of the admin screens (one class per action)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DecimalField, IntegerField, PasswordField, SelectField, SelectMultipleField,
-                     StringField)
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 #: common time zones of stores (any IANA name is accepted by the service)
@@ -27,30 +35,46 @@ class StoreForm(_Form):
     code = StringField(_l("门店编码"), validators=[DataRequired(_l("请输入门店编码")), Length(max=32)])
     city = StringField(_l("城市"), validators=[Optional(), Length(max=60)])
     timezone = SelectField(_l("时区"), choices=[(tz, tz) for tz in TIMEZONES], default="Asia/Shanghai")
-    brands = StringField(_l("经营品牌"), validators=[Optional(), Length(max=200)],
-                         description=_l("多个品牌用逗号分隔，例如：大众,奥迪"))
+    brands = StringField(
+        _l("经营品牌"), validators=[Optional(), Length(max=200)], description=_l("多个品牌用逗号分隔，例如：大众,奥迪")
+    )
     phone = StringField(_l("电话"), validators=[Optional(), Length(max=30)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     is_active = BooleanField(_l("营业中"), default=True)
 
 
 class StoreSettingsForm(_Form):
-    callback_h = IntegerField(_l("H级回访间隔（天）"), validators=[InputRequired(_l("请输入天数")),
-                                                          NumberRange(0, 365, _l("天数需在 0 到 365 之间"))])
-    callback_a = IntegerField(_l("A级回访间隔（天）"), validators=[InputRequired(_l("请输入天数")),
-                                                          NumberRange(0, 365, _l("天数需在 0 到 365 之间"))])
-    callback_b = IntegerField(_l("B级回访间隔（天）"), validators=[InputRequired(_l("请输入天数")),
-                                                          NumberRange(0, 365, _l("天数需在 0 到 365 之间"))])
-    callback_c = IntegerField(_l("C级回访间隔（天）"), validators=[InputRequired(_l("请输入天数")),
-                                                          NumberRange(0, 365, _l("天数需在 0 到 365 之间"))])
+    callback_h = IntegerField(
+        _l("H级回访间隔（天）"),
+        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
+    )
+    callback_a = IntegerField(
+        _l("A级回访间隔（天）"),
+        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
+    )
+    callback_b = IntegerField(
+        _l("B级回访间隔（天）"),
+        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
+    )
+    callback_c = IntegerField(
+        _l("C级回访间隔（天）"),
+        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
+    )
     threshold_sales_manager = DecimalField(
-        _l("折扣超过此比例需销售经理审批（%）"), places=None,
-        validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))])
+        _l("折扣超过此比例需销售经理审批（%）"),
+        places=None,
+        validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
+    )
     threshold_store_manager = DecimalField(
-        _l("折扣超过此比例还需总经理审批（%）"), places=None,
-        validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))])
-    default_deposit = DecimalField(_l("默认订金（元）"), places=2,
-                                   validators=[InputRequired(_l("请输入金额")), NumberRange(0, None, _l("不能为负数"))])
+        _l("折扣超过此比例还需总经理审批（%）"),
+        places=None,
+        validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
+    )
+    default_deposit = DecimalField(
+        _l("默认订金（元）"),
+        places=2,
+        validators=[InputRequired(_l("请输入金额")), NumberRange(0, None, _l("不能为负数"))],
+    )
 
 
 class UserCreateForm(_Form):
@@ -58,8 +82,9 @@ class UserCreateForm(_Form):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=80)])
     phone = StringField(_l("手机号"), validators=[Optional(), Length(max=30)])
     email = StringField(_l("邮箱"), validators=[Optional(), Length(max=120)])
-    password = PasswordField(_l("初始密码"), validators=[Optional()],
-                             description=_l("留空则自动生成；用户首次登录须修改密码。"))
+    password = PasswordField(
+        _l("初始密码"), validators=[Optional()], description=_l("留空则自动生成；用户首次登录须修改密码。")
+    )
     store_id = SelectField(_l("门店"), coerce=_store_or_org_wide, validate_choice=True)
     role_id = SelectField(_l("角色"), coerce=int, validators=[DataRequired(_l("请选择角色"))])
 
@@ -76,8 +101,11 @@ class MembershipForm(_Form):
 
 
 class RoleForm(_Form):
-    code = StringField(_l("编码"), validators=[DataRequired(_l("请输入编码")), Length(max=40)],
-                       description=_l("小写字母、数字或下划线，创建后不可修改"))
+    code = StringField(
+        _l("编码"),
+        validators=[DataRequired(_l("请输入编码")), Length(max=40)],
+        description=_l("小写字母、数字或下划线，创建后不可修改"),
+    )
     name = StringField(_l("角色名称"), validators=[DataRequired(_l("请输入角色名称")), Length(max=80)])
     is_group_role = BooleanField(_l("集团级角色（适用于全部门店）"))
     permissions = SelectMultipleField(_l("权限"), choices=[], validate_choice=True)

@@ -6,6 +6,7 @@ filter them: every loader here applies the scope itself and answers 404 for a ro
 Scope: a holder of a permission in a *group* role (``ctx.group_permissions``) acts on the
 whole organisation; a store-level holder acts on the active store only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -100,8 +101,9 @@ def _apply_store_fields(store: Store, data: dict[str, Any]) -> None:
     if not code:
         raise AdminError(_("请输入门店编码。"), "code")
     _check_timezone((data.get("timezone") or "Asia/Shanghai").strip())
-    duplicate = db.session.execute(select(Store.id).where(Store.org_id == store.org_id, Store.code == code,
-                                                          Store.id != (store.id or -1))).first()
+    duplicate = db.session.execute(
+        select(Store.id).where(Store.org_id == store.org_id, Store.code == code, Store.id != (store.id or -1))
+    ).first()
     if duplicate:
         raise AdminError(_("本集团已有编码为 %(code)s 的门店。", code=code), "code")
     store.code = code
@@ -122,8 +124,9 @@ def create_store(data: dict[str, Any]) -> Store:
     _apply_store_fields(store, data)
     db.session.add(store)
     db.session.flush()
-    audit.record("create", store, org_id=store.org_id, store_id=store.id, after=audit.snapshot(store),
-                 summary=store.name)
+    audit.record(
+        "create", store, org_id=store.org_id, store_id=store.id, after=audit.snapshot(store), summary=store.name
+    )
     return store
 
 
@@ -135,8 +138,15 @@ def update_store(store_id: int, data: dict[str, Any]) -> Store:
         raise AdminError(_("只有集团管理员可以停用门店。"), "is_active")
     _apply_store_fields(store, data)
     db.session.flush()
-    audit.record("update", store, org_id=store.org_id, store_id=store.id, before=before,
-                 after=audit.snapshot(store), summary=store.name)
+    audit.record(
+        "update",
+        store,
+        org_id=store.org_id,
+        store_id=store.id,
+        before=before,
+        after=audit.snapshot(store),
+        summary=store.name,
+    )
     return store
 
 
@@ -145,8 +155,11 @@ def store_settings_values(store: Store) -> dict[str, Any]:
     days = settings.callback_days(store)
     sales_manager, store_manager = settings.approval_thresholds(store)
     values: dict[str, Any] = {f"callback_{level.lower()}": days[level] for level in settings.LEVELS}
-    values.update(threshold_sales_manager=sales_manager, threshold_store_manager=store_manager,
-                  default_deposit=settings.default_deposit(store))
+    values.update(
+        threshold_sales_manager=sales_manager,
+        threshold_store_manager=store_manager,
+        default_deposit=settings.default_deposit(store),
+    )
     return values
 
 
@@ -188,13 +201,16 @@ def update_store_settings(store_id: int, data: dict[str, Any]) -> Store:
     before = dict(store.settings or {})
     new = dict(before)
     new["callback_days"] = days
-    new["approval_thresholds"] = {"sales_manager": str(sales_manager.normalize()),
-                                  "store_manager": str(store_manager.normalize())}
+    new["approval_thresholds"] = {
+        "sales_manager": str(sales_manager.normalize()),
+        "store_manager": str(store_manager.normalize()),
+    }
     new["default_deposit"] = str(deposit.quantize(Decimal("0.01")))
     store.settings = new  # a new dict, so the JSON column is seen as changed
     db.session.flush()
-    audit.record("update_settings", store, org_id=store.org_id, store_id=store.id,
-                 before=before, after=new, summary=store.name)
+    audit.record(
+        "update_settings", store, org_id=store.org_id, store_id=store.id, before=before, after=new, summary=store.name
+    )
     return store
 
 
@@ -207,21 +223,25 @@ def _users_stmt() -> sa.Select:
     ctx = tenancy.current()
     stmt = select(User).where(User.org_id == _org_id())
     if not org_wide("admin.users"):
-        in_store = select(Membership.id).where(Membership.user_id == User.id,
-                                               Membership.store_id == (ctx.store_id or -1))
+        in_store = select(Membership.id).where(
+            Membership.user_id == User.id, Membership.store_id == (ctx.store_id or -1)
+        )
         stmt = stmt.where(in_store.exists())
     return stmt
 
 
 def list_users(q: str = "", after: str | None = None, size: int = 25, show_inactive: bool = True) -> Page:
     """Users in scope, searched by username, name or phone, by username (keyset pages)."""
-    stmt = _users_stmt().options(selectinload(User.memberships).joinedload(Membership.role),
-                                 selectinload(User.memberships).joinedload(Membership.store))
+    stmt = _users_stmt().options(
+        selectinload(User.memberships).joinedload(Membership.role),
+        selectinload(User.memberships).joinedload(Membership.store),
+    )
     q = (q or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(like), User.name.like(f"%{q}%"),
-                              User.phone.like(f"%{q}%")))
+        stmt = stmt.where(
+            or_(func.lower(User.username).like(like), User.name.like(f"%{q}%"), User.phone.like(f"%{q}%"))
+        )
     if not show_inactive:
         stmt = stmt.where(User.is_active.is_(True))
     return keyset_page(stmt, USER_SORTS["username"], after, size)
@@ -248,8 +268,7 @@ def can_manage_account(user: User) -> bool:
     active store. The account is the same in every store, so otherwise store A1's manager could
     take over the manager of store A2 who also helps out in A1."""
     store_id = tenancy.current().store_id
-    return org_wide("admin.users") or all(m.store_id is not None and m.store_id == store_id
-                                          for m in user.memberships)
+    return org_wide("admin.users") or all(m.store_id is not None and m.store_id == store_id for m in user.memberships)
 
 
 def _check_roles_manageable(user: User) -> None:
@@ -268,8 +287,15 @@ def grantable_roles() -> list[Role]:
     roles whose permissions the store-level admin holds themselves."""
     ctx = tenancy.current()
     ensure_builtin_roles()
-    roles = db.session.execute(select(Role).where(or_(Role.org_id.is_(None), Role.org_id == _org_id()))
-                               .order_by(Role.org_id.is_not(None), Role.id)).scalars().all()
+    roles = (
+        db.session.execute(
+            select(Role)
+            .where(or_(Role.org_id.is_(None), Role.org_id == _org_id()))
+            .order_by(Role.org_id.is_not(None), Role.id)
+        )
+        .scalars()
+        .all()
+    )
     if org_wide("admin.users"):
         return list(roles)
     return [r for r in roles if not r.is_group_role and r.permission_set <= ctx.permissions]
@@ -334,18 +360,30 @@ def create_user(data: dict[str, Any]) -> tuple[User, str]:
         auth_services.check_password_rules(password)
     except auth_services.PasswordRuleError as error:
         raise AdminError(str(error), "password") from None
-    user = User(org_id=_org_id(), username=username, password_hash=auth_services.hash_password(password),
-                must_change_password=True, password_changed_at=utcnow(), **fields)
+    user = User(
+        org_id=_org_id(),
+        username=username,
+        password_hash=auth_services.hash_password(password),
+        must_change_password=True,
+        password_changed_at=utcnow(),
+        **fields,
+    )
     db.session.add(user)
     db.session.flush()
-    membership = Membership(org_id=user.org_id, user_id=user.id, store_id=store.id if store else None,
-                            role_id=role.id)
+    membership = Membership(org_id=user.org_id, user_id=user.id, store_id=store.id if store else None, role_id=role.id)
     db.session.add(membership)
     db.session.flush()
-    audit.record("create", user, org_id=user.org_id, store_id=membership.store_id,
-                 after=audit.snapshot(user), summary=username)
-    audit.record("create", membership, org_id=user.org_id, store_id=membership.store_id,
-                 after=audit.snapshot(membership), summary=f"{username} {role.code}")
+    audit.record(
+        "create", user, org_id=user.org_id, store_id=membership.store_id, after=audit.snapshot(user), summary=username
+    )
+    audit.record(
+        "create",
+        membership,
+        org_id=user.org_id,
+        store_id=membership.store_id,
+        after=audit.snapshot(membership),
+        summary=f"{username} {role.code}",
+    )
     return user, password
 
 
@@ -359,8 +397,15 @@ def update_user(user_id: int, data: dict[str, Any]) -> User:
     for key, value in fields.items():
         setattr(user, key, value)
     db.session.flush()
-    audit.record("update", user, org_id=user.org_id, store_id=tenancy.current().store_id, before=before,
-                 after=audit.snapshot(user), summary=user.username)
+    audit.record(
+        "update",
+        user,
+        org_id=user.org_id,
+        store_id=tenancy.current().store_id,
+        before=before,
+        after=audit.snapshot(user),
+        summary=user.username,
+    )
     return user
 
 
@@ -374,9 +419,15 @@ def set_user_active(user_id: int, active: bool) -> User:
     before = audit.snapshot(user)
     user.is_active = active
     db.session.flush()
-    audit.record("activate" if active else "deactivate", user, org_id=user.org_id,
-                 store_id=tenancy.current().store_id, before=before, after=audit.snapshot(user),
-                 summary=user.username)
+    audit.record(
+        "activate" if active else "deactivate",
+        user,
+        org_id=user.org_id,
+        store_id=tenancy.current().store_id,
+        before=before,
+        after=audit.snapshot(user),
+        summary=user.username,
+    )
     return user
 
 
@@ -396,15 +447,21 @@ def add_membership(user_id: int, store_id: int | None, role_id: int) -> Membersh
     _check_roles_manageable(user)
     store, role = _check_membership(store_id, role_id)
     store_clause = Membership.store_id == store.id if store else Membership.store_id.is_(None)
-    if db.session.execute(select(Membership.id).where(Membership.user_id == user.id,
-                                                      Membership.role_id == role.id, store_clause)).first():
+    if db.session.execute(
+        select(Membership.id).where(Membership.user_id == user.id, Membership.role_id == role.id, store_clause)
+    ).first():
         raise AdminError(_("该用户已拥有此角色。"), "role_id")
-    membership = Membership(org_id=user.org_id, user_id=user.id, store_id=store.id if store else None,
-                            role_id=role.id)
+    membership = Membership(org_id=user.org_id, user_id=user.id, store_id=store.id if store else None, role_id=role.id)
     db.session.add(membership)
     db.session.flush()
-    audit.record("create", membership, org_id=user.org_id, store_id=membership.store_id,
-                 after=audit.snapshot(membership), summary=f"{user.username} {role.code}")
+    audit.record(
+        "create",
+        membership,
+        org_id=user.org_id,
+        store_id=membership.store_id,
+        after=audit.snapshot(membership),
+        summary=f"{user.username} {role.code}",
+    )
     return membership
 
 
@@ -436,8 +493,15 @@ def remove_membership(membership_id: int) -> User:
     before = audit.snapshot(membership)
     db.session.delete(membership)
     db.session.flush()
-    audit.record("delete", "memberships", membership_id, org_id=user.org_id, store_id=before["store_id"],
-                 before=before, summary=f"{user.username} {membership.role.code}")
+    audit.record(
+        "delete",
+        "memberships",
+        membership_id,
+        org_id=user.org_id,
+        store_id=before["store_id"],
+        before=before,
+        summary=f"{user.username} {membership.role.code}",
+    )
     return user
 
 
@@ -484,12 +548,20 @@ def create_role(data: dict[str, Any]) -> Role:
     if not _CODE_RE.match(code):
         raise AdminError(_("编码需 2-40 位小写字母、数字或下划线，以字母开头。"), "code")
     org_id = _org_id()
-    if code in BUILTIN_ROLES or db.session.execute(
-            select(Role.id).where(Role.org_id == org_id, Role.code == code)).first():
+    if (
+        code in BUILTIN_ROLES
+        or db.session.execute(select(Role.id).where(Role.org_id == org_id, Role.code == code)).first()
+    ):
         raise AdminError(_("编码已被使用。"), "code")
     name, permissions = _clean_role(data)
-    role = Role(org_id=org_id, code=code, name=name, is_group_role=bool(data.get("is_group_role")),
-                is_builtin=False, permissions=permissions)
+    role = Role(
+        org_id=org_id,
+        code=code,
+        name=name,
+        is_group_role=bool(data.get("is_group_role")),
+        is_builtin=False,
+        permissions=permissions,
+    )
     db.session.add(role)
     db.session.flush()
     audit.record("create", role, org_id=org_id, store_id=None, after=audit.snapshot(role), summary=code)
@@ -505,8 +577,9 @@ def update_role(role_id: int, data: dict[str, Any]) -> Role:
     before = audit.snapshot(role)
     role.name, role.permissions = name, permissions
     db.session.flush()
-    audit.record("update", role, org_id=role.org_id, store_id=None, before=before, after=audit.snapshot(role),
-                 summary=role.code)
+    audit.record(
+        "update", role, org_id=role.org_id, store_id=None, before=before, after=audit.snapshot(role), summary=role.code
+    )
     return role
 
 
@@ -585,16 +658,29 @@ def create_organisation(data: dict[str, Any]) -> tuple[Organisation, User, str]:
     org = Organisation(code=code, name=name, is_active=True)
     db.session.add(org)
     db.session.flush()
-    store = Store(org_id=org.id, code=store_code, name=store_name, city=(data.get("store_city") or "").strip(),
-                  brands=(data.get("store_brands") or "").strip(), settings={})
+    store = Store(
+        org_id=org.id,
+        code=store_code,
+        name=store_name,
+        city=(data.get("store_city") or "").strip(),
+        brands=(data.get("store_brands") or "").strip(),
+        settings={},
+    )
     db.session.add(store)
     password = secrets.token_urlsafe(6) + "7a"
-    user = User(org_id=org.id, username=username, name=admin_name, password_hash=auth_services.hash_password(password),
-                must_change_password=True, password_changed_at=utcnow())
+    user = User(
+        org_id=org.id,
+        username=username,
+        name=admin_name,
+        password_hash=auth_services.hash_password(password),
+        must_change_password=True,
+        password_changed_at=utcnow(),
+    )
     db.session.add(user)
     db.session.flush()
-    db.session.add(Membership(org_id=org.id, user_id=user.id, store_id=None,
-                              role_id=ensure_builtin_roles()["group_admin"].id))
+    db.session.add(
+        Membership(org_id=org.id, user_id=user.id, store_id=None, role_id=ensure_builtin_roles()["group_admin"].id)
+    )
     db.session.flush()
     audit.record("create", org, org_id=org.id, after=audit.snapshot(org), summary=name)
     audit.record("create", store, org_id=org.id, store_id=store.id, after=audit.snapshot(store), summary=store_name)
@@ -608,8 +694,14 @@ def set_organisation_active(organisation_id: int, active: bool) -> Organisation:
     before = audit.snapshot(org)
     org.is_active = active
     db.session.flush()
-    audit.record("activate" if active else "deactivate", org, org_id=org.id, before=before,
-                 after=audit.snapshot(org), summary=org.name)
+    audit.record(
+        "activate" if active else "deactivate",
+        org,
+        org_id=org.id,
+        before=before,
+        after=audit.snapshot(org),
+        summary=org.name,
+    )
     return org
 
 
@@ -636,8 +728,9 @@ def audit_scope_stmt() -> sa.Select:
     store_ids = tuple(ctx.store_ids) or (-1,)
     storeless = AuditLog.store_id.is_(None)
     if not org_wide("admin.audit"):
-        storeless = sa.and_(storeless, AuditLog.entity == User.__tablename__,
-                            AuditLog.entity_id.in_(_staff_ids_stmt(store_ids)))
+        storeless = sa.and_(
+            storeless, AuditLog.entity == User.__tablename__, AuditLog.entity_id.in_(_staff_ids_stmt(store_ids))
+        )
     return select(AuditLog).where(AuditLog.org_id == _org_id(), or_(AuditLog.store_id.in_(store_ids), storeless))
 
 
@@ -648,8 +741,7 @@ def _parse_date(value: str | None) -> dt.date | None:
         return None
 
 
-def list_audit(filters: dict[str, Any], after: str | None = None, size: int = 50,
-               tz: dt.tzinfo | None = None) -> Page:
+def list_audit(filters: dict[str, Any], after: str | None = None, size: int = 50, tz: dt.tzinfo | None = None) -> Page:
     """Audit rows in scope, newest first, narrowed by the allowlisted filters."""
     stmt = audit_scope_stmt()
     entity = (filters.get("entity") or "").strip()
@@ -662,7 +754,7 @@ def list_audit(filters: dict[str, Any], after: str | None = None, size: int = 50
         raw = str(filters.get(key) or "").strip()
         if raw.isdigit():
             stmt = stmt.where(column == int(raw))
-    tz = tz or dt.timezone.utc
+    tz = tz or dt.UTC
     date_from, date_to = _parse_date(filters.get("date_from")), _parse_date(filters.get("date_to"))
     if date_from:
         stmt = stmt.where(AuditLog.at >= dt.datetime.combine(date_from, dt.time(), tz))

@@ -1,9 +1,11 @@
 """Admin screens: stores and settings, users and memberships, roles, organisations (platform)
 and the audit log viewer. Thin: parse, call one service, render."""
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, make_response, render_template, request, url_for
@@ -14,7 +16,15 @@ from .. import shell, tenancy
 from ..permissions import PERMISSION_LABELS
 from ..web import permission_required, redirect_to, render_htmx, rollback_only
 from . import bp, services
-from .forms import MembershipForm, OrganisationForm, RoleForm, StoreForm, StoreSettingsForm, UserCreateForm, UserEditForm
+from .forms import (
+    MembershipForm,
+    OrganisationForm,
+    RoleForm,
+    StoreForm,
+    StoreSettingsForm,
+    UserCreateForm,
+    UserEditForm,
+)
 
 
 def platform_required(view: Callable) -> Callable:
@@ -56,8 +66,9 @@ def _secret_page(template: str, **context: Any):
 @permission_required("admin.stores")
 def store_list():
     """The stores the user administers (the whole group for a group admin)."""
-    return render_template("admin/store_list.html", stores=services.list_stores(),
-                           can_create=services.org_wide("admin.stores"))
+    return render_template(
+        "admin/store_list.html", stores=services.list_stores(), can_create=services.org_wide("admin.stores")
+    )
 
 
 @bp.route("/stores/new", methods=["GET", "POST"])
@@ -167,12 +178,16 @@ def user_create():
 def _user_page(user, form=None, membership_form=None):
     membership_form = membership_form or MembershipForm(formdata=None)
     _membership_choices(membership_form)
-    return render_template("admin/user_edit.html", user=user, form=form or UserEditForm(obj=user, formdata=None),
-                           membership_form=membership_form, memberships=sorted(
-                               user.memberships, key=lambda m: (m.store_id is not None, m.store_id or 0, m.role_id)),
-                           manages_org=services.org_wide("admin.users"),
-                           manages_account=services.can_manage_account(user),
-                           manages_roles=services.can_manage_roles(user))
+    return render_template(
+        "admin/user_edit.html",
+        user=user,
+        form=form or UserEditForm(obj=user, formdata=None),
+        membership_form=membership_form,
+        memberships=sorted(user.memberships, key=lambda m: (m.store_id is not None, m.store_id or 0, m.role_id)),
+        manages_org=services.org_wide("admin.users"),
+        manages_account=services.can_manage_account(user),
+        manages_roles=services.can_manage_roles(user),
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -265,8 +280,9 @@ def membership_remove(membership_id: int):
 
 def _role_form(**kwargs) -> RoleForm:
     form = RoleForm(**kwargs)
-    form.permissions.choices = [(name, str(label)) for _g, items in services.permission_groups()
-                                for name, label in items]
+    form.permissions.choices = [
+        (name, str(label)) for _g, items in services.permission_groups() for name, label in items
+    ]
     return form
 
 
@@ -275,9 +291,13 @@ def _role_form(**kwargs) -> RoleForm:
 def role_list():
     """Built-in roles (read-only) and the organisation's own roles."""
     builtin, own = services.list_roles()
-    return render_template("admin/role_list.html", builtin=builtin, own=own,
-                           manages=services.org_wide("admin.roles"),
-                           labels=PERMISSION_LABELS)
+    return render_template(
+        "admin/role_list.html",
+        builtin=builtin,
+        own=own,
+        manages=services.org_wide("admin.roles"),
+        labels=PERMISSION_LABELS,
+    )
 
 
 @bp.route("/roles/new", methods=["GET", "POST"])
@@ -341,8 +361,9 @@ def org_create():
         except services.AdminError as error:
             _attach(form, error)
         else:
-            return _secret_page("admin/password_shown.html", user=user, password=password, created=True,
-                                organisation=org)
+            return _secret_page(
+                "admin/password_shown.html", user=user, password=password, created=True, organisation=org
+            )
     return render_template("admin/org_form.html", form=form)
 
 
@@ -370,6 +391,13 @@ def audit_list():
     page = services.list_audit(filters, request.args.get("after"), 50, tz=tz)
     args = {k: v for k, v in filters.items() if v}
     next_url = url_for("admin.audit_list", after=page.next_token, **args) if page.next_token else None
-    return render_htmx("admin/audit_list.html", "admin/_audit_list.html", result=page, filters=filters,
-                       next_url=next_url, users=services.audit_users(page.items),
-                       filter_users=services.org_users_for_filter(), changes=services.audit_changes)
+    return render_htmx(
+        "admin/audit_list.html",
+        "admin/_audit_list.html",
+        result=page,
+        filters=filters,
+        next_url=next_url,
+        users=services.audit_users(page.items),
+        filter_users=services.org_users_for_filter(),
+        changes=services.audit_changes,
+    )

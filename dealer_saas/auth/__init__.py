@@ -1,4 +1,5 @@
 """Sign-in, sign-out, passwords, store switching and language choice."""
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("auth", __name__)

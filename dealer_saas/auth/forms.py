@@ -13,5 +13,7 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码"))])
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码"))])
-    confirm = PasswordField(_l("确认新密码"), validators=[DataRequired(_l("请再次输入新密码")),
-                                                     EqualTo("new_password", _l("两次输入的密码不一致"))])
+    confirm = PasswordField(
+        _l("确认新密码"),
+        validators=[DataRequired(_l("请再次输入新密码")), EqualTo("new_password", _l("两次输入的密码不一致"))],
+    )

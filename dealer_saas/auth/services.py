@@ -1,4 +1,5 @@
 """Passwords and sign-in rules: argon2 hashes, throttling per account and per address."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,9 +60,9 @@ def check_password_rules(password: str) -> None:
 
 def _recent_failures(column, value: str, since: dt.datetime) -> int:
     return db.session.execute(
-        select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-        )
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
     ).scalar_one()
 
 

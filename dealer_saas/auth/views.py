@@ -32,8 +32,7 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "",
-                                         _throttle())
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "", _throttle())
         except services.AuthError as error:
             form.password.errors.append(str(error))
             # The failed attempt is recorded and committed: it counts toward the lock.
@@ -100,12 +99,23 @@ def switch_store():
         session["store_id"] = store_id
         org_store = store_id
     refresh_babel()  # the time zone follows the store
-    audit.record("switch_store", "stores", org_store, store_id=org_store, org_id=current_user.org_id,
-                 before={"store": before}, after={"store": session["store_id"]})
+    audit.record(
+        "switch_store",
+        "stores",
+        org_store,
+        store_id=org_store,
+        org_id=current_user.org_id,
+        before={"store": before},
+        after={"store": session["store_id"]},
+    )
     target = url_for("dashboard.index")
     if request.htmx:
-        return htmx_response("", 200, location={"path": target, "target": "body"},
-                             trigger={events.STORE_SWITCHED: {"store": session["store_id"]}})
+        return htmx_response(
+            "",
+            200,
+            location={"path": target, "target": "body"},
+            trigger={events.STORE_SWITCHED: {"store": session["store_id"]}},
+        )
     return redirect(target, code=303)
 
 
@@ -121,4 +131,3 @@ def set_language():
         current_user.locale = language
     refresh_babel()  # the cached locale must not outlive the choice
     return redirect_to(safe_next(request.form.get("next"), url_for("dashboard.index")))
-

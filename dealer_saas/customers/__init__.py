@@ -1,4 +1,5 @@
 """customers module."""
+
 from flask import Blueprint
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")

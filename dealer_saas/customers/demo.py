@@ -1,5 +1,6 @@
 """Demo customers per store: names, phones, levels, tags, companies with contacts, cars with
 owner history, and a duplicate pair for the duplicate finder. Idempotent."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,17 +18,39 @@ _TAGS = ["老客户", "团购", "转介绍", "置换", "首购", "二胎家庭",
 _COMPANIES = ["华发贸易有限公司", "鹏程物流有限公司", "新星科技有限公司", "恒达建设集团", "南粤餐饮管理公司"]
 _SOURCES = ["walk_in"] * 4 + ["phone"] * 2 + ["web", "referral", "campaign", "existing"]
 _LEVELS = ["prospect"] * 5 + ["owner"] * 3 + ["vip", "inactive"]
-_MODELS = {"大众": ["帕萨特", "迈腾", "途观L", "ID.4"], "奥迪": ["A4L", "A6L", "Q5L"], "丰田": ["凯美瑞", "汉兰达", "RAV4"],
-           "别克": ["君威", "GL8", "昂科威"], "本田": ["雅阁", "CR-V", "思域"], "宝马": ["3系", "5系", "X3"]}
+_MODELS = {
+    "大众": ["帕萨特", "迈腾", "途观L", "ID.4"],
+    "奥迪": ["A4L", "A6L", "Q5L"],
+    "丰田": ["凯美瑞", "汉兰达", "RAV4"],
+    "别克": ["君威", "GL8", "昂科威"],
+    "本田": ["雅阁", "CR-V", "思域"],
+    "宝马": ["3系", "5系", "X3"],
+}
 
 
-def _customer(rng: random.Random, name: str, mobile: str, owner_id: int | None, kind: str = "individual",
-              created_days_ago: int = 0) -> Customer:
+def _customer(
+    rng: random.Random,
+    name: str,
+    mobile: str,
+    owner_id: int | None,
+    kind: str = "individual",
+    created_days_ago: int = 0,
+) -> Customer:
     created = utcnow() - dt.timedelta(days=created_days_ago, minutes=rng.randrange(600))
-    customer = Customer(name=name, name_pinyin=full_pinyin(name), name_initials=initials(name), kind=kind,
-                        mobile=mobile, mobile_last4=mobile[-4:], gender=rng.choice(["M", "F", ""]) if kind ==
-                        "individual" else "", source=rng.choice(_SOURCES), level=rng.choice(_LEVELS),
-                        owner_id=owner_id, created_at=created, updated_at=created)
+    customer = Customer(
+        name=name,
+        name_pinyin=full_pinyin(name),
+        name_initials=initials(name),
+        kind=kind,
+        mobile=mobile,
+        mobile_last4=mobile[-4:],
+        gender=rng.choice(["M", "F", ""]) if kind == "individual" else "",
+        source=rng.choice(_SOURCES),
+        level=rng.choice(_LEVELS),
+        owner_id=owner_id,
+        created_at=created,
+        updated_at=created,
+    )
     db.session.add(customer)
     return customer
 
@@ -63,14 +86,26 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
         owner = None if (rng.random() < 0.2 or not consultants) else rng.choice(consultants)
         is_company = n % 12 == 5 or (n == 0)
         name = rng.choice(_COMPANIES) if is_company else demo.person_name(rng)
-        customer = _customer(rng, name, fresh_mobile(), owner, "company" if is_company else "individual",
-                             created_days_ago=rng.randrange(0, 365))
+        customer = _customer(
+            rng,
+            name,
+            fresh_mobile(),
+            owner,
+            "company" if is_company else "individual",
+            created_days_ago=rng.randrange(0, 365),
+        )
         for tag in rng.sample(_TAGS, rng.choice((0, 0, 1, 1, 2))):
             customer.tags.append(CustomerTag(tag=tag))
         if is_company:
             for i in range(rng.choice((1, 2))):
-                customer.contacts.append(CustomerContact(name=demo.person_name(rng), title=rng.choice(["采购", "行政", "总经理"]),
-                                                         mobile=fresh_mobile(), is_primary=i == 0))
+                customer.contacts.append(
+                    CustomerContact(
+                        name=demo.person_name(rng),
+                        title=rng.choice(["采购", "行政", "总经理"]),
+                        mobile=fresh_mobile(),
+                        is_primary=i == 0,
+                    )
+                )
         customers.append(customer)
     db.session.flush()
     vehicles: list[CustomerVehicle] = []
@@ -79,16 +114,23 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
             continue
         bought = dt.date.today() - dt.timedelta(days=rng.randrange(30, 2000))
         vehicle = CustomerVehicle(
-            vin=fresh_vin(), plate=demo.plate(rng, prefix), brand=brand, model=rng.choice(_MODELS.get(brand, ["轿车"])),
-            colour=rng.choice(demo.COLOURS), purchase_date=bought, mileage=rng.randrange(1000, 120000),
+            vin=fresh_vin(),
+            plate=demo.plate(rng, prefix),
+            brand=brand,
+            model=rng.choice(_MODELS.get(brand, ["轿车"])),
+            colour=rng.choice(demo.COLOURS),
+            purchase_date=bought,
+            mileage=rng.randrange(1000, 120000),
             insurance_expiry=dt.date.today() + dt.timedelta(days=rng.randrange(-30, 365)),
             next_service_date=dt.date.today() + dt.timedelta(days=rng.randrange(-10, 180)),
-            next_service_mileage=rng.randrange(5, 130) * 1000, owner_id=customer.id)
+            next_service_mileage=rng.randrange(5, 130) * 1000,
+            owner_id=customer.id,
+        )
         vehicle.ownerships.append(VehicleOwnership(customer_id=customer.id, started_on=bought))
         db.session.add(vehicle)
         vehicles.append(vehicle)
     # some second-hand cars: the first owner sold to another customer of the store
-    for vehicle in vehicles[1:max(2, len(vehicles) // 10)]:
+    for vehicle in vehicles[1 : max(2, len(vehicles) // 10)]:
         buyer = rng.choice(customers)
         if buyer.id == vehicle.owner_id:
             continue
@@ -102,8 +144,13 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
     twin.other_phones = original.mobile or ""
     db.session.flush()
     original_plate = next((v.plate for v in vehicles if v.owner_id == original.id), demo.plate(rng, prefix))
-    twin_vehicle = CustomerVehicle(vin=fresh_vin(), plate=original_plate, brand=brand, owner_id=twin.id,
-                                   model=rng.choice(_MODELS.get(brand, ["轿车"])))
+    twin_vehicle = CustomerVehicle(
+        vin=fresh_vin(),
+        plate=original_plate,
+        brand=brand,
+        owner_id=twin.id,
+        model=rng.choice(_MODELS.get(brand, ["轿车"])),
+    )
     twin_vehicle.ownerships.append(VehicleOwnership(customer_id=twin.id, started_on=dt.date.today()))
     db.session.add(twin_vehicle)
     db.session.flush()

@@ -5,11 +5,13 @@ Exports are their own permission (``customers.export``) and every one is audit-l
 the filters and the number of rows, because a spreadsheet of customers is what leaves a
 store when a consultant does.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -66,8 +68,11 @@ def export_customers(query: CustomerQuery, *, tz: str | None) -> tuple[bytes, in
     if more:
         raise CustomerError(_("符合条件的客户超过 %(n)s 个，请缩小筛选范围后再导出。", n=f"{EXPORT_LIMIT:,}"))
     sort = SORTS[query.sort]
-    ordered = stmt.order_by(*(c.desc() if sort.desc else c.asc() for c in sort.columns)) \
-        .options(joinedload(Customer.owner), selectinload(Customer.tags)).execution_options(yield_per=BATCH)
+    ordered = (
+        stmt.order_by(*(c.desc() if sort.desc else c.asc() for c in sort.columns))
+        .options(joinedload(Customer.owner), selectinload(Customer.tags))
+        .execution_options(yield_per=BATCH)
+    )
     ctx = tenancy.current()
     stores = dict(db.session.execute(select(Store.id, Store.name).where(Store.org_id == ctx.org_id)).all())
 
@@ -79,8 +84,9 @@ def export_customers(query: CustomerQuery, *, tz: str | None) -> tuple[bytes, in
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    audit.record("export", "customers", summary=_("导出客户 %(n)s 个", n=count),
-                 after={"filters": query.args(), "rows": count})
+    audit.record(
+        "export", "customers", summary=_("导出客户 %(n)s 个", n=count), after={"filters": query.args(), "rows": count}
+    )
     return buffer.getvalue(), count
 
 

@@ -1,10 +1,19 @@
 """Forms of the customers module (one per action)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, \
-    TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from .models import GENDERS, KINDS, LEVELS, SOURCES
@@ -22,7 +31,10 @@ class CustomerForm(FlaskForm):
     gender = SelectField(_l("性别"), choices=_choices(GENDERS), default="")
     birthday = DateField(_l("生日"), validators=[Optional()])
     id_number = StringField(_l("身份证号"), validators=[Optional(), Length(max=18)])
-    email = StringField(_l("邮箱"), validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("邮箱格式不正确。")), Length(max=120)])
+    email = StringField(
+        _l("邮箱"),
+        validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("邮箱格式不正确。")), Length(max=120)],
+    )
     wechat = StringField(_l("微信"), validators=[Optional(), Length(max=60)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=200)])
     source = SelectField(_l("来源"), choices=_choices(SOURCES), default="walk_in")
@@ -67,5 +79,3 @@ class ContactForm(FlaskForm):
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.data.items() if k != "csrf_token"}
-
-

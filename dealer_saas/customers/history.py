@@ -1,8 +1,9 @@
 """The customers module's own 360-timeline sources: the customer record and its cars."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -31,7 +32,7 @@ def _has_request() -> bool:
 def _day_start(day: dt.date, tz: str) -> dt.datetime:
     from zoneinfo import ZoneInfo
 
-    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(tz)).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(tz)).astimezone(dt.UTC)
 
 
 def _last_day_before(before: dt.datetime, tz: str) -> dt.date:
@@ -46,8 +47,10 @@ def customer_created(customer_ids: Sequence[int], before: dt.datetime | None, li
     if before is not None:
         stmt = stmt.where(Customer.created_at < before)
     rows = db.session.execute(stmt.order_by(Customer.created_at.desc()).limit(limit)).all()
-    return [TimelineEntry(at=as_utc(at), kind="customer", title=_("建档"), icon="👤", key=f"customer:{cid}")
-            for cid, at, _source in rows]
+    return [
+        TimelineEntry(at=as_utc(at), kind="customer", title=_("建档"), icon="👤", key=f"customer:{cid}")
+        for cid, at, _source in rows
+    ]
 
 
 @timeline_source("customers.vehicles")
@@ -56,20 +59,29 @@ def vehicle_ownerships(customer_ids: Sequence[int], before: dt.datetime | None, 
     of the day in the store's time zone."""
     tz = _store_tz()
     entries: list[TimelineEntry] = []
-    for column, title, icon in ((VehicleOwnership.started_on, _("车辆登记/转入"), "🚙"),
-                                (VehicleOwnership.ended_on, _("车辆过户转出"), "↪")):
-        stmt = (select(VehicleOwnership).where(VehicleOwnership.customer_id.in_(customer_ids), column.isnot(None))
-                .options(joinedload(VehicleOwnership.vehicle)))
+    for column, title, icon in (
+        (VehicleOwnership.started_on, _("车辆登记/转入"), "🚙"),
+        (VehicleOwnership.ended_on, _("车辆过户转出"), "↪"),
+    ):
+        stmt = (
+            select(VehicleOwnership)
+            .where(VehicleOwnership.customer_id.in_(customer_ids), column.isnot(None))
+            .options(joinedload(VehicleOwnership.vehicle))
+        )
         if before is not None:
             stmt = stmt.where(column <= _last_day_before(before, tz))
         for row in db.session.execute(stmt.order_by(column.desc()).limit(limit)).scalars():
             day = getattr(row, column.key)
             vehicle = row.vehicle
-            entries.append(TimelineEntry(
-                at=_day_start(day, tz), kind="vehicle", title=title, icon=icon,
-                detail=" ".join(p for p in (vehicle.plate, vehicle.brand, vehicle.model, vehicle.vin) if p),
-                url=url_for("customers.vehicle_edit", customer_vehicle_id=vehicle.id) if _has_request() else None,
-                key=f"ownership:{row.id}:{column.key}"))
+            entries.append(
+                TimelineEntry(
+                    at=_day_start(day, tz),
+                    kind="vehicle",
+                    title=title,
+                    icon=icon,
+                    detail=" ".join(p for p in (vehicle.plate, vehicle.brand, vehicle.model, vehicle.vin) if p),
+                    url=url_for("customers.vehicle_edit", customer_vehicle_id=vehicle.id) if _has_request() else None,
+                    key=f"ownership:{row.id}:{column.key}",
+                )
+            )
     return entries
-
-

@@ -1,4 +1,5 @@
 """Customers, their contacts, tags and vehicles (with owner history)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -81,10 +82,12 @@ class Customer(StoreScoped, db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
-    contacts: Mapped[list[CustomerContact]] = relationship(back_populates="customer", cascade="all, delete-orphan",
-                                                            order_by="CustomerContact.id")
-    tags: Mapped[list[CustomerTag]] = relationship(back_populates="customer", cascade="all, delete-orphan",
-                                                   order_by="CustomerTag.tag")
+    contacts: Mapped[list[CustomerContact]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerContact.id"
+    )
+    tags: Mapped[list[CustomerTag]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerTag.tag"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -155,8 +158,9 @@ class CustomerVehicle(StoreScoped, db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     owner: Mapped[Customer | None] = relationship(foreign_keys=[owner_id])
-    ownerships: Mapped[list[VehicleOwnership]] = relationship(back_populates="vehicle", cascade="all, delete-orphan",
-                                                              order_by="VehicleOwnership.started_on.desc()")
+    ownerships: Mapped[list[VehicleOwnership]] = relationship(
+        back_populates="vehicle", cascade="all, delete-orphan", order_by="VehicleOwnership.started_on.desc()"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -1,5 +1,6 @@
 """Customer rules: normalised unique mobiles per store, pinyin for search, who may see whom,
 vehicles with owner history, contacts, duplicates and merge, owner assignment."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,17 @@ from ..pinyin import full_pinyin, initials
 from ..tenancy import Membership, Role, User
 from ..timeutil import local_day_bounds
 from ..validation import InvalidValue, normalise_id_number, normalise_mobile, normalise_plate, normalise_vin
-from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerContact, CustomerTag, CustomerVehicle, \
-    VehicleOwnership
+from .models import (
+    GENDERS,
+    KINDS,
+    LEVELS,
+    SOURCES,
+    Customer,
+    CustomerContact,
+    CustomerTag,
+    CustomerVehicle,
+    VehicleOwnership,
+)
 
 PAGE_SIZE = 25
 COUNT_LIMIT = 1000
@@ -145,8 +155,11 @@ def find_by_mobile(mobile: str) -> Customer | None:
     """The store's customer with this (normalised) mobile, if any. A mobile is unique per
     store, but the all-stores roll-up reads several stores: there the oldest match is
     returned (nothing is written in the roll-up)."""
-    return db.session.execute(select(Customer).where(Customer.mobile == mobile).order_by(Customer.id).limit(1)) \
-        .scalars().first()
+    return (
+        db.session.execute(select(Customer).where(Customer.mobile == mobile).order_by(Customer.id).limit(1))
+        .scalars()
+        .first()
+    )
 
 
 def _fill_search_columns(customer: Customer) -> None:
@@ -155,8 +168,9 @@ def _fill_search_columns(customer: Customer) -> None:
     customer.mobile_last4 = customer.mobile[-4:] if customer.mobile else None
 
 
-def find_or_create_for_visit(*, name: str, mobile: str | None, source: str,
-                             owner_id: int | None) -> tuple[Customer | None, bool]:
+def find_or_create_for_visit(
+    *, name: str, mobile: str | None, source: str, owner_id: int | None
+) -> tuple[Customer | None, bool]:
     """The visit log's rule: find the store's customer by mobile or create one on the spot.
 
     Returns (customer, created). Without a mobile no customer is made (the visit is still
@@ -212,8 +226,7 @@ def _like_escape(value: str) -> str:
 def _prefix(column, value: str) -> sa.ColumnElement[bool]:
     """A prefix match a plain B-tree index can serve: a range plus the exact LIKE."""
     upper = value[:-1] + chr(ord(value[-1]) + 1)
-    return sa.and_(column >= value, column < upper,
-                   column.like(_like_escape(value) + "%", escape=LIKE_ESCAPE))
+    return sa.and_(column >= value, column < upper, column.like(_like_escape(value) + "%", escape=LIKE_ESCAPE))
 
 
 def _contains(column, value: str) -> sa.ColumnElement[bool]:
@@ -228,8 +241,8 @@ def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
     """Choose the query by the shape of what was typed, so one index serves it:
     11 digits = exact mobile, 4 digits = last-4 index, other digits = substring on mobile
     (trigram on PostgreSQL); lower-case letters = pinyin initials or full-pinyin prefix
-    (B-tree ranges) or a Latin name; 5+ digits also match a VIN's serial; a plate ("粤B12345") = plate prefix/substring; 17
-    letters and digits = exact VIN; shorter letters+digits = VIN or plate substring;
+    (B-tree ranges) or a Latin name; 5+ digits also match a VIN's serial; a plate ("粤B12345") = plate
+    prefix/substring; 17 letters and digits = exact VIN; shorter letters+digits = VIN or plate substring;
     anything else = name substring. Returns (kind, clause)."""
     raw = (q or "").strip()
     if not raw:
@@ -244,8 +257,9 @@ def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
             return "last4", Customer.mobile_last4 == digits
         if len(digits) >= 5:
             # a VIN's last six are digits: the serial number people read off the windscreen
-            return "mobile_part", sa.or_(_contains(Customer.mobile, digits),
-                                         _vehicle_owners(_contains(CustomerVehicle.vin, digits)))
+            return "mobile_part", sa.or_(
+                _contains(Customer.mobile, digits), _vehicle_owners(_contains(CustomerVehicle.vin, digits))
+            )
         return "mobile_part", _contains(Customer.mobile, digits)
     lowered = raw.lower().replace(" ", "")
     if _ASCII_LETTERS.match(lowered):
@@ -258,8 +272,9 @@ def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
     if _ALNUM.match(compact) and re.search(r"\d", compact):
         if len(compact) == 17:
             return "vin", _vehicle_owners(CustomerVehicle.vin == compact)
-        return "vin_part", _vehicle_owners(sa.or_(_contains(CustomerVehicle.vin, compact),
-                                                  _contains(CustomerVehicle.plate, compact)))
+        return "vin_part", _vehicle_owners(
+            sa.or_(_contains(CustomerVehicle.vin, compact), _contains(CustomerVehicle.plate, compact))
+        )
     if len(raw) < 3:
         # Trigrams need three characters: a one- or two-character name ("张", "张三") is a
         # prefix (surname first), which the trigram index serves; longer input a substring.
@@ -282,7 +297,7 @@ class CustomerQuery:
     after: str | None = None
 
     @classmethod
-    def from_args(cls, args) -> "CustomerQuery":
+    def from_args(cls, args) -> CustomerQuery:
         def day(name: str) -> dt.date | None:
             try:
                 return dt.date.fromisoformat(args.get(name, "").strip())
@@ -304,10 +319,16 @@ class CustomerQuery:
 
     def args(self, **override: Any) -> dict[str, Any]:
         """The non-empty query-string values (for links and the next page)."""
-        values = {"q": self.q, "owner": self.owner, "source": self.source, "level": self.level, "tag": self.tag,
-                  "created_from": self.created_from.isoformat() if self.created_from else "",
-                  "created_to": self.created_to.isoformat() if self.created_to else "",
-                  "sort": self.sort if self.sort != "newest" else ""}
+        values = {
+            "q": self.q,
+            "owner": self.owner,
+            "source": self.source,
+            "level": self.level,
+            "tag": self.tag,
+            "created_from": self.created_from.isoformat() if self.created_from else "",
+            "created_to": self.created_to.isoformat() if self.created_to else "",
+            "sort": self.sort if self.sort != "newest" else "",
+        }
         values.update(override)
         return {k: v for k, v in values.items() if v not in ("", None)}
 
@@ -348,8 +369,9 @@ def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select,
     return stmt, kind
 
 
-def search_customers(query: CustomerQuery, *, tz: str | None = None, size: int = PAGE_SIZE,
-                     with_count: bool = True) -> CustomerPage:
+def search_customers(
+    query: CustomerQuery, *, tz: str | None = None, size: int = PAGE_SIZE, with_count: bool = True
+) -> CustomerPage:
     """One keyset page of the customers the user may see that match ``query``, with a
     bounded count (never a count over the whole store)."""
     stmt, kind = matching_customers(query, tz)
@@ -361,8 +383,7 @@ def search_customers(query: CustomerQuery, *, tz: str | None = None, size: int =
 
 def store_tags(limit: int = 50) -> list[str]:
     """The store's tags for the filter (distinct over the (store_id, tag) index)."""
-    return list(db.session.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(limit))
-                .scalars())
+    return list(db.session.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(limit)).scalars())
 
 
 def assignable_users() -> list[User]:
@@ -370,7 +391,9 @@ def assignable_users() -> list[User]:
     the only people a customer may be assigned to."""
     ctx = tenancy.current()
     rows = db.session.execute(
-        select(User, Role).join(Membership, Membership.user_id == User.id).join(Role, Role.id == Membership.role_id)
+        select(User, Role)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Role, Role.id == Membership.role_id)
         .where(Membership.store_id == ctx.store_id, User.is_active.is_(True), User.org_id == ctx.org_id)
         .order_by(User.name, User.id)
     ).all()
@@ -418,8 +441,19 @@ def _set_tags(customer: Customer, tags: list[str]) -> None:
             customer.tags.append(CustomerTag(tag=tag))
 
 
-_PLAIN_FIELDS = ("name", "kind", "other_phones", "gender", "birthday", "email", "wechat", "address", "source",
-                 "level", "notes")
+_PLAIN_FIELDS = (
+    "name",
+    "kind",
+    "other_phones",
+    "gender",
+    "birthday",
+    "email",
+    "wechat",
+    "address",
+    "source",
+    "level",
+    "notes",
+)
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -493,8 +527,9 @@ def create_customer(data: dict[str, Any]) -> Customer:
     values = _clean(data)
     _check_mobile_free(values.get("mobile"), None)
     tags = values.pop("tags", [])
-    customer = Customer(created_by_id=ctx.user_id,
-                        owner_id=None if ctx.can("customers.view_all") else ctx.user_id, **values)
+    customer = Customer(
+        created_by_id=ctx.user_id, owner_id=None if ctx.can("customers.view_all") else ctx.user_id, **values
+    )
     _fill_search_columns(customer)
     _set_tags(customer, tags)
     db.session.add(customer)
@@ -535,7 +570,7 @@ def update_customer(customer_id: int, data: dict[str, Any], expected_version: in
     if tags is not None:
         _set_tags(customer, tags)
     # a tag-only change still bumps the version, so concurrent editors are told
-    customer.updated_at = dt.datetime.now(dt.timezone.utc)
+    customer.updated_at = dt.datetime.now(dt.UTC)
     _flush_unique(customer)
     after = audit.snapshot(customer)
     if tags is not None and sorted(tags) != sorted(tags_before):
@@ -583,8 +618,7 @@ def claim_customer(customer_id: int) -> Customer:
     if customer.owner_id is not None:
         raise FieldError(None, _("该客户已有归属顾问。"))
     customer.owner_id = ctx.user_id
-    audit.record("claim", customer, before={"owner_id": None}, after={"owner_id": ctx.user_id},
-                 summary=customer.name)
+    audit.record("claim", customer, before={"owner_id": None}, after={"owner_id": ctx.user_id}, summary=customer.name)
     try:
         db.session.flush()
     except StaleDataError:
@@ -626,8 +660,9 @@ def _flush_vehicle(vin: str) -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise DuplicateVin(db.session.execute(select(CustomerVehicle).where(CustomerVehicle.vin == vin))
-                           .scalar_one_or_none()) from None
+        raise DuplicateVin(
+            db.session.execute(select(CustomerVehicle).where(CustomerVehicle.vin == vin)).scalar_one_or_none()
+        ) from None
     except StaleDataError:
         raise FieldError(None, _("该车辆已被他人修改，请刷新后重试。")) from None
 
@@ -684,18 +719,26 @@ def transfer_vehicle(customer_vehicle_id: int, new_owner_mobile: str, on: dt.dat
     vehicle.ownerships.append(VehicleOwnership(customer_id=target.id, started_on=on))
     vehicle.owner_id = target.id
     _flush_vehicle(vehicle.vin)
-    audit.record("transfer", vehicle, before=before, after=audit.snapshot(vehicle),
-                 summary=_("过户给 %(name)s", name=target.name))
+    audit.record(
+        "transfer",
+        vehicle,
+        before=before,
+        after=audit.snapshot(vehicle),
+        summary=_("过户给 %(name)s", name=target.name),
+    )
     return vehicle
 
 
 def vehicles_of(customer_id: int) -> list[CustomerVehicle]:
     """A customer's cars with their owner history (two statements)."""
-    return list(db.session.execute(
-        select(CustomerVehicle).where(CustomerVehicle.owner_id == customer_id)
-        .options(selectinload(CustomerVehicle.ownerships).joinedload(VehicleOwnership.customer))
-        .order_by(CustomerVehicle.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(CustomerVehicle)
+            .where(CustomerVehicle.owner_id == customer_id)
+            .options(selectinload(CustomerVehicle.ownerships).joinedload(VehicleOwnership.customer))
+            .order_by(CustomerVehicle.id)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- contacts
@@ -710,8 +753,12 @@ def _clean_contact(data: dict[str, Any]) -> dict[str, Any]:
         mobile = normalise_mobile(raw) if raw else ""
     except InvalidValue as error:
         raise FieldError("mobile", str(error)) from None
-    return {"name": name[:80], "title": (data.get("title") or "").strip()[:60], "mobile": mobile,
-            "is_primary": bool(data.get("is_primary"))}
+    return {
+        "name": name[:80],
+        "title": (data.get("title") or "").strip()[:60],
+        "mobile": mobile,
+        "is_primary": bool(data.get("is_primary")),
+    }
 
 
 def _one_primary(customer: Customer, contact: CustomerContact) -> None:
@@ -776,19 +823,27 @@ def duplicate_groups(limit: int = 50) -> list[DuplicateGroup]:
     per store, so they cannot repeat within those columns.) A few grouped, indexed queries."""
     groups: list[DuplicateGroup] = []
     # plates: GROUP BY over the (store_id, plate) index
-    plates = db.session.execute(
-        select(CustomerVehicle.plate).where(CustomerVehicle.plate != "", CustomerVehicle.owner_id.isnot(None))
-        .group_by(CustomerVehicle.plate).having(sa.func.count(sa.distinct(CustomerVehicle.owner_id)) > 1)
-        .limit(limit)
-    ).scalars().all()
+    plates = (
+        db.session.execute(
+            select(CustomerVehicle.plate)
+            .where(CustomerVehicle.plate != "", CustomerVehicle.owner_id.isnot(None))
+            .group_by(CustomerVehicle.plate)
+            .having(sa.func.count(sa.distinct(CustomerVehicle.owner_id)) > 1)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     owners_by_plate: dict[str, set[int]] = {}
     if plates:
         for plate, owner_id in db.session.execute(
-                select(CustomerVehicle.plate, CustomerVehicle.owner_id).where(CustomerVehicle.plate.in_(plates))):
+            select(CustomerVehicle.plate, CustomerVehicle.owner_id).where(CustomerVehicle.plate.in_(plates))
+        ):
             owners_by_plate.setdefault(plate, set()).add(owner_id)
     # phones: customers with other phones (few), matched against mobiles in one IN query
     phone_rows = db.session.execute(
-        select(Customer.id, Customer.other_phones).where(Customer.other_phones != "").limit(5000)).all()
+        select(Customer.id, Customer.other_phones).where(Customer.other_phones != "").limit(5000)
+    ).all()
     wanted: dict[str, set[int]] = {}
     for customer_id, other in phone_rows:
         for phone in other.split(","):
@@ -798,13 +853,22 @@ def duplicate_groups(limit: int = 50) -> list[DuplicateGroup]:
     if wanted:
         keys = list(wanted)[:2000]
         for customer_id, mobile in db.session.execute(
-                select(Customer.id, Customer.mobile).where(Customer.mobile.in_(keys))):
+            select(Customer.id, Customer.mobile).where(Customer.mobile.in_(keys))
+        ):
             members = wanted[mobile] | {customer_id}
             if len(members) > 1:
                 by_phone[mobile] = members
     ids = set().union(*owners_by_plate.values(), *by_phone.values()) if (owners_by_plate or by_phone) else set()
-    customers = {c.id: c for c in db.session.execute(
-        select(Customer).where(Customer.id.in_(ids)).options(joinedload(Customer.owner))).scalars()} if ids else {}
+    customers = (
+        {
+            c.id: c
+            for c in db.session.execute(
+                select(Customer).where(Customer.id.in_(ids)).options(joinedload(Customer.owner))
+            ).scalars()
+        }
+        if ids
+        else {}
+    )
     for phone, members in sorted(by_phone.items()):
         found = [customers[i] for i in sorted(members) if i in customers]
         if len(found) > 1:
@@ -843,8 +907,10 @@ def merge_customers(survivor_id: int, loser_id: int) -> Customer:
         raise FieldError(None, _("请选择两个不同的客户。"))
     survivor = get_customer(survivor_id)
     loser = get_customer(loser_id)
-    before = {"survivor": {**audit.snapshot(survivor), "tags": survivor.tag_names},
-              "loser": {**audit.snapshot(loser), "tags": loser.tag_names}}
+    before = {
+        "survivor": {**audit.snapshot(survivor), "tags": survivor.tag_names},
+        "loser": {**audit.snapshot(loser), "tags": loser.tag_names},
+    }
     ctx = tenancy.current()
     try:
         with db.session.begin_nested():
@@ -869,8 +935,12 @@ def merge_customers(survivor_id: int, loser_id: int) -> Customer:
                     # those editing the moved rows are told, as for any other change
                     version_key = mapper.get_property_by_column(mapper.version_id_col).key
                     values[version_key] = getattr(target, version_key) + 1
-                db.session.execute(sa.update(target).where(getattr(target, key) == loser.id).values(values)
-                                   .execution_options(synchronize_session=False))
+                db.session.execute(
+                    sa.update(target)
+                    .where(getattr(target, key) == loser.id)
+                    .values(values)
+                    .execution_options(synchronize_session=False)
+                )
             # other phones: the loser's mobile must not be lost even if the survivor has one
             phones = [p for p in (survivor.other_phones or "").split(",") if p]
             if loser.mobile and survivor.mobile and loser.mobile != survivor.mobile:
@@ -888,7 +958,7 @@ def merge_customers(survivor_id: int, loser_id: int) -> Customer:
             if loser_notes and loser_notes not in (survivor.notes or ""):
                 survivor.notes = "\n".join(n for n in (survivor.notes, loser_notes) if n)
             _fill_search_columns(survivor)
-            survivor.updated_at = dt.datetime.now(dt.timezone.utc)
+            survivor.updated_at = dt.datetime.now(dt.UTC)
             db.session.flush()
             # the moved child rows are in the database now, not in these stale collections
             db.session.expire(survivor, ["tags", "contacts"])
@@ -900,8 +970,15 @@ def merge_customers(survivor_id: int, loser_id: int) -> Customer:
     except StaleDataError:
         raise StaleRecord() from None
     db.session.expire_all()
-    after = {"survivor": {**audit.snapshot(survivor), "tags": survivor.tag_names},
-             "loser": {"merged_into": survivor.id}}
-    audit.record("merge", survivor, before=before, after=after,
-                 summary=_("合并客户 #%(loser)d 到 #%(survivor)d", loser=loser_id, survivor=survivor.id))
+    after = {
+        "survivor": {**audit.snapshot(survivor), "tags": survivor.tag_names},
+        "loser": {"merged_into": survivor.id},
+    }
+    audit.record(
+        "merge",
+        survivor,
+        before=before,
+        after=after,
+        summary=_("合并客户 #%(loser)d 到 #%(survivor)d", loser=loser_id, survivor=survivor.id),
+    )
     return survivor

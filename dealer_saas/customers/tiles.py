@@ -1,4 +1,5 @@
 """Dashboard tiles of the customers module: bounded counts over store-leading indexes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,5 +32,9 @@ def new_customers_this_week() -> TileValue:
 def unassigned_customers() -> TileValue:
     """The unassigned pool (store_id, owner_id, created_at index)."""
     count, more = count_upto(select(Customer).where(Customer.owner_id.is_(None)), COUNT_LIMIT)
-    return TileValue(_shown(count, more), detail=_("公共池中的客户"),
-                     url=url_for("customers.customer_list", owner="none"), tone="danger" if count else "body")
+    return TileValue(
+        _shown(count, more),
+        detail=_("公共池中的客户"),
+        url=url_for("customers.customer_list", owner="none"),
+        tone="danger" if count else "body",
+    )

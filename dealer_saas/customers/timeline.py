@@ -5,12 +5,14 @@ A source is ``fn(customer_ids, before, limit) -> list[TimelineEntry]``: the newe
 (None for the first page). It runs one indexed query (two at most). The 360 page merges
 every source's entries, newest first, and pages on ``at``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..timeutil import as_utc
 
@@ -42,8 +44,9 @@ def timeline_source(name: str) -> Callable[[TimelineSource], TimelineSource]:
     return decorator
 
 
-def timeline(customer_ids: Sequence[int], before: dt.datetime | None = None,
-             limit: int = 20) -> tuple[list[TimelineEntry], Any]:
+def timeline(
+    customer_ids: Sequence[int], before: dt.datetime | None = None, limit: int = 20
+) -> tuple[list[TimelineEntry], Any]:
     """The newest ``limit`` entries across every source, and the ``before`` value for the
     next page (None when there is no more)."""
     merged: list[TimelineEntry] = []

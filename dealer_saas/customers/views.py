@@ -1,9 +1,11 @@
 """Customer screens: list and search, create/edit, the 360 page, vehicles, contacts,
 duplicates and merge, owner assignment. Thin: parse, call one service, render."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, abort, current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,8 +14,8 @@ from markupsafe import Markup, escape
 from .. import events, shell, tenancy
 from ..formatting import mask_phone
 from ..i18n import N_
-from ..web import wants_fragment, permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger
 from ..timeutil import local_today
+from ..web import permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger, wants_fragment
 from . import bp, export, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
@@ -24,6 +26,7 @@ from .timeline import timeline
 def _phone_helpers() -> dict[str, Any]:
     """For every module's templates: a customer's phone, full or masked by the PII rule
     (``tel(number, masked=not full_mobile(customer))`` for a click-to-call link)."""
+
     def phone(customer: Customer, number: str | None = None) -> str:
         number = customer.mobile if number is None else number
         if not number:
@@ -72,7 +75,8 @@ def _duplicate_link(error: services.CustomerError) -> Markup | None:
         return Markup(escape(_("该客户归属本店其他顾问，请联系销售经理。")))
     url = url_for("customers.customer_detail", customer_id=existing.id)
     return Markup('<a href="{}" data-testid="duplicate-link">{}</a>').format(
-        url, _("查看已有客户：%(name)s", name=existing.name))
+        url, _("查看已有客户：%(name)s", name=existing.name)
+    )
 
 
 # --------------------------------------------------------------------------- list
@@ -80,8 +84,11 @@ def _duplicate_link(error: services.CustomerError) -> Markup | None:
 
 def _list_context(query: services.CustomerQuery) -> dict[str, Any]:
     result = services.search_customers(query, tz=_tz())
-    next_url = url_for("customers.customer_list", **query.args(after=result.page.next_token)) \
-        if result.page.next_token else None
+    next_url = (
+        url_for("customers.customer_list", **query.args(after=result.page.next_token))
+        if result.page.next_token
+        else None
+    )
     return {"result": result, "query": query, "next_url": next_url, "sorts": services.SORTS}
 
 
@@ -109,9 +116,14 @@ def customer_export():
         rollback_only()
         flash(str(error), "error")
         return redirect_to(url_for("customers.customer_list", **query.args()))
-    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={export.file_name(local_today(_tz()))}",
-                             "Cache-Control": "no-store"})
+    return Response(
+        content,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename={export.file_name(local_today(_tz()))}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/assign", methods=["POST"])
@@ -135,8 +147,12 @@ def assign():
         return redirect_to(back)
     if request.htmx and not request.form.get("next"):
         query = services.CustomerQuery.from_args(request.form)
-        return render_htmx("customers/list.html", "customers/_list.html",
-                           trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=ids), **_list_context(query))
+        return render_htmx(
+            "customers/list.html",
+            "customers/_list.html",
+            trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=ids),
+            **_list_context(query),
+        )
     flash(_("已分配 %(n)d 位客户。", n=len(ids)), "success")
     return redirect_to(back, trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=ids))
 
@@ -152,8 +168,10 @@ def customer_claim(customer_id: int):
         flash(str(error), "error")
     else:
         flash(_("已认领该客户。"), "success")
-    return redirect_to(url_for("customers.customer_detail", customer_id=customer_id),
-                       trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=[customer_id]))
+    return redirect_to(
+        url_for("customers.customer_detail", customer_id=customer_id),
+        trigger=trigger(events.CUSTOMERS_ASSIGNED, ids=[customer_id]),
+    )
 
 
 # --------------------------------------------------------------------------- create / edit
@@ -175,12 +193,20 @@ def customer_new():
             duplicate = _duplicate_link(error)
         else:
             flash(_("客户已保存。"), "success")
-            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id),
-                               trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
+            return redirect_to(
+                url_for("customers.customer_detail", customer_id=customer.id),
+                trigger=trigger(events.CUSTOMER_SAVED, id=customer.id),
+            )
     elif form.is_submitted():
         rollback_only()
-    return render_template("customers/form.html", form=form, customer=None, duplicate=duplicate,
-                           show_mobile=True, show_id=services.can_see_id_number())
+    return render_template(
+        "customers/form.html",
+        form=form,
+        customer=None,
+        duplicate=duplicate,
+        show_mobile=True,
+        show_id=services.can_see_id_number(),
+    )
 
 
 def _load_form(form: CustomerForm, customer: Customer) -> None:
@@ -219,15 +245,22 @@ def customer_edit(customer_id: int):
             duplicate = _duplicate_link(error)
         else:
             flash(_("客户已保存。"), "success")
-            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id),
-                               trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
+            return redirect_to(
+                url_for("customers.customer_detail", customer_id=customer.id),
+                trigger=trigger(events.CUSTOMER_SAVED, id=customer.id),
+            )
     elif form.is_submitted():
         rollback_only()
     else:
         _load_form(form, customer)
-    return render_template("customers/form.html", form=form, customer=customer, duplicate=duplicate,
-                           show_mobile=services.can_see_full_mobile(customer),
-                           show_id=services.can_see_id_number())
+    return render_template(
+        "customers/form.html",
+        form=form,
+        customer=customer,
+        duplicate=duplicate,
+        show_mobile=services.can_see_full_mobile(customer),
+        show_id=services.can_see_id_number(),
+    )
 
 
 # --------------------------------------------------------------------------- 360
@@ -251,8 +284,11 @@ def _quick_actions(customer: Customer) -> list[tuple[str, str, str]]:
 
 def _timeline_context(customer: Customer, before: dt.datetime | None) -> dict[str, Any]:
     entries, next_before = timeline([customer.id], before, 20)
-    next_url = url_for("customers.customer_timeline", customer_id=customer.id, before=next_before.isoformat()) \
-        if next_before else None
+    next_url = (
+        url_for("customers.customer_timeline", customer_id=customer.id, before=next_before.isoformat())
+        if next_before
+        else None
+    )
     return {"entries": entries, "timeline_next": next_url}
 
 
@@ -282,16 +318,18 @@ def customer_timeline(customer_id: int):
         before = dt.datetime.fromisoformat(request.args["before"]) if request.args.get("before") else None
     except ValueError:
         before = None
-    return render_htmx("customers/timeline.html", "customers/_timeline.html", customer=customer,
-                       **_timeline_context(customer, before))
+    return render_htmx(
+        "customers/timeline.html", "customers/_timeline.html", customer=customer, **_timeline_context(customer, before)
+    )
 
 
 # --------------------------------------------------------------------------- vehicles
 
 
 def _vehicle_page(form, customer, vehicle=None, duplicate=None):
-    return render_template("customers/vehicle_form.html", form=form, customer=customer, vehicle=vehicle,
-                           duplicate=duplicate)
+    return render_template(
+        "customers/vehicle_form.html", form=form, customer=customer, vehicle=vehicle, duplicate=duplicate
+    )
 
 
 def _save_vehicle(form: VehicleForm, save: Callable[[], CustomerVehicle]) -> tuple[Any, Markup | None]:
@@ -303,9 +341,10 @@ def _save_vehicle(form: VehicleForm, save: Callable[[], CustomerVehicle]) -> tup
         _apply_error(form, error)
         return None, _duplicate_link(error)
     flash(_("车辆已保存。"), "success")
-    return redirect_to(url_for("customers.customer_detail", customer_id=vehicle.owner_id,
-                               _anchor=f"vehicle-{vehicle.id}"),
-                       trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id)), None
+    return redirect_to(
+        url_for("customers.customer_detail", customer_id=vehicle.owner_id, _anchor=f"vehicle-{vehicle.id}"),
+        trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id),
+    ), None
 
 
 @bp.route("/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
@@ -340,7 +379,8 @@ def vehicle_edit(customer_vehicle_id: int):
     if form.validate_on_submit():
         version = int(form.version.data) if (form.version.data or "").isdigit() else None
         saved, duplicate = _save_vehicle(
-            form, lambda: services.update_vehicle(vehicle.id, form.service_data(), version))
+            form, lambda: services.update_vehicle(vehicle.id, form.service_data(), version)
+        )
         if saved is not None:
             return saved
     elif form.is_submitted():
@@ -361,9 +401,10 @@ def vehicle_transfer(customer_vehicle_id: int):
             _apply_error(form, error)
         else:
             flash(_("已过户。"), "success")
-            return redirect_to(url_for("customers.customer_detail", customer_id=vehicle.owner_id,
-                                       _anchor=f"vehicle-{vehicle.id}"),
-                               trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id))
+            return redirect_to(
+                url_for("customers.customer_detail", customer_id=vehicle.owner_id, _anchor=f"vehicle-{vehicle.id}"),
+                trigger=trigger(events.VEHICLE_SAVED, id=vehicle.id),
+            )
     elif form.is_submitted():
         rollback_only()
     return render_template("customers/vehicle_transfer.html", form=form, vehicle=vehicle, customer=vehicle.owner)
@@ -384,12 +425,13 @@ def contact_new(customer_id: int):
         except services.CustomerError as error:
             _apply_error(form, error)
         else:
-            return redirect_to(url_for("customers.customer_detail", customer_id=customer.id, _anchor="contacts"),
-                               trigger=trigger(events.CUSTOMER_SAVED, id=customer.id))
+            return redirect_to(
+                url_for("customers.customer_detail", customer_id=customer.id, _anchor="contacts"),
+                trigger=trigger(events.CUSTOMER_SAVED, id=customer.id),
+            )
     elif form.is_submitted():
         rollback_only()
-    return render_template("customers/contact_form.html", form=form, customer=customer, contact=None,
-                           show_mobile=True)
+    return render_template("customers/contact_form.html", form=form, customer=customer, contact=None, show_mobile=True)
 
 
 @bp.route("/contacts/<int:customer_contact_id>/edit", methods=["GET", "POST"])
@@ -407,13 +449,15 @@ def contact_edit(customer_contact_id: int):
         except services.CustomerError as error:
             _apply_error(form, error)
         else:
-            return redirect_to(url_for("customers.customer_detail", customer_id=contact.customer_id,
-                                       _anchor="contacts"),
-                               trigger=trigger(events.CUSTOMER_SAVED, id=contact.customer_id))
+            return redirect_to(
+                url_for("customers.customer_detail", customer_id=contact.customer_id, _anchor="contacts"),
+                trigger=trigger(events.CUSTOMER_SAVED, id=contact.customer_id),
+            )
     elif form.is_submitted():
         rollback_only()
-    return render_template("customers/contact_form.html", form=form, customer=contact.customer, contact=contact,
-                           show_mobile=show_mobile)
+    return render_template(
+        "customers/contact_form.html", form=form, customer=contact.customer, contact=contact, show_mobile=show_mobile
+    )
 
 
 @bp.route("/contacts/<int:customer_contact_id>/delete", methods=["POST"])
@@ -422,8 +466,10 @@ def contact_delete(customer_contact_id: int):
     """Remove a company contact."""
     customer_id = services.remove_contact(customer_contact_id)
     flash(_("联系人已删除。"), "success")
-    return redirect_to(url_for("customers.customer_detail", customer_id=customer_id, _anchor="contacts"),
-                       trigger=trigger(events.CUSTOMER_SAVED, id=customer_id))
+    return redirect_to(
+        url_for("customers.customer_detail", customer_id=customer_id, _anchor="contacts"),
+        trigger=trigger(events.CUSTOMER_SAVED, id=customer_id),
+    )
 
 
 # --------------------------------------------------------------------------- duplicates and merge
@@ -453,11 +499,12 @@ def merge():
             flash(str(error), "error")
             return redirect_to(url_for("customers.merge", ids=ids))
         flash(_("已合并客户。"), "success")
-        return redirect_to(url_for("customers.customer_detail", customer_id=survivor.id),
-                           trigger=trigger(events.CUSTOMER_SAVED, id=survivor.id))
+        return redirect_to(
+            url_for("customers.customer_detail", customer_id=survivor.id),
+            trigger=trigger(events.CUSTOMER_SAVED, id=survivor.id),
+        )
     ids = [i for i in request.args.getlist("ids") if i.isdigit()][:2]
     if len(ids) != 2 or ids[0] == ids[1]:
         abort(404)
     pair = [services.get_customer(i) for i in ids]
-    return render_template("customers/merge.html", pair=pair,
-                           vehicles={c.id: services.vehicles_of(c.id) for c in pair})
+    return render_template("customers/merge.html", pair=pair, vehicles={c.id: services.vehicles_of(c.id) for c in pair})

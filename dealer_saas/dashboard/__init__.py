@@ -1,4 +1,5 @@
 """The dashboard: tiles per role, each registered by its module and loaded lazily."""
+
 from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__)

@@ -3,10 +3,12 @@
 A tile's ``compute`` runs inside the tenant context (one store, or the read-only roll-up)
 and returns a :class:`TileValue`; it must be one or two indexed queries.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """inventory module."""
+
 from flask import Blueprint
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")

@@ -1,10 +1,19 @@
 """Forms of the stock screens: catalogue model, stock vehicle, transfer."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, HiddenField, IntegerField, RadioField, SelectField, \
-    StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -21,10 +30,14 @@ class VehicleModelForm(_Form):
     series = StringField(_l("车系"), validators=[DataRequired(_l("请填写车系")), Length(max=60)])
     trim = StringField(_l("配置/版本"), validators=[Optional(), Length(max=80)])
     model_year = IntegerField(_l("年款"), validators=[Optional(), NumberRange(1990, 2100, _l("年款不正确"))])
-    list_price = DecimalField(_l("指导价（元）"), places=2,
-                              validators=[InputRequired(_l("请填写指导价")), NumberRange(0, 99_999_999, _l("指导价不正确"))])
-    colours = StringField(_l("可选颜色"), validators=[Optional(), Length(max=300)],
-                          description=_l("用逗号分隔，例如：极地白,曜石黑"))
+    list_price = DecimalField(
+        _l("指导价（元）"),
+        places=2,
+        validators=[InputRequired(_l("请填写指导价")), NumberRange(0, 99_999_999, _l("指导价不正确"))],
+    )
+    colours = StringField(
+        _l("可选颜色"), validators=[Optional(), Length(max=300)], description=_l("用逗号分隔，例如：极地白,曜石黑")
+    )
     is_active = BooleanField(_l("在售"), default=True)
 
 
@@ -35,7 +48,9 @@ class StockVehicleForm(_Form):
     interior_colour = StringField(_l("内饰颜色"), validators=[Optional(), Length(max=30)])
     production_date = DateField(_l("生产日期"), validators=[Optional()])
     arrival_date = DateField(_l("到店日期"), validators=[Optional()])
-    cost = DecimalField(_l("成本（元）"), places=2, validators=[Optional(), NumberRange(0, 99_999_999, _l("成本不正确"))])
+    cost = DecimalField(
+        _l("成本（元）"), places=2, validators=[Optional(), NumberRange(0, 99_999_999, _l("成本不正确"))]
+    )
     location = StringField(_l("库位"), validators=[Optional(), Length(max=60)])
     is_demo = BooleanField(_l("试驾车"))
     plate = StringField(_l("车牌号"), validators=[Optional(), Length(max=16)])
@@ -43,8 +58,12 @@ class StockVehicleForm(_Form):
 
 
 class StockVehicleCreateForm(StockVehicleForm):
-    state = RadioField(_l("状态"), choices=[("in_transit", _l("在途")), ("in_stock", _l("已到店"))],
-                       default="in_transit", validators=[InputRequired()])
+    state = RadioField(
+        _l("状态"),
+        choices=[("in_transit", _l("在途")), ("in_stock", _l("已到店"))],
+        default="in_transit",
+        validators=[InputRequired()],
+    )
 
 
 class TransferForm(_Form):

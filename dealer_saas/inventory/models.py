@@ -1,4 +1,5 @@
 """Vehicle stock by VIN, the group's model catalogue, transfers and minimum stock."""
+
 from __future__ import annotations
 
 import datetime as dt

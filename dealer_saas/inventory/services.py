@@ -8,13 +8,15 @@ A transfer moves the car itself into the receiving store and writes one row per 
 (``out`` in the sender, ``in`` in the receiver) with a shared reference, so each store sees
 exactly its own side and the sender keeps the VIN on its row after the car has left.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,7 +45,10 @@ AGEING_STATES = ("in_stock", "allocated")
 LIVE_STATES = ("in_transit", "in_stock", "allocated")
 #: ageing buckets: name -> (fewest days, most days or None)
 AGEING_BUCKETS: dict[str, tuple[int, int | None]] = {
-    "0-30": (0, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None),
+    "0-30": (0, 30),
+    "31-60": (31, 60),
+    "61-90": (61, 90),
+    "90+": (91, None),
 }
 #: a car older than this is "aged stock" on the dashboard
 AGED_AFTER_DAYS = 90
@@ -97,13 +102,15 @@ def state_label(state: str) -> str:
 def change_state(vehicle: StockVehicle, new_state: str, *, summary: str = "") -> None:
     """Move a car to ``new_state`` if the table allows it; audit-logged. Raises InvalidStockTransition."""
     if new_state not in STOCK_TRANSITIONS.get(vehicle.state, set()):
-        raise InvalidStockTransition(_("车辆状态不能从“%(a)s”变为“%(b)s”。", a=state_label(vehicle.state),
-                                       b=state_label(new_state)))
+        raise InvalidStockTransition(
+            _("车辆状态不能从“%(a)s”变为“%(b)s”。", a=state_label(vehicle.state), b=state_label(new_state))
+        )
     before = audit.snapshot(vehicle, ["state", "store_id"])
     vehicle.state = new_state
     db.session.flush()
-    audit.record("transition", vehicle, before=before, after=audit.snapshot(vehicle, ["state", "store_id"]),
-                 summary=summary)
+    audit.record(
+        "transition", vehicle, before=before, after=audit.snapshot(vehicle, ["state", "store_id"]), summary=summary
+    )
 
 
 def allocate_to_order(stock_vehicle_id: int, model_id: int) -> StockVehicle:
@@ -133,20 +140,25 @@ def mark_delivered(vehicle: StockVehicle) -> None:
 
 def available_for_model(model_id: int, limit: int = 50) -> list[StockVehicle]:
     """In-stock cars of a model that can be sold, oldest arrival first (sell aged stock)."""
-    return list(db.session.execute(
-        select(StockVehicle)
-        .where(StockVehicle.model_id == model_id, StockVehicle.state == "in_stock", StockVehicle.is_demo.is_(False))
-        .order_by(StockVehicle.arrival_date.asc().nulls_last(), StockVehicle.id)
-        .limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(StockVehicle)
+            .where(StockVehicle.model_id == model_id, StockVehicle.state == "in_stock", StockVehicle.is_demo.is_(False))
+            .order_by(StockVehicle.arrival_date.asc().nulls_last(), StockVehicle.id)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def demo_cars() -> list[StockVehicle]:
     """The store's demo cars (for test drives)."""
-    return list(db.session.execute(
-        select(StockVehicle).where(StockVehicle.is_demo.is_(True), StockVehicle.state != "delivered")
-        .order_by(StockVehicle.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(StockVehicle)
+            .where(StockVehicle.is_demo.is_(True), StockVehicle.state != "delivered")
+            .order_by(StockVehicle.id)
+        ).scalars()
+    )
 
 
 def receive_at_store(stock_vehicle_id: int) -> StockVehicle:
@@ -269,10 +281,13 @@ def _flush_model(apply) -> None:
 
 def active_models() -> list[VehicleModel]:
     """The group's active catalogue (a select's choices), by brand and series."""
-    return list(db.session.execute(
-        select(VehicleModel).where(VehicleModel.is_active.is_(True))
-        .order_by(VehicleModel.brand, VehicleModel.series, VehicleModel.trim, VehicleModel.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(VehicleModel)
+            .where(VehicleModel.is_active.is_(True))
+            .order_by(VehicleModel.brand, VehicleModel.series, VehicleModel.trim, VehicleModel.id)
+        ).scalars()
+    )
 
 
 MODEL_SORT = pagination.Sort("brand", (VehicleModel.brand, VehicleModel.series, VehicleModel.id))
@@ -334,8 +349,14 @@ class StockQuery:
 
     def params(self, **override: Any) -> dict[str, Any]:
         """The query string of this filter (for links and the next page)."""
-        values = {"state": self.state, "model": self.model or "", "demo": self.demo, "ageing": self.ageing,
-                  "vin": self.vin, "sort": self.sort}
+        values = {
+            "state": self.state,
+            "model": self.model or "",
+            "demo": self.demo,
+            "ageing": self.ageing,
+            "vin": self.vin,
+            "sort": self.sort,
+        }
         values.update(override)
         return {k: v for k, v in values.items() if v not in ("", None)}
 
@@ -355,8 +376,9 @@ def stock_statement(query: StockQuery, today: dt.date) -> sa.Select:
         stmt = stmt.where(StockVehicle.is_demo.is_(query.demo == "yes"))
     if query.ageing:
         low, high = AGEING_BUCKETS[query.ageing]
-        stmt = stmt.where(StockVehicle.state.in_(AGEING_STATES),
-                          StockVehicle.arrival_date <= today - dt.timedelta(days=low))
+        stmt = stmt.where(
+            StockVehicle.state.in_(AGEING_STATES), StockVehicle.arrival_date <= today - dt.timedelta(days=low)
+        )
         if high is not None:
             stmt = stmt.where(StockVehicle.arrival_date >= today - dt.timedelta(days=high))
     if query.vin:
@@ -383,8 +405,14 @@ class StockSummary:
 def stock_summary() -> StockSummary:
     """Live cars per state and per model, from one grouped query."""
     rows = db.session.execute(
-        select(StockVehicle.state, VehicleModel.id, VehicleModel.brand, VehicleModel.series, VehicleModel.trim,
-               func.count(StockVehicle.id))
+        select(
+            StockVehicle.state,
+            VehicleModel.id,
+            VehicleModel.brand,
+            VehicleModel.series,
+            VehicleModel.trim,
+            func.count(StockVehicle.id),
+        )
         .join(VehicleModel, StockVehicle.model_id == VehicleModel.id)
         .where(StockVehicle.state.in_(LIVE_STATES))
         .group_by(StockVehicle.state, VehicleModel.id, VehicleModel.brand, VehicleModel.series, VehicleModel.trim)
@@ -402,8 +430,18 @@ def stock_summary() -> StockSummary:
 # --------------------------------------------------------------------------- stock vehicles
 
 
-VEHICLE_FIELDS = ("vin", "model_id", "colour", "interior_colour", "production_date", "arrival_date", "cost",
-                  "location", "is_demo", "plate")
+VEHICLE_FIELDS = (
+    "vin",
+    "model_id",
+    "colour",
+    "interior_colour",
+    "production_date",
+    "arrival_date",
+    "cost",
+    "location",
+    "is_demo",
+    "plate",
+)
 
 
 def _vehicle_values(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -412,8 +450,7 @@ def _vehicle_values(data: dict[str, Any], today: dt.date) -> dict[str, Any]:
     except InvalidValue as error:
         raise InventoryError(str(error), "vin") from None
     model_id = data.get("model_id")
-    if not model_id or db.session.execute(
-            select(VehicleModel.id).where(VehicleModel.id == model_id)).scalar() is None:
+    if not model_id or db.session.execute(select(VehicleModel.id).where(VehicleModel.id == model_id)).scalar() is None:
         raise InventoryError(_("请从车型目录中选择车型。"), "model_id")
     cost = data.get("cost")
     if cost is not None and decimal.Decimal(cost) < 0:
@@ -514,11 +551,14 @@ def update_stock_vehicle(stock_vehicle_id: int, data: dict[str, Any], expected_v
 
 def vehicle_transfers(stock_vehicle_id: int) -> list[StockTransfer]:
     """This store's transfer rows of one car (its history here), newest first."""
-    return list(db.session.execute(
-        select(StockTransfer).where(StockTransfer.vehicle_id == stock_vehicle_id)
-        .options(joinedload(StockTransfer.other_store))
-        .order_by(StockTransfer.created_at.desc(), StockTransfer.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(StockTransfer)
+            .where(StockTransfer.vehicle_id == stock_vehicle_id)
+            .options(joinedload(StockTransfer.other_store))
+            .order_by(StockTransfer.created_at.desc(), StockTransfer.id.desc())
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------- transfers
@@ -527,10 +567,13 @@ def vehicle_transfers(stock_vehicle_id: int) -> list[StockTransfer]:
 def transfer_destinations() -> list[Store]:
     """The other active stores of the organisation a car may be sent to."""
     ctx = tenancy.current()
-    return list(db.session.execute(
-        select(Store).where(Store.org_id == ctx.org_id, Store.is_active.is_(True), Store.id != ctx.store_id)
-        .order_by(Store.code, Store.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(Store)
+            .where(Store.org_id == ctx.org_id, Store.is_active.is_(True), Store.id != ctx.store_id)
+            .order_by(Store.code, Store.id)
+        ).scalars()
+    )
 
 
 def _destination(dest_store_id: Any) -> Store:
@@ -550,8 +593,13 @@ def _destination(dest_store_id: Any) -> Store:
 
 def _open_incoming_transfer(stock_vehicle_id: int) -> StockTransfer | None:
     return db.session.execute(
-        select(StockTransfer).where(StockTransfer.vehicle_id == stock_vehicle_id, StockTransfer.direction == "in",
-                                    StockTransfer.state == "in_transit").limit(1)
+        select(StockTransfer)
+        .where(
+            StockTransfer.vehicle_id == stock_vehicle_id,
+            StockTransfer.direction == "in",
+            StockTransfer.state == "in_transit",
+        )
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -574,8 +622,9 @@ def send_transfer(stock_vehicle_id: int, dest_store_id: Any, note: str = "") -> 
     vehicle = lock_vehicle(stock_vehicle_id)
     dest = _destination(dest_store_id)
     if vehicle.state != "in_stock":
-        raise VehicleUnavailable(_("只有在库且未配车的车辆可以调拨（当前：%(state)s）。",
-                                   state=state_label(vehicle.state)))
+        raise VehicleUnavailable(
+            _("只有在库且未配车的车辆可以调拨（当前：%(state)s）。", state=state_label(vehicle.state))
+        )
     for check in TRANSFER_CHECKS:
         reason = check(vehicle)
         if reason:
@@ -583,8 +632,16 @@ def send_transfer(stock_vehicle_id: int, dest_store_id: Any, note: str = "") -> 
     source_id = vehicle.store_id
     reference = f"DB{utcnow():%Y%m%d}-{uuid.uuid4().hex[:6].upper()}"
     note = (note or "").strip()[:200]
-    out_row = StockTransfer(reference=reference, direction="out", vehicle_id=vehicle.id, vin=vehicle.vin,
-                            other_store_id=dest.id, state="in_transit", note=note, requested_by_id=ctx.user_id)
+    out_row = StockTransfer(
+        reference=reference,
+        direction="out",
+        vehicle_id=vehicle.id,
+        vin=vehicle.vin,
+        other_store_id=dest.id,
+        state="in_transit",
+        note=note,
+        requested_by_id=ctx.user_id,
+    )
     db.session.add(out_row)
     db.session.flush()
     audit.record("create", out_row, after=audit.snapshot(out_row), summary=f"{reference} {vehicle.vin}")
@@ -593,11 +650,24 @@ def send_transfer(stock_vehicle_id: int, dest_store_id: Any, note: str = "") -> 
         vehicle.store_id = dest.id
         vehicle.location = ""
         change_state(vehicle, "in_transit", summary=f"{reference} {vehicle.vin}")
-        audit.record("transfer", vehicle, before=before, after=audit.snapshot(vehicle, ["store_id", "location"]),
-                     summary=reference)
-        in_row = StockTransfer(store_id=dest.id, reference=reference, direction="in", vehicle_id=vehicle.id,
-                               vin=vehicle.vin, other_store_id=source_id, state="in_transit", note=note,
-                               requested_by_id=ctx.user_id)
+        audit.record(
+            "transfer",
+            vehicle,
+            before=before,
+            after=audit.snapshot(vehicle, ["store_id", "location"]),
+            summary=reference,
+        )
+        in_row = StockTransfer(
+            store_id=dest.id,
+            reference=reference,
+            direction="in",
+            vehicle_id=vehicle.id,
+            vin=vehicle.vin,
+            other_store_id=source_id,
+            state="in_transit",
+            note=note,
+            requested_by_id=ctx.user_id,
+        )
         db.session.add(in_row)
         db.session.flush()
         audit.record("create", in_row, after=audit.snapshot(in_row), summary=f"{reference} {vehicle.vin}")
@@ -620,19 +690,28 @@ def receive_transfer(stock_transfer_id: int) -> StockTransfer:
     before = audit.snapshot(row, ["state", "received_at"])
     row.state, row.received_at = "received", now
     db.session.flush()
-    audit.record("transition", row, before=before, after=audit.snapshot(row, ["state", "received_at"]),
-                 summary=row.reference)
+    audit.record(
+        "transition", row, before=before, after=audit.snapshot(row, ["state", "received_at"]), summary=row.reference
+    )
     with tenancy.allow_writes_to(row.other_store_id):
         out_row = db.session.execute(
-            select(StockTransfer).where(StockTransfer.reference == row.reference, StockTransfer.direction == "out",
-                                        StockTransfer.store_id == row.other_store_id)
+            select(StockTransfer).where(
+                StockTransfer.reference == row.reference,
+                StockTransfer.direction == "out",
+                StockTransfer.store_id == row.other_store_id,
+            )
         ).scalar_one_or_none()
         if out_row is not None:
             before = audit.snapshot(out_row, ["state", "received_at"])
             out_row.state, out_row.received_at = "received", now
             db.session.flush()
-            audit.record("transition", out_row, before=before,
-                         after=audit.snapshot(out_row, ["state", "received_at"]), summary=row.reference)
+            audit.record(
+                "transition",
+                out_row,
+                before=before,
+                after=audit.snapshot(out_row, ["state", "received_at"]),
+                summary=row.reference,
+            )
     return row
 
 
@@ -665,11 +744,13 @@ class MinimumRow:
 
 
 def _in_stock_counts() -> dict[int, int]:
-    return dict(db.session.execute(
-        select(StockVehicle.model_id, func.count(StockVehicle.id))
-        .where(StockVehicle.state == "in_stock", StockVehicle.is_demo.is_(False))
-        .group_by(StockVehicle.model_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(StockVehicle.model_id, func.count(StockVehicle.id))
+            .where(StockVehicle.state == "in_stock", StockVehicle.is_demo.is_(False))
+            .group_by(StockVehicle.model_id)
+        ).all()
+    )
 
 
 def minimum_rows() -> list[MinimumRow]:
@@ -685,8 +766,7 @@ def set_minimums(values: dict[int, int]) -> int:
     for model_id, quantity in values.items():
         if quantity is None or quantity < 0 or quantity > 9999:
             raise InventoryError(_("最低库存应为 0 到 9999 的整数。"), f"min_{model_id}")
-    known = set(db.session.execute(
-        select(VehicleModel.id).where(VehicleModel.id.in_(list(values) or [-1]))).scalars())
+    known = set(db.session.execute(select(VehicleModel.id).where(VehicleModel.id.in_(list(values) or [-1]))).scalars())
     unknown = set(values) - known
     if unknown:
         raise InventoryError(_("车型不存在。"))
@@ -716,18 +796,31 @@ def set_minimums(values: dict[int, int]) -> int:
 def models_below_minimum() -> list[tuple[str, int, int]]:
     """(model label, sellable in stock, minimum) for each model under its store minimum: one
     grouped query (per store, so the roll-up adds stores up correctly)."""
-    sellable = sa.and_(StockVehicle.model_id == ModelStockMinimum.model_id,
-                       StockVehicle.store_id == ModelStockMinimum.store_id,
-                       StockVehicle.state == "in_stock", StockVehicle.is_demo.is_(False))
+    sellable = sa.and_(
+        StockVehicle.model_id == ModelStockMinimum.model_id,
+        StockVehicle.store_id == ModelStockMinimum.store_id,
+        StockVehicle.state == "in_stock",
+        StockVehicle.is_demo.is_(False),
+    )
     rows = db.session.execute(
-        select(VehicleModel.brand, VehicleModel.series, VehicleModel.trim, ModelStockMinimum.min_quantity,
-               func.count(StockVehicle.id))
+        select(
+            VehicleModel.brand,
+            VehicleModel.series,
+            VehicleModel.trim,
+            ModelStockMinimum.min_quantity,
+            func.count(StockVehicle.id),
+        )
         .select_from(ModelStockMinimum)
         .join(VehicleModel, VehicleModel.id == ModelStockMinimum.model_id)
         .outerjoin(StockVehicle, sellable)
         .where(ModelStockMinimum.min_quantity > 0)
-        .group_by(ModelStockMinimum.id, VehicleModel.brand, VehicleModel.series, VehicleModel.trim,
-                  ModelStockMinimum.min_quantity)
+        .group_by(
+            ModelStockMinimum.id,
+            VehicleModel.brand,
+            VehicleModel.series,
+            VehicleModel.trim,
+            ModelStockMinimum.min_quantity,
+        )
         .having(func.count(StockVehicle.id) < ModelStockMinimum.min_quantity)
         .order_by(VehicleModel.series, VehicleModel.trim)
     ).all()

@@ -1,4 +1,5 @@
 """Dashboard tiles of the stock module: models under their minimum, aged stock."""
+
 from __future__ import annotations
 
 from flask import url_for

@@ -1,5 +1,6 @@
 """Stock screens: the stock list and a car's page, the group's model catalogue, transfers
 between stores and per-model minimums. Thin: parse, call one service, render."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,10 +45,20 @@ def stock_list():
     # The summary and the filter choices belong to the first page only.
     summary = services.stock_summary() if not after else None
     next_url = url_for("inventory.stock_list", **query.params(after=page.next_token)) if page.has_more else None
-    return render_htmx("inventory/stock_list.html", "inventory/_stock_list.html", listing=page, query=query,
-                       today=today, summary=summary, next_url=next_url, ageing_days=services.ageing_days,
-                       models=services.active_models() if not after else [], states=STOCK_STATES,
-                       buckets=services.AGEING_BUCKETS, sorts=services.STOCK_SORTS)
+    return render_htmx(
+        "inventory/stock_list.html",
+        "inventory/_stock_list.html",
+        listing=page,
+        query=query,
+        today=today,
+        summary=summary,
+        next_url=next_url,
+        ageing_days=services.ageing_days,
+        models=services.active_models() if not after else [],
+        states=STOCK_STATES,
+        buckets=services.AGEING_BUCKETS,
+        sorts=services.STOCK_SORTS,
+    )
 
 
 # --------------------------------------------------------------------------- catalogue
@@ -59,8 +70,13 @@ def model_list():
     """The group's model catalogue: brand, series, trim, year, list price, colours."""
     page = services.list_models(request.args.get("after") or None)
     next_url = url_for("inventory.model_list", after=page.next_token) if page.has_more else None
-    return render_htmx("inventory/model_list.html", "inventory/_model_list.html", listing=page, next_url=next_url,
-                       can_edit=_catalogue_editor())
+    return render_htmx(
+        "inventory/model_list.html",
+        "inventory/_model_list.html",
+        listing=page,
+        next_url=next_url,
+        can_edit=_catalogue_editor(),
+    )
 
 
 @bp.route("/models/new", methods=["GET", "POST"])
@@ -109,7 +125,8 @@ def _model_choices(form: StockVehicleForm, current: VehicleModel | None = None) 
     if current is not None and current not in models:
         models = [current] + models
     form.model_id.choices = [(0, _("请选择车型"))] + [
-        (m.id, m.label + (" " + _("%(y)s款", y=m.model_year) if m.model_year else "")) for m in models]
+        (m.id, m.label + (" " + _("%(y)s款", y=m.model_year) if m.model_year else "")) for m in models
+    ]
 
 
 def _detail_context(vehicle: StockVehicle, **extra: Any) -> dict[str, Any]:
@@ -119,11 +136,20 @@ def _detail_context(vehicle: StockVehicle, **extra: Any) -> dict[str, Any]:
         transfer_form = TransferForm()
     if transfer_form is not None:
         transfer_form.dest_store_id.choices = [("", _("请选择调入门店"))] + [
-            (str(s.id), s.name) for s in services.transfer_destinations()]
+            (str(s.id), s.name) for s in services.transfer_destinations()
+        ]
     today = services.store_today()
-    return {"vehicle": vehicle, "today": today, "ageing": services.ageing_days(vehicle, today),
-            "transfers": services.vehicle_transfers(vehicle.id), "transfer_form": transfer_form,
-            "states": STOCK_STATES, "transfer_states": TRANSFER_STATES, "error": None, **extra}
+    return {
+        "vehicle": vehicle,
+        "today": today,
+        "ageing": services.ageing_days(vehicle, today),
+        "transfers": services.vehicle_transfers(vehicle.id),
+        "transfer_form": transfer_form,
+        "states": STOCK_STATES,
+        "transfer_states": TRANSFER_STATES,
+        "error": None,
+        **extra,
+    }
 
 
 @bp.route("/vehicles/<int:stock_vehicle_id>")
@@ -147,10 +173,11 @@ def stock_new():
             _attach(form, error)
         else:
             flash(_("车辆已登记。"), "success")
-            return redirect_to(url_for("inventory.stock_detail", stock_vehicle_id=vehicle.id),
-                               trigger=trigger(events.STOCK_CHANGED, id=vehicle.id))
-    return render_template("inventory/stock_form.html", form=form, vehicle=None,
-                           duplicate_id=_duplicate_id(form))
+            return redirect_to(
+                url_for("inventory.stock_detail", stock_vehicle_id=vehicle.id),
+                trigger=trigger(events.STOCK_CHANGED, id=vehicle.id),
+            )
+    return render_template("inventory/stock_form.html", form=form, vehicle=None, duplicate_id=_duplicate_id(form))
 
 
 @bp.route("/vehicles/<int:stock_vehicle_id>/edit", methods=["GET", "POST"])
@@ -173,10 +200,11 @@ def stock_edit(stock_vehicle_id: int):
             _attach(form, error)
         else:
             flash(_("车辆已保存。"), "success")
-            return redirect_to(url_for("inventory.stock_detail", stock_vehicle_id=stock_vehicle_id),
-                               trigger=trigger(events.STOCK_CHANGED, id=stock_vehicle_id))
-    return render_template("inventory/stock_form.html", form=form, vehicle=vehicle,
-                           duplicate_id=_duplicate_id(form))
+            return redirect_to(
+                url_for("inventory.stock_detail", stock_vehicle_id=stock_vehicle_id),
+                trigger=trigger(events.STOCK_CHANGED, id=stock_vehicle_id),
+            )
+    return render_template("inventory/stock_form.html", form=form, vehicle=vehicle, duplicate_id=_duplicate_id(form))
 
 
 def _duplicate_id(form) -> int | None:
@@ -194,8 +222,10 @@ def stock_arrive(stock_vehicle_id: int):
         rollback_only()
         return render_template("inventory/stock_detail.html", **_detail_context(vehicle, error=str(error)))
     flash(_("车辆已到店入库。"), "success")
-    return redirect_to(url_for("inventory.stock_detail", stock_vehicle_id=vehicle.id),
-                       trigger=trigger(events.STOCK_CHANGED, id=vehicle.id))
+    return redirect_to(
+        url_for("inventory.stock_detail", stock_vehicle_id=vehicle.id),
+        trigger=trigger(events.STOCK_CHANGED, id=vehicle.id),
+    )
 
 
 # --------------------------------------------------------------------------- transfers
@@ -231,8 +261,16 @@ def transfer_list():
     page = services.list_transfers(direction, state, request.args.get("after") or None)
     params = {k: v for k, v in {"direction": direction, "state": state}.items() if v}
     next_url = url_for("inventory.transfer_list", after=page.next_token, **params) if page.has_more else None
-    return render_htmx("inventory/transfer_list.html", "inventory/_transfer_list.html", listing=page, next_url=next_url,
-                       direction=direction, state=state, transfer_states=TRANSFER_STATES, error=None)
+    return render_htmx(
+        "inventory/transfer_list.html",
+        "inventory/_transfer_list.html",
+        listing=page,
+        next_url=next_url,
+        direction=direction,
+        state=state,
+        transfer_states=TRANSFER_STATES,
+        error=None,
+    )
 
 
 @bp.route("/transfers/<int:stock_transfer_id>/receive", methods=["POST"])
@@ -244,11 +282,20 @@ def transfer_receive(stock_transfer_id: int):
     except services.InventoryError as error:
         rollback_only()
         page = services.list_transfers("", "", None)
-        return render_template("inventory/transfer_list.html", listing=page, next_url=None, direction="", state="",
-                               transfer_states=TRANSFER_STATES, error=str(error))
+        return render_template(
+            "inventory/transfer_list.html",
+            listing=page,
+            next_url=None,
+            direction="",
+            state="",
+            transfer_states=TRANSFER_STATES,
+            error=str(error),
+        )
     flash(_("车辆已接收入库。"), "success")
-    return redirect_to(url_for("inventory.stock_detail", stock_vehicle_id=row.vehicle_id),
-                       trigger=trigger(events.STOCK_CHANGED, id=row.vehicle_id))
+    return redirect_to(
+        url_for("inventory.stock_detail", stock_vehicle_id=row.vehicle_id),
+        trigger=trigger(events.STOCK_CHANGED, id=row.vehicle_id),
+    )
 
 
 # --------------------------------------------------------------------------- minimums
@@ -282,5 +329,10 @@ def minimums():
                 flash(_("最低库存已保存。"), "success")
                 return redirect_to(url_for("inventory.minimums"), trigger=trigger(events.STOCK_CHANGED))
         rollback_only()
-    return render_template("inventory/minimums.html", rows=rows, errors=errors, form_error=form_error,
-                           submitted=request.form if request.method == "POST" else None)
+    return render_template(
+        "inventory/minimums.html",
+        rows=rows,
+        errors=errors,
+        form_error=form_error,
+        submitted=request.form if request.method == "POST" else None,
+    )

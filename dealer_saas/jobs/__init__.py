@@ -12,13 +12,16 @@ The job body runs inside ``tenancy.enter(store_id)`` and calls one service; the 
 transaction has committed. ``get_queue(name)`` is the queue factory; ``flask worker`` and
 ``flask scheduler`` are the two background processes (``jobs.cli``).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 
-from .registry import JOB_KINDS, QUEUES, JobKind, job  # noqa: E402,F401
-from . import models  # noqa: E402,F401
+from . import (
+    models,  # noqa: E402,F401
+    views,  # noqa: E402,F401
+)
 from .queue import enqueue, enqueue_after_commit, get_queue, init_app, run_job_now  # noqa: E402,F401
-from . import views  # noqa: E402,F401
+from .registry import JOB_KINDS, QUEUES, JobKind, job  # noqa: E402,F401

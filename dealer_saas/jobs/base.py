@@ -5,6 +5,7 @@
 commits once (``web.commit_and_run_effects``) or rolls back, and records the outcome. The
 arguments are plain values (the JSON serializer refuses anything else).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,8 @@ import json
 import logging
 import traceback
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from rq import get_current_job
@@ -103,9 +105,18 @@ def _execute(kind_name: str, store_id: int | None, period: str | None, kwargs: d
     job_id = rq_job.id if rq_job is not None else f"direct:{uuid.uuid4().hex}"
     attempt, will_retry = _attempt(rq_job)
     with _tenant(kind, store_id) as ctx:
-        run = JobRun(org_id=ctx.org_id, store_id=store_id if kind.per_store else None, kind=kind.name,
-                     period=period or "", job_id=job_id, queue=kind.queue, attempt=attempt, outcome="running",
-                     arguments=_plain(kwargs) or None, started_at=utcnow())
+        run = JobRun(
+            org_id=ctx.org_id,
+            store_id=store_id if kind.per_store else None,
+            kind=kind.name,
+            period=period or "",
+            job_id=job_id,
+            queue=kind.queue,
+            attempt=attempt,
+            outcome="running",
+            arguments=_plain(kwargs) or None,
+            started_at=utcnow(),
+        )
         db.session.add(run)
         # Committed before the work: a killed worker leaves a visible "running" row, and a
         # failure below still has a row to mark.

@@ -1,8 +1,9 @@
 """``flask worker``, ``flask scheduler`` and ``flask run-job``: the processes of the Procfile.
 
-    worker: flask --app wsgi worker
-    scheduler: flask --app wsgi scheduler
+worker: flask --app wsgi worker
+scheduler: flask --app wsgi scheduler
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,30 +26,49 @@ class AppWorker(Worker):
         return super().main_work_horse(job, queue)
 
 
-def make_worker(queues: tuple[str, ...] = QUEUES, *, connection=None, worker_class: type[Worker] = AppWorker,
-                name: str | None = None) -> Worker:
+def make_worker(
+    queues: tuple[str, ...] = QUEUES,
+    *,
+    connection=None,
+    worker_class: type[Worker] = AppWorker,
+    name: str | None = None,
+) -> Worker:
     """An RQ worker on our queues with the JSON serializer (the app context must be active)."""
     from rq.serializers import JSONSerializer
 
     from .queue import get_queue, redis_connection
 
     connection = connection or redis_connection()
-    return worker_class([get_queue(q, connection=connection, is_async=True) for q in queues],
-                        connection=connection, serializer=JSONSerializer, name=name)
+    return worker_class(
+        [get_queue(q, connection=connection, is_async=True) for q in queues],
+        connection=connection,
+        serializer=JSONSerializer,
+        name=name,
+    )
 
 
 def init_app(app: Flask) -> None:
     @app.cli.command("worker")
-    @click.option("--queue", "-q", "queues", multiple=True, type=click.Choice(QUEUES),
-                  help="Queues to work on (default: all three, in priority order).")
+    @click.option(
+        "--queue",
+        "-q",
+        "queues",
+        multiple=True,
+        type=click.Choice(QUEUES),
+        help="Queues to work on (default: all three, in priority order).",
+    )
     @click.option("--burst", is_flag=True, help="Work until the queues are empty, then stop.")
-    @click.option("--with-scheduler/--without-scheduler", default=True,
-                  help="Also move due retries and enqueue_at/enqueue_in jobs onto their queues.")
+    @click.option(
+        "--with-scheduler/--without-scheduler",
+        default=True,
+        help="Also move due retries and enqueue_at/enqueue_in jobs onto their queues.",
+    )
     def worker_command(queues: tuple[str, ...], burst: bool, with_scheduler: bool) -> None:
         """Run an RQ worker on the default, messages and reports queues (needs REDIS_URL)."""
         if not current_app.config.get("REDIS_URL"):
-            raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process and "
-                                       "no worker is needed.")
+            raise click.ClickException(
+                "REDIS_URL is not set: without Redis, jobs run in-process and no worker is needed."
+            )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
         worker = make_worker(queues or QUEUES)
         db.session.remove()

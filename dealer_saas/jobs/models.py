@@ -6,6 +6,7 @@ store, and the run list narrows to the viewer's stores in ``jobs.services``.
 ``JobSchedule`` is the scheduler's own bookkeeping, read and written only by the scheduler
 process (system context).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -3,6 +3,7 @@
 minute -> "YYYY-MM-DDTHH:MM", hourly -> "YYYY-MM-DDTHH", daily -> "YYYY-MM-DD" (due at
 ``hour`` o'clock local). The period's name goes into the deterministic job id.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ..timeutil import DEFAULT_TZ, as_utc
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 @dataclass(frozen=True)

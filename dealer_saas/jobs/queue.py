@@ -5,6 +5,7 @@ fast tests) a queue is ``Queue(is_async=False)`` on fakeredis: ``enqueue`` runs 
 once, through the same job base, so the run is recorded the same way. Arguments are plain
 ids (RQ's JSON serializer).
 """
+
 from __future__ import annotations
 
 import functools
@@ -86,8 +87,16 @@ def default_period(name: str, store_id: int | None) -> str:
     return on_demand_period(utcnow(), tz, kind.cadence, kind.hour)
 
 
-def enqueue(name: str, store_id: int | None, period: str | None = None, *, job_id: str | None = None,
-            unique: bool = False, queue: Queue | None = None, **kwargs: Any) -> Job:
+def enqueue(
+    name: str,
+    store_id: int | None,
+    period: str | None = None,
+    *,
+    job_id: str | None = None,
+    unique: bool = False,
+    queue: Queue | None = None,
+    **kwargs: Any,
+) -> Job:
     """Put one run of job kind ``name`` on its queue (runs at once when embedded).
 
     With ``unique=True`` a second enqueue of the same ``job_id`` raises

@@ -1,8 +1,9 @@
 """Every job kind, declared as data (name, function, queue, cadence, scope)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 #: cadences the scheduler understands: "minute", "hourly", "daily", or None (on demand only)
 CADENCES = ("minute", "hourly", "daily", None)
@@ -33,8 +34,16 @@ class JobKind:
 JOB_KINDS: dict[str, JobKind] = {}
 
 
-def job(name: str, *, queue: str = "default", cadence: str | None = None, per_store: bool = True,
-        timeout: int = 600, hour: int = 2, manual: bool = False) -> Callable[[Callable], Callable]:
+def job(
+    name: str,
+    *,
+    queue: str = "default",
+    cadence: str | None = None,
+    per_store: bool = True,
+    timeout: int = 600,
+    hour: int = 2,
+    manual: bool = False,
+) -> Callable[[Callable], Callable]:
     """Declare a job kind. The function takes ``store_id`` (when per store), ``period``
     (the schedule period it runs for, e.g. "2026-11-23") and keyword ids only."""
     if cadence not in CADENCES:
@@ -45,8 +54,16 @@ def job(name: str, *, queue: str = "default", cadence: str | None = None, per_st
         raise ValueError(f"hour must be 0-23, not {hour!r}")
 
     def decorator(fn: Callable) -> Callable:
-        JOB_KINDS[name] = JobKind(name=name, func=fn, queue=queue, cadence=cadence, per_store=per_store,
-                                  timeout=timeout, hour=hour, manual=manual)
+        JOB_KINDS[name] = JobKind(
+            name=name,
+            func=fn,
+            queue=queue,
+            cadence=cadence,
+            per_store=per_store,
+            timeout=timeout,
+            hour=hour,
+            manual=manual,
+        )
         return fn
 
     return decorator

@@ -7,13 +7,15 @@ refuses a second copy while it remembers the job), and a conditional UPDATE of
 ``last_enqueued_period`` (the database remembers for ever; the row lock makes a second
 scheduler wait and then find the period taken).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from rq import Queue
@@ -64,7 +66,7 @@ def reconcile(now: dt.datetime | None = None, kinds: dict[str, JobKind] | None =
         for kind in kinds.values():
             if kind.cadence is None:
                 continue
-            for store_id in (sorted(active) if kind.per_store else [None]):
+            for store_id in sorted(active) if kind.per_store else [None]:
                 wanted[schedule_key(kind.name, store_id)] = (kind, store_id)
         for key, (kind, store_id) in wanted.items():
             tz = zones.get(store_id) if store_id is not None else None
@@ -72,8 +74,17 @@ def reconcile(now: dt.datetime | None = None, kinds: dict[str, JobKind] | None =
             if row is None:
                 slot = current_slot(kind.cadence, now, tz, kind.hour)
                 # A new row is due at once for the current period (it catches up).
-                if _insert(JobSchedule(key=key, kind=kind.name, store_id=store_id, cadence=kind.cadence,
-                                       hour=kind.hour, enabled=True, next_due_at=slot.due_at)):
+                if _insert(
+                    JobSchedule(
+                        key=key,
+                        kind=kind.name,
+                        store_id=store_id,
+                        cadence=kind.cadence,
+                        hour=kind.hour,
+                        enabled=True,
+                        next_due_at=slot.due_at,
+                    )
+                ):
                     report.added.append(key)
                 continue
             if row.cadence != kind.cadence or row.hour != kind.hour or not row.enabled:
@@ -112,8 +123,15 @@ def tick(now: dt.datetime | None = None, *, queue_for: QueueFor | None = None) -
     enqueued: list[str] = []
     with tenancy.system():
         due = db.session.execute(
-            select(JobSchedule.id, JobSchedule.kind, JobSchedule.store_id, JobSchedule.cadence, JobSchedule.hour,
-                   JobSchedule.last_enqueued_period, Store.timezone)
+            select(
+                JobSchedule.id,
+                JobSchedule.kind,
+                JobSchedule.store_id,
+                JobSchedule.cadence,
+                JobSchedule.hour,
+                JobSchedule.last_enqueued_period,
+                Store.timezone,
+            )
             .outerjoin(Store, Store.id == JobSchedule.store_id)
             .where(JobSchedule.enabled.is_(True), JobSchedule.next_due_at <= now)
             .order_by(JobSchedule.next_due_at, JobSchedule.id)
@@ -150,22 +168,25 @@ def _claim(schedule_id: int, period: str, next_due_at: dt.datetime, now: dt.date
     the row's next due time moves on either way."""
     result = db.session.execute(
         update(JobSchedule)
-        .where(JobSchedule.id == schedule_id,
-               sa.or_(JobSchedule.last_enqueued_period.is_(None), JobSchedule.last_enqueued_period != period))
+        .where(
+            JobSchedule.id == schedule_id,
+            sa.or_(JobSchedule.last_enqueued_period.is_(None), JobSchedule.last_enqueued_period != period),
+        )
         .values(last_enqueued_period=period, last_enqueued_at=now, next_due_at=next_due_at, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:
         return True
     db.session.execute(
-        update(JobSchedule).where(JobSchedule.id == schedule_id, JobSchedule.next_due_at < next_due_at)
-        .values(next_due_at=next_due_at).execution_options(synchronize_session=False)
+        update(JobSchedule)
+        .where(JobSchedule.id == schedule_id, JobSchedule.next_due_at < next_due_at)
+        .values(next_due_at=next_due_at)
+        .execution_options(synchronize_session=False)
     )
     return False
 
 
-def _enqueue(enqueue: Callable, kind: JobKind, store_id: int | None, period: str, job_id: str,
-             queue: Queue) -> bool:
+def _enqueue(enqueue: Callable, kind: JobKind, store_id: int | None, period: str, job_id: str, queue: Queue) -> bool:
     try:
         enqueue(kind.name, store_id, period, job_id=job_id, unique=True, queue=queue)
     except DuplicateJobError:
@@ -174,8 +195,9 @@ def _enqueue(enqueue: Callable, kind: JobKind, store_id: int | None, period: str
     return True
 
 
-def run_forever(interval: float = 60.0, *, once: bool = False, reconcile_every: int = 15,
-                sleep: Callable[[float], Any] = time.sleep) -> None:
+def run_forever(
+    interval: float = 60.0, *, once: bool = False, reconcile_every: int = 15, sleep: Callable[[float], Any] = time.sleep
+) -> None:
     """The scheduler loop: reconcile, then tick at the start of every ``interval``."""
     ticks = 0
     while True:
@@ -183,8 +205,12 @@ def run_forever(interval: float = 60.0, *, once: bool = False, reconcile_every: 
             report = reconcile()
             db.session.commit()
             if report.added or report.updated or report.disabled:
-                log.info("schedules: %d added, %d updated, %d disabled",
-                         len(report.added), len(report.updated), len(report.disabled))
+                log.info(
+                    "schedules: %d added, %d updated, %d disabled",
+                    len(report.added),
+                    len(report.updated),
+                    len(report.disabled),
+                )
         enqueued = tick()
         if enqueued:
             log.info("enqueued %s", ", ".join(enqueued))
@@ -194,4 +220,3 @@ def run_forever(interval: float = 60.0, *, once: bool = False, reconcile_every: 
             return
         started = time.time()
         sleep(max(1.0, interval - (started % interval)))
-

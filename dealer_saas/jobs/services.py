@@ -1,4 +1,5 @@
 """Reading job runs (the admin page) and starting a job kind on demand."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -27,8 +28,9 @@ def _visible_runs():
     return select(JobRun).where(JobRun.store_id.in_(ctx.store_ids or (-1,)))
 
 
-def list_runs(*, kind: str | None = None, outcome: str | None = None, after: str | None = None,
-              size: int = 25) -> Page[JobRun]:
+def list_runs(
+    *, kind: str | None = None, outcome: str | None = None, after: str | None = None, size: int = 25
+) -> Page[JobRun]:
     """Recent runs of the viewer's stores, newest first; unknown filter values are ignored."""
     stmt = _visible_runs().options(joinedload(JobRun.store))
     if kind and kind in JOB_KINDS:
@@ -60,6 +62,7 @@ def run_now(kind_name: str) -> None:
     if kind is None or not kind.runnable_now:
         raise JobError(_("该任务不能手动运行。"))
     ctx = tenancy.current()
-    audit.record("enqueue", "job_runs", None, summary=f"run now {kind.name}", after={"kind": kind.name},
-                 store_id=ctx.store_id)
+    audit.record(
+        "enqueue", "job_runs", None, summary=f"run now {kind.name}", after={"kind": kind.name}, store_id=ctx.store_id
+    )
     enqueue_after_commit(kind.name, ctx.store_id)

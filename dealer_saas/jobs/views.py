@@ -1,4 +1,5 @@
 """The job runs page (admins): recent runs with filters, one run's detail, "run now"."""
+
 from __future__ import annotations
 
 from flask import current_app, flash, render_template, request, url_for
@@ -19,13 +20,29 @@ def _filters() -> dict[str, str]:
 
 def _render_list(run_now_error: str | None = None):
     filters = _filters()
-    page = services.list_runs(kind=filters["kind"] or None, outcome=filters["outcome"] or None,
-                              after=request.args.get("after"), size=current_app.config.get("PAGE_SIZE", 25))
-    next_url = url_for("jobs.run_list", after=page.next_token, **{k: v for k, v in filters.items() if v}) \
-        if page.next_token else None
-    return render_htmx("jobs/run_list.html", "jobs/_run_list.html", listing=page, next_url=next_url, filters=filters,
-                       kinds=sorted(JOB_KINDS), outcomes=OUTCOMES, badges=OUTCOME_BADGES,
-                       runnable=services.runnable_kinds(), run_now_error=run_now_error)
+    page = services.list_runs(
+        kind=filters["kind"] or None,
+        outcome=filters["outcome"] or None,
+        after=request.args.get("after"),
+        size=current_app.config.get("PAGE_SIZE", 25),
+    )
+    next_url = (
+        url_for("jobs.run_list", after=page.next_token, **{k: v for k, v in filters.items() if v})
+        if page.next_token
+        else None
+    )
+    return render_htmx(
+        "jobs/run_list.html",
+        "jobs/_run_list.html",
+        listing=page,
+        next_url=next_url,
+        filters=filters,
+        kinds=sorted(JOB_KINDS),
+        outcomes=OUTCOMES,
+        badges=OUTCOME_BADGES,
+        runnable=services.runnable_kinds(),
+        run_now_error=run_now_error,
+    )
 
 
 @bp.route("/")

@@ -1,4 +1,5 @@
 """leads module: the visit log (来店/来电登记) and follow-up cards (意向客户跟进卡)."""
+
 from flask import Blueprint, Flask, current_app, url_for
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
@@ -19,7 +20,12 @@ def init_app(app: Flask) -> None:
     from .services import ACTION_LABELS
 
     app.jinja_env.globals.update(
-        leads_customer_url=_customer_url, card_statuses=CARD_STATUSES, visit_kinds=VISIT_KINDS,
-        intent_levels=INTENT_LEVELS, contact_channels=CONTACT_CHANNELS, payment_methods=PAYMENT_METHODS,
-        action_labels=ACTION_LABELS, customer_sources=SOURCES,
+        leads_customer_url=_customer_url,
+        card_statuses=CARD_STATUSES,
+        visit_kinds=VISIT_KINDS,
+        intent_levels=INTENT_LEVELS,
+        contact_channels=CONTACT_CHANNELS,
+        payment_methods=PAYMENT_METHODS,
+        action_labels=ACTION_LABELS,
+        customer_sources=SOURCES,
     )

@@ -1,4 +1,5 @@
 """Demo visits, follow-up cards at every level and status, and their contacts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,10 +15,21 @@ from ..inventory.models import VehicleModel
 from ..timeutil import local_today, utcnow
 from .models import CardContact, FollowUpCard, Visit
 
-SUMMARIES = ["看了展车，关心油耗和保养费用", "带家人来看车，比较了两款配置", "电话询价，想了解置换补贴",
-             "试驾后比较满意，等家里商量", "关注金融方案，首付三成", "对比了竞品，觉得空间更大"]
-CONTACTS = ["电话回访，客户周末再来店", "微信发了配置表和报价", "客户在比较竞品，邀约试驾",
-            "客户询问置换政策，已发资料", "客户出差中，下周再联系"]
+SUMMARIES = [
+    "看了展车，关心油耗和保养费用",
+    "带家人来看车，比较了两款配置",
+    "电话询价，想了解置换补贴",
+    "试驾后比较满意，等家里商量",
+    "关注金融方案，首付三成",
+    "对比了竞品，觉得空间更大",
+]
+CONTACTS = [
+    "电话回访，客户周末再来店",
+    "微信发了配置表和报价",
+    "客户在比较竞品，邀约试驾",
+    "客户询问置换政策，已发资料",
+    "客户出差中，下周再联系",
+]
 OBJECTIONS = ["价格偏高", "等新款", "家人意见不一", "贷款利率", ""]
 COMPETITORS = ["丰田凯美瑞", "本田雅阁", "日产天籁", "别克君越"]
 
@@ -34,8 +46,12 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
     customers = list(db.session.execute(select(Customer).order_by(Customer.id).limit(200)).scalars())
     if len(customers) < 4:
         for _ in range(4 - len(customers)):
-            customer, _created = find_or_create_for_visit(name=demo.person_name(rng), mobile=demo.mobile(rng),
-                                                          source="walk_in", owner_id=rng.choice(consultants).id)
+            customer, _created = find_or_create_for_visit(
+                name=demo.person_name(rng),
+                mobile=demo.mobile(rng),
+                source="walk_in",
+                owner_id=rng.choice(consultants).id,
+            )
             if customer is not None:
                 customers.append(customer)
     models = list(db.session.execute(select(VehicleModel).limit(20)).scalars())
@@ -46,38 +62,67 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
     count = max(2, int(60 * staff.scale))
     for n in range(count):
         # the first few are today; every seventh visitor leaves no contact details
-        when = now - dt.timedelta(minutes=rng.randint(5, 240)) if n < max(2, count // 10) else \
-            now - dt.timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
+        when = (
+            now - dt.timedelta(minutes=rng.randint(5, 240))
+            if n < max(2, count // 10)
+            else now - dt.timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
+        )
         anonymous = n % 7 == 3 or n == 1
         customer = None if anonymous else customers[n % len(customers)]
         kind = "phone" if n % 4 == 2 else "walk_in"
         consultant = consultants[n % len(consultants)]
-        visit = Visit(kind=kind, customer_id=customer.id if customer else None,
-                      visitor_name=demo.person_name(rng)[:1] + "先生" if anonymous and n % 2 else "",
-                      time_in=when,
-                      time_out=None if (n == 0 or kind == "phone")
-                      else when + dt.timedelta(minutes=rng.randint(20, 90)),
-                      party_size=rng.choice((1, 1, 2, 3)), intended_model=rng.choice(model_names),
-                      source=kind, consultant_id=consultant.id, wants_test_drive=rng.random() < 0.3,
-                      summary=rng.choice(SUMMARIES), created_by_id=reception.id if reception else None)
+        visit = Visit(
+            kind=kind,
+            customer_id=customer.id if customer else None,
+            visitor_name=demo.person_name(rng)[:1] + "先生" if anonymous and n % 2 else "",
+            time_in=when,
+            time_out=None if (n == 0 or kind == "phone") else when + dt.timedelta(minutes=rng.randint(20, 90)),
+            party_size=rng.choice((1, 1, 2, 3)),
+            intended_model=rng.choice(model_names),
+            source=kind,
+            consultant_id=consultant.id,
+            wants_test_drive=rng.random() < 0.3,
+            summary=rng.choice(SUMMARIES),
+            created_by_id=reception.id if reception else None,
+        )
         db.session.add(visit)
     db.session.flush()
 
     # cards: every level, and every status; some overdue and some due today for the first consultant
-    plans = [("H", "open", -2), ("A", "open", 0), ("B", "open", 0), ("C", "open", 5), ("H", "open", 1),
-             ("A", "lost_pending", 2), ("C", "dormant", -20), ("B", "lost", -5), ("A", "won", 0),
-             ("B", "open", -4), ("C", "open", 10), ("A", "open", -1)]
+    plans = [
+        ("H", "open", -2),
+        ("A", "open", 0),
+        ("B", "open", 0),
+        ("C", "open", 5),
+        ("H", "open", 1),
+        ("A", "lost_pending", 2),
+        ("C", "dormant", -20),
+        ("B", "lost", -5),
+        ("A", "won", 0),
+        ("B", "open", -4),
+        ("C", "open", 10),
+        ("A", "open", -1),
+    ]
     extra = max(0, int(24 * staff.scale) - len(plans))
     plans += [(rng.choice("HABC"), "open", rng.randint(-5, 10)) for _ in range(extra)]
     for n, (level, status, offset) in enumerate(plans):
         customer = customers[n % len(customers)]
         consultant = first if n < 6 or n % 2 == 0 else consultants[n % len(consultants)]
         created = now - dt.timedelta(days=rng.randint(3, 40))
-        card = FollowUpCard(customer_id=customer.id, consultant_id=consultant.id, level=level, status=status,
-                            intended_model=rng.choice(model_names), next_contact_on=today + dt.timedelta(days=offset),
-                            payment_method=rng.choice(("cash", "loan")), source=customer.source,
-                            competitor_models=rng.choice(COMPETITORS), created_at=created, updated_at=created,
-                            created_by_id=consultant.id)
+        card = FollowUpCard(
+            customer_id=customer.id,
+            consultant_id=consultant.id,
+            level=level,
+            status=status,
+            intended_model=rng.choice(model_names),
+            next_contact_on=today + dt.timedelta(days=offset),
+            payment_method=rng.choice(("cash", "loan")),
+            source=customer.source,
+            competitor_models=rng.choice(COMPETITORS),
+            created_at=created,
+            updated_at=created,
+            created_by_id=consultant.id,
+        )
         if status in ("lost_pending", "lost"):
             card.lost_reason, card.lost_competitor = "价格谈不拢", rng.choice(COMPETITORS)
             card.lost_requested_by_id, card.lost_requested_at = consultant.id, now - dt.timedelta(days=1)
@@ -91,9 +136,18 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
         db.session.flush()
         for k in range(rng.randint(1, 3)):
             at = min(now, created + dt.timedelta(days=k + 1, hours=rng.randint(0, 8)))
-            db.session.add(CardContact(card_id=card.id, at=at, channel=rng.choice(("phone", "wechat", "visit")),
-                                       content=rng.choice(CONTACTS), objections=rng.choice(OBJECTIONS),
-                                       level_before=level, level_after=level, by_user_id=consultant.id,
-                                       next_contact_on=card.next_contact_on))
+            db.session.add(
+                CardContact(
+                    card_id=card.id,
+                    at=at,
+                    channel=rng.choice(("phone", "wechat", "visit")),
+                    content=rng.choice(CONTACTS),
+                    objections=rng.choice(OBJECTIONS),
+                    level_before=level,
+                    level_after=level,
+                    by_user_id=consultant.id,
+                    next_contact_on=card.next_contact_on,
+                )
+            )
             card.last_contact_at = at
     db.session.flush()

@@ -1,10 +1,21 @@
 """Forms of the visit log and the follow-up cards (choices are filled in by the views)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField,
-                     RadioField, SelectField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..customers.models import SOURCES
@@ -71,8 +82,9 @@ class ContactForm(FlaskForm):
 
 class LostRequestForm(FlaskForm):
     reason = StringField(_l("战败原因"), validators=[DataRequired(_l("请填写战败原因。")), Length(max=200)])
-    competitor = StringField(_l("战败去向（竞品）"),
-                             validators=[DataRequired(_l("请填写战败去向（竞品品牌/车型）。")), Length(max=80)])
+    competitor = StringField(
+        _l("战败去向（竞品）"), validators=[DataRequired(_l("请填写战败去向（竞品品牌/车型）。")), Length(max=80)]
+    )
 
 
 class SendBackForm(FlaskForm):

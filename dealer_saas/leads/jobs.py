@@ -1,4 +1,5 @@
 """Background work of the leads module."""
+
 from __future__ import annotations
 
 from ..jobs import job

@@ -1,4 +1,5 @@
 """The visit log (来店/来电登记) and follow-up cards (意向客户跟进卡) with their contact log."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,14 +10,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..customers.models import Customer
-from ..inventory.models import VehicleModel
 from ..extensions import db
+from ..inventory.models import VehicleModel
 from ..tenancy import StoreScoped, User
 from ..timeutil import utcnow
 
 VISIT_KINDS = {"walk_in": _l("到店"), "phone": _l("来电")}
 #: intent levels: H buys within 7 days, A 15, B 30, C longer
-INTENT_LEVELS = {"H": _l("H级（7天内）"), "A": _l("A级（15天内）"), "B": _l("B级（30天内）"), "C": _l("C级（30天以上）")}
+INTENT_LEVELS = {
+    "H": _l("H级（7天内）"),
+    "A": _l("A级（15天内）"),
+    "B": _l("B级（30天内）"),
+    "C": _l("C级（30天以上）"),
+}
 #: default days until the next call-back per level; stores override in settings
 DEFAULT_CALLBACK_DAYS = {"H": 1, "A": 3, "B": 7, "C": 15}
 CARD_STATUSES = {
@@ -26,8 +32,13 @@ CARD_STATUSES = {
     "lost": _l("已战败"),
     "dormant": _l("休眠"),
 }
-CONTACT_CHANNELS = {"phone": _l("电话"), "wechat": _l("微信"), "sms": _l("短信"), "visit": _l("到店"),
-                    "other": _l("其他")}
+CONTACT_CHANNELS = {
+    "phone": _l("电话"),
+    "wechat": _l("微信"),
+    "sms": _l("短信"),
+    "visit": _l("到店"),
+    "other": _l("其他"),
+}
 PAYMENT_METHODS = {"cash": _l("全款"), "loan": _l("按揭")}
 
 
@@ -119,8 +130,9 @@ class FollowUpCard(StoreScoped, db.Model):
     customer: Mapped[Customer] = relationship()
     consultant: Mapped[User | None] = relationship(foreign_keys=[consultant_id])
     lost_requested_by: Mapped[User | None] = relationship(foreign_keys=[lost_requested_by_id])
-    contacts: Mapped[list[CardContact]] = relationship(back_populates="card", cascade="all, delete-orphan",
-                                                       order_by="CardContact.at.desc()")
+    contacts: Mapped[list[CardContact]] = relationship(
+        back_populates="card", cascade="all, delete-orphan", order_by="CardContact.at.desc()"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

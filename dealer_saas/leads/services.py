@@ -1,5 +1,6 @@
 """Visit log and follow-up card rules: call-back dates from the intent level, the contact
 log, the card status transitions (one table), ownership of cards, and the list queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,7 @@ from ..pagination import Page, Sort, keyset_page
 from ..tenancy import Membership, Role, Store, User
 from ..timeutil import local, local_day_bounds, local_today, utcnow
 from ..validation import InvalidValue, normalise_mobile
-from .models import (CARD_STATUSES, CONTACT_CHANNELS, INTENT_LEVELS, VISIT_KINDS, CardContact, FollowUpCard,
-                     Visit)
+from .models import CARD_STATUSES, CONTACT_CHANNELS, INTENT_LEVELS, VISIT_KINDS, CardContact, FollowUpCard, Visit
 
 #: open C-level cards without any contact for this long go dormant (the daily job)
 STALE_DAYS = 60
@@ -90,9 +90,14 @@ def consultants() -> list[User]:
     """Active users holding the sales consultant role in the active store."""
     ctx = tenancy.current()
     # memberships are not tenant-owned rows: the store is named explicitly here
-    stmt = (select(User).join(Membership, Membership.user_id == User.id).join(Role, Role.id == Membership.role_id)
-            .where(Membership.store_id == ctx.store_id, Role.code == "sales_consultant", User.is_active.is_(True))
-            .distinct().order_by(User.name, User.id))
+    stmt = (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Role, Role.id == Membership.role_id)
+        .where(Membership.store_id == ctx.store_id, Role.code == "sales_consultant", User.is_active.is_(True))
+        .distinct()
+        .order_by(User.name, User.id)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
@@ -112,8 +117,12 @@ def vehicle_models() -> list[VehicleModel]:
     store = current_store()
     brands = store.brand_list if store else []
     own_first = sa.case((VehicleModel.brand.in_(brands), 0), else_=1) if brands else sa.literal(0)
-    stmt = select(VehicleModel).where(VehicleModel.is_active.is_(True)).order_by(
-        own_first, VehicleModel.brand, VehicleModel.series, VehicleModel.id).limit(60)
+    stmt = (
+        select(VehicleModel)
+        .where(VehicleModel.is_active.is_(True))
+        .order_by(own_first, VehicleModel.brand, VehicleModel.series, VehicleModel.id)
+        .limit(60)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
@@ -189,8 +198,9 @@ def _find_customer(data: VisitInput, consultant_id: int | None) -> Customer | No
         except InvalidValue as error:
             raise LeadsError(str(error), "mobile") from None
     try:
-        customer, _created = find_or_create_for_visit(name=data.name or "", mobile=mobile or None,
-                                                      source=data.source or data.kind, owner_id=consultant_id)
+        customer, _created = find_or_create_for_visit(
+            name=data.name or "", mobile=mobile or None, source=data.source or data.kind, owner_id=consultant_id
+        )
     except InvalidValue as error:
         # the mobile is valid, so the refusal is "a new customer needs a name"
         raise LeadsError(str(error), "name") from None
@@ -221,20 +231,34 @@ def log_visit(data: VisitInput) -> tuple[Visit, FollowUpCard | None]:
     if data.card_level and not (data.mobile or "").strip():
         raise LeadsError(_("开意向跟进卡需要客户手机号。"), "mobile")
     customer = _find_customer(data, consultant_id)
-    visit = Visit(customer_id=customer.id if customer else None,
-                  visitor_name="" if customer else (data.name or "").strip()[:80],
-                  time_in=data.time_in or utcnow(), consultant_id=consultant_id, created_by_id=ctx.user_id,
-                  **values)
+    visit = Visit(
+        customer_id=customer.id if customer else None,
+        visitor_name="" if customer else (data.name or "").strip()[:80],
+        time_in=data.time_in or utcnow(),
+        consultant_id=consultant_id,
+        created_by_id=ctx.user_id,
+        **values,
+    )
     db.session.add(visit)
     db.session.flush()
     card = None
     if data.card_level:
-        card = _new_card(customer, level=data.card_level, consultant_id=_card_consultant(customer, consultant_id),
-                         model_id=visit.model_id, intended_model=visit.intended_model, source=visit.source)
+        card = _new_card(
+            customer,
+            level=data.card_level,
+            consultant_id=_card_consultant(customer, consultant_id),
+            model_id=visit.model_id,
+            intended_model=visit.intended_model,
+            source=visit.source,
+        )
         visit.card_id = card.id
         db.session.flush()
-    audit.record("create", visit, after=audit.snapshot(visit),
-                 summary=f"{visit.kind} {customer.name if customer else visit.visitor_name}")
+    audit.record(
+        "create",
+        visit,
+        after=audit.snapshot(visit),
+        summary=f"{visit.kind} {customer.name if customer else visit.visitor_name}",
+    )
     return visit, card
 
 
@@ -293,16 +317,22 @@ def visit_board(day: dt.date | None = None) -> VisitBoard:
     """The store's visits of one local day, grouped by consultant, with the day's counts."""
     day = day or store_today()
     start, end = local_day_bounds(day, store_tz())
-    stmt = (select(Visit).where(Visit.time_in >= start, Visit.time_in < end)
-            .options(joinedload(Visit.customer), joinedload(Visit.consultant))
-            .order_by(Visit.time_in.desc(), Visit.id.desc()).limit(1000))
+    stmt = (
+        select(Visit)
+        .where(Visit.time_in >= start, Visit.time_in < end)
+        .options(joinedload(Visit.customer), joinedload(Visit.consultant))
+        .order_by(Visit.time_in.desc(), Visit.id.desc())
+        .limit(1000)
+    )
     visits = list(db.session.execute(stmt).unique().scalars())
     groups: dict[int | None, ConsultantGroup] = {}
     for visit in visits:
         groups.setdefault(visit.consultant_id, ConsultantGroup(visit.consultant)).visits.append(visit)
     ordered = sorted(groups.values(), key=lambda g: (g.consultant is None, g.consultant.name if g.consultant else ""))
     return VisitBoard(
-        day=day, groups=ordered, total=len(visits),
+        day=day,
+        groups=ordered,
+        total=len(visits),
         walk_ins=sum(v.kind == "walk_in" for v in visits),
         phone=sum(v.kind == "phone" for v in visits),
         no_contact=sum(v.customer_id is None for v in visits),
@@ -331,8 +361,11 @@ def list_visits(filters: dict[str, Any], after: str | None, size: int = 30) -> P
 
 def get_visit(visit_id: int) -> Visit:
     """A visit of the store, with what its page shows (404 when foreign)."""
-    stmt = select(Visit).where(Visit.id == int(visit_id)).options(
-        joinedload(Visit.customer), joinedload(Visit.consultant), joinedload(Visit.card))
+    stmt = (
+        select(Visit)
+        .where(Visit.id == int(visit_id))
+        .options(joinedload(Visit.customer), joinedload(Visit.consultant), joinedload(Visit.card))
+    )
     visit = db.session.execute(stmt).scalar_one_or_none()
     if visit is None:
         from flask import abort
@@ -360,8 +393,11 @@ def get_card(card_id: int) -> FollowUpCard:
         ident = int(card_id)
     except (TypeError, ValueError):
         ident = -1
-    stmt = visible_cards().where(FollowUpCard.id == ident).options(
-        joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
+    stmt = (
+        visible_cards()
+        .where(FollowUpCard.id == ident)
+        .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
+    )
     card = db.session.execute(stmt).scalar_one_or_none()
     if card is None:
         from flask import abort
@@ -372,8 +408,13 @@ def get_card(card_id: int) -> FollowUpCard:
 
 def card_contacts(card_id: int, limit: int = 100) -> list[CardContact]:
     """The card's contact log, newest first."""
-    stmt = (select(CardContact).where(CardContact.card_id == card_id).options(joinedload(CardContact.by_user))
-            .order_by(CardContact.at.desc(), CardContact.id.desc()).limit(limit))
+    stmt = (
+        select(CardContact)
+        .where(CardContact.card_id == card_id)
+        .options(joinedload(CardContact.by_user))
+        .order_by(CardContact.at.desc(), CardContact.id.desc())
+        .limit(limit)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
@@ -405,9 +446,16 @@ def last_contacts(card_ids: list[int]) -> dict[int, CardContact]:
     """The newest contact of each card, in one query (a window function)."""
     if not card_ids:
         return {}
-    ranked = (select(CardContact.id, sa.func.row_number().over(
-        partition_by=CardContact.card_id, order_by=(CardContact.at.desc(), CardContact.id.desc())).label("rn"))
-        .where(CardContact.card_id.in_(card_ids)).subquery())
+    ranked = (
+        select(
+            CardContact.id,
+            sa.func.row_number()
+            .over(partition_by=CardContact.card_id, order_by=(CardContact.at.desc(), CardContact.id.desc()))
+            .label("rn"),
+        )
+        .where(CardContact.card_id.in_(card_ids))
+        .subquery()
+    )
     stmt = select(CardContact).join(ranked, ranked.c.id == CardContact.id).where(ranked.c.rn == 1)
     return {c.card_id: c for c in db.session.execute(stmt).scalars()}
 
@@ -427,8 +475,11 @@ def my_day(everyone: bool = False) -> MyDay:
     first); with ``everyone`` (managers) every consultant's overdue cards."""
     ctx = tenancy.current()
     today = store_today()
-    stmt = select(FollowUpCard).where(FollowUpCard.status == "open").options(
-        joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
+    stmt = (
+        select(FollowUpCard)
+        .where(FollowUpCard.status == "open")
+        .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
+    )
     if everyone and _sees_all():
         stmt = stmt.where(FollowUpCard.next_contact_on < today)
     else:
@@ -437,8 +488,14 @@ def my_day(everyone: bool = False) -> MyDay:
     stmt = stmt.order_by(FollowUpCard.next_contact_on, FollowUpCard.id).limit(MY_DAY_LIMIT)
     cards = list(db.session.execute(stmt).scalars())
     overdue = sum(c.next_contact_on < today for c in cards)
-    return MyDay(cards=cards, last=last_contacts([c.id for c in cards]), today=today, overdue=overdue,
-                 due_today=len(cards) - overdue, everyone=everyone)
+    return MyDay(
+        cards=cards,
+        last=last_contacts([c.id for c in cards]),
+        today=today,
+        overdue=overdue,
+        due_today=len(cards) - overdue,
+        everyone=everyone,
+    )
 
 
 def my_day_counts() -> tuple[int, int]:
@@ -446,28 +503,45 @@ def my_day_counts() -> tuple[int, int]:
     ctx = tenancy.current()
     today = store_today()
     is_overdue = FollowUpCard.next_contact_on < today
-    stmt = (select(is_overdue.label("o"), sa.func.count()).where(
-        FollowUpCard.status == "open", FollowUpCard.consultant_id == ctx.user_id,
-        FollowUpCard.next_contact_on <= today).group_by(is_overdue))
+    stmt = (
+        select(is_overdue.label("o"), sa.func.count())
+        .where(
+            FollowUpCard.status == "open",
+            FollowUpCard.consultant_id == ctx.user_id,
+            FollowUpCard.next_contact_on <= today,
+        )
+        .group_by(is_overdue)
+    )
     counts = {bool(o): n for o, n in db.session.execute(stmt)}
     return counts.get(True, 0), counts.get(False, 0)
 
 
 def pipeline_column(level: str, limit: int = PIPELINE_COLUMN_SIZE) -> tuple[list[FollowUpCard], bool]:
     """Open cards of one level, newest activity first, bounded; (cards, has_more)."""
-    stmt = (visible_cards().where(FollowUpCard.status == "open", FollowUpCard.level == level)
-            .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
-            .order_by(FollowUpCard.updated_at.desc(), FollowUpCard.id.desc()).limit(limit + 1))
+    stmt = (
+        visible_cards()
+        .where(FollowUpCard.status == "open", FollowUpCard.level == level)
+        .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
+        .order_by(FollowUpCard.updated_at.desc(), FollowUpCard.id.desc())
+        .limit(limit + 1)
+    )
     cards = list(db.session.execute(stmt).scalars())
     return cards[:limit], len(cards) > limit
 
 
 def lost_queue(limit: int = 100) -> list[FollowUpCard]:
     """Lost (战败) requests waiting for the manager, oldest first."""
-    stmt = (visible_cards().where(FollowUpCard.status == "lost_pending")
-            .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant),
-                     joinedload(FollowUpCard.lost_requested_by))
-            .order_by(FollowUpCard.lost_requested_at, FollowUpCard.id).limit(limit))
+    stmt = (
+        visible_cards()
+        .where(FollowUpCard.status == "lost_pending")
+        .options(
+            joinedload(FollowUpCard.customer),
+            joinedload(FollowUpCard.consultant),
+            joinedload(FollowUpCard.lost_requested_by),
+        )
+        .order_by(FollowUpCard.lost_requested_at, FollowUpCard.id)
+        .limit(limit)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
@@ -479,22 +553,46 @@ def _check_next_contact(day: dt.date | None) -> None:
         raise LeadsError(_("下次跟进日期不能早于今天。"), "next_contact_on")
 
 
-def _new_card(customer: Customer, *, level: str, consultant_id: int | None, model_id: int | None = None,
-              intended_model: str = "", source: str = "walk_in", next_contact_on: dt.date | None = None,
-              **extra: Any) -> FollowUpCard:
+def _new_card(
+    customer: Customer,
+    *,
+    level: str,
+    consultant_id: int | None,
+    model_id: int | None = None,
+    intended_model: str = "",
+    source: str = "walk_in",
+    next_contact_on: dt.date | None = None,
+    **extra: Any,
+) -> FollowUpCard:
     _check_next_contact(next_contact_on)
-    card = FollowUpCard(customer_id=customer.id, consultant_id=consultant_id, level=level,
-                        next_contact_on=next_contact_on or next_contact_for(level, store_today()), model_id=model_id,
-                        intended_model=intended_model, source=source, status="open",
-                        created_by_id=tenancy.current().user_id, **extra)
+    card = FollowUpCard(
+        customer_id=customer.id,
+        consultant_id=consultant_id,
+        level=level,
+        next_contact_on=next_contact_on or next_contact_for(level, store_today()),
+        model_id=model_id,
+        intended_model=intended_model,
+        source=source,
+        status="open",
+        created_by_id=tenancy.current().user_id,
+        **extra,
+    )
     db.session.add(card)
     db.session.flush()
     audit.record("create", card, after=audit.snapshot(card), summary=f"{customer.name} {level}")
     return card
 
 
-CARD_FIELDS = ("model_id", "intended_model", "intended_trim", "intended_colour", "budget", "payment_method",
-               "competitor_models", "source")
+CARD_FIELDS = (
+    "model_id",
+    "intended_model",
+    "intended_trim",
+    "intended_colour",
+    "budget",
+    "payment_method",
+    "competitor_models",
+    "source",
+)
 
 
 def _visible_customer(customer_id: int) -> Customer:
@@ -517,9 +615,16 @@ def create_card(customer_id: int, data: dict[str, Any]) -> FollowUpCard:
         consultant_id = _check_consultant(consultant_id, allowed_extra=customer.owner_id)
     model_id, text = _model_label(data.get("model_id"), data.get("intended_model", ""))
     extra = {k: data[k] for k in CARD_FIELDS if k in data and k not in ("model_id", "intended_model", "source")}
-    return _new_card(customer, level=data.get("level") or "C", consultant_id=consultant_id, model_id=model_id,
-                     intended_model=text, source=data.get("source") or customer.source,
-                     next_contact_on=data.get("next_contact_on"), **extra)
+    return _new_card(
+        customer,
+        level=data.get("level") or "C",
+        consultant_id=consultant_id,
+        model_id=model_id,
+        intended_model=text,
+        source=data.get("source") or customer.source,
+        next_contact_on=data.get("next_contact_on"),
+        **extra,
+    )
 
 
 def update_card(card_id: int, data: dict[str, Any], version: int) -> FollowUpCard:
@@ -574,8 +679,9 @@ def change_card_level(card_id: int, level: str) -> FollowUpCard:
     card.level = level
     card.next_contact_on = next_contact_for(level, store_today())
     _flush_card()
-    audit.record("update", card, before=before, after=audit.snapshot(card),
-                 summary=f"level {before['level']} -> {level}")
+    audit.record(
+        "update", card, before=before, after=audit.snapshot(card), summary=f"level {before['level']} -> {level}"
+    )
     return card
 
 
@@ -600,11 +706,18 @@ def log_contact(card_id: int, data: dict[str, Any]) -> tuple[CardContact, bool]:
     next_on = data.get("next_contact_on") or next_contact_for(level, contact_day)
     _check_next_contact(next_on)
     before = audit.snapshot(card)
-    contact = CardContact(card_id=card.id, at=now, channel=channel, content=content,
-                          objections=(data.get("objections") or "").strip()[:300],
-                          next_step=(data.get("next_step") or "").strip()[:300],
-                          level_before=card.level, level_after=level, next_contact_on=next_on,
-                          by_user_id=tenancy.current().user_id)
+    contact = CardContact(
+        card_id=card.id,
+        at=now,
+        channel=channel,
+        content=content,
+        objections=(data.get("objections") or "").strip()[:300],
+        next_step=(data.get("next_step") or "").strip()[:300],
+        level_before=card.level,
+        level_after=level,
+        next_contact_on=next_on,
+        by_user_id=tenancy.current().user_id,
+    )
     db.session.add(contact)
     level_changed = level != card.level
     card.level, card.next_contact_on, card.last_contact_at = level, next_on, now
@@ -648,8 +761,13 @@ def _apply(card: FollowUpCard, action: str) -> str:
     """Move a card along :data:`TRANSITIONS`; anything else is refused with a message."""
     target = TRANSITIONS.get((card.status, action))
     if target is None:
-        raise InvalidTransition(_("当前状态「%(s)s」不能执行「%(a)s」。", s=CARD_STATUSES.get(card.status, card.status),
-                                  a=ACTION_LABELS.get(action, action)))
+        raise InvalidTransition(
+            _(
+                "当前状态「%(s)s」不能执行「%(a)s」。",
+                s=CARD_STATUSES.get(card.status, card.status),
+                a=ACTION_LABELS.get(action, action),
+            )
+        )
     return target
 
 
@@ -661,8 +779,15 @@ def transition_card(card_id: int, action: str, **values: Any) -> FollowUpCard:
     return _transition(card, action, **values)
 
 
-def _transition(card: FollowUpCard, action: str, *, reason: str = "", competitor: str = "", note: str = "",
-                order_id: int | None = None) -> FollowUpCard:
+def _transition(
+    card: FollowUpCard,
+    action: str,
+    *,
+    reason: str = "",
+    competitor: str = "",
+    note: str = "",
+    order_id: int | None = None,
+) -> FollowUpCard:
     ctx = tenancy.current()
     target = _apply(card, action)
     before = audit.snapshot(card)
@@ -696,9 +821,14 @@ def _transition(card: FollowUpCard, action: str, *, reason: str = "", competitor
         card.next_contact_on = next_contact_for(card.level, store_today())
     card.status = target
     _flush_card()
-    audit.record("transition", card, before=before, after=audit.snapshot(card),
-                 # codes, not labels: jobs run outside a request, where no locale is chosen
-                 summary=f"{action}: {before['status']} -> {target}")
+    audit.record(
+        "transition",
+        card,
+        before=before,
+        after=audit.snapshot(card),
+        # codes, not labels: jobs run outside a request, where no locale is chosen
+        summary=f"{action}: {before['status']} -> {target}",
+    )
     return card
 
 
@@ -716,8 +846,12 @@ def mark_stale_cards_dormant(days: int = STALE_DAYS) -> int:
     dormant cards are not open any more). Returns how many changed."""
     cutoff = utcnow() - dt.timedelta(days=days)
     last_activity = sa.func.coalesce(FollowUpCard.last_contact_at, FollowUpCard.created_at)
-    stmt = (select(FollowUpCard).where(FollowUpCard.status == "open", FollowUpCard.level == "C",
-                                       last_activity < cutoff).order_by(FollowUpCard.id).limit(5000))
+    stmt = (
+        select(FollowUpCard)
+        .where(FollowUpCard.status == "open", FollowUpCard.level == "C", last_activity < cutoff)
+        .order_by(FollowUpCard.id)
+        .limit(5000)
+    )
     cards = list(db.session.execute(stmt).scalars())
     for card in cards:
         _transition(card, "make_dormant")

@@ -1,8 +1,9 @@
 """The leads module's entries on the customer 360 timeline: visits, cards, contacts."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -22,18 +23,31 @@ def visit_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit
     if before is not None:
         stmt = stmt.where(Visit.time_in < before)
     stmt = stmt.order_by(Visit.time_in.desc(), Visit.id.desc()).limit(limit)
-    return [TimelineEntry(at=as_utc(v.time_in), kind="visit", title=str(VISIT_KINDS.get(v.kind, v.kind)),
-                          detail=" · ".join(p for p in (v.intended_model, v.consultant.name if v.consultant else "",
-                                                        v.summary[:80]) if p),
-                          url=url_for("leads.visit_detail", visit_id=v.id), icon="🚶" if v.kind == "walk_in" else "📞",
-                          key=f"visit:{v.id}") for v in db.session.execute(stmt).scalars()]
+    return [
+        TimelineEntry(
+            at=as_utc(v.time_in),
+            kind="visit",
+            title=str(VISIT_KINDS.get(v.kind, v.kind)),
+            detail=" · ".join(
+                p for p in (v.intended_model, v.consultant.name if v.consultant else "", v.summary[:80]) if p
+            ),
+            url=url_for("leads.visit_detail", visit_id=v.id),
+            icon="🚶" if v.kind == "walk_in" else "📞",
+            key=f"visit:{v.id}",
+        )
+        for v in db.session.execute(stmt).scalars()
+    ]
 
 
 @timeline_source("leads.cards")
 def card_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
     """Cards opened, won and lost (one query: a customer has few cards)."""
-    stmt = (select(FollowUpCard).where(FollowUpCard.customer_id.in_(customer_ids))
-            .order_by(FollowUpCard.created_at.desc()).limit(200))
+    stmt = (
+        select(FollowUpCard)
+        .where(FollowUpCard.customer_id.in_(customer_ids))
+        .order_by(FollowUpCard.created_at.desc())
+        .limit(200)
+    )
     entries: list[TimelineEntry] = []
     for card in db.session.execute(stmt).scalars():
         url = url_for("leads.card_detail", follow_up_card_id=card.id)
@@ -41,13 +55,23 @@ def card_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit:
         if card.won_at:
             events.append((card.won_at, "card_won", str(CARD_STATUSES["won"]), card.intended_model, "🏆"))
         if card.status == "lost" and card.lost_reviewed_at:
-            events.append((card.lost_reviewed_at, "card_lost", str(CARD_STATUSES["lost"]),
-                           f"{card.lost_reason} · {card.lost_competitor}", "✖"))
+            events.append(
+                (
+                    card.lost_reviewed_at,
+                    "card_lost",
+                    str(CARD_STATUSES["lost"]),
+                    f"{card.lost_reason} · {card.lost_competitor}",
+                    "✖",
+                )
+            )
         for at, kind, title, detail, icon in events:
             at = as_utc(at)
             if before is None or at < before:
-                entries.append(TimelineEntry(at=at, kind=kind, title=title, detail=detail, url=url, icon=icon,
-                                             key=f"{kind}:{card.id}"))
+                entries.append(
+                    TimelineEntry(
+                        at=at, kind=kind, title=title, detail=detail, url=url, icon=icon, key=f"{kind}:{card.id}"
+                    )
+                )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
@@ -55,12 +79,24 @@ def card_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit:
 @timeline_source("leads.contacts")
 def contact_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
     """Follow-up contacts logged on these customers' cards."""
-    stmt = (select(CardContact).join(FollowUpCard, FollowUpCard.id == CardContact.card_id)
-            .where(FollowUpCard.customer_id.in_(customer_ids)).options(joinedload(CardContact.by_user)))
+    stmt = (
+        select(CardContact)
+        .join(FollowUpCard, FollowUpCard.id == CardContact.card_id)
+        .where(FollowUpCard.customer_id.in_(customer_ids))
+        .options(joinedload(CardContact.by_user))
+    )
     if before is not None:
         stmt = stmt.where(CardContact.at < before)
     stmt = stmt.order_by(CardContact.at.desc(), CardContact.id.desc()).limit(limit)
-    return [TimelineEntry(at=as_utc(c.at), kind="contact",
-                          title=_("跟进（%(channel)s）", channel=CONTACT_CHANNELS.get(c.channel, c.channel)),
-                          detail=c.content[:120], url=url_for("leads.card_detail", follow_up_card_id=c.card_id),
-                          icon="💬", key=f"contact:{c.id}") for c in db.session.execute(stmt).scalars()]
+    return [
+        TimelineEntry(
+            at=as_utc(c.at),
+            kind="contact",
+            title=_("跟进（%(channel)s）", channel=CONTACT_CHANNELS.get(c.channel, c.channel)),
+            detail=c.content[:120],
+            url=url_for("leads.card_detail", follow_up_card_id=c.card_id),
+            icon="💬",
+            key=f"contact:{c.id}",
+        )
+        for c in db.session.execute(stmt).scalars()
+    ]

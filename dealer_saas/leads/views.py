@@ -1,4 +1,5 @@
 """Visit log, follow-up cards, "my day", pipeline and the lost-request queue."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,16 @@ from flask_babel import gettext as _
 from .. import events, tenancy
 from ..customers.services import can_see_full_mobile
 from ..timeutil import from_local, local, utcnow
-from ..web import (htmx_response, merge_triggers, permission_required, redirect_to, render_htmx, rollback_only,
-                   trigger, wants_fragment)
+from ..web import (
+    htmx_response,
+    merge_triggers,
+    permission_required,
+    redirect_to,
+    render_htmx,
+    rollback_only,
+    trigger,
+    wants_fragment,
+)
 from . import bp, services
 from .forms import CardForm, ContactForm, LevelForm, LostRequestForm, SendBackForm, VisitForm
 from .models import CARD_STATUSES, INTENT_LEVELS, VISIT_KINDS
@@ -71,16 +80,19 @@ def _card_helpers() -> dict[str, Any]:
 @permission_required("visits.view")
 def visit_board():
     """Today's visits grouped by consultant with the day's counts; refreshes on visitLogged."""
-    return render_htmx("leads/visit_board.html", "leads/_visit_board.html", board=services.visit_board(),
-                       highlight=_sees_all())
+    return render_htmx(
+        "leads/visit_board.html", "leads/_visit_board.html", board=services.visit_board(), highlight=_sees_all()
+    )
 
 
 def _model_chips(models) -> list[tuple[int, str]]:
     """Chip labels: the series, plus the trim where one series has several models (two
     identical "帕萨特" chips cannot be told apart)."""
     series = [m.series for m in models]
-    return [(m.id, f"{m.series} {m.trim}".strip() if m.series and series.count(m.series) > 1
-             else (m.series or m.label)) for m in models]
+    return [
+        (m.id, f"{m.series} {m.trim}".strip() if m.series and series.count(m.series) > 1 else (m.series or m.label))
+        for m in models
+    ]
 
 
 def _prepare_visit_form(form: VisitForm) -> None:
@@ -116,8 +128,9 @@ def visit_new():
         except services.LeadsError as error:
             _attach(form, error)
         else:
-            triggers = merge_triggers(trigger(events.VISIT_LOGGED, id=visit.id),
-                                      trigger(events.CARD_SAVED, id=card.id) if card else None)
+            triggers = merge_triggers(
+                trigger(events.VISIT_LOGGED, id=visit.id), trigger(events.CARD_SAVED, id=card.id) if card else None
+            )
             if not wants_fragment():
                 flash(_("已登记。"), "success")
                 return redirect_to(url_for("leads.visit_board"))
@@ -127,12 +140,19 @@ def visit_new():
             _prepare_visit_form(form)
             form.consultant_id.data = visit.consultant_id
             form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
-            return render_htmx("leads/visit_form.html", "leads/_visit_form.html", form=form, saved=saved,
-                               trigger=triggers, action=url_for("leads.visit_new"))
+            return render_htmx(
+                "leads/visit_form.html",
+                "leads/_visit_form.html",
+                form=form,
+                saved=saved,
+                trigger=triggers,
+                action=url_for("leads.visit_new"),
+            )
     else:
         rollback_only()
-    return render_htmx("leads/visit_form.html", "leads/_visit_form.html", form=form, saved=saved,
-                       action=url_for("leads.visit_new"))
+    return render_htmx(
+        "leads/visit_form.html", "leads/_visit_form.html", form=form, saved=saved, action=url_for("leads.visit_new")
+    )
 
 
 @bp.route("/visits/customer-hint")
@@ -147,14 +167,25 @@ def visit_customer_hint():
 @permission_required("visits.view")
 def visit_list():
     """Visits filtered by date range, consultant, kind, no-contact-only; keyset pages."""
-    filters = {"date_from": _arg_date("date_from"), "date_to": _arg_date("date_to"),
-               "consultant_id": _arg_int("consultant_id"), "kind": request.args.get("kind", ""),
-               "no_contact": request.args.get("no_contact") == "1"}
+    filters = {
+        "date_from": _arg_date("date_from"),
+        "date_to": _arg_date("date_to"),
+        "consultant_id": _arg_int("consultant_id"),
+        "kind": request.args.get("kind", ""),
+        "no_contact": request.args.get("no_contact") == "1",
+    }
     page = services.list_visits(filters, request.args.get("after"))
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("leads.visit_list", after=page.next_token, **args) if page.next_token else None
-    return render_htmx("leads/visit_list.html", "leads/_visit_rows.html", rows=page, next_url=next_url,
-                       filters=filters, consultants=services.consultants(), kinds=VISIT_KINDS)
+    return render_htmx(
+        "leads/visit_list.html",
+        "leads/_visit_rows.html",
+        rows=page,
+        next_url=next_url,
+        filters=filters,
+        consultants=services.consultants(),
+        kinds=VISIT_KINDS,
+    )
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -186,23 +217,35 @@ def visit_edit(visit_id: int):
         except services.LeadsError as error:
             _attach(form, error)
         else:
-            return redirect_to(url_for("leads.visit_detail", visit_id=visit.id),
-                               trigger=trigger(events.VISIT_LOGGED, id=visit.id))
+            return redirect_to(
+                url_for("leads.visit_detail", visit_id=visit.id), trigger=trigger(events.VISIT_LOGGED, id=visit.id)
+            )
     else:
         rollback_only()
-    return render_htmx("leads/visit_form.html", "leads/_visit_form.html", form=form, visit=visit, saved=None,
-                       action=url_for("leads.visit_edit", visit_id=visit.id))
+    return render_htmx(
+        "leads/visit_form.html",
+        "leads/_visit_form.html",
+        form=form,
+        visit=visit,
+        saved=None,
+        action=url_for("leads.visit_edit", visit_id=visit.id),
+    )
 
 
 @bp.route("/visits/<int:visit_id>/leave", methods=["POST"])
 @permission_required("visits.edit")
 def visit_leave(visit_id: int):
-    """"离店": one tap sets the time out; the board re-renders."""
+    """ "离店": one tap sets the time out; the board re-renders."""
     visit = services.mark_visit_left(visit_id)
     if not wants_fragment():
         return redirect_to(url_for("leads.visit_board"))
-    return render_htmx("leads/visit_board.html", "leads/_visit_board.html", board=services.visit_board(),
-                       highlight=_sees_all(), trigger=trigger(events.VISIT_LOGGED, id=visit.id))
+    return render_htmx(
+        "leads/visit_board.html",
+        "leads/_visit_board.html",
+        board=services.visit_board(),
+        highlight=_sees_all(),
+        trigger=trigger(events.VISIT_LOGGED, id=visit.id),
+    )
 
 
 # --------------------------------------------------------------------------- cards
@@ -212,22 +255,37 @@ def visit_leave(visit_id: int):
 @permission_required("cards.view")
 def card_list():
     """Cards with filters (level, status, consultant, overdue only); keyset pages."""
-    filters = {"level": request.args.get("level", ""), "status": request.args.get("status", "open"),
-               "consultant_id": _arg_int("consultant_id"), "overdue": request.args.get("overdue") == "1",
-               "sort": request.args.get("sort", "due")}
+    filters = {
+        "level": request.args.get("level", ""),
+        "status": request.args.get("status", "open"),
+        "consultant_id": _arg_int("consultant_id"),
+        "overdue": request.args.get("overdue") == "1",
+        "sort": request.args.get("sort", "due"),
+    }
     page = services.list_cards(filters, request.args.get("after"))
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("leads.card_list", after=page.next_token, **args) if page.next_token else None
-    return render_htmx("leads/card_list.html", "leads/_card_rows.html", rows=page, next_url=next_url,
-                       filters=filters, consultants=services.consultants() if _sees_all() else [],
-                       statuses=CARD_STATUSES, levels=INTENT_LEVELS, today=services.store_today())
+    return render_htmx(
+        "leads/card_list.html",
+        "leads/_card_rows.html",
+        rows=page,
+        next_url=next_url,
+        filters=filters,
+        consultants=services.consultants() if _sees_all() else [],
+        statuses=CARD_STATUSES,
+        levels=INTENT_LEVELS,
+        today=services.store_today(),
+    )
 
 
 def _prepare_card_form(form: CardForm, card=None) -> None:
     form.model_id.choices = [("", _("未选择"))] + [(m.id, m.label) for m in services.vehicle_models()]
     form.consultant_id.choices = _consultant_choices(_("未分配"))
-    if card is not None and card.consultant_id and not any(v == card.consultant_id
-                                                           for v, _l in form.consultant_id.choices):
+    if (
+        card is not None
+        and card.consultant_id
+        and not any(v == card.consultant_id for v, _l in form.consultant_id.choices)
+    ):
         form.consultant_id.choices.append((card.consultant_id, card.consultant.name if card.consultant else "?"))
 
 
@@ -250,23 +308,34 @@ def card_new():
         except services.LeadsError as error:
             _attach(form, error)
         else:
-            return redirect_to(url_for("leads.card_detail", follow_up_card_id=card.id),
-                               trigger=trigger(events.CARD_SAVED, id=card.id))
+            return redirect_to(
+                url_for("leads.card_detail", follow_up_card_id=card.id), trigger=trigger(events.CARD_SAVED, id=card.id)
+            )
     else:
         rollback_only()
-    return render_template("leads/card_form.html", form=form, customer=customer, card=None,
-                           action=url_for("leads.card_new", customer_id=customer.id))
+    return render_template(
+        "leads/card_form.html",
+        form=form,
+        customer=customer,
+        card=None,
+        action=url_for("leads.card_new", customer_id=customer.id),
+    )
 
 
 def _card_context(card, contact_form=None, lost_form=None) -> dict[str, Any]:
     ctx = tenancy.current()
     if contact_form is None:
         contact_form = ContactForm(formdata=None)
-    return dict(card=card, contacts=services.card_contacts(card.id), contact_form=contact_form,
-                lost_form=lost_form or LostRequestForm(formdata=None), actions=services.allowed_actions(card),
-                can_decide=ctx.can("cards.approve_lost") and ctx.user_id not in (card.lost_requested_by_id,
-                                                                                 card.consultant_id),
-                today=services.store_today(), send_back_form=SendBackForm(formdata=None))
+    return dict(
+        card=card,
+        contacts=services.card_contacts(card.id),
+        contact_form=contact_form,
+        lost_form=lost_form or LostRequestForm(formdata=None),
+        actions=services.allowed_actions(card),
+        can_decide=ctx.can("cards.approve_lost") and ctx.user_id not in (card.lost_requested_by_id, card.consultant_id),
+        today=services.store_today(),
+        send_back_form=SendBackForm(formdata=None),
+    )
 
 
 @bp.route("/cards/<int:follow_up_card_id>")
@@ -299,20 +368,34 @@ def card_edit(follow_up_card_id: int):
         except services.LeadsError as error:
             _attach(form, error)
         else:
-            return redirect_to(url_for("leads.card_detail", follow_up_card_id=card.id),
-                               trigger=trigger(events.CARD_SAVED, id=card.id))
+            return redirect_to(
+                url_for("leads.card_detail", follow_up_card_id=card.id), trigger=trigger(events.CARD_SAVED, id=card.id)
+            )
     else:
         rollback_only()
-    return render_template("leads/card_form.html", form=form, customer=card.customer, card=card,
-                           action=url_for("leads.card_edit", follow_up_card_id=card.id))
+    return render_template(
+        "leads/card_form.html",
+        form=form,
+        customer=card.customer,
+        card=card,
+        action=url_for("leads.card_edit", follow_up_card_id=card.id),
+    )
 
 
 def _my_day_row(card_id: int, form: ContactForm | None = None, trigger_value=None, is_open: bool = False):
     card = services.get_card(card_id)
-    return htmx_response(render_template(
-        "leads/_my_day_card.html", card=card, last=services.last_contacts([card.id]).get(card.id),
-        today=services.store_today(), form=form or ContactForm(formdata=None), is_open=is_open,
-        show_consultant=False), trigger=trigger_value)
+    return htmx_response(
+        render_template(
+            "leads/_my_day_card.html",
+            card=card,
+            last=services.last_contacts([card.id]).get(card.id),
+            today=services.store_today(),
+            form=form or ContactForm(formdata=None),
+            is_open=is_open,
+            show_consultant=False,
+        ),
+        trigger=trigger_value,
+    )
 
 
 @bp.route("/cards/<int:follow_up_card_id>/contacts", methods=["POST"])
@@ -328,18 +411,21 @@ def card_contact(follow_up_card_id: int):
         except services.LeadsError as error:
             _attach(form, error)
         else:
-            triggers = merge_triggers(trigger(events.CARD_CONTACTED, id=card.id),
-                                      trigger(events.CARD_LEVEL_CHANGED, id=card.id, level=card.level)
-                                      if level_changed else None)
+            triggers = merge_triggers(
+                trigger(events.CARD_CONTACTED, id=card.id),
+                trigger(events.CARD_LEVEL_CHANGED, id=card.id, level=card.level) if level_changed else None,
+            )
             if not wants_fragment():
                 flash(_("已记录跟进。"), "success")
-                target = url_for("leads.my_day") if in_my_day else url_for("leads.card_detail",
-                                                                          follow_up_card_id=card.id)
+                target = (
+                    url_for("leads.my_day") if in_my_day else url_for("leads.card_detail", follow_up_card_id=card.id)
+                )
                 return redirect_to(target)
             if in_my_day:
                 return _my_day_row(card.id, trigger_value=triggers)
-            return render_htmx("leads/card_detail.html", "leads/_card_detail.html", trigger=triggers,
-                               **_card_context(card))
+            return render_htmx(
+                "leads/card_detail.html", "leads/_card_detail.html", trigger=triggers, **_card_context(card)
+            )
     else:
         rollback_only()
     if in_my_day and wants_fragment():
@@ -362,8 +448,10 @@ def card_change_level(follow_up_card_id: int):
     triggered = trigger(events.CARD_LEVEL_CHANGED, id=card.id, level=card.level)
     if not request.htmx:
         return redirect_to(url_for("leads.pipeline"))
-    return htmx_response(render_template("leads/_pipeline_card.html", card=card, today=services.store_today(),
-                                         levels=INTENT_LEVELS), trigger=triggered)
+    return htmx_response(
+        render_template("leads/_pipeline_card.html", card=card, today=services.store_today(), levels=INTENT_LEVELS),
+        trigger=triggered,
+    )
 
 
 @bp.route("/cards/<int:follow_up_card_id>/status", methods=["POST"])
@@ -377,8 +465,9 @@ def card_transition(follow_up_card_id: int):
     lost_form = LostRequestForm() if action == "request_lost" else None
     try:
         if lost_form is not None:
-            services.transition_card(card.id, action, reason=lost_form.reason.data or "",
-                                     competitor=lost_form.competitor.data or "")
+            services.transition_card(
+                card.id, action, reason=lost_form.reason.data or "", competitor=lost_form.competitor.data or ""
+            )
         else:
             services.transition_card(card.id, action)
     except services.LeadsError as error:
@@ -387,10 +476,12 @@ def card_transition(follow_up_card_id: int):
             _attach(lost_form, error)
         else:
             flash(str(error), "error")
-        return render_htmx("leads/card_detail.html", "leads/_card_detail.html",
-                           **_card_context(card, lost_form=lost_form))
-    return redirect_to(url_for("leads.card_detail", follow_up_card_id=card.id),
-                       trigger=trigger(events.CARD_SAVED, id=card.id))
+        return render_htmx(
+            "leads/card_detail.html", "leads/_card_detail.html", **_card_context(card, lost_form=lost_form)
+        )
+    return redirect_to(
+        url_for("leads.card_detail", follow_up_card_id=card.id), trigger=trigger(events.CARD_SAVED, id=card.id)
+    )
 
 
 @bp.route("/cards/lost-requests")
@@ -398,8 +489,9 @@ def card_transition(follow_up_card_id: int):
 def lost_queue():
     """The sales manager's queue of lost (战败) requests."""
     user_id = tenancy.current().user_id
-    return render_template("leads/lost_queue.html", cards=services.lost_queue(), user_id=user_id,
-                           form=SendBackForm(formdata=None))
+    return render_template(
+        "leads/lost_queue.html", cards=services.lost_queue(), user_id=user_id, form=SendBackForm(formdata=None)
+    )
 
 
 @bp.route("/cards/<int:follow_up_card_id>/lost-decision", methods=["POST"])
@@ -418,8 +510,9 @@ def card_decide_lost(follow_up_card_id: int):
         if not wants_fragment():
             flash(str(error), "error")
             return redirect_to(url_for("leads.lost_queue"))
-        return htmx_response(render_template("leads/_lost_row.html", card=card, form=form,
-                                             user_id=tenancy.current().user_id))
+        return htmx_response(
+            render_template("leads/_lost_row.html", card=card, form=form, user_id=tenancy.current().user_id)
+        )
     triggered = trigger(events.CARD_LOST_DECIDED, id=card.id, decision=decision)
     if not wants_fragment():
         flash(_("已处理。"), "success")
@@ -433,8 +526,13 @@ def my_day():
     """The consultant's cards due today and overdue; managers may see everyone's overdue."""
     everyone = request.args.get("scope") == "all" and _sees_all()
     day = services.my_day(everyone=everyone)
-    return render_htmx("leads/my_day.html", "leads/_my_day_list.html", day=day, form=ContactForm(formdata=None),
-                       can_see_all=_sees_all())
+    return render_htmx(
+        "leads/my_day.html",
+        "leads/_my_day_list.html",
+        day=day,
+        form=ContactForm(formdata=None),
+        can_see_all=_sees_all(),
+    )
 
 
 @bp.route("/my-day/counts")
@@ -450,5 +548,11 @@ def my_day_counts():
 def pipeline():
     """Kanban of open cards by level; drag (or the select) changes the level."""
     columns = [(level, label, *services.pipeline_column(level)) for level, label in INTENT_LEVELS.items()]
-    return render_htmx("leads/pipeline.html", "leads/_pipeline_board.html", columns=columns,
-                       today=services.store_today(), levels=INTENT_LEVELS, can_edit=tenancy.current().can("cards.edit"))
+    return render_htmx(
+        "leads/pipeline.html",
+        "leads/_pipeline_board.html",
+        columns=columns,
+        today=services.store_today(),
+        levels=INTENT_LEVELS,
+        can_edit=tenancy.current().can("cards.edit"),
+    )

@@ -1,4 +1,5 @@
 """Demo messages: a few per store (sent, failed, queued) so the outbox has rows."""
+
 from __future__ import annotations
 
 import random
@@ -16,25 +17,50 @@ from .models import OutboundMessage
 def seed_messages(staff: demo.StoreStaff, rng: random.Random) -> None:
     """Welcome SMS and emails to the store's first customers; idempotent through the keys."""
     store = staff.store
-    customers = db.session.execute(
-        select(Customer).where(Customer.mobile.is_not(None)).order_by(Customer.id).limit(max(2, int(6 * staff.scale)))
-    ).scalars().all()
-    targets = [(c.id, c.name, c.mobile) for c in customers] or [(None, demo.person_name(rng), demo.mobile(rng))
-                                                                for _ in range(2)]
+    customers = (
+        db.session.execute(
+            select(Customer)
+            .where(Customer.mobile.is_not(None))
+            .order_by(Customer.id)
+            .limit(max(2, int(6 * staff.scale)))
+        )
+        .scalars()
+        .all()
+    )
+    targets = [(c.id, c.name, c.mobile) for c in customers] or [
+        (None, demo.person_name(rng), demo.mobile(rng)) for _ in range(2)
+    ]
     for n, (customer_id, name, mobile) in enumerate(targets):
         message = services.queue_message(
-            "sms", mobile, f"【{store.name}】尊敬的{name}，感谢您的到店，如需试驾或报价请随时联系我们。",
-            key=f"demo:welcome:{n}", customer_id=customer_id, template="welcome", enqueue=False)
+            "sms",
+            mobile,
+            f"【{store.name}】尊敬的{name}，感谢您的到店，如需试驾或报价请随时联系我们。",
+            key=f"demo:welcome:{n}",
+            customer_id=customer_id,
+            template="welcome",
+            enqueue=False,
+        )
         if message.status == "queued" and n % 3 != 2:  # leave every third one queued
             services.deliver_message(message.id)
     email = services.queue_message(
-        "email", f"owner{store.id}@example.com", "您的爱车即将到期保养，欢迎预约到店。",
-        key="demo:service-reminder", subject="保养提醒", template="service_reminder", enqueue=False)
+        "email",
+        f"owner{store.id}@example.com",
+        "您的爱车即将到期保养，欢迎预约到店。",
+        key="demo:service-reminder",
+        subject="保养提醒",
+        template="service_reminder",
+        enqueue=False,
+    )
     if email.status == "queued":
         # A provider refusal, so the outbox shows a failed message and the retry job has work.
         email.status, email.attempts, email.error = "failed", 1, "邮件服务商拒收：收件人不存在（演示数据）"
-    if not db.session.execute(select(OutboundMessage.id).where(OutboundMessage.channel == "wechat")
-                              .limit(1)).scalar():
-        services.queue_message("wechat", f"demo-openid-{store.id}", "您预约的试驾已确认，期待您的光临。",
-                               key="demo:wechat:test-drive", template="test_drive_confirmed", enqueue=False)
+    if not db.session.execute(select(OutboundMessage.id).where(OutboundMessage.channel == "wechat").limit(1)).scalar():
+        services.queue_message(
+            "wechat",
+            f"demo-openid-{store.id}",
+            "您预约的试驾已确认，期待您的光临。",
+            key="demo:wechat:test-drive",
+            template="test_drive_confirmed",
+            enqueue=False,
+        )
     db.session.flush()

@@ -1,4 +1,5 @@
 """Message jobs: deliver one message; hourly, retry what failed."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Outbound messages (SMS, email, WeChat): one row per message, idempotent on a key."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,8 +27,12 @@ class OutboundMessage(StoreScoped, db.Model):
         sa.Index("ix_outbound_messages_store_status_created", "store_id", "status", "created_at", "id"),
         sa.Index("ix_outbound_messages_store_channel_created", "store_id", "channel", "created_at", "id"),
         # Prefix search on the recipient (LIKE 'abc%') needs pattern ops on PostgreSQL.
-        sa.Index("ix_outbound_messages_store_recipient", "store_id", "recipient",
-                 postgresql_ops={"recipient": "varchar_pattern_ops"}),
+        sa.Index(
+            "ix_outbound_messages_store_recipient",
+            "store_id",
+            "recipient",
+            postgresql_ops={"recipient": "varchar_pattern_ops"},
+        ),
         sa.Index("ix_outbound_messages_store_customer", "store_id", "customer_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

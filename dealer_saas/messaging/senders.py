@@ -5,6 +5,7 @@ reference, for development and tests) or ``"package.module:ClassName"`` for a pr
 adapter, built with the app config (``Class(app.config)``). A provider may use
 ``message.idempotency_key`` as its own de-duplication key where it supports one.
 """
+
 from __future__ import annotations
 
 import collections
@@ -37,8 +38,16 @@ class DevSender:
 
     def send(self, message: Any) -> str:
         reference = f"dev-{message.channel}-{uuid.uuid4().hex[:16]}"
-        self.sent.append({"id": message.id, "store_id": message.store_id, "channel": message.channel,
-                          "recipient": message.recipient, "key": message.idempotency_key, "reference": reference})
+        self.sent.append(
+            {
+                "id": message.id,
+                "store_id": message.store_id,
+                "channel": message.channel,
+                "recipient": message.recipient,
+                "key": message.idempotency_key,
+                "reference": reference,
+            }
+        )
         log.info("dev sender: %s message %s to %s (%s)", message.channel, message.id, message.recipient, reference)
         return reference
 

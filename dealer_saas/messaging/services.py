@@ -4,6 +4,7 @@ Every message has a caller-chosen idempotency key, unique per store: queueing th
 twice returns the first message and sends nothing more. Delivery takes the row lock and
 sends only a message still ``queued``, so two deliveries of one message send once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,8 +59,17 @@ def normalise_recipient(channel: str, recipient: str) -> str:
     return value
 
 
-def queue_message(channel: str, recipient: str, body: str, key: str, customer_id: int | None = None,
-                  subject: str = "", template: str = "", *, enqueue: bool = True) -> OutboundMessage:
+def queue_message(
+    channel: str,
+    recipient: str,
+    body: str,
+    key: str,
+    customer_id: int | None = None,
+    subject: str = "",
+    template: str = "",
+    *,
+    enqueue: bool = True,
+) -> OutboundMessage:
     """Queue one message, idempotent on ``key`` (an existing message with the key is returned
     and nothing more is sent); delivery is enqueued after the commit. Raises MessagingError."""
     if channel not in CHANNELS:
@@ -76,9 +86,18 @@ def queue_message(channel: str, recipient: str, body: str, key: str, customer_id
     recipient = normalise_recipient(channel, recipient)
     if customer_id is not None and tenancy.get_or_none(Customer, customer_id) is None:
         raise MessagingError(_("客户不存在。"), "customer_id")
-    message = OutboundMessage(channel=channel, recipient=recipient, body=body, subject=(subject or "")[:200],
-                              template=(template or "")[:60], idempotency_key=key, customer_id=customer_id,
-                              status="queued", attempts=0, created_at=utcnow())
+    message = OutboundMessage(
+        channel=channel,
+        recipient=recipient,
+        body=body,
+        subject=(subject or "")[:200],
+        template=(template or "")[:60],
+        idempotency_key=key,
+        customer_id=customer_id,
+        status="queued",
+        attempts=0,
+        created_at=utcnow(),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -122,9 +141,13 @@ def deliver_message(outbound_message_id: int) -> dict[str, Any]:
         message.status, message.error = "sent", ""
         message.provider_reference, message.sent_at = (reference or "")[:120], utcnow()
     db.session.flush()
-    audit.record("transition", message, before=before,
-                 after=audit.snapshot(message, ["status", "attempts", "error", "provider_reference"]),
-                 summary=f"deliver {message.status}")
+    audit.record(
+        "transition",
+        message,
+        before=before,
+        after=audit.snapshot(message, ["status", "attempts", "error", "provider_reference"]),
+        summary=f"deliver {message.status}",
+    )
     return {"outbound_message_id": message.id, "status": message.status, "attempts": message.attempts}
 
 
@@ -132,23 +155,42 @@ def requeue_failed(max_attempts: int = MAX_ATTEMPTS, limit: int = 500) -> dict[s
     """Put failed messages with fewer than ``max_attempts`` attempts back in the queue, and
     re-enqueue queued messages whose delivery never ran; idempotent (a requeued message is
     no longer "failed")."""
-    failed = db.session.execute(
-        select(OutboundMessage)
-        .where(OutboundMessage.status == "failed", OutboundMessage.attempts < max_attempts)
-        .order_by(OutboundMessage.created_at, OutboundMessage.id).limit(limit).with_for_update()
-    ).scalars().all()
+    failed = (
+        db.session.execute(
+            select(OutboundMessage)
+            .where(OutboundMessage.status == "failed", OutboundMessage.attempts < max_attempts)
+            .order_by(OutboundMessage.created_at, OutboundMessage.id)
+            .limit(limit)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     for message in failed:
         before = audit.snapshot(message, ["status", "error"])
         message.status = "queued"
-        audit.record("transition", message, before=before, after={"status": "queued", "error": message.error},
-                     summary="requeue failed message")
+        audit.record(
+            "transition",
+            message,
+            before=before,
+            after={"status": "queued", "error": message.error},
+            summary="requeue failed message",
+        )
     stale_before = utcnow() - STALE_QUEUED_AFTER
-    stale = db.session.execute(
-        select(OutboundMessage.id)
-        .where(OutboundMessage.status == "queued", OutboundMessage.created_at < stale_before,
-               (OutboundMessage.last_attempt_at.is_(None)) | (OutboundMessage.last_attempt_at < stale_before))
-        .order_by(OutboundMessage.created_at, OutboundMessage.id).limit(limit)
-    ).scalars().all()
+    stale = (
+        db.session.execute(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.status == "queued",
+                OutboundMessage.created_at < stale_before,
+                (OutboundMessage.last_attempt_at.is_(None)) | (OutboundMessage.last_attempt_at < stale_before),
+            )
+            .order_by(OutboundMessage.created_at, OutboundMessage.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
     db.session.flush()
     ids = [m.id for m in failed] + [i for i in stale if i not in {m.id for m in failed}]
     store_id = tenancy.current().store_id
@@ -157,8 +199,14 @@ def requeue_failed(max_attempts: int = MAX_ATTEMPTS, limit: int = 500) -> dict[s
     return {"requeued": len(failed), "stale_requeued": len(ids) - len(failed)}
 
 
-def list_messages(*, channel: str | None = None, status: str | None = None, q: str | None = None,
-                  after: str | None = None, size: int = 25) -> Page[OutboundMessage]:
+def list_messages(
+    *,
+    channel: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    after: str | None = None,
+    size: int = 25,
+) -> Page[OutboundMessage]:
     """The store's outbox, newest first; unknown filter values are ignored, ``q`` matches the
     start of the recipient (a full mobile is normalised first)."""
     stmt = select(OutboundMessage).options(joinedload(OutboundMessage.customer))
@@ -179,7 +227,8 @@ def list_messages(*, channel: str | None = None, status: str | None = None, q: s
 def get_message(outbound_message_id: int) -> OutboundMessage:
     """One message of the active store(s), or 404."""
     message = db.session.execute(
-        select(OutboundMessage).where(OutboundMessage.id == outbound_message_id)
+        select(OutboundMessage)
+        .where(OutboundMessage.id == outbound_message_id)
         .options(joinedload(OutboundMessage.customer))
     ).scalar_one_or_none()
     if message is None:

@@ -1,8 +1,9 @@
 """Messages on the customer 360 timeline."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -22,18 +23,26 @@ def message_entries(customer_ids: Sequence[int], before: dt.datetime | None, lim
     stmt = select(OutboundMessage).where(OutboundMessage.customer_id.in_(list(customer_ids)))
     if before is not None:
         stmt = stmt.where(OutboundMessage.created_at < before)
-    rows = db.session.execute(stmt.order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
-                              .limit(limit)).scalars().all()
+    rows = (
+        db.session.execute(stmt.order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc()).limit(limit))
+        .scalars()
+        .all()
+    )
     ctx = tenancy.maybe_current()
     linkable = ctx is not None and ctx.can("messages.view")
     return [
         TimelineEntry(
-            at=m.created_at, kind="message",
-            title=_("%(channel)s：%(status)s", channel=CHANNELS.get(m.channel, m.channel),
-                    status=STATUSES.get(m.status, m.status)),
+            at=m.created_at,
+            kind="message",
+            title=_(
+                "%(channel)s：%(status)s",
+                channel=CHANNELS.get(m.channel, m.channel),
+                status=STATUSES.get(m.status, m.status),
+            ),
             detail=(m.subject or m.body)[:80],
             url=url_for("messaging.message_detail", outbound_message_id=m.id) if linkable else None,
-            icon="✉️", key=f"message:{m.id}",
+            icon="✉️",
+            key=f"message:{m.id}",
         )
         for m in rows
     ]

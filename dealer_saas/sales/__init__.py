@@ -1,4 +1,5 @@
 """sales module: test drives, quotes, orders with approvals, payments, delivery, finance."""
+
 from flask import Blueprint
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")

@@ -2,6 +2,7 @@
 payments, an allocated car, a delivery with the customer's vehicle, a cancellation), a loan
 and an insurance policy. Built through the services, so the rows obey the rules. Idempotent.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,9 +43,17 @@ def _customers(staff: demo.StoreStaff, rng: random.Random) -> list[Customer]:
     for _ in range(6):  # the customers seeder has not run (or made none): the minimum we need
         name = demo.person_name(rng)
         mobile = demo.mobile(rng)
-        customers.append(Customer(name=name, name_pinyin=full_pinyin(name), name_initials=initials(name),
-                                  mobile=mobile, mobile_last4=mobile[-4:], source="walk_in",
-                                  owner_id=staff.first("sales_consultant").id))
+        customers.append(
+            Customer(
+                name=name,
+                name_pinyin=full_pinyin(name),
+                name_initials=initials(name),
+                mobile=mobile,
+                mobile_last4=mobile[-4:],
+                source="walk_in",
+                owner_id=staff.first("sales_consultant").id,
+            )
+        )
     db.session.add_all(customers)
     db.session.flush()
     return customers
@@ -52,15 +61,25 @@ def _customers(staff: demo.StoreStaff, rng: random.Random) -> list[Customer]:
 
 def _vehicle_model(staff: demo.StoreStaff) -> VehicleModel:
     brands = staff.store.brand_list or ["大众"]
-    models = list(db.session.execute(select(VehicleModel).where(VehicleModel.is_active.is_(True))
-                                     .order_by(VehicleModel.id)).scalars())
+    models = list(
+        db.session.execute(
+            select(VehicleModel).where(VehicleModel.is_active.is_(True)).order_by(VehicleModel.id)
+        ).scalars()
+    )
     for model in models:
         if model.brand in brands:
             return model
     if models:
         return models[0]
-    model = VehicleModel(code=f"DEMO-{brands[0]}", brand=brands[0], series="演示车系", trim="舒适版",
-                         model_year=2026, list_price=Decimal("189900.00"), colours=",".join(demo.COLOURS))
+    model = VehicleModel(
+        code=f"DEMO-{brands[0]}",
+        brand=brands[0],
+        series="演示车系",
+        trim="舒适版",
+        model_year=2026,
+        list_price=Decimal("189900.00"),
+        colours=",".join(demo.COLOURS),
+    )
     db.session.add(model)
     db.session.flush()
     return model
@@ -71,16 +90,31 @@ def _stock(staff: demo.StoreStaff, rng: random.Random, model: VehicleModel, need
     today = local_today(staff.store.timezone)
     new = []
     if not inventory.demo_cars():
-        new.append(StockVehicle(vin=demo.vin(rng, model.brand), model_id=model.id, colour=demo.COLOURS[0],
-                                state="in_stock", is_demo=True, arrival_date=today - dt.timedelta(days=90),
-                                plate=demo.plate(rng, staff.store.settings.get("plate_prefix", "粤A")),
-                                cost=model.list_price * Decimal("0.9")))
+        new.append(
+            StockVehicle(
+                vin=demo.vin(rng, model.brand),
+                model_id=model.id,
+                colour=demo.COLOURS[0],
+                state="in_stock",
+                is_demo=True,
+                arrival_date=today - dt.timedelta(days=90),
+                plate=demo.plate(rng, staff.store.settings.get("plate_prefix", "粤A")),
+                cost=model.list_price * Decimal("0.9"),
+            )
+        )
     shortfall = needed - len(inventory.available_for_model(model.id, limit=needed))
     for n in range(max(0, shortfall)):
-        new.append(StockVehicle(vin=demo.vin(rng, model.brand), model_id=model.id,
-                                colour=rng.choice(demo.COLOURS), state="in_stock",
-                                arrival_date=today - dt.timedelta(days=rng.randint(5, 120)),
-                                cost=model.list_price * Decimal("0.88"), location=f"A-{n + 1:02d}"))
+        new.append(
+            StockVehicle(
+                vin=demo.vin(rng, model.brand),
+                model_id=model.id,
+                colour=rng.choice(demo.COLOURS),
+                state="in_stock",
+                arrival_date=today - dt.timedelta(days=rng.randint(5, 120)),
+                cost=model.list_price * Decimal("0.88"),
+                location=f"A-{n + 1:02d}",
+            )
+        )
     db.session.add_all(new)
     db.session.flush()
 
@@ -102,30 +136,50 @@ def _test_drives(staff: demo.StoreStaff, rng: random.Random, customers: list[Cus
         hour = 10 + (slot // 7) % 8
         start = from_local(dt.datetime.combine(day, dt.time(hour)), tz)
         past = start < now
-        rows.append(TestDrive(
-            customer_id=customers[n % len(customers)].id, vehicle_id=car.id,
-            consultant_id=consultants[n % len(consultants)].id, starts_at=start,
-            ends_at=start + dt.timedelta(minutes=30), licence_number=f"4401{rng.randint(10**13, 10**14 - 1)}",
-            licence_checked=past, waiver_signed=past,
-            status=("done" if n % 5 else "no_show") if past else "booked",
-            rating=rng.randint(3, 5) if past and n % 5 else None,
-            feedback=rng.choice(["动力不错，想再比较一下价格", "空间满意，家人也喜欢", "底盘偏硬", ""]) if past else ""))
+        rows.append(
+            TestDrive(
+                customer_id=customers[n % len(customers)].id,
+                vehicle_id=car.id,
+                consultant_id=consultants[n % len(consultants)].id,
+                starts_at=start,
+                ends_at=start + dt.timedelta(minutes=30),
+                licence_number=f"4401{rng.randint(10**13, 10**14 - 1)}",
+                licence_checked=past,
+                waiver_signed=past,
+                status=("done" if n % 5 else "no_show") if past else "booked",
+                rating=rng.randint(3, 5) if past and n % 5 else None,
+                feedback=rng.choice(["动力不错，想再比较一下价格", "空间满意，家人也喜欢", "底盘偏硬", ""])
+                if past
+                else "",
+            )
+        )
     db.session.add_all(rows)
     db.session.flush()
 
 
 def _quote(customer: Customer, model: VehicleModel, discount_pct: Decimal, rng: random.Random):
     discount = (model.list_price * discount_pct / 100).quantize(Decimal("1"))
-    return services.create_quote(customer.id, {
-        "model_id": model.id, "colour": rng.choice(demo.COLOURS), "discount": discount,
-        "accessories": "脚垫 300\n行车记录仪 800" if rng.random() < 0.6 else "",
-        "insurance_amount": Decimal("6800"), "purchase_tax": None, "registration_fee": Decimal("500"),
-        "other_fees": Decimal("0"), "payment_method": rng.choice(["cash", "cash", "loan"]), "valid_until": None,
-        "notes": ""})
+    return services.create_quote(
+        customer.id,
+        {
+            "model_id": model.id,
+            "colour": rng.choice(demo.COLOURS),
+            "discount": discount,
+            "accessories": "脚垫 300\n行车记录仪 800" if rng.random() < 0.6 else "",
+            "insurance_amount": Decimal("6800"),
+            "purchase_tax": None,
+            "registration_fee": Decimal("500"),
+            "other_fees": Decimal("0"),
+            "payment_method": rng.choice(["cash", "cash", "loan"]),
+            "valid_until": None,
+            "notes": "",
+        },
+    )
 
 
-def _order_to(target: str, staff: demo.StoreStaff, rng: random.Random, customer: Customer, model: VehicleModel,
-              consultant: User) -> SalesOrder:
+def _order_to(
+    target: str, staff: demo.StoreStaff, rng: random.Random, customer: Customer, model: VehicleModel, consultant: User
+) -> SalesOrder:
     manager = staff.first("sales_manager")
     finance = (staff.by_role.get("finance_clerk") or [manager])[0]
     with as_user(consultant):
@@ -143,8 +197,9 @@ def _order_to(target: str, staff: demo.StoreStaff, rng: random.Random, customer:
     if target == "approved":
         return order
     with as_user(finance):
-        services.record_payment(order.id, kind="deposit", method="wechat", amount=order.deposit_required,
-                                reference="DEMO")
+        services.record_payment(
+            order.id, kind="deposit", method="wechat", amount=order.deposit_required, reference="DEMO"
+        )
     if target == "deposit_paid":
         return order
     vehicle = inventory.available_for_model(model.id, limit=1)[0]
@@ -162,8 +217,12 @@ def _order_to(target: str, staff: demo.StoreStaff, rng: random.Random, customer:
     if target == "invoiced":
         return order
     with as_user(consultant):
-        services.deliver_order(order.id, checklist={k: True for k in services.DELIVERY_CHECKLIST},
-                               received_by_name=customer.name, mileage=rng.randint(3, 30))
+        services.deliver_order(
+            order.id,
+            checklist={k: True for k in services.DELIVERY_CHECKLIST},
+            received_by_name=customer.name,
+            mileage=rng.randint(3, 30),
+        )
     return order
 
 
@@ -184,21 +243,33 @@ def seed_sales(staff: demo.StoreStaff, rng: random.Random) -> None:
             _quote(customers[(n + 3) % len(customers)], model, Decimal(rng.choice(["0", "1.5", "3"])), rng)
     orders = {}
     for n, target in enumerate(plan):
-        orders.setdefault(target, _order_to(target, staff, rng, customers[n % len(customers)], model,
-                                            consultants[n % len(consultants)]))
+        orders.setdefault(
+            target,
+            _order_to(target, staff, rng, customers[n % len(customers)], model, consultants[n % len(consultants)]),
+        )
     finance = (staff.by_role.get("finance_clerk") or [staff.first("sales_manager")])[0]
     with as_user(finance):
         loan_order = orders["allocated"]
-        loan = services.create_loan(loan_order.id, {"lender": "平安银行汽车金融", "amount": loan_order.total * Decimal("0.6"),
-                                                    "down_payment": loan_order.total * Decimal("0.4"),
-                                                    "term_months": 36, "annual_rate": Decimal("3.990"),
-                                                    "commission": Decimal("1800")})
+        loan = services.create_loan(
+            loan_order.id,
+            {
+                "lender": "平安银行汽车金融",
+                "amount": loan_order.total * Decimal("0.6"),
+                "down_payment": loan_order.total * Decimal("0.4"),
+                "term_months": 36,
+                "annual_rate": Decimal("3.990"),
+                "commission": Decimal("1800"),
+            },
+        )
         services.change_loan_state(loan.id, "submitted")
         services.change_loan_state(loan.id, "approved")
         delivered = orders["delivered"]
-        policy = services.create_policy(delivered.id, {"insurer": "中国人保财险", "policy_number": "",
-                                                       "premium": Decimal("6800"), "commission": Decimal("900")})
+        policy = services.create_policy(
+            delivered.id,
+            {"insurer": "中国人保财险", "policy_number": "", "premium": Decimal("6800"), "commission": Decimal("900")},
+        )
         services.change_policy_state(policy.id, "issued", f"PDAA{rng.randint(10**11, 10**12 - 1)}")
-        services.create_policy(loan_order.id, {"insurer": "平安产险", "premium": Decimal("7200"),
-                                               "commission": Decimal("950")})
+        services.create_policy(
+            loan_order.id, {"insurer": "平安产险", "premium": Decimal("7200"), "commission": Decimal("950")}
+        )
     db.session.flush()

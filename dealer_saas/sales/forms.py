@@ -1,10 +1,21 @@
 """One form per sales action. Money fields are Decimal; the rules live in services."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, HiddenField, IntegerField,
-                     RadioField, SelectField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .models import PAYMENT_KINDS, PAYMENT_METHODS
@@ -23,19 +34,34 @@ class SalesForm(FlaskForm):
 
 def _money(label, required=False):
     validators = [InputRequired(_l("请填写金额。"))] if required else [Optional()]
-    return DecimalField(label, places=2, validators=validators + [NumberRange(min=0, message=_l("金额不能为负数。"))],
-                        render_kw={"inputmode": "decimal"})
+    return DecimalField(
+        label,
+        places=2,
+        validators=validators + [NumberRange(min=0, message=_l("金额不能为负数。"))],
+        render_kw={"inputmode": "decimal"},
+    )
 
 
 class TestDriveForm(SalesForm):
     __test__ = False
-    vehicle_id = SelectField(_l("试驾车"), coerce=int, validators=[DataRequired(_l("请选择试驾车。"))],
-                             validate_choice=False)
-    starts_at = DateTimeLocalField(_l("开始时间"), format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired(_l("请选择开始时间。"))])
-    duration_minutes = SelectField(_l("时长"), coerce=int, default=30,
-                                   choices=[(15, _l("15 分钟")), (30, _l("30 分钟")), (45, _l("45 分钟")),
-                                            (60, _l("60 分钟")), (90, _l("90 分钟"))])
+    vehicle_id = SelectField(
+        _l("试驾车"), coerce=int, validators=[DataRequired(_l("请选择试驾车。"))], validate_choice=False
+    )
+    starts_at = DateTimeLocalField(
+        _l("开始时间"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("请选择开始时间。"))]
+    )
+    duration_minutes = SelectField(
+        _l("时长"),
+        coerce=int,
+        default=30,
+        choices=[
+            (15, _l("15 分钟")),
+            (30, _l("30 分钟")),
+            (45, _l("45 分钟")),
+            (60, _l("60 分钟")),
+            (90, _l("90 分钟")),
+        ],
+    )
     licence_number = StringField(_l("驾驶证号"), validators=[Optional(), Length(max=30)])
 
 
@@ -46,8 +72,9 @@ class TestDriveCheckInForm(SalesForm):
 
 
 class TestDriveFeedbackForm(SalesForm):
-    rating = RadioField(_l("评分"), choices=[(str(n), str(n)) for n in range(1, 6)],
-                        validators=[DataRequired(_l("请选择评分。"))])
+    rating = RadioField(
+        _l("评分"), choices=[(str(n), str(n)) for n in range(1, 6)], validators=[DataRequired(_l("请选择评分。"))]
+    )
     feedback = TextAreaField(_l("客户反馈"), validators=[Optional(), Length(max=2000)])
 
 
@@ -55,8 +82,11 @@ class QuoteForm(SalesForm):
     model_id = SelectField(_l("车型"), coerce=int, validators=[DataRequired(_l("请选择车型。"))], validate_choice=False)
     colour = StringField(_l("颜色"), validators=[Optional(), Length(max=30)])
     discount = _money(_l("优惠金额"))
-    accessories = TextAreaField(_l("精品/附件（每行“名称 价格”）"), validators=[Optional(), Length(max=2000)],
-                                render_kw={"rows": 4, "placeholder": _l("脚垫 300\n行车记录仪 800")})
+    accessories = TextAreaField(
+        _l("精品/附件（每行“名称 价格”）"),
+        validators=[Optional(), Length(max=2000)],
+        render_kw={"rows": 4, "placeholder": _l("脚垫 300\n行车记录仪 800")},
+    )
     insurance_amount = _money(_l("保险费"))
     purchase_tax = _money(_l("购置税（留空自动计算）"))
     registration_fee = _money(_l("上牌费"))
@@ -70,8 +100,9 @@ class OrderEditForm(SalesForm):
     version = HiddenField()
     colour = StringField(_l("颜色"), validators=[Optional(), Length(max=30)])
     discount = _money(_l("优惠金额"))
-    accessories = TextAreaField(_l("精品/附件（每行“名称 价格”）"), validators=[Optional(), Length(max=2000)],
-                                render_kw={"rows": 4})
+    accessories = TextAreaField(
+        _l("精品/附件（每行“名称 价格”）"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 4}
+    )
     insurance_amount = _money(_l("保险费"))
     fees_total = _money(_l("税费合计（购置税、上牌等，留空自动计算购置税）"))
     deposit_required = _money(_l("应付定金"), required=True)
@@ -86,15 +117,19 @@ class NoteForm(SalesForm):
 class PaymentForm(SalesForm):
     kind = SelectField(_l("款项"), choices=list(PAYMENT_KINDS.items()), default="deposit")
     method = SelectField(_l("方式"), choices=list(PAYMENT_METHODS.items()), default="transfer")
-    amount = DecimalField(_l("金额"), places=2, validators=[InputRequired(_l("请填写金额。")),
-                                                           NumberRange(min=0.01, message=_l("金额应大于 0。"))],
-                          render_kw={"inputmode": "decimal"})
+    amount = DecimalField(
+        _l("金额"),
+        places=2,
+        validators=[InputRequired(_l("请填写金额。")), NumberRange(min=0.01, message=_l("金额应大于 0。"))],
+        render_kw={"inputmode": "decimal"},
+    )
     reference = StringField(_l("流水号/备注"), validators=[Optional(), Length(max=60)])
 
 
 class AllocateForm(SalesForm):
-    stock_vehicle_id = SelectField(_l("车辆（VIN）"), coerce=int, validators=[DataRequired(_l("请选择车辆。"))],
-                                   validate_choice=False)
+    stock_vehicle_id = SelectField(
+        _l("车辆（VIN）"), coerce=int, validators=[DataRequired(_l("请选择车辆。"))], validate_choice=False
+    )
 
 
 class InvoiceForm(SalesForm):
@@ -114,8 +149,11 @@ class DeliveryForm(SalesForm):
     first_service = BooleanField(_l("首保提醒"))
     signature = BooleanField(_l("客户签字"))
     received_by_name = StringField(_l("接车人"), validators=[DataRequired(_l("请填写接车人姓名。")), Length(max=80)])
-    mileage = IntegerField(_l("交车里程（公里）"), validators=[Optional(), NumberRange(min=0, max=10000)],
-                           render_kw={"inputmode": "numeric"})
+    mileage = IntegerField(
+        _l("交车里程（公里）"),
+        validators=[Optional(), NumberRange(min=0, max=10000)],
+        render_kw={"inputmode": "numeric"},
+    )
     notes = TextAreaField(_l("备注"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
     def __init__(self, *args, **kwargs):
@@ -129,11 +167,18 @@ class LoanForm(SalesForm):
     lender = StringField(_l("贷款机构"), validators=[DataRequired(_l("请填写贷款机构。")), Length(max=80)])
     amount = _money(_l("贷款金额"), required=True)
     down_payment = _money(_l("首付"))
-    term_months = SelectField(_l("期限"), coerce=int, default=36,
-                              choices=[(12, _l("12 期")), (24, _l("24 期")), (36, _l("36 期")), (48, _l("48 期")),
-                                       (60, _l("60 期"))])
-    annual_rate = DecimalField(_l("年利率（%）"), places=3, validators=[Optional(), NumberRange(min=0, max=30)],
-                               render_kw={"inputmode": "decimal"})
+    term_months = SelectField(
+        _l("期限"),
+        coerce=int,
+        default=36,
+        choices=[(12, _l("12 期")), (24, _l("24 期")), (36, _l("36 期")), (48, _l("48 期")), (60, _l("60 期"))],
+    )
+    annual_rate = DecimalField(
+        _l("年利率（%）"),
+        places=3,
+        validators=[Optional(), NumberRange(min=0, max=30)],
+        render_kw={"inputmode": "decimal"},
+    )
     commission = _money(_l("金融佣金"))
 
 

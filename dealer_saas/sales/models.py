@@ -1,4 +1,5 @@
 """Test drives, quotes, sales orders (with approvals, payments, delivery), loans, insurance."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,7 @@ from ..timeutil import utcnow
 MONEY = sa.Numeric(12, 2)
 ZERO = decimal.Decimal("0.00")
 
-TEST_DRIVE_STATUSES = {"booked": _l("已预约"), "done": _l("已完成"), "cancelled": _l("已取消"),
-                       "no_show": _l("未到店")}
+TEST_DRIVE_STATUSES = {"booked": _l("已预约"), "done": _l("已完成"), "cancelled": _l("已取消"), "no_show": _l("未到店")}
 QUOTE_STATUSES = {"draft": _l("草稿"), "sent": _l("已发送"), "accepted": _l("已接受"), "expired": _l("已失效")}
 ORDER_STATUSES = {
     "draft": _l("草稿"),
@@ -31,10 +31,21 @@ ORDER_STATUSES = {
     "cancelled": _l("已取消"),
 }
 PAYMENT_KINDS = {"deposit": _l("定金"), "balance": _l("尾款"), "loan": _l("贷款放款"), "refund": _l("退款")}
-PAYMENT_METHODS = {"cash": _l("现金"), "card": _l("刷卡"), "transfer": _l("转账"), "wechat": _l("微信"),
-                   "alipay": _l("支付宝")}
-LOAN_STATUSES = {"draft": _l("草稿"), "submitted": _l("已提交"), "approved": _l("已批准"), "rejected": _l("已拒绝"),
-                 "disbursed": _l("已放款"), "cancelled": _l("已取消")}
+PAYMENT_METHODS = {
+    "cash": _l("现金"),
+    "card": _l("刷卡"),
+    "transfer": _l("转账"),
+    "wechat": _l("微信"),
+    "alipay": _l("支付宝"),
+}
+LOAN_STATUSES = {
+    "draft": _l("草稿"),
+    "submitted": _l("已提交"),
+    "approved": _l("已批准"),
+    "rejected": _l("已拒绝"),
+    "disbursed": _l("已放款"),
+    "cancelled": _l("已取消"),
+}
 POLICY_STATUSES = {"quoted": _l("已报价"), "issued": _l("已出单"), "cancelled": _l("已退保")}
 
 
@@ -184,8 +195,10 @@ class OrderApproval(StoreScoped, db.Model):
 
 class Payment(StoreScoped, db.Model):
     __tablename__ = "payments"
-    __table_args__ = (sa.Index("ix_payments_store_order", "store_id", "order_id"),
-                      sa.Index("ix_payments_store_received", "store_id", "received_at"))
+    __table_args__ = (
+        sa.Index("ix_payments_store_order", "store_id", "order_id"),
+        sa.Index("ix_payments_store_received", "store_id", "received_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("sales_orders.id"))
     kind: Mapped[str] = mapped_column(sa.String(10), default="deposit")

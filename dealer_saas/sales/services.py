@@ -5,6 +5,7 @@ Every state machine is one table here and one function applies it. Visibility: a
 ``customers.view_all`` sees the whole store's sales rows; anyone else sees the rows they are
 the consultant or creator of (other ids answer 404, like a foreign id).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,17 @@ from ..inventory.models import StockVehicle, VehicleModel
 from ..leads.models import FollowUpCard
 from ..tenancy import Store
 from ..timeutil import as_utc, local, local_day_bounds, local_today, utcnow
-from .models import (ZERO, Delivery, InsurancePolicy, LoanApplication, OrderApproval, Payment, Quote, SalesOrder,
-                     TestDrive)
+from .models import (
+    ZERO,
+    Delivery,
+    InsurancePolicy,
+    LoanApplication,
+    OrderApproval,
+    Payment,
+    Quote,
+    SalesOrder,
+    TestDrive,
+)
 
 CENT = Decimal("0.01")
 PURCHASE_TAX_RATE = Decimal("0.10")
@@ -192,12 +202,24 @@ def card_for_customer(card_id: Any, customer: Customer) -> FollowUpCard | None:
 def check_transition(obj: Any, table: dict[str, set[str]], new_state: str, labels: dict[str, Any]) -> None:
     """Refuse a state change the module's table does not allow (InvalidTransition)."""
     if new_state not in table.get(obj.status, set()):
-        raise InvalidTransition(_("当前状态“%(a)s”不能变为“%(b)s”。", a=labels.get(obj.status, obj.status),
-                                  b=labels.get(new_state, new_state)))
+        raise InvalidTransition(
+            _(
+                "当前状态“%(a)s”不能变为“%(b)s”。",
+                a=labels.get(obj.status, obj.status),
+                b=labels.get(new_state, new_state),
+            )
+        )
 
 
-def _apply(obj: Any, table: dict[str, set[str]], new_state: str, labels: dict[str, Any], *,
-           summary: str = "", changes: dict[str, Any] | None = None) -> None:
+def _apply(
+    obj: Any,
+    table: dict[str, set[str]],
+    new_state: str,
+    labels: dict[str, Any],
+    *,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+) -> None:
     """The one place a state changes: checked against ``table``, the ``changes`` that go
     with it applied, audit-logged with before/after."""
     check_transition(obj, table, new_state, labels)
@@ -225,8 +247,10 @@ def _next_number(model: Any, prefix: str) -> str:
     """``<prefix>-<seq>``: the next sequence number of the day for this store (call
     :func:`_lock_store_paperwork` first)."""
     last = db.session.execute(
-        select(model.number).where(model.number.like(prefix + "-%"))
-        .order_by(sa.func.length(model.number).desc(), model.number.desc()).limit(1)  # -1000 after -999
+        select(model.number)
+        .where(model.number.like(prefix + "-%"))
+        .order_by(sa.func.length(model.number).desc(), model.number.desc())
+        .limit(1)  # -1000 after -999
     ).scalar()
     seq = 1
     if last:
@@ -266,29 +290,58 @@ def default_purchase_tax(list_price: Any, discount: Any, accessories_total: Any)
     return (max(base, ZERO) / VAT_DIVISOR * PURCHASE_TAX_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def compute_totals(*, list_price: Any, discount: Any = None, accessories: list[dict] | None = None,
-                   insurance_amount: Any = None, purchase_tax: Any = None, registration_fee: Any = None,
-                   other_fees: Any = None) -> Totals:
+def compute_totals(
+    *,
+    list_price: Any,
+    discount: Any = None,
+    accessories: list[dict] | None = None,
+    insurance_amount: Any = None,
+    purchase_tax: Any = None,
+    registration_fee: Any = None,
+    other_fees: Any = None,
+) -> Totals:
     """Quote/order totals in Decimal. ``purchase_tax`` None means the default formula.
     Raises SalesError for a negative amount or a discount above the list price."""
     price = money(list_price)
     discount_v = money(discount)
     accessories_total = sum((money(a.get("price")) for a in accessories or []), ZERO)
-    values = {"discount": discount_v, "insurance_amount": money(insurance_amount),
-              "registration_fee": money(registration_fee), "other_fees": money(other_fees)}
+    values = {
+        "discount": discount_v,
+        "insurance_amount": money(insurance_amount),
+        "registration_fee": money(registration_fee),
+        "other_fees": money(other_fees),
+    }
     for name, value in values.items():
         if value < 0:
             raise SalesError(_("金额不能为负数。"), name)
     if discount_v > price:
         raise SalesError(_("优惠不能超过指导价。"), "discount")
-    tax = default_purchase_tax(price, discount_v, accessories_total) if purchase_tax in (None, "") \
+    tax = (
+        default_purchase_tax(price, discount_v, accessories_total)
+        if purchase_tax in (None, "")
         else money(purchase_tax)
+    )
     if tax < 0:
         raise SalesError(_("金额不能为负数。"), "purchase_tax")
-    total = price - discount_v + accessories_total + values["insurance_amount"] + tax + \
-        values["registration_fee"] + values["other_fees"]
-    return Totals(price, discount_v, accessories_total, values["insurance_amount"], tax,
-                  values["registration_fee"], values["other_fees"], total)
+    total = (
+        price
+        - discount_v
+        + accessories_total
+        + values["insurance_amount"]
+        + tax
+        + values["registration_fee"]
+        + values["other_fees"]
+    )
+    return Totals(
+        price,
+        discount_v,
+        accessories_total,
+        values["insurance_amount"],
+        tax,
+        values["registration_fee"],
+        values["other_fees"],
+        total,
+    )
 
 
 def parse_accessories(text: str | None) -> list[dict]:
@@ -349,10 +402,13 @@ def approval_levels_for(store: Store, list_price: Any, discount: Any) -> int:
 
 def model_choices() -> list[VehicleModel]:
     """The organisation's active models for a select."""
-    return list(db.session.execute(
-        select(VehicleModel).where(VehicleModel.is_active.is_(True))
-        .order_by(VehicleModel.brand, VehicleModel.series, VehicleModel.trim)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(VehicleModel)
+            .where(VehicleModel.is_active.is_(True))
+            .order_by(VehicleModel.brand, VehicleModel.series, VehicleModel.trim)
+        ).scalars()
+    )
 
 
 def _catalogue_model(model_id: Any) -> VehicleModel:
@@ -370,11 +426,16 @@ def test_drive_day(day: dt.date, tz: str | None) -> tuple[list[StockVehicle], di
     roll-up, every store's."""
     start, end = local_day_bounds(day, tz)
     cars = inventory.demo_cars()
-    drives = db.session.execute(
-        select(TestDrive).where(TestDrive.starts_at >= start, TestDrive.starts_at < end)
-        .options(joinedload(TestDrive.customer), joinedload(TestDrive.consultant))
-        .order_by(TestDrive.starts_at, TestDrive.id)
-    ).scalars().all()
+    drives = (
+        db.session.execute(
+            select(TestDrive)
+            .where(TestDrive.starts_at >= start, TestDrive.starts_at < end)
+            .options(joinedload(TestDrive.customer), joinedload(TestDrive.consultant))
+            .order_by(TestDrive.starts_at, TestDrive.id)
+        )
+        .scalars()
+        .all()
+    )
     by_car: dict[int, list[TestDrive]] = {c.id: [] for c in cars}
     for drive in drives:
         by_car.setdefault(drive.vehicle_id, []).append(drive)
@@ -384,8 +445,9 @@ def test_drive_day(day: dt.date, tz: str | None) -> tuple[list[StockVehicle], di
 @inventory.transfer_check
 def _no_booked_test_drives(vehicle: StockVehicle) -> str | None:
     """A demo car with test drives still booked stays until they are done or cancelled."""
-    booked = db.session.execute(select(TestDrive.id).where(
-        TestDrive.vehicle_id == vehicle.id, TestDrive.status == "booked").limit(1)).scalar()
+    booked = db.session.execute(
+        select(TestDrive.id).where(TestDrive.vehicle_id == vehicle.id, TestDrive.status == "booked").limit(1)
+    ).scalar()
     if booked is not None:
         return _("该试驾车还有未完成的试驾预约，请先完成或取消预约再调拨。")
     return None
@@ -393,22 +455,42 @@ def _no_booked_test_drives(vehicle: StockVehicle) -> str | None:
 
 def my_upcoming_test_drives(limit: int = 20) -> list[TestDrive]:
     """The user's booked test drives from now on."""
-    return list(db.session.execute(
-        select(TestDrive).where(TestDrive.consultant_id == _ctx().user_id, TestDrive.status == "booked",
-                                TestDrive.starts_at >= utcnow() - dt.timedelta(hours=2))
-        .options(joinedload(TestDrive.customer), joinedload(TestDrive.vehicle).joinedload(StockVehicle.vehicle_model))
-        .order_by(TestDrive.starts_at).limit(limit)
-    ).scalars())
+    return list(
+        db.session.execute(
+            select(TestDrive)
+            .where(
+                TestDrive.consultant_id == _ctx().user_id,
+                TestDrive.status == "booked",
+                TestDrive.starts_at >= utcnow() - dt.timedelta(hours=2),
+            )
+            .options(
+                joinedload(TestDrive.customer), joinedload(TestDrive.vehicle).joinedload(StockVehicle.vehicle_model)
+            )
+            .order_by(TestDrive.starts_at)
+            .limit(limit)
+        ).scalars()
+    )
 
 
 def get_test_drive(test_drive_id: Any) -> TestDrive:
-    return _visible(TestDrive, test_drive_id, joinedload(TestDrive.customer),
-                    joinedload(TestDrive.vehicle).joinedload(StockVehicle.vehicle_model),
-                    joinedload(TestDrive.consultant))
+    return _visible(
+        TestDrive,
+        test_drive_id,
+        joinedload(TestDrive.customer),
+        joinedload(TestDrive.vehicle).joinedload(StockVehicle.vehicle_model),
+        joinedload(TestDrive.consultant),
+    )
 
 
-def book_test_drive(*, customer_id: int, vehicle_id: Any, starts_at: dt.datetime, duration_minutes: int,
-                    licence_number: str = "", card_id: int | None = None) -> TestDrive:
+def book_test_drive(
+    *,
+    customer_id: int,
+    vehicle_id: Any,
+    starts_at: dt.datetime,
+    duration_minutes: int,
+    licence_number: str = "",
+    card_id: int | None = None,
+) -> TestDrive:
     """Book a demo car for a slot. The car row is locked first, so two bookings of one car
     cannot overlap even at the same instant. Raises SalesError (field-tagged)."""
     customer = customer_for_sales(customer_id)
@@ -426,26 +508,44 @@ def book_test_drive(*, customer_id: int, vehicle_id: Any, starts_at: dt.datetime
         raise SalesError(_("试驾开始时间不能早于现在。"), "starts_at")
     ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
     clash = db.session.execute(
-        select(TestDrive).where(TestDrive.vehicle_id == car.id, TestDrive.status == "booked",
-                                TestDrive.starts_at < ends_at, TestDrive.ends_at > starts_at)
-        .order_by(TestDrive.starts_at).limit(1)
+        select(TestDrive)
+        .where(
+            TestDrive.vehicle_id == car.id,
+            TestDrive.status == "booked",
+            TestDrive.starts_at < ends_at,
+            TestDrive.ends_at > starts_at,
+        )
+        .order_by(TestDrive.starts_at)
+        .limit(1)
     ).scalar_one_or_none()
     if clash is not None:
         tz = current_store().timezone
-        raise SalesError(_("该试驾车在 %(a)s–%(b)s 已有预约，请换一个时间或车辆。",
-                           a=local(clash.starts_at, tz).strftime("%H:%M"),
-                           b=local(clash.ends_at, tz).strftime("%H:%M")), "starts_at")
-    drive = TestDrive(customer_id=customer.id, card_id=card.id if card else None, vehicle_id=car.id,
-                      consultant_id=_ctx().user_id, starts_at=starts_at, ends_at=ends_at,
-                      licence_number=(licence_number or "").strip().upper())
+        raise SalesError(
+            _(
+                "该试驾车在 %(a)s–%(b)s 已有预约，请换一个时间或车辆。",
+                a=local(clash.starts_at, tz).strftime("%H:%M"),
+                b=local(clash.ends_at, tz).strftime("%H:%M"),
+            ),
+            "starts_at",
+        )
+    drive = TestDrive(
+        customer_id=customer.id,
+        card_id=card.id if card else None,
+        vehicle_id=car.id,
+        consultant_id=_ctx().user_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        licence_number=(licence_number or "").strip().upper(),
+    )
     db.session.add(drive)
     db.session.flush()
     audit.record("create", drive, after=audit.snapshot(drive), summary=f"{customer.name} {car.vin}")
     return drive
 
 
-def check_in_test_drive(test_drive_id: Any, *, licence_number: str, licence_checked: bool,
-                        waiver_signed: bool) -> TestDrive:
+def check_in_test_drive(
+    test_drive_id: Any, *, licence_number: str, licence_checked: bool, waiver_signed: bool
+) -> TestDrive:
     """Record the driving licence and the signed waiver before the drive (booked only)."""
     drive = get_test_drive(test_drive_id)
     if drive.status != "booked":
@@ -493,8 +593,9 @@ def record_test_drive_feedback(test_drive_id: Any, *, rating: int | None, feedba
 def test_drives_today_count() -> int:
     store = current_store()
     start, end = local_day_bounds(local_today(store.timezone), store.timezone)
-    stmt = select(TestDrive.id).where(TestDrive.starts_at >= start, TestDrive.starts_at < end,
-                                      TestDrive.status.in_(("booked", "done")))
+    stmt = select(TestDrive.id).where(
+        TestDrive.starts_at >= start, TestDrive.starts_at < end, TestDrive.status.in_(("booked", "done"))
+    )
     if not sees_all():
         stmt = stmt.where(TestDrive.consultant_id == _ctx().user_id)
     return pagination.count_upto(stmt, 999)[0]
@@ -517,16 +618,23 @@ def quote_page(*, after: str | None = None, status: str | None = None, size: int
 
 
 def get_quote(quote_id: Any) -> Quote:
-    return _visible(Quote, quote_id, joinedload(Quote.customer), joinedload(Quote.vehicle_model),
-                    joinedload(Quote.consultant))
+    return _visible(
+        Quote, quote_id, joinedload(Quote.customer), joinedload(Quote.vehicle_model), joinedload(Quote.consultant)
+    )
 
 
 def _fill_quote(quote: Quote, data: dict[str, Any]) -> None:
     model = _catalogue_model(data.get("model_id"))
     accessories = parse_accessories(data.get("accessories"))
-    totals = compute_totals(list_price=model.list_price, discount=data.get("discount"), accessories=accessories,
-                            insurance_amount=data.get("insurance_amount"), purchase_tax=data.get("purchase_tax"),
-                            registration_fee=data.get("registration_fee"), other_fees=data.get("other_fees"))
+    totals = compute_totals(
+        list_price=model.list_price,
+        discount=data.get("discount"),
+        accessories=accessories,
+        insurance_amount=data.get("insurance_amount"),
+        purchase_tax=data.get("purchase_tax"),
+        registration_fee=data.get("registration_fee"),
+        other_fees=data.get("other_fees"),
+    )
     payment_method = data.get("payment_method") or "cash"
     if payment_method not in ("cash", "loan"):
         raise SalesError(_("请选择付款方式。"), "payment_method")
@@ -554,8 +662,13 @@ def create_quote(customer_id: Any, data: dict[str, Any], card_id: Any = None) ->
     customer = customer_for_sales(customer_id)
     card = card_for_customer(card_id, customer)
     store = current_store()
-    quote = Quote(customer_id=customer.id, card_id=card.id if card else None, consultant_id=_ctx().user_id,
-                  share_token=secrets.token_urlsafe(32), status="draft")
+    quote = Quote(
+        customer_id=customer.id,
+        card_id=card.id if card else None,
+        consultant_id=_ctx().user_id,
+        share_token=secrets.token_urlsafe(32),
+        status="draft",
+    )
     if data.get("valid_until") is None:
         data = {**data, "valid_until": local_today(store.timezone) + dt.timedelta(days=7)}
     _fill_quote(quote, data)
@@ -599,7 +712,8 @@ def quote_for_share_token(token: str) -> tuple[Quote, Store] | None:
         return None
     with tenancy.system():
         quote = db.session.execute(
-            select(Quote).where(Quote.share_token == token)
+            select(Quote)
+            .where(Quote.share_token == token)
             .options(joinedload(Quote.customer), joinedload(Quote.vehicle_model), joinedload(Quote.consultant))
         ).scalar_one_or_none()
         if quote is None:
@@ -621,8 +735,9 @@ ORDER_FILTERS = ("status",)
 
 def order_page(*, after: str | None = None, status: str | None = None, size: int = 20) -> pagination.Page:
     """Orders the user may see, newest first; ``status`` is "open" or one state."""
-    stmt = select(SalesOrder).options(joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model),
-                                      joinedload(SalesOrder.consultant))
+    stmt = select(SalesOrder).options(
+        joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model), joinedload(SalesOrder.consultant)
+    )
     if status == "open":
         stmt = stmt.where(SalesOrder.status.in_(LIVE_ORDER_STATES))
     elif status in ORDER_TRANSITIONS:
@@ -635,15 +750,25 @@ def order_page(*, after: str | None = None, status: str | None = None, size: int
 def get_order(sales_order_id: Any) -> SalesOrder:
     """An order the user may see (404 otherwise), with what its page shows."""
     return _visible(
-        SalesOrder, sales_order_id,
-        joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model), joinedload(SalesOrder.consultant),
+        SalesOrder,
+        sales_order_id,
+        joinedload(SalesOrder.customer),
+        joinedload(SalesOrder.vehicle_model),
+        joinedload(SalesOrder.consultant),
         joinedload(SalesOrder.stock_vehicle),
-        selectinload(SalesOrder.approvals).joinedload(OrderApproval.by_user), selectinload(SalesOrder.payments),
+        selectinload(SalesOrder.approvals).joinedload(OrderApproval.by_user),
+        selectinload(SalesOrder.payments),
     )
 
 
-def _transition(order: SalesOrder, new_state: str, *, summary: str = "", changes: dict[str, Any] | None = None,
-                check_only: bool = False) -> None:
+def _transition(
+    order: SalesOrder,
+    new_state: str,
+    *,
+    summary: str = "",
+    changes: dict[str, Any] | None = None,
+    check_only: bool = False,
+) -> None:
     """Apply one move of ORDER_TRANSITIONS to an order (or only check it)."""
     from .models import ORDER_STATUSES
 
@@ -663,22 +788,40 @@ def create_order_from_quote(quote_id: Any) -> SalesOrder:
     if is_quote_expired(quote, local_today(store.timezone)):
         raise SalesError(_("报价已过有效期，请重新报价。"))
     _lock_store_paperwork(store)
-    existing = db.session.execute(select(SalesOrder.number).where(
-        SalesOrder.quote_id == quote.id, SalesOrder.status != "cancelled")).scalar()
+    existing = db.session.execute(
+        select(SalesOrder.number).where(SalesOrder.quote_id == quote.id, SalesOrder.status != "cancelled")
+    ).scalar()
     if existing:
         raise SalesError(_("该报价已生成订单 %(n)s。", n=existing))
-    totals = compute_totals(list_price=quote.list_price, discount=quote.discount, accessories=quote.accessories,
-                            insurance_amount=quote.insurance_amount, purchase_tax=quote.purchase_tax,
-                            registration_fee=quote.registration_fee, other_fees=quote.other_fees)
+    totals = compute_totals(
+        list_price=quote.list_price,
+        discount=quote.discount,
+        accessories=quote.accessories,
+        insurance_amount=quote.insurance_amount,
+        purchase_tax=quote.purchase_tax,
+        registration_fee=quote.registration_fee,
+        other_fees=quote.other_fees,
+    )
     order = SalesOrder(
         number=_next_number(SalesOrder, f"SO-{store.code}-{_today_code(store)}"),
-        quote_id=quote.id, card_id=quote.card_id, customer_id=quote.customer_id,
-        consultant_id=quote.consultant_id or _ctx().user_id, model_id=quote.model_id, colour=quote.colour,
-        list_price=totals.list_price, discount=totals.discount, accessories=list(quote.accessories or []),
-        accessories_total=totals.accessories_total, insurance_amount=totals.insurance_amount,
-        fees_total=totals.fees_total, total=totals.total,
+        quote_id=quote.id,
+        card_id=quote.card_id,
+        customer_id=quote.customer_id,
+        consultant_id=quote.consultant_id or _ctx().user_id,
+        model_id=quote.model_id,
+        colour=quote.colour,
+        list_price=totals.list_price,
+        discount=totals.discount,
+        accessories=list(quote.accessories or []),
+        accessories_total=totals.accessories_total,
+        insurance_amount=totals.insurance_amount,
+        fees_total=totals.fees_total,
+        total=totals.total,
         deposit_required=min(settings.default_deposit(store), totals.total).quantize(CENT),
-        paid_total=ZERO, payment_method=quote.payment_method, status="draft", created_by_id=_ctx().user_id,
+        paid_total=ZERO,
+        payment_method=quote.payment_method,
+        status="draft",
+        created_by_id=_ctx().user_id,
         priced_by_id=quote.consultant_id or _ctx().user_id,
     )
     db.session.add(order)
@@ -698,8 +841,13 @@ def update_order(sales_order_id: Any, version: Any, data: dict[str, Any]) -> Sal
     if order.status != "draft":
         raise SalesError(_("只有草稿订单可以修改，已提交的订单请先驳回。"))
     accessories = parse_accessories(data.get("accessories"))
-    totals = compute_totals(list_price=order.list_price, discount=data.get("discount"), accessories=accessories,
-                            insurance_amount=data.get("insurance_amount"), purchase_tax=data.get("fees_total"))
+    totals = compute_totals(
+        list_price=order.list_price,
+        discount=data.get("discount"),
+        accessories=accessories,
+        insurance_amount=data.get("insurance_amount"),
+        purchase_tax=data.get("fees_total"),
+    )
     deposit = money(data.get("deposit_required"))
     if deposit <= 0 or deposit > totals.total:
         raise SalesError(_("定金应大于 0 且不超过订单总额。"), "deposit_required")
@@ -727,8 +875,12 @@ def submit_order(sales_order_id: Any) -> SalesOrder:
     needed means approved at once. Raises InvalidTransition."""
     order = get_order(sales_order_id)
     levels = approval_levels_for(current_store(), order.list_price, order.discount)
-    _transition(order, "submitted", changes={"approval_levels_required": levels, "approval_levels_done": 0},
-                summary=f"{order.number} {discount_percent(order.list_price, order.discount)}%")
+    _transition(
+        order,
+        "submitted",
+        changes={"approval_levels_required": levels, "approval_levels_done": 0},
+        summary=f"{order.number} {discount_percent(order.list_price, order.discount)}%",
+    )
     if levels == 0:
         _transition(order, "approved", summary="auto-approved: discount within the consultant's limit")
     return order
@@ -755,7 +907,7 @@ def _current_round(order: SalesOrder) -> list[OrderApproval]:
     """The approvals since the order was last rejected (a resubmission starts afresh)."""
     approvals = sorted(order.approvals, key=lambda a: a.id or 0)
     last_rejected = max((i for i, a in enumerate(approvals) if a.decision == "rejected"), default=-1)
-    return approvals[last_rejected + 1:]
+    return approvals[last_rejected + 1 :]
 
 
 def approve_order(sales_order_id: Any, note: str = "") -> SalesOrder:
@@ -763,11 +915,11 @@ def approve_order(sales_order_id: Any, note: str = "") -> SalesOrder:
     consultant or creator, whatever their roles. Raises SalesError / InvalidTransition."""
     order = get_order(sales_order_id)
     level = _check_approver(order)
-    order.approvals.append(OrderApproval(level=level, decision="approved", note=(note or "").strip()[:300],
-                                         by_user_id=_ctx().user_id))
+    order.approvals.append(
+        OrderApproval(level=level, decision="approved", note=(note or "").strip()[:300], by_user_id=_ctx().user_id)
+    )
     if level >= order.approval_levels_required:
-        _transition(order, "approved", summary=f"approved level {level}",
-                    changes={"approval_levels_done": level})
+        _transition(order, "approved", summary=f"approved level {level}", changes={"approval_levels_done": level})
     else:
         before = {"approval_levels_done": level - 1}
         order.approval_levels_done = level
@@ -775,8 +927,9 @@ def approve_order(sales_order_id: Any, note: str = "") -> SalesOrder:
             db.session.flush()
         except StaleDataError:
             raise StaleEdit() from None
-        audit.record("approve", order, before=before, after={"approval_levels_done": level},
-                     summary=f"approved level {level}")
+        audit.record(
+            "approve", order, before=before, after={"approval_levels_done": level}, summary=f"approved level {level}"
+        )
     return order
 
 
@@ -787,8 +940,7 @@ def reject_order(sales_order_id: Any, note: str) -> SalesOrder:
     note = (note or "").strip()
     if not note:
         raise SalesError(_("驳回时请填写原因。"), "note")
-    order.approvals.append(OrderApproval(level=level, decision="rejected", note=note[:300],
-                                         by_user_id=_ctx().user_id))
+    order.approvals.append(OrderApproval(level=level, decision="rejected", note=note[:300], by_user_id=_ctx().user_id))
     _transition(order, "draft", summary=f"rejected: {note}", changes={"approval_levels_done": 0})
     return order
 
@@ -799,15 +951,21 @@ def approval_queue(limit: int = 50) -> list[SalesOrder]:
     waiting_levels = [level for level, perm in APPROVAL_PERMISSIONS.items() if ctx.can(perm)]
     if not waiting_levels:
         return []
-    stmt = (select(SalesOrder)
-            .where(SalesOrder.status == "submitted",
-                   SalesOrder.approval_levels_done.in_([level - 1 for level in waiting_levels]),
-                   sa.or_(SalesOrder.consultant_id.is_(None), SalesOrder.consultant_id != ctx.user_id),
-                   sa.or_(SalesOrder.created_by_id.is_(None), SalesOrder.created_by_id != ctx.user_id),
-                   sa.or_(SalesOrder.priced_by_id.is_(None), SalesOrder.priced_by_id != ctx.user_id))
-            .options(joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model),
-                     joinedload(SalesOrder.consultant))
-            .order_by(SalesOrder.created_at, SalesOrder.id).limit(limit))
+    stmt = (
+        select(SalesOrder)
+        .where(
+            SalesOrder.status == "submitted",
+            SalesOrder.approval_levels_done.in_([level - 1 for level in waiting_levels]),
+            sa.or_(SalesOrder.consultant_id.is_(None), SalesOrder.consultant_id != ctx.user_id),
+            sa.or_(SalesOrder.created_by_id.is_(None), SalesOrder.created_by_id != ctx.user_id),
+            sa.or_(SalesOrder.priced_by_id.is_(None), SalesOrder.priced_by_id != ctx.user_id),
+        )
+        .options(
+            joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model), joinedload(SalesOrder.consultant)
+        )
+        .order_by(SalesOrder.created_at, SalesOrder.id)
+        .limit(limit)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
@@ -831,8 +989,9 @@ def record_payment(sales_order_id: Any, *, kind: str, method: str, amount: Any, 
             raise SalesError(_("退款不能超过已收金额 %(p)s。", p=order.paid_total), "amount")
         if order.status in DEPOSIT_HELD_STATES and order.paid_total - amount_v < order.deposit_required:
             # the deposit holds the car: giving it back is cancelling the order
-            raise SalesError(_("退款后已收金额将低于定金 %(d)s；退还定金请先取消订单。", d=order.deposit_required),
-                             "amount")
+            raise SalesError(
+                _("退款后已收金额将低于定金 %(d)s；退还定金请先取消订单。", d=order.deposit_required), "amount"
+            )
         signed = -amount_v
     else:
         if order.status in ("draft", "submitted"):
@@ -842,8 +1001,9 @@ def record_payment(sales_order_id: Any, *, kind: str, method: str, amount: Any, 
         if order.paid_total + amount_v > order.total:
             raise SalesError(_("收款将超过订单总额，最多还可收 %(r)s。", r=order.total - order.paid_total), "amount")
         signed = amount_v
-    payment = Payment(kind=kind, method=method, amount=signed, reference=(reference or "").strip()[:60],
-                      by_user_id=_ctx().user_id)
+    payment = Payment(
+        kind=kind, method=method, amount=signed, reference=(reference or "").strip()[:60], by_user_id=_ctx().user_id
+    )
     order.payments.append(payment)
     before = audit.snapshot(order, ["paid_total"])
     order.paid_total = order.paid_total + signed
@@ -879,15 +1039,24 @@ def allocate_vehicle(sales_order_id: Any, stock_vehicle_id: Any) -> SalesOrder:
     except inventory.VehicleUnavailable as error:
         raise SalesError(str(error), "stock_vehicle_id") from None
     order.stock_vehicle = vehicle  # keeps the loaded relationship in step with the column
-    _transition(order, "allocated", summary=f"{order.number} {vehicle.vin}",
-                changes={"stock_vehicle_id": vehicle.id, "colour": order.colour or vehicle.colour})
+    _transition(
+        order,
+        "allocated",
+        summary=f"{order.number} {vehicle.vin}",
+        changes={"stock_vehicle_id": vehicle.id, "colour": order.colour or vehicle.colour},
+    )
     return order
 
 
 def _loan_total(order: SalesOrder, status_clause: sa.ColumnElement[bool]) -> Decimal:
     """The sum of the order's loans whose status matches ``status_clause``."""
-    return money(db.session.execute(select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
-        LoanApplication.order_id == order.id, status_clause)).scalar_one())
+    return money(
+        db.session.execute(
+            select(sa.func.coalesce(sa.func.sum(LoanApplication.amount), 0)).where(
+                LoanApplication.order_id == order.id, status_clause
+            )
+        ).scalar_one()
+    )
 
 
 def loans_not_yet_received(order: SalesOrder) -> Decimal:
@@ -895,8 +1064,11 @@ def loans_not_yet_received(order: SalesOrder) -> Decimal:
     payment (recorded money is already in paid_total: counting it twice would let an order
     be invoiced with money owed)."""
     promised = _loan_total(order, LoanApplication.status.in_(("approved", "disbursed")))
-    received = db.session.execute(select(sa.func.coalesce(sa.func.sum(Payment.amount), 0)).where(
-        Payment.order_id == order.id, Payment.kind == "loan")).scalar_one()
+    received = db.session.execute(
+        select(sa.func.coalesce(sa.func.sum(Payment.amount), 0)).where(
+            Payment.order_id == order.id, Payment.kind == "loan"
+        )
+    ).scalar_one()
     return max(promised - money(received), ZERO)
 
 
@@ -910,14 +1082,26 @@ def invoice_order(sales_order_id: Any, invoice_number: str) -> SalesOrder:
     _transition(order, "invoiced", check_only=True)
     loans = loans_not_yet_received(order)
     if order.paid_total + loans < order.total:
-        raise SalesError(_("尚未收齐车款（已收 %(p)s，贷款 %(l)s，应收 %(t)s），不能开票。",
-                           p=order.paid_total, l=loans, t=order.total))
+        raise SalesError(
+            _(
+                "尚未收齐车款（已收 %(p)s，贷款 %(l)s，应收 %(t)s），不能开票。",
+                p=order.paid_total,
+                l=loans,
+                t=order.total,
+            )
+        )
     _transition(order, "invoiced", changes={"invoice_number": invoice_number[:40], "invoiced_at": utcnow()})
     return order
 
 
-def deliver_order(sales_order_id: Any, *, checklist: dict[str, bool], received_by_name: str,
-                  mileage: int | None = None, notes: str = "") -> Delivery:
+def deliver_order(
+    sales_order_id: Any,
+    *,
+    checklist: dict[str, bool],
+    received_by_name: str,
+    mileage: int | None = None,
+    notes: str = "",
+) -> Delivery:
     """Hand the car over: every checklist item ticked; creates the customer's vehicle (and
     ownership), marks the car delivered, the customer an owner, the card won."""
     order = get_order(sales_order_id)
@@ -937,14 +1121,29 @@ def deliver_order(sales_order_id: Any, *, checklist: dict[str, bool], received_b
     store = current_store()
     today = local_today(store.timezone)
     now = utcnow()
-    delivery = Delivery(order_id=order.id, checklist={k: bool(checklist.get(k)) for k in DELIVERY_CHECKLIST},
-                        received_by_name=received_by_name[:80], mileage=mileage, notes=(notes or "").strip(),
-                        delivered_at=now, delivered_by_id=_ctx().user_id)
+    delivery = Delivery(
+        order_id=order.id,
+        checklist={k: bool(checklist.get(k)) for k in DELIVERY_CHECKLIST},
+        received_by_name=received_by_name[:80],
+        mileage=mileage,
+        notes=(notes or "").strip(),
+        delivered_at=now,
+        delivered_by_id=_ctx().user_id,
+    )
     model = order.vehicle_model
-    customer_vehicle = CustomerVehicle(vin=vehicle.vin, plate="", brand=model.brand, model=model.series,
-                                       trim=model.trim, colour=order.colour or vehicle.colour, model_id=model.id,
-                                       purchase_date=today, mileage=mileage, owner_id=order.customer_id,
-                                       sales_order_id=order.id)
+    customer_vehicle = CustomerVehicle(
+        vin=vehicle.vin,
+        plate="",
+        brand=model.brand,
+        model=model.series,
+        trim=model.trim,
+        colour=order.colour or vehicle.colour,
+        model_id=model.id,
+        purchase_date=today,
+        mileage=mileage,
+        owner_id=order.customer_id,
+        sales_order_id=order.id,
+    )
     customer_vehicle.ownerships.append(VehicleOwnership(customer_id=order.customer_id, started_on=today))
     db.session.add_all([delivery, customer_vehicle])
     try:
@@ -959,8 +1158,9 @@ def deliver_order(sales_order_id: Any, *, checklist: dict[str, bool], received_b
         before = audit.snapshot(customer, ["level"])
         customer.level = "owner"
         db.session.flush()
-        audit.record("update", customer, before=before, after=audit.snapshot(customer, ["level"]),
-                     summary="owner after delivery")
+        audit.record(
+            "update", customer, before=before, after=audit.snapshot(customer, ["level"]), summary="owner after delivery"
+        )
     _mark_card_won(order)
     return delivery
 
@@ -986,8 +1186,12 @@ def cancel_order(sales_order_id: Any, reason: str) -> SalesOrder:
         except inventory.InventoryError as error:
             raise SalesError(str(error)) from None
         order.stock_vehicle = None  # else the relationship would write the old id back on flush
-    _transition(order, "cancelled", summary=f"{order.number} {reason}",
-                changes={"stock_vehicle_id": None, "cancel_reason": reason[:200], "cancelled_at": utcnow()})
+    _transition(
+        order,
+        "cancelled",
+        summary=f"{order.number} {reason}",
+        changes={"stock_vehicle_id": None, "cancel_reason": reason[:200], "cancelled_at": utcnow()},
+    )
     return order
 
 
@@ -999,10 +1203,20 @@ def get_delivery(order: SalesOrder) -> Delivery | None:
 
 
 def order_finance(order: SalesOrder) -> tuple[list[LoanApplication], list[InsurancePolicy]]:
-    loans = db.session.execute(select(LoanApplication).where(LoanApplication.order_id == order.id)
-                               .order_by(LoanApplication.id)).scalars().all()
-    policies = db.session.execute(select(InsurancePolicy).where(InsurancePolicy.order_id == order.id)
-                                  .order_by(InsurancePolicy.id)).scalars().all()
+    loans = (
+        db.session.execute(
+            select(LoanApplication).where(LoanApplication.order_id == order.id).order_by(LoanApplication.id)
+        )
+        .scalars()
+        .all()
+    )
+    policies = (
+        db.session.execute(
+            select(InsurancePolicy).where(InsurancePolicy.order_id == order.id).order_by(InsurancePolicy.id)
+        )
+        .scalars()
+        .all()
+    )
     return list(loans), list(policies)
 
 
@@ -1032,8 +1246,16 @@ def create_loan(sales_order_id: Any, data: dict[str, Any]) -> LoanApplication:
     rate = data.get("annual_rate")
     if rate is not None and not (Decimal("0") <= Decimal(str(rate)) <= Decimal("30")):
         raise SalesError(_("年利率应在 0 到 30 之间。"), "annual_rate")
-    loan = LoanApplication(order_id=order.id, lender=lender[:80], amount=amount, down_payment=down_payment,
-                           term_months=int(term), annual_rate=rate, commission=commission, status="draft")
+    loan = LoanApplication(
+        order_id=order.id,
+        lender=lender[:80],
+        amount=amount,
+        down_payment=down_payment,
+        term_months=int(term),
+        annual_rate=rate,
+        commission=commission,
+        status="draft",
+    )
     db.session.add(loan)
     db.session.flush()
     audit.record("create", loan, after=audit.snapshot(loan), summary=order.number)
@@ -1074,8 +1296,13 @@ def change_loan_state(loan_application_id: Any, new_state: str) -> LoanApplicati
     loan = _finance_row(LoanApplication, loan_application_id)
     _check_order_not_cancelled(loan, new_state)
     now = utcnow()
-    changes = {"submitted_at": now} if new_state == "submitted" else \
-        {"decided_at": now} if new_state in ("approved", "rejected") else {}
+    changes = (
+        {"submitted_at": now}
+        if new_state == "submitted"
+        else {"decided_at": now}
+        if new_state in ("approved", "rejected")
+        else {}
+    )
     _apply(loan, LOAN_TRANSITIONS, new_state, LOAN_STATUSES, changes=changes)
     return loan
 
@@ -1107,10 +1334,18 @@ def create_policy(sales_order_id: Any, data: dict[str, Any]) -> InsurancePolicy:
     expires_on = data.get("expires_on") or _one_year_on(starts_on) - dt.timedelta(days=1)
     if expires_on <= starts_on:
         raise SalesError(_("到期日应晚于起保日。"), "expires_on")
-    policy = InsurancePolicy(order_id=order.id, customer_id=order.customer_id,
-                             vin=order.stock_vehicle.vin if order.stock_vehicle else "", insurer=insurer[:80],
-                             policy_number=(data.get("policy_number") or "").strip()[:60], premium=premium,
-                             commission=commission, starts_on=starts_on, expires_on=expires_on, status="quoted")
+    policy = InsurancePolicy(
+        order_id=order.id,
+        customer_id=order.customer_id,
+        vin=order.stock_vehicle.vin if order.stock_vehicle else "",
+        insurer=insurer[:80],
+        policy_number=(data.get("policy_number") or "").strip()[:60],
+        premium=premium,
+        commission=commission,
+        starts_on=starts_on,
+        expires_on=expires_on,
+        status="quoted",
+    )
     db.session.add(policy)
     db.session.flush()
     audit.record("create", policy, after=audit.snapshot(policy), summary=order.number)

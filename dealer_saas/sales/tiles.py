@@ -1,4 +1,5 @@
 """Dashboard tiles of the sales module."""
+
 from __future__ import annotations
 
 from flask import url_for
@@ -23,8 +24,11 @@ def orders_in_progress() -> TileValue:
 def awaiting_my_approval() -> TileValue:
     """Submitted orders waiting for the level this manager approves."""
     count = len(services.approval_queue(limit=100))
-    return TileValue(f"{count}+" if count >= 100 else str(count), url=url_for("sales.approval_queue"),
-                     tone="danger" if count else "body")
+    return TileValue(
+        f"{count}+" if count >= 100 else str(count),
+        url=url_for("sales.approval_queue"),
+        tone="danger" if count else "body",
+    )
 
 
 @register_tile("sales_test_drives_today", _l("今日试驾"), "sales.test_drive", order=32)
@@ -36,5 +40,6 @@ def test_drives_today() -> TileValue:
 @register_tile("sales_deliveries_this_month", _l("本月交车"), "sales.view", order=33)
 def deliveries_this_month() -> TileValue:
     """Cars handed over since the first of the month."""
-    return TileValue(_count(services.deliveries_this_month_count()), url=url_for("sales.order_list",
-                                                                                 status="delivered"))
+    return TileValue(
+        _count(services.deliveries_this_month_count()), url=url_for("sales.order_list", status="delivered")
+    )

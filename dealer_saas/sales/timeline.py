@@ -1,9 +1,10 @@
 """The sales module's entries on the customer 360 timeline: test drives, quotes, orders
 (created, each state change, delivered)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -22,11 +23,18 @@ def test_drive_entries(customer_ids: Sequence[int], before: dt.datetime | None, 
     if before is not None:
         stmt = stmt.where(TestDrive.starts_at < before)
     rows = db.session.execute(stmt.order_by(TestDrive.starts_at.desc()).limit(limit)).scalars()
-    return [TimelineEntry(at=d.starts_at, kind="test_drive", icon="🚗",
-                          title=_("试驾（%(s)s）", s=TEST_DRIVE_STATUSES.get(d.status, d.status)),
-                          detail=" ".join(p for p in (d.vehicle.plate if d.vehicle else "", d.feedback[:80]) if p),
-                          url=url_for("sales.test_drive_detail", test_drive_id=d.id), key=f"td{d.id}")
-            for d in rows]
+    return [
+        TimelineEntry(
+            at=d.starts_at,
+            kind="test_drive",
+            icon="🚗",
+            title=_("试驾（%(s)s）", s=TEST_DRIVE_STATUSES.get(d.status, d.status)),
+            detail=" ".join(p for p in (d.vehicle.plate if d.vehicle else "", d.feedback[:80]) if p),
+            url=url_for("sales.test_drive_detail", test_drive_id=d.id),
+            key=f"td{d.id}",
+        )
+        for d in rows
+    ]
 
 
 @timeline_source("sales.quotes")
@@ -35,43 +43,73 @@ def quote_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit
     if before is not None:
         stmt = stmt.where(Quote.created_at < before)
     rows = db.session.execute(stmt.order_by(Quote.created_at.desc()).limit(limit)).scalars()
-    return [TimelineEntry(at=q.created_at, kind="quote", icon="🧾",
-                          title=_("报价 %(n)s（%(s)s）", n=q.number, s=QUOTE_STATUSES.get(q.status, q.status)),
-                          detail=f"{q.vehicle_model.label} ¥{q.total:,.2f}",
-                          url=url_for("sales.quote_detail", quote_id=q.id), key=f"q{q.id}")
-            for q in rows]
+    return [
+        TimelineEntry(
+            at=q.created_at,
+            kind="quote",
+            icon="🧾",
+            title=_("报价 %(n)s（%(s)s）", n=q.number, s=QUOTE_STATUSES.get(q.status, q.status)),
+            detail=f"{q.vehicle_model.label} ¥{q.total:,.2f}",
+            url=url_for("sales.quote_detail", quote_id=q.id),
+            key=f"q{q.id}",
+        )
+        for q in rows
+    ]
 
 
 @timeline_source("sales.orders")
 def order_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
     """Order creation from the orders, state changes from the audit log (two queries)."""
-    orders = {o.id: o for o in db.session.execute(
-        select(SalesOrder).where(SalesOrder.customer_id.in_(customer_ids))
-        .options(joinedload(SalesOrder.vehicle_model)).order_by(SalesOrder.created_at.desc()).limit(200)
-    ).scalars()}
+    orders = {
+        o.id: o
+        for o in db.session.execute(
+            select(SalesOrder)
+            .where(SalesOrder.customer_id.in_(customer_ids))
+            .options(joinedload(SalesOrder.vehicle_model))
+            .order_by(SalesOrder.created_at.desc())
+            .limit(200)
+        ).scalars()
+    }
     if not orders:
         return []
     entries = []
     for o in orders.values():
         if before is None or _naive(o.created_at) < _naive(before):
-            entries.append(TimelineEntry(at=o.created_at, kind="order", icon="📑",
-                                         title=_("下单 %(n)s", n=o.number),
-                                         detail=f"{o.vehicle_model.label} ¥{o.total:,.2f}",
-                                         url=url_for("sales.order_detail", sales_order_id=o.id), key=f"o{o.id}"))
-    stmt = select(AuditLog).where(AuditLog.entity == SalesOrder.__tablename__, AuditLog.entity_id.in_(list(orders)),
-                                  AuditLog.action == "transition")
+            entries.append(
+                TimelineEntry(
+                    at=o.created_at,
+                    kind="order",
+                    icon="📑",
+                    title=_("下单 %(n)s", n=o.number),
+                    detail=f"{o.vehicle_model.label} ¥{o.total:,.2f}",
+                    url=url_for("sales.order_detail", sales_order_id=o.id),
+                    key=f"o{o.id}",
+                )
+            )
+    stmt = select(AuditLog).where(
+        AuditLog.entity == SalesOrder.__tablename__,
+        AuditLog.entity_id.in_(list(orders)),
+        AuditLog.action == "transition",
+    )
     if before is not None:
         stmt = stmt.where(AuditLog.at < before)
     for row in db.session.execute(stmt.order_by(AuditLog.at.desc()).limit(limit)).scalars():
         order = orders[row.entity_id]
         state = (row.after or {}).get("status", "")
         kind = "delivery" if state == "delivered" else "order"
-        entries.append(TimelineEntry(at=row.at, kind=kind, icon="🔑" if state == "delivered" else "📑",
-                                     title=_("订单 %(n)s：%(s)s", n=order.number, s=ORDER_STATUSES.get(state, state)),
-                                     detail=row.summary or "",
-                                     url=url_for("sales.order_detail", sales_order_id=order.id), key=f"a{row.id}"))
+        entries.append(
+            TimelineEntry(
+                at=row.at,
+                kind=kind,
+                icon="🔑" if state == "delivered" else "📑",
+                title=_("订单 %(n)s：%(s)s", n=order.number, s=ORDER_STATUSES.get(state, state)),
+                detail=row.summary or "",
+                url=url_for("sales.order_detail", sales_order_id=order.id),
+                key=f"a{row.id}",
+            )
+        )
     return entries
 
 
 def _naive(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)

@@ -5,10 +5,12 @@ Views parse the form, call one service inside a savepoint (a refused action leav
 behind, even what the service flushed), and render. Order actions answer the order fragment
 for htmx (with ``orderStateChanged``) and POST/redirect/GET without JavaScript.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,17 +20,52 @@ from ..extensions import db
 from ..timeutil import from_local, local, local_today, utcnow
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
-from .forms import (AllocateForm, CancelForm, DeliveryForm, InvoiceForm, LoanForm, NoteForm, OrderEditForm,
-                    PaymentForm, PolicyForm, QuoteForm, StateForm, TestDriveCheckInForm, TestDriveFeedbackForm,
-                    TestDriveForm)
-from .models import (LOAN_STATUSES, ORDER_STATUSES, PAYMENT_KINDS, PAYMENT_METHODS, POLICY_STATUSES, QUOTE_STATUSES,
-                     TEST_DRIVE_STATUSES)
+from .forms import (
+    AllocateForm,
+    CancelForm,
+    DeliveryForm,
+    InvoiceForm,
+    LoanForm,
+    NoteForm,
+    OrderEditForm,
+    PaymentForm,
+    PolicyForm,
+    QuoteForm,
+    StateForm,
+    TestDriveCheckInForm,
+    TestDriveFeedbackForm,
+    TestDriveForm,
+)
+from .models import (
+    LOAN_STATUSES,
+    ORDER_STATUSES,
+    PAYMENT_KINDS,
+    PAYMENT_METHODS,
+    POLICY_STATUSES,
+    QUOTE_STATUSES,
+    TEST_DRIVE_STATUSES,
+)
 
-STATUS_TONES = {"draft": "secondary", "submitted": "warning", "approved": "info", "deposit_paid": "primary",
-                "allocated": "primary", "invoiced": "primary", "delivered": "success", "cancelled": "dark",
-                "booked": "primary", "done": "success", "no_show": "danger", "sent": "info", "accepted": "success",
-                "expired": "dark", "rejected": "danger", "disbursed": "success", "quoted": "secondary",
-                "issued": "success"}
+STATUS_TONES = {
+    "draft": "secondary",
+    "submitted": "warning",
+    "approved": "info",
+    "deposit_paid": "primary",
+    "allocated": "primary",
+    "invoiced": "primary",
+    "delivered": "success",
+    "cancelled": "dark",
+    "booked": "primary",
+    "done": "success",
+    "no_show": "danger",
+    "sent": "info",
+    "accepted": "success",
+    "expired": "dark",
+    "rejected": "danger",
+    "disbursed": "success",
+    "quoted": "secondary",
+    "issued": "success",
+}
 
 
 @bp.app_context_processor
@@ -76,10 +113,19 @@ def test_drive_list():
     except ValueError:
         day = local_today(tz)
     cars, by_car = services.test_drive_day(day, _tz())
-    return render_htmx("sales/test_drive_list.html", "sales/_test_drive_day.html", day=day, cars=cars,
-                       by_car=by_car, mine=services.my_upcoming_test_drives(), sees_all=services.sees_all(),
-                       me=tenancy.current().user_id, statuses=TEST_DRIVE_STATUSES,
-                       prev_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
+    return render_htmx(
+        "sales/test_drive_list.html",
+        "sales/_test_drive_day.html",
+        day=day,
+        cars=cars,
+        by_car=by_car,
+        mine=services.my_upcoming_test_drives(),
+        sees_all=services.sees_all(),
+        me=tenancy.current().user_id,
+        statuses=TEST_DRIVE_STATUSES,
+        prev_day=day - dt.timedelta(days=1),
+        next_day=day + dt.timedelta(days=1),
+    )
 
 
 @bp.route("/test-drives/new", methods=["GET", "POST"])
@@ -89,33 +135,52 @@ def test_drive_new():
     customer, card = _customer_and_card()
     form = TestDriveForm()
     cars = services.inventory.demo_cars()
-    form.vehicle_id.choices = [(0, _("请选择"))] + [(c.id, f"{c.vehicle_model.label} {c.plate or c.vin[-6:]}")
-                                                   for c in cars]
+    form.vehicle_id.choices = [(0, _("请选择"))] + [
+        (c.id, f"{c.vehicle_model.label} {c.plate or c.vin[-6:]}") for c in cars
+    ]
     if request.method == "GET" and not form.starts_at.data:
         soon = local(utcnow(), _tz()).replace(second=0, microsecond=0) + dt.timedelta(minutes=30)
         form.starts_at.data = soon.replace(minute=(soon.minute // 15) * 15, tzinfo=None)
         if request.args.get("vehicle_id", "").isdigit():
             form.vehicle_id.data = int(request.args["vehicle_id"])
     if customer is not None and form.validate_on_submit():
-        drive = _attempt(form, lambda: services.book_test_drive(
-            customer_id=customer.id, vehicle_id=form.vehicle_id.data,
-            starts_at=from_local(form.starts_at.data, _tz()), duration_minutes=form.duration_minutes.data,
-            licence_number=form.licence_number.data or "", card_id=card.id if card else None))
+        drive = _attempt(
+            form,
+            lambda: services.book_test_drive(
+                customer_id=customer.id,
+                vehicle_id=form.vehicle_id.data,
+                starts_at=from_local(form.starts_at.data, _tz()),
+                duration_minutes=form.duration_minutes.data,
+                licence_number=form.licence_number.data or "",
+                card_id=card.id if card else None,
+            ),
+        )
         if drive is not None:
-            return redirect_to(url_for("sales.test_drive_detail", test_drive_id=drive.id),
-                               trigger=trigger(events.TEST_DRIVE_SAVED, id=drive.id))
+            return redirect_to(
+                url_for("sales.test_drive_detail", test_drive_id=drive.id),
+                trigger=trigger(events.TEST_DRIVE_SAVED, id=drive.id),
+            )
     return render_template("sales/test_drive_new.html", form=form, customer=customer, card=card, cars=cars)
 
 
 def _test_drive_page(test_drive_id: Any, *, trigger_event: bool = False, **forms: Any):
     drive = services.get_test_drive(test_drive_id)
     forms.setdefault("checkin_form", TestDriveCheckInForm(formdata=None, obj=drive))
-    forms.setdefault("feedback_form", TestDriveFeedbackForm(
-        formdata=None, rating=str(drive.rating) if drive.rating else None, feedback=drive.feedback))
+    forms.setdefault(
+        "feedback_form",
+        TestDriveFeedbackForm(
+            formdata=None, rating=str(drive.rating) if drive.rating else None, feedback=drive.feedback
+        ),
+    )
     forms.setdefault("state_form", StateForm(formdata=None))
-    return render_htmx("sales/test_drive_detail.html", "sales/_test_drive.html", drive=drive,
-                       statuses=TEST_DRIVE_STATUSES,
-                       trigger=trigger(events.TEST_DRIVE_SAVED, id=drive.id) if trigger_event else None, **forms)
+    return render_htmx(
+        "sales/test_drive_detail.html",
+        "sales/_test_drive.html",
+        drive=drive,
+        statuses=TEST_DRIVE_STATUSES,
+        trigger=trigger(events.TEST_DRIVE_SAVED, id=drive.id) if trigger_event else None,
+        **forms,
+    )
 
 
 @bp.route("/test-drives/<int:test_drive_id>")
@@ -141,9 +206,17 @@ def _test_drive_done(test_drive_id: int, form, call: Callable[[], Any], form_nam
 def test_drive_checkin(test_drive_id: int):
     """Record the licence number, licence check and signed waiver."""
     form = TestDriveCheckInForm()
-    return _test_drive_done(test_drive_id, form, lambda: services.check_in_test_drive(
-        test_drive_id, licence_number=form.licence_number.data, licence_checked=form.licence_checked.data,
-        waiver_signed=form.waiver_signed.data), "checkin_form")
+    return _test_drive_done(
+        test_drive_id,
+        form,
+        lambda: services.check_in_test_drive(
+            test_drive_id,
+            licence_number=form.licence_number.data,
+            licence_checked=form.licence_checked.data,
+            waiver_signed=form.waiver_signed.data,
+        ),
+        "checkin_form",
+    )
 
 
 @bp.route("/test-drives/<int:test_drive_id>/state", methods=["POST"])
@@ -151,8 +224,9 @@ def test_drive_checkin(test_drive_id: int):
 def test_drive_state(test_drive_id: int):
     """Finish the drive, cancel it, or record a no-show."""
     form = StateForm()
-    return _test_drive_done(test_drive_id, form, lambda: services.change_test_drive_state(
-        test_drive_id, form.to.data or ""), "state_form")
+    return _test_drive_done(
+        test_drive_id, form, lambda: services.change_test_drive_state(test_drive_id, form.to.data or ""), "state_form"
+    )
 
 
 @bp.route("/test-drives/<int:test_drive_id>/feedback", methods=["POST"])
@@ -160,8 +234,14 @@ def test_drive_state(test_drive_id: int):
 def test_drive_feedback(test_drive_id: int):
     """The customer's rating and feedback after the drive."""
     form = TestDriveFeedbackForm()
-    return _test_drive_done(test_drive_id, form, lambda: services.record_test_drive_feedback(
-        test_drive_id, rating=int(form.rating.data), feedback=form.feedback.data or ""), "feedback_form")
+    return _test_drive_done(
+        test_drive_id,
+        form,
+        lambda: services.record_test_drive_feedback(
+            test_drive_id, rating=int(form.rating.data), feedback=form.feedback.data or ""
+        ),
+        "feedback_form",
+    )
 
 
 # --------------------------------------------------------------------------- quotes
@@ -189,8 +269,15 @@ def quote_list():
     status = request.args.get("status") or None
     page = services.quote_page(after=request.args.get("after"), status=status)
     next_url = url_for("sales.quote_list", status=status, after=page.next_token) if page.next_token else None
-    return render_htmx("sales/quote_list.html", "sales/_quote_rows.html", rows=page, current=status,
-                       next_url=next_url, statuses=QUOTE_STATUSES, today=local_today(_tz()))
+    return render_htmx(
+        "sales/quote_list.html",
+        "sales/_quote_rows.html",
+        rows=page,
+        current=status,
+        next_url=next_url,
+        statuses=QUOTE_STATUSES,
+        today=local_today(_tz()),
+    )
 
 
 @bp.route("/quotes/new", methods=["GET", "POST"])
@@ -205,11 +292,11 @@ def quote_new():
         if card.model_id:
             form.model_id.data = card.model_id
     if customer is not None and form.validate_on_submit():
-        quote = _attempt(form, lambda: services.create_quote(customer.id, dict(form.data),
-                                                             card.id if card else None))
+        quote = _attempt(form, lambda: services.create_quote(customer.id, dict(form.data), card.id if card else None))
         if quote is not None:
-            return redirect_to(url_for("sales.quote_detail", quote_id=quote.id),
-                               trigger=trigger(events.QUOTE_SAVED, id=quote.id))
+            return redirect_to(
+                url_for("sales.quote_detail", quote_id=quote.id), trigger=trigger(events.QUOTE_SAVED, id=quote.id)
+            )
     return render_template("sales/quote_form.html", form=form, customer=customer, card=card, quote=None)
 
 
@@ -218,10 +305,16 @@ def quote_new():
 def quote_detail(quote_id: int):
     """A quote, printable, with its share link and "make an order"."""
     quote = services.get_quote(quote_id)
-    return render_template("sales/quote_detail.html", quote=quote, store=services.store_of(quote),
-                           statuses=QUOTE_STATUSES, expired=services.is_quote_expired(quote, local_today(_tz())),
-                           share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
-                           form=StateForm(formdata=None), shared=False)
+    return render_template(
+        "sales/quote_detail.html",
+        quote=quote,
+        store=services.store_of(quote),
+        statuses=QUOTE_STATUSES,
+        expired=services.is_quote_expired(quote, local_today(_tz())),
+        share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
+        form=StateForm(formdata=None),
+        shared=False,
+    )
 
 
 @bp.route("/quotes/<int:quote_id>/edit", methods=["GET", "POST"])
@@ -235,8 +328,9 @@ def quote_edit(quote_id: int):
     if form.validate_on_submit():
         saved = _attempt(form, lambda: services.update_quote(quote_id, dict(form.data)))
         if saved is not None:
-            return redirect_to(url_for("sales.quote_detail", quote_id=quote_id),
-                               trigger=trigger(events.QUOTE_SAVED, id=quote_id))
+            return redirect_to(
+                url_for("sales.quote_detail", quote_id=quote_id), trigger=trigger(events.QUOTE_SAVED, id=quote_id)
+            )
     return render_template("sales/quote_form.html", form=form, customer=quote.customer, card=None, quote=quote)
 
 
@@ -248,12 +342,19 @@ def quote_mark_sent(quote_id: int):
     form = StateForm()
     if _attempt(form, lambda: services.mark_quote_sent(quote_id)) is None and form.form_errors:
         quote = services.get_quote(quote_id)
-        return render_template("sales/quote_detail.html", quote=quote, store=services.store_of(quote),
-                               statuses=QUOTE_STATUSES, expired=services.is_quote_expired(quote, local_today(_tz())),
-                               share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
-                               form=form, shared=False)
-    return redirect_to(url_for("sales.quote_detail", quote_id=quote_id),
-                       trigger=trigger(events.QUOTE_SAVED, id=quote_id))
+        return render_template(
+            "sales/quote_detail.html",
+            quote=quote,
+            store=services.store_of(quote),
+            statuses=QUOTE_STATUSES,
+            expired=services.is_quote_expired(quote, local_today(_tz())),
+            share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
+            form=form,
+            shared=False,
+        )
+    return redirect_to(
+        url_for("sales.quote_detail", quote_id=quote_id), trigger=trigger(events.QUOTE_SAVED, id=quote_id)
+    )
 
 
 @bp.route("/q/<token>")
@@ -264,8 +365,9 @@ def quote_shared(token: str):
     if found is None:
         abort(404)
     quote, store = found
-    response = render_template("sales/quote_shared.html", quote=quote, store=store, statuses=QUOTE_STATUSES,
-                               shared=True)
+    response = render_template(
+        "sales/quote_shared.html", quote=quote, store=store, statuses=QUOTE_STATUSES, shared=True
+    )
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
@@ -279,8 +381,14 @@ def order_list():
     status = request.args.get("status") or None
     page = services.order_page(after=request.args.get("after"), status=status)
     next_url = url_for("sales.order_list", status=status, after=page.next_token) if page.next_token else None
-    return render_htmx("sales/order_list.html", "sales/_order_rows.html", rows=page, current=status,
-                       next_url=next_url, statuses=ORDER_STATUSES)
+    return render_htmx(
+        "sales/order_list.html",
+        "sales/_order_rows.html",
+        rows=page,
+        current=status,
+        next_url=next_url,
+        statuses=ORDER_STATUSES,
+    )
 
 
 @bp.route("/quotes/<int:quote_id>/order", methods=["POST"])
@@ -292,12 +400,19 @@ def order_from_quote(quote_id: int):
     order = _attempt(form, lambda: services.create_order_from_quote(quote_id))
     if order is None:
         quote = services.get_quote(quote_id)
-        return render_template("sales/quote_detail.html", quote=quote, store=services.store_of(quote),
-                               statuses=QUOTE_STATUSES, expired=services.is_quote_expired(quote, local_today(_tz())),
-                               share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
-                               form=form, shared=False)
-    return redirect_to(url_for("sales.order_detail", sales_order_id=order.id),
-                       trigger=trigger(events.ORDER_STATE_CHANGED, id=order.id))
+        return render_template(
+            "sales/quote_detail.html",
+            quote=quote,
+            store=services.store_of(quote),
+            statuses=QUOTE_STATUSES,
+            expired=services.is_quote_expired(quote, local_today(_tz())),
+            share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
+            form=form,
+            shared=False,
+        )
+    return redirect_to(
+        url_for("sales.order_detail", sales_order_id=order.id), trigger=trigger(events.ORDER_STATE_CHANGED, id=order.id)
+    )
 
 
 def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
@@ -305,35 +420,51 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
     allocate = forms.get("allocate_form") or AllocateForm(formdata=None)
     choices = services.allocation_choices(order) if order.status == "deposit_paid" else []
     allocate.stock_vehicle_id.choices = [(0, _("请选择车辆"))] + [
-        (v.id, f"{v.vin} {v.colour} {v.location}".strip()) for v in choices]
+        (v.id, f"{v.vin} {v.colour} {v.location}".strip()) for v in choices
+    ]
     remaining = order.total - order.paid_total
     fully_paid = remaining <= 0
     # a cancelled order keeps the money it took until it is refunded
     refund_due = order.paid_total if order.status == "cancelled" and order.paid_total > 0 else None
     # the amount still due is the suggestion; a paid order only has a refund left to record
     # (a suggested 0.00 would be refused by the form's own rule)
-    suggested = min(order.deposit_required - order.paid_total, remaining) if order.status == "approved" \
+    suggested = (
+        min(order.deposit_required - order.paid_total, remaining)
+        if order.status == "approved"
         else refund_due or remaining
+    )
     payment = forms.get("payment_form") or PaymentForm(
         formdata=None,
         kind="refund" if fully_paid or refund_due else "deposit" if order.status == "approved" else "balance",
-        amount=suggested if suggested > 0 else None)
+        amount=suggested if suggested > 0 else None,
+    )
     ctx = tenancy.current()
     next_level = order.approval_levels_done + 1
     return {
-        "order": order, "loans": loans, "policies": policies, "delivery": services.get_delivery(order),
-        "allocate_form": allocate, "payment_form": payment, "fully_paid": fully_paid, "refund_due": refund_due,
+        "order": order,
+        "loans": loans,
+        "policies": policies,
+        "delivery": services.get_delivery(order),
+        "allocate_form": allocate,
+        "payment_form": payment,
+        "fully_paid": fully_paid,
+        "refund_due": refund_due,
         "invoice_form": forms.get("invoice_form") or InvoiceForm(formdata=None),
         "cancel_form": forms.get("cancel_form") or CancelForm(formdata=None),
         "note_form": forms.get("note_form") or NoteForm(formdata=None),
         "loan_form": forms.get("loan_form") or LoanForm(formdata=None),
         "policy_form": forms.get("policy_form") or PolicyForm(formdata=None),
         "state_form": forms.get("state_form") or StateForm(formdata=None),
-        "statuses": ORDER_STATUSES, "loan_statuses": LOAN_STATUSES, "policy_statuses": POLICY_STATUSES,
-        "payment_kinds": PAYMENT_KINDS, "payment_methods": PAYMENT_METHODS,
-        "loan_moves": services.LOAN_TRANSITIONS, "policy_moves": services.POLICY_TRANSITIONS,
+        "statuses": ORDER_STATUSES,
+        "loan_statuses": LOAN_STATUSES,
+        "policy_statuses": POLICY_STATUSES,
+        "payment_kinds": PAYMENT_KINDS,
+        "payment_methods": PAYMENT_METHODS,
+        "loan_moves": services.LOAN_TRANSITIONS,
+        "policy_moves": services.POLICY_TRANSITIONS,
         "discount_pct": services.discount_percent(order.list_price, order.discount),
-        "can_approve": order.status == "submitted" and ctx.user_id not in (order.consultant_id, order.created_by_id)
+        "can_approve": order.status == "submitted"
+        and ctx.user_id not in (order.consultant_id, order.created_by_id)
         and ctx.can(services.APPROVAL_PERMISSIONS.get(next_level, "sales.order.approve_high")),
         "open_section": forms.get("open_section"),
         "hidden_errors": _hidden_errors(order, forms),
@@ -366,9 +497,12 @@ def _hidden_errors(order, forms: dict[str, Any]) -> list[str]:
 def _order_page(sales_order_id: int, *, trigger_event: bool = False, **forms: Any):
     db.session.expire_all()
     order = services.get_order(sales_order_id)
-    return render_htmx("sales/order_detail.html", "sales/_order.html",
-                       trigger=trigger(events.ORDER_STATE_CHANGED, id=order.id) if trigger_event else None,
-                       **_order_context(order, forms))
+    return render_htmx(
+        "sales/order_detail.html",
+        "sales/_order.html",
+        trigger=trigger(events.ORDER_STATE_CHANGED, id=order.id) if trigger_event else None,
+        **_order_context(order, forms),
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>")
@@ -405,8 +539,10 @@ def order_edit(sales_order_id: int):
         if form.validate_on_submit():
             saved = _attempt(form, lambda: services.update_order(sales_order_id, form.version.data, dict(form.data)))
             if saved is not None:
-                return redirect_to(url_for("sales.order_detail", sales_order_id=sales_order_id),
-                                   trigger=trigger(events.ORDER_STATE_CHANGED, id=sales_order_id))
+                return redirect_to(
+                    url_for("sales.order_detail", sales_order_id=sales_order_id),
+                    trigger=trigger(events.ORDER_STATE_CHANGED, id=sales_order_id),
+                )
         rollback_only()
     return render_template("sales/order_edit.html", form=form, order=order)
 
@@ -424,8 +560,9 @@ def order_submit(sales_order_id: int):
 def order_approve(sales_order_id: int):
     """Approve the order's next level (never one's own order)."""
     form = NoteForm()
-    return _order_action(sales_order_id, form, "note_form",
-                         lambda: services.approve_order(sales_order_id, form.note.data or ""))
+    return _order_action(
+        sales_order_id, form, "note_form", lambda: services.approve_order(sales_order_id, form.note.data or "")
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/reject", methods=["POST"])
@@ -433,8 +570,9 @@ def order_approve(sales_order_id: int):
 def order_reject(sales_order_id: int):
     """Send the order back to draft with a note."""
     form = NoteForm()
-    return _order_action(sales_order_id, form, "note_form",
-                         lambda: services.reject_order(sales_order_id, form.note.data or ""))
+    return _order_action(
+        sales_order_id, form, "note_form", lambda: services.reject_order(sales_order_id, form.note.data or "")
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/payments", methods=["POST"])
@@ -442,9 +580,18 @@ def order_reject(sales_order_id: int):
 def order_payment(sales_order_id: int):
     """Record a deposit, balance, loan payout or refund."""
     form = PaymentForm()
-    return _order_action(sales_order_id, form, "payment_form", lambda: services.record_payment(
-        sales_order_id, kind=form.kind.data, method=form.method.data, amount=form.amount.data,
-        reference=form.reference.data or ""))
+    return _order_action(
+        sales_order_id,
+        form,
+        "payment_form",
+        lambda: services.record_payment(
+            sales_order_id,
+            kind=form.kind.data,
+            method=form.method.data,
+            amount=form.amount.data,
+            reference=form.reference.data or "",
+        ),
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/allocate", methods=["POST"])
@@ -452,8 +599,12 @@ def order_payment(sales_order_id: int):
 def order_allocate(sales_order_id: int):
     """Allocate an in-stock car (VIN) to the order."""
     form = AllocateForm()
-    return _order_action(sales_order_id, form, "allocate_form",
-                         lambda: services.allocate_vehicle(sales_order_id, form.stock_vehicle_id.data))
+    return _order_action(
+        sales_order_id,
+        form,
+        "allocate_form",
+        lambda: services.allocate_vehicle(sales_order_id, form.stock_vehicle_id.data),
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/invoice", methods=["POST"])
@@ -461,8 +612,9 @@ def order_allocate(sales_order_id: int):
 def order_invoice(sales_order_id: int):
     """Record the invoice number of a paid order."""
     form = InvoiceForm()
-    return _order_action(sales_order_id, form, "invoice_form",
-                         lambda: services.invoice_order(sales_order_id, form.invoice_number.data))
+    return _order_action(
+        sales_order_id, form, "invoice_form", lambda: services.invoice_order(sales_order_id, form.invoice_number.data)
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/cancel", methods=["POST"])
@@ -470,8 +622,9 @@ def order_invoice(sales_order_id: int):
 def order_cancel(sales_order_id: int):
     """Cancel an order before delivery (its car goes back in stock)."""
     form = CancelForm()
-    return _order_action(sales_order_id, form, "cancel_form",
-                         lambda: services.cancel_order(sales_order_id, form.reason.data))
+    return _order_action(
+        sales_order_id, form, "cancel_form", lambda: services.cancel_order(sales_order_id, form.reason.data)
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/delivery", methods=["GET", "POST"])
@@ -481,18 +634,26 @@ def order_delivery(sales_order_id: int):
     order = services.get_order(sales_order_id)
     form = DeliveryForm()
     if form.validate_on_submit():
-        delivery = _attempt(form, lambda: services.deliver_order(
-            sales_order_id, checklist={k: getattr(form, k).data for k in form.CHECKLIST},
-            received_by_name=form.received_by_name.data, mileage=form.mileage.data, notes=form.notes.data or ""))
+        delivery = _attempt(
+            form,
+            lambda: services.deliver_order(
+                sales_order_id,
+                checklist={k: getattr(form, k).data for k in form.CHECKLIST},
+                received_by_name=form.received_by_name.data,
+                mileage=form.mileage.data,
+                notes=form.notes.data or "",
+            ),
+        )
         if delivery is not None:
-            return redirect_to(url_for("sales.order_detail", sales_order_id=sales_order_id),
-                               trigger=trigger(events.ORDER_STATE_CHANGED, id=sales_order_id))
+            return redirect_to(
+                url_for("sales.order_detail", sales_order_id=sales_order_id),
+                trigger=trigger(events.ORDER_STATE_CHANGED, id=sales_order_id),
+            )
     elif request.method == "GET":
         form.received_by_name.data = order.customer.name
     if request.method == "POST":
         rollback_only()
-    return render_template("sales/order_delivery.html", form=form, order=order,
-                           delivery=services.get_delivery(order))
+    return render_template("sales/order_delivery.html", form=form, order=order, delivery=services.get_delivery(order))
 
 
 @bp.route("/approvals")
@@ -500,8 +661,9 @@ def order_delivery(sales_order_id: int):
 def approval_queue():
     """Orders waiting for the approval level the user holds."""
     orders = services.approval_queue()
-    return render_template("sales/approval_queue.html", orders=orders, statuses=ORDER_STATUSES,
-                           pct=services.discount_percent)
+    return render_template(
+        "sales/approval_queue.html", orders=orders, statuses=ORDER_STATUSES, pct=services.discount_percent
+    )
 
 
 # --------------------------------------------------------------------------- loans, insurance
@@ -512,8 +674,9 @@ def approval_queue():
 def loan_new(sales_order_id: int):
     """Add a loan application to the order."""
     form = LoanForm()
-    return _order_action(sales_order_id, form, "loan_form",
-                         lambda: services.create_loan(sales_order_id, dict(form.data)))
+    return _order_action(
+        sales_order_id, form, "loan_form", lambda: services.create_loan(sales_order_id, dict(form.data))
+    )
 
 
 @bp.route("/loans/<int:loan_application_id>/state", methods=["POST"])
@@ -522,8 +685,9 @@ def loan_state(loan_application_id: int):
     """Move a loan application along (submitted, approved, rejected, disbursed, cancelled)."""
     loan = services.get_loan_application(loan_application_id)
     form = StateForm()
-    return _order_action(loan.order_id, form, "state_form",
-                         lambda: services.change_loan_state(loan_application_id, form.to.data or ""))
+    return _order_action(
+        loan.order_id, form, "state_form", lambda: services.change_loan_state(loan_application_id, form.to.data or "")
+    )
 
 
 @bp.route("/orders/<int:sales_order_id>/policies", methods=["POST"])
@@ -531,8 +695,9 @@ def loan_state(loan_application_id: int):
 def policy_new(sales_order_id: int):
     """Add an insurance policy to the order."""
     form = PolicyForm()
-    return _order_action(sales_order_id, form, "policy_form",
-                         lambda: services.create_policy(sales_order_id, dict(form.data)))
+    return _order_action(
+        sales_order_id, form, "policy_form", lambda: services.create_policy(sales_order_id, dict(form.data))
+    )
 
 
 @bp.route("/policies/<int:insurance_policy_id>/state", methods=["POST"])
@@ -543,5 +708,9 @@ def policy_state(insurance_policy_id: int):
     if policy.order_id is None:
         abort(404)
     form = StateForm()
-    return _order_action(policy.order_id, form, "state_form", lambda: services.change_policy_state(
-        insurance_policy_id, form.to.data or "", form.policy_number.data or ""))
+    return _order_action(
+        policy.order_id,
+        form,
+        "state_form",
+        lambda: services.change_policy_state(insurance_policy_id, form.to.data or "", form.policy_number.data or ""),
+    )

@@ -1,6 +1,7 @@
 """The audit log viewer: scoped to the stores in view plus the org's own rows (org-wide
 auditors) or their staff's sign-ins (store-level ones), filters, keyset pages, readable diffs
 with customers' phone numbers masked without customers.pii."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,9 +16,15 @@ from ..conftest import count_queries, login
 
 
 def _row(store, summary, org_id=None, store_id="same", **kw):
-    row = AuditLog(org_id=org_id or store.org_id, store_id=store.id if store_id == "same" else store_id,
-                   action=kw.pop("action", "update"), entity=kw.pop("entity", "customers"),
-                   entity_id=kw.pop("entity_id", 1), summary=summary, **kw)
+    row = AuditLog(
+        org_id=org_id or store.org_id,
+        store_id=store.id if store_id == "same" else store_id,
+        action=kw.pop("action", "update"),
+        entity=kw.pop("entity", "customers"),
+        entity_id=kw.pop("entity_id", 1),
+        summary=summary,
+        **kw,
+    )
     db.session.add(row)
     return row
 
@@ -48,8 +55,9 @@ def test_store_auditor_sees_the_sign_ins_of_their_own_staff_only(app, store):
     sibling = factories.StoreFactory(organisation=store.organisation)
     factories.user_with_role("sales_consultant", store, username="own_floor", name="本店小李")
     shared = factories.user_with_role("sales_consultant", sibling, username="shared_floor", name="两店小张")
-    db.session.add(Membership(org_id=store.org_id, user_id=shared.id, store_id=store.id,
-                              role=factories.role("receptionist")))
+    db.session.add(
+        Membership(org_id=store.org_id, user_id=shared.id, store_id=store.id, role=factories.role("receptionist"))
+    )
     factories.user_with_role("sales_consultant", sibling, username="sibling_floor", name="兄弟店小王")
     factories.user_with_role("group_manager", store, org_wide=True, username="group_boss", name="集团老板")
     manager = factories.user_with_role("sales_manager", store)
@@ -67,22 +75,51 @@ def test_store_auditor_sees_the_sign_ins_of_their_own_staff_only(app, store):
 
 def test_phone_numbers_are_masked_without_the_pii_permission(app, client_as, store):
     """An auditor without customers.pii reads customers' numbers masked; the log keeps them whole."""
-    auditor_role = Role(org_id=store.org_id, code="auditor", name="审计员", permissions=["admin.audit", "dashboard.view"])
+    auditor_role = Role(
+        org_id=store.org_id, code="auditor", name="审计员", permissions=["admin.audit", "dashboard.view"]
+    )
     db.session.add(auditor_role)
     auditor = factories.UserFactory(org_id=store.org_id)
     db.session.add(Membership(org_id=store.org_id, user_id=auditor.id, store_id=store.id, role=auditor_role))
-    edit = _row(store, "改手机", before={"mobile": "13811112222", "other_phones": "13933334444,87654321"},
-                after={"mobile": "13855556666", "other_phones": ""})
+    edit = _row(
+        store,
+        "改手机",
+        before={"mobile": "13811112222", "other_phones": "13933334444,87654321"},
+        after={"mobile": "13855556666", "other_phones": ""},
+    )
     _row(store, "联系人", action="create", entity="customer_contacts", after={"name": "李四", "mobile": "13677778888"})
-    _row(store, "合并", action="merge", before={"survivor": {"mobile": "13511112222"}, "loser": {"mobile": "13522223333"}},
-         after={"survivor": {"mobile": "13511112222", "other_phones": "13522223333"}})
-    _row(store, "短信", action="create", entity="outbound_messages",
-         after={"channel": "sms", "recipient": "13744445555", "body": "您好"})
-    _row(store, "邮件", action="create", entity="outbound_messages",
-         after={"channel": "email", "recipient": "li@example.com", "body": "您好"})
+    _row(
+        store,
+        "合并",
+        action="merge",
+        before={"survivor": {"mobile": "13511112222"}, "loser": {"mobile": "13522223333"}},
+        after={"survivor": {"mobile": "13511112222", "other_phones": "13522223333"}},
+    )
+    _row(
+        store,
+        "短信",
+        action="create",
+        entity="outbound_messages",
+        after={"channel": "sms", "recipient": "13744445555", "body": "您好"},
+    )
+    _row(
+        store,
+        "邮件",
+        action="create",
+        entity="outbound_messages",
+        after={"channel": "email", "recipient": "li@example.com", "body": "您好"},
+    )
     db.session.flush()
-    full = ("13811112222", "13933334444", "87654321", "13855556666", "13677778888", "13511112222",
-            "13522223333", "13744445555")
+    full = (
+        "13811112222",
+        "13933334444",
+        "87654321",
+        "13855556666",
+        "13677778888",
+        "13511112222",
+        "13522223333",
+        "13744445555",
+    )
     body = login(app.test_client(), auditor, store).get("/admin/audit").get_data(as_text=True)
     assert not [number for number in full if number in body]
     assert "138****2222" in body and "139****4444,****4321" in body and "137****5555" in body
@@ -108,12 +145,20 @@ def test_group_rollup_sees_every_store_of_the_org(client_as, store):
 
 def test_filters_pages_and_diff(client_as, store):
     user = factories.user_with_role("sales_consultant", store)
-    base = dt.datetime(2026, 1, 10, 4, 0, tzinfo=dt.timezone.utc)
+    base = dt.datetime(2026, 1, 10, 4, 0, tzinfo=dt.UTC)
     _row(store, "老记录", at=base - dt.timedelta(days=5), entity="stock_vehicles", entity_id=7)
     for n in range(55):
-        _row(store, f"记录{n:02d}", at=base + dt.timedelta(minutes=n), user_id=user.id, action="transition",
-             entity="sales_orders", entity_id=n, before={"state": "draft", "note": "旧"},
-             after={"state": "submitted", "note": "旧", "items": ["座椅", "脚垫"]})
+        _row(
+            store,
+            f"记录{n:02d}",
+            at=base + dt.timedelta(minutes=n),
+            user_id=user.id,
+            action="transition",
+            entity="sales_orders",
+            entity_id=n,
+            before={"state": "draft", "note": "旧"},
+            after={"state": "submitted", "note": "旧", "items": ["座椅", "脚垫"]},
+        )
     client, _ = client_as("store_manager")
     first = client.get("/admin/audit?entity=sales_orders").get_data(as_text=True)
     assert "记录54" in first and "记录05" in first and "记录04" not in first and "老记录" not in first

@@ -1,4 +1,5 @@
 """Platform screens: organisations with their first store and group admin."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -22,9 +23,19 @@ def _platform_client():
 def test_platform_admin_creates_an_org_with_store_and_group_admin():
     client, admin = _platform_client()
     assert client.get("/admin/orgs").status_code == 200
-    response = client.post("/admin/orgs/new", data={
-        "name": "华北汽车集团", "code": "hb", "store_name": "北京朝阳大众4S店", "store_code": "bj01",
-        "store_city": "北京", "store_brands": "大众", "admin_username": "hb.admin", "admin_name": "赵总"})
+    response = client.post(
+        "/admin/orgs/new",
+        data={
+            "name": "华北汽车集团",
+            "code": "hb",
+            "store_name": "北京朝阳大众4S店",
+            "store_code": "bj01",
+            "store_city": "北京",
+            "store_brands": "大众",
+            "admin_username": "hb.admin",
+            "admin_name": "赵总",
+        },
+    )
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     org = db.session.execute(select(Organisation).where(Organisation.code == "hb")).scalar_one()
     store = db.session.execute(select(Store).where(Store.org_id == org.id)).scalar_one()
@@ -34,16 +45,28 @@ def test_platform_admin_creates_an_org_with_store_and_group_admin():
     assert membership.store_id is None and membership.role.code == "group_admin"
     password = response.get_data(as_text=True).split('data-testid="temporary-password">')[1].split("<")[0]
     assert verify_password(user, password)
-    assert db.session.execute(select(AuditLog).where(AuditLog.entity == "organisations",
-                                                     AuditLog.entity_id == org.id)).scalar_one().user_id == admin.id
+    assert (
+        db.session.execute(select(AuditLog).where(AuditLog.entity == "organisations", AuditLog.entity_id == org.id))
+        .scalar_one()
+        .user_id
+        == admin.id
+    )
 
 
 def test_org_create_bad_input_and_toggle():
     existing = factories.OrganisationFactory(code="dup")
     client, _ = _platform_client()
-    response = client.post("/admin/orgs/new", data={
-        "name": "重复", "code": "dup", "store_name": "店", "store_code": "S1", "admin_username": "dup.admin",
-        "admin_name": "某"})
+    response = client.post(
+        "/admin/orgs/new",
+        data={
+            "name": "重复",
+            "code": "dup",
+            "store_name": "店",
+            "store_code": "S1",
+            "admin_username": "dup.admin",
+            "admin_name": "某",
+        },
+    )
     assert response.status_code == 200 and "编码已被使用" in response.get_data(as_text=True)
     assert db.session.execute(select(User).where(User.username == "dup.admin")).first() is None
     assert client.post(f"/admin/orgs/{existing.id}/active", data={"active": "0"}).status_code == 303

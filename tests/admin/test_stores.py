@@ -1,5 +1,6 @@
 """Store screens: group admins manage every store of their group, a store-level holder only
 the active store; settings are validated and audit-logged."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,8 +16,15 @@ from .. import factories
 
 
 def _audit(action, entity, entity_id):
-    return db.session.execute(select(AuditLog).where(AuditLog.action == action, AuditLog.entity == entity,
-                                                     AuditLog.entity_id == entity_id)).scalars().all()
+    return (
+        db.session.execute(
+            select(AuditLog).where(
+                AuditLog.action == action, AuditLog.entity == entity, AuditLog.entity_id == entity_id
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_group_admin_lists_all_stores_of_the_org_only(client_as, store):
@@ -38,8 +46,9 @@ def test_store_level_holder_sees_only_the_active_store(client_as, store, in_stor
     user = factories.UserFactory(org_id=store.org_id)
     db.session.add(factories.Membership(org_id=store.org_id, user_id=user.id, store_id=store.id, role=role))
     db.session.flush()
-    from ..conftest import login
     from flask import current_app
+
+    from ..conftest import login
 
     client = login(current_app.test_client(), user, store)
     body = client.get("/admin/stores").get_data(as_text=True)
@@ -50,16 +59,28 @@ def test_store_level_holder_sees_only_the_active_store(client_as, store, in_stor
 
 def test_group_admin_creates_and_edits_a_store_with_audit(client_as, store):
     client, admin = client_as("group_admin", org_wide=True)
-    response = client.post("/admin/stores/new", data={
-        "name": "珠海香洲大众4S店", "code": "zh01", "city": "珠海", "timezone": "Asia/Shanghai",
-        "brands": "大众，奥迪", "phone": "0756-1234567", "address": "香洲区", "is_active": "y"})
+    response = client.post(
+        "/admin/stores/new",
+        data={
+            "name": "珠海香洲大众4S店",
+            "code": "zh01",
+            "city": "珠海",
+            "timezone": "Asia/Shanghai",
+            "brands": "大众，奥迪",
+            "phone": "0756-1234567",
+            "address": "香洲区",
+            "is_active": "y",
+        },
+    )
     assert response.status_code == 303
     created = db.session.execute(select(Store).where(Store.code == "ZH01")).scalar_one()
     assert created.org_id == store.org_id and created.brands == "大众,奥迪"
     assert _audit("create", "stores", created.id)[0].user_id == admin.id
 
-    response = client.post(f"/admin/stores/{created.id}/edit", data={
-        "name": "珠海店", "code": "ZH01", "city": "珠海", "timezone": "Asia/Shanghai", "brands": "大众"})
+    response = client.post(
+        f"/admin/stores/{created.id}/edit",
+        data={"name": "珠海店", "code": "ZH01", "city": "珠海", "timezone": "Asia/Shanghai", "brands": "大众"},
+    )
     assert response.status_code == 303
     db.session.refresh(created)
     assert created.name == "珠海店" and created.is_active is False  # unchecked box deactivates
@@ -70,8 +91,9 @@ def test_group_admin_creates_and_edits_a_store_with_audit(client_as, store):
 def test_duplicate_store_code_is_shown_beside_the_field_and_nothing_saved(client_as, store):
     client, _ = client_as("group_admin", org_wide=True)
     before = db.session.execute(select(Store.id).where(Store.org_id == store.org_id)).all()
-    response = client.post("/admin/stores/new", data={"name": "重复", "code": store.code.lower(),
-                                                     "timezone": "Asia/Shanghai"})
+    response = client.post(
+        "/admin/stores/new", data={"name": "重复", "code": store.code.lower(), "timezone": "Asia/Shanghai"}
+    )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "field-code" in body and "已有编码为" in body and "is-invalid" in body
@@ -87,8 +109,15 @@ def test_settings_defaults_save_and_validation(client_as, store):
     assert page.status_code == 200 and 'value="15"' in page.get_data(as_text=True)
     assert client.get("/admin/settings").status_code == 200
 
-    good = {"callback_h": "2", "callback_a": "4", "callback_b": "8", "callback_c": "20",
-            "threshold_sales_manager": "2.5", "threshold_store_manager": "5", "default_deposit": "3000"}
+    good = {
+        "callback_h": "2",
+        "callback_a": "4",
+        "callback_b": "8",
+        "callback_c": "20",
+        "threshold_sales_manager": "2.5",
+        "threshold_store_manager": "5",
+        "default_deposit": "3000",
+    }
     assert client.post(f"/admin/stores/{store.id}/settings", data=good).status_code == 303
     db.session.refresh(store)
     assert store.settings["callback_days"] == {"H": 2, "A": 4, "B": 8, "C": 20}
@@ -110,8 +139,13 @@ def test_settings_defaults_save_and_validation(client_as, store):
 
 
 def test_settings_helper_ignores_garbage():
-    junk = Store(settings={"callback_days": {"H": "x", "A": 5}, "approval_thresholds": {"sales_manager": "nan?"},
-                           "default_deposit": "abc"})
+    junk = Store(
+        settings={
+            "callback_days": {"H": "x", "A": 5},
+            "approval_thresholds": {"sales_manager": "nan?"},
+            "default_deposit": "abc",
+        }
+    )
     assert settings.callback_days(junk) == {"H": 1, "A": 5, "B": 7, "C": 15}
     assert settings.approval_thresholds(junk) == (Decimal("3"), Decimal("6"))
     assert settings.default_deposit(junk) == Decimal("5000")

@@ -1,5 +1,6 @@
 """User screens: scope (group admin: the org; store manager: members of the active store),
 granting roles, reset password shown once, self-protection, audit rows."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -79,9 +80,18 @@ def test_store_manager_creates_a_user_with_a_store_role_and_sees_password_once(c
     page = client.get("/admin/users/new").get_data(as_text=True)
     assert "集团管理员" not in page  # group roles are not offered to a store manager
     consultant = factories.role("sales_consultant")
-    response = client.post("/admin/users/new", data={
-        "username": "New.User", "name": "新同事", "phone": "138 0013 8000", "email": "a@b.cn",
-        "password": "", "store_id": str(store.id), "role_id": str(consultant.id)})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "New.User",
+            "name": "新同事",
+            "phone": "138 0013 8000",
+            "email": "a@b.cn",
+            "password": "",
+            "store_id": str(store.id),
+            "role_id": str(consultant.id),
+        },
+    )
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     user = _user("new.user")
     assert user is not None and user.org_id == store.org_id and user.must_change_password
@@ -98,13 +108,20 @@ def test_store_manager_cannot_grant_group_roles_or_other_stores(client_as, store
     client, _ = client_as("store_manager")
     before = db.session.execute(select(User.id)).all()
     group_admin = factories.role("group_admin")
-    response = client.post("/admin/users/new", data={
-        "username": "sneaky", "name": "越权", "store_id": "", "role_id": str(group_admin.id)})
+    response = client.post(
+        "/admin/users/new", data={"username": "sneaky", "name": "越权", "store_id": "", "role_id": str(group_admin.id)}
+    )
     assert response.status_code == 200
     assert _user("sneaky") is None
-    response = client.post("/admin/users/new", data={
-        "username": "sneaky", "name": "越权", "store_id": str(sibling.id),
-        "role_id": str(factories.role("sales_consultant").id)})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "sneaky",
+            "name": "越权",
+            "store_id": str(sibling.id),
+            "role_id": str(factories.role("sales_consultant").id),
+        },
+    )
     assert response.status_code == 200 and _user("sneaky") is None
     assert db.session.execute(select(User.id)).all() == before
 
@@ -114,15 +131,26 @@ def test_create_user_bad_input_messages_beside_fields_and_nothing_saved(client_a
     db.session.commit()
     client, _ = client_as("store_manager")
     role_id = str(factories.role("sales_consultant").id)
-    response = client.post("/admin/users/new", data={
-        "username": "TAKEN", "name": "重名", "store_id": str(store.id), "role_id": role_id})
+    response = client.post(
+        "/admin/users/new", data={"username": "TAKEN", "name": "重名", "store_id": str(store.id), "role_id": role_id}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "用户名已被使用" in body and 'id="field-username"' in body
-    response = client.post("/admin/users/new", data={
-        "username": "fresh", "name": "弱密码", "password": "short", "store_id": str(store.id), "role_id": role_id})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "fresh",
+            "name": "弱密码",
+            "password": "short",
+            "store_id": str(store.id),
+            "role_id": role_id,
+        },
+    )
     assert "密码至少需要" in response.get_data(as_text=True)
-    response = client.post("/admin/users/new", data={
-        "username": "fresh", "name": "", "phone": "12", "store_id": str(store.id), "role_id": role_id})
+    response = client.post(
+        "/admin/users/new",
+        data={"username": "fresh", "name": "", "phone": "12", "store_id": str(store.id), "role_id": role_id},
+    )
     assert "请输入姓名" in response.get_data(as_text=True)
     assert _user("fresh") is None and existing.username == "taken"
 
@@ -169,8 +197,9 @@ def test_reset_password_forces_change_and_is_shown_once(client_as, store):
 
 def test_store_manager_cannot_touch_a_group_role_holder(client_as, store):
     boss = factories.user_with_role("group_admin", store, org_wide=True)
-    db.session.add(Membership(org_id=store.org_id, user_id=boss.id, store_id=store.id,
-                              role=factories.role("sales_consultant")))
+    db.session.add(
+        Membership(org_id=store.org_id, user_id=boss.id, store_id=store.id, role=factories.role("sales_consultant"))
+    )
     db.session.flush()
     client, _ = client_as("store_manager")
     response = client.post(f"/admin/users/{boss.id}/reset-password")
@@ -184,8 +213,9 @@ def test_store_manager_cannot_take_over_a_user_of_another_store(client_as, store
     store, so only a group admin edits it, deactivates it or resets its password."""
     sibling = factories.StoreFactory(organisation=store.organisation)
     victim = factories.user_with_role("store_manager", sibling, name="兄弟店店总", phone="13900001111")
-    db.session.add(Membership(org_id=store.org_id, user_id=victim.id, store_id=store.id,
-                              role=factories.role("sales_consultant")))
+    db.session.add(
+        Membership(org_id=store.org_id, user_id=victim.id, store_id=store.id, role=factories.role("sales_consultant"))
+    )
     db.session.flush()
     hash_before = victim.password_hash
     client, _ = client_as("store_manager")
@@ -207,8 +237,12 @@ def test_store_manager_cannot_take_over_a_user_of_another_store(client_as, store
     assert not _audits("users", victim.id, "password_reset") and not _audits("users", victim.id, "deactivate")
     # roles in the manager's own store are still theirs to give and take away
     receptionist = factories.role("receptionist")
-    assert client.post(f"/admin/users/{victim.id}/memberships",
-                       data={"store_id": str(store.id), "role_id": str(receptionist.id)}).status_code == 303
+    assert (
+        client.post(
+            f"/admin/users/{victim.id}/memberships", data={"store_id": str(store.id), "role_id": str(receptionist.id)}
+        ).status_code
+        == 303
+    )
     here = next(m for m in victim.memberships if m.store_id == store.id and m.role.code == "sales_consultant")
     assert client.post(f"/admin/memberships/{here.id}/delete").status_code == 303
     # a group admin manages the account
@@ -220,8 +254,9 @@ def test_store_manager_cannot_take_over_a_user_of_another_store(client_as, store
 
 def test_store_manager_still_manages_their_own_store_staff(client_as, store):
     own = factories.user_with_role("sales_consultant", store)
-    db.session.add(Membership(org_id=store.org_id, user_id=own.id, store_id=store.id,
-                              role=factories.role("receptionist")))
+    db.session.add(
+        Membership(org_id=store.org_id, user_id=own.id, store_id=store.id, role=factories.role("receptionist"))
+    )
     db.session.flush()
     client, _ = client_as("store_manager")
     page = client.get(f"/admin/users/{own.id}").get_data(as_text=True)
@@ -235,13 +270,19 @@ def test_memberships_add_and_remove_with_rules(client_as, store):
     target = factories.user_with_role("sales_consultant", store)
     client, manager = client_as("store_manager")
     receptionist = factories.role("receptionist")
-    assert client.post(f"/admin/users/{target.id}/memberships",
-                       data={"store_id": str(store.id), "role_id": str(receptionist.id)}).status_code == 303
-    membership = db.session.execute(select(Membership).where(Membership.user_id == target.id,
-                                                             Membership.role_id == receptionist.id)).scalar_one()
+    assert (
+        client.post(
+            f"/admin/users/{target.id}/memberships", data={"store_id": str(store.id), "role_id": str(receptionist.id)}
+        ).status_code
+        == 303
+    )
+    membership = db.session.execute(
+        select(Membership).where(Membership.user_id == target.id, Membership.role_id == receptionist.id)
+    ).scalar_one()
     assert _audits("memberships", membership.id, "create")
-    again = client.post(f"/admin/users/{target.id}/memberships",
-                        data={"store_id": str(store.id), "role_id": str(receptionist.id)})
+    again = client.post(
+        f"/admin/users/{target.id}/memberships", data={"store_id": str(store.id), "role_id": str(receptionist.id)}
+    )
     assert again.status_code == 200 and "已拥有此角色" in again.get_data(as_text=True)
     assert client.post(f"/admin/memberships/{membership.id}/delete").status_code == 303
     assert db.session.execute(select(Membership).where(Membership.id == membership.id)).first() is None
@@ -264,13 +305,15 @@ def test_group_admin_grants_group_role_org_wide(client_as, store):
     target = factories.user_with_role("sales_consultant", store)
     client, _ = client_as("group_admin", org_wide=True)
     manager_role = factories.role("group_manager")
-    bad = client.post(f"/admin/users/{target.id}/memberships",
-                      data={"store_id": str(store.id), "role_id": str(manager_role.id)})
+    bad = client.post(
+        f"/admin/users/{target.id}/memberships", data={"store_id": str(store.id), "role_id": str(manager_role.id)}
+    )
     assert bad.status_code == 200 and "全部门店" in bad.get_data(as_text=True)
     ok = client.post(f"/admin/users/{target.id}/memberships", data={"store_id": "", "role_id": str(manager_role.id)})
     assert ok.status_code == 303
-    assert db.session.execute(select(Membership).where(Membership.user_id == target.id,
-                                                       Membership.store_id.is_(None))).scalar_one()
+    assert db.session.execute(
+        select(Membership).where(Membership.user_id == target.id, Membership.store_id.is_(None))
+    ).scalar_one()
 
 
 def test_consultant_has_no_user_admin(client_as, store):
@@ -293,7 +336,7 @@ def test_user_in_rollup_mode_cannot_post(client_as, store):
 def test_user_login_object_from_other_org_is_never_listed(client_as, store):
     other = factories.StoreFactory()
     outsider = factories.user_with_role("store_manager", other, name="外人店总")
-    client = login(current_app.test_client(), outsider, other)
+    login(current_app.test_client(), outsider, other)
     db.session.commit()
     assert "外人店总" not in client_as("group_admin", org_wide=True)[0].get("/admin/users").get_data(as_text=True)
 

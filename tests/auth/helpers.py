@@ -1,4 +1,5 @@
 """Small helpers for sign-in tests."""
+
 from __future__ import annotations
 
 import contextlib

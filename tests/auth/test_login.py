@@ -1,4 +1,5 @@
 """Signing in through the real form: CSRF, wrong passwords, throttling, next, logout."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -25,12 +26,14 @@ def test_login_through_the_form_with_csrf(store):
         token = csrf_from(page.get_data(as_text=True))
         refused = client.post("/login", data={"username": "floor1", "password": factories.PASSWORD})
         assert refused.status_code == 400  # no token
-        response = client.post("/login", data={"username": "FLOOR1 ", "password": factories.PASSWORD,
-                                                "csrf_token": token})
+        response = client.post(
+            "/login", data={"username": "FLOOR1 ", "password": factories.PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 303 and response.headers["Location"].endswith("/")
         assert client.get("/").status_code == 200
-    assert db.session.execute(select(AuditLog).where(AuditLog.action == "login",
-                                                     AuditLog.user_id == user.id)).scalar_one()
+    assert db.session.execute(
+        select(AuditLog).where(AuditLog.action == "login", AuditLog.user_id == user.id)
+    ).scalar_one()
 
 
 def test_wrong_password_message_beside_the_field(store):
@@ -70,8 +73,12 @@ def test_address_is_throttled_across_accounts(store):
 
 def test_next_is_followed_only_for_local_paths(store):
     _consultant(store, username="floor5")
-    for target, expected in (("/customers/", "/customers/"), ("https://evil.example/x", "/"),
-                             ("//evil.example/x", "/"), ("javascript:alert(1)", "/")):
+    for target, expected in (
+        ("/customers/", "/customers/"),
+        ("https://evil.example/x", "/"),
+        ("//evil.example/x", "/"),
+        ("javascript:alert(1)", "/"),
+    ):
         client = current_app.test_client()
         response = form_login(client, "floor5", factories.PASSWORD, next_url=target)
         assert response.status_code == 303
@@ -82,12 +89,19 @@ def test_next_is_followed_only_for_local_paths(store):
 def test_next_with_a_backslash_or_control_character_is_refused(store):
     """Browsers read "/\\host" like "//host"; the htmx answer (HX-Redirect) is guarded the same way."""
     _consultant(store, username="floor6")
-    for target in ("/\\evil.example", "/\\/evil.example", "/customers\\..\\", "/\t/evil.example",
-                   "/\n/evil.example", "/customers/\x00"):
+    for target in (
+        "/\\evil.example",
+        "/\\/evil.example",
+        "/customers\\..\\",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/customers/\x00",
+    ):
         response = form_login(current_app.test_client(), "floor6", factories.PASSWORD, next_url=target)
         assert response.status_code == 303 and response.headers["Location"] == "/", (target, response.headers)
-        htmx = form_login(current_app.test_client(), "floor6", factories.PASSWORD, next_url=target,
-                          HTTP_HX_REQUEST="true")
+        htmx = form_login(
+            current_app.test_client(), "floor6", factories.PASSWORD, next_url=target, HTTP_HX_REQUEST="true"
+        )
         assert htmx.headers.get("HX-Redirect") == "/", (target, htmx.headers)
 
 
@@ -109,8 +123,9 @@ def test_logout_is_post_only_and_ends_the_session(client_as):
     assert client.get("/").status_code == 302
     with client.session_transaction() as session:
         assert "_user_id" not in session and "store_id" not in session
-    assert db.session.execute(select(AuditLog).where(AuditLog.action == "logout",
-                                                     AuditLog.user_id == user.id)).scalar_one()
+    assert db.session.execute(
+        select(AuditLog).where(AuditLog.action == "logout", AuditLog.user_id == user.id)
+    ).scalar_one()
 
 
 def test_session_cookie_flags(store):
@@ -134,6 +149,7 @@ def test_csrf_on_htmx_posts_needs_the_header(client_as):
         refused = client.post("/language", data={"language": "en"}, headers={"HX-Request": "true"})
         assert refused.status_code == 400
         assert 'id="error-fragment"' in refused.get_data(as_text=True)
-        accepted = client.post("/language", data={"language": "en"},
-                               headers={"HX-Request": "true", "X-CSRFToken": token})
+        accepted = client.post(
+            "/language", data={"language": "en"}, headers={"HX-Request": "true", "X-CSRFToken": token}
+        )
         assert accepted.status_code == 200 and accepted.headers["HX-Redirect"]

@@ -1,5 +1,6 @@
 """Changing one's password (rules, wrong current password, other sessions end) and the
 admin reset that forces a change at the next sign-in."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -17,17 +18,27 @@ from .helpers import form_login
 
 def test_change_password_rules_and_wrong_current_password(client_as):
     client, user = client_as("sales_consultant")
-    response = client.post("/account/password", data={"current_password": "nope-123",
-                                                      "new_password": "Better456", "confirm": "Better456"})
+    response = client.post(
+        "/account/password", data={"current_password": "nope-123", "new_password": "Better456", "confirm": "Better456"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "当前密码不正确" in body
-    assert body.index('id="field-current_password"') < body.index("当前密码不正确") < body.index('id="field-new_password"')
-    for weak, message in (("short1", "至少需要"), ("onlyletters", "同时包含字母和数字"), ("1234567890", "同时包含字母和数字")):
-        response = client.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                          "new_password": weak, "confirm": weak})
+    assert (
+        body.index('id="field-current_password"') < body.index("当前密码不正确") < body.index('id="field-new_password"')
+    )
+    for weak, message in (
+        ("short1", "至少需要"),
+        ("onlyletters", "同时包含字母和数字"),
+        ("1234567890", "同时包含字母和数字"),
+    ):
+        response = client.post(
+            "/account/password", data={"current_password": factories.PASSWORD, "new_password": weak, "confirm": weak}
+        )
         assert message in response.get_data(as_text=True)
-    response = client.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                      "new_password": "Better456", "confirm": "Other456"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": "Better456", "confirm": "Other456"},
+    )
     assert "两次输入的密码不一致" in response.get_data(as_text=True)
     db.session.refresh(user)
     assert services.verify_password(user, factories.PASSWORD)
@@ -37,8 +48,10 @@ def test_change_password_ends_other_sessions(client_as, store):
     client, user = client_as("sales_consultant")
     other = login(current_app.test_client(), user, store)
     assert other.get("/").status_code == 200
-    response = client.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                      "new_password": "Better456", "confirm": "Better456"})
+    response = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": "Better456", "confirm": "Better456"},
+    )
     assert response.status_code == 303
     assert client.get("/").status_code == 200  # this session carries on with the new stamp
     assert other.get("/").status_code == 302  # the other one is signed out
@@ -59,8 +72,9 @@ def test_admin_reset_forces_a_change_at_next_sign_in(store):
     blocked = client.get("/")
     assert blocked.status_code == 303 and blocked.headers["Location"].endswith("/account/password")
     assert client.get("/", headers={"HX-Request": "true"}).headers["HX-Redirect"].endswith("/account/password")
-    response = client.post("/account/password", data={"current_password": temporary,
-                                                      "new_password": "Mine12345", "confirm": "Mine12345"})
+    response = client.post(
+        "/account/password", data={"current_password": temporary, "new_password": "Mine12345", "confirm": "Mine12345"}
+    )
     assert response.status_code == 303
     assert client.get("/").status_code == 200
     assert not db.session.execute(select(User.must_change_password).where(User.id == user.id)).scalar_one()
@@ -71,5 +85,6 @@ def test_deactivated_user_is_signed_out(client_as):
     user.is_active = False
     db.session.commit()
     assert client.get("/").status_code == 302
-    assert "用户名或密码不正确" in form_login(current_app.test_client(), user.username,
-                                              factories.PASSWORD).get_data(as_text=True)
+    assert "用户名或密码不正确" in form_login(current_app.test_client(), user.username, factories.PASSWORD).get_data(
+        as_text=True
+    )

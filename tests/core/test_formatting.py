@@ -1,4 +1,5 @@
 """Display helpers that guard data: masked phone numbers, and the local-only ``next`` target."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,24 +8,28 @@ from dealer_saas.formatting import mask_phone
 from dealer_saas.web import safe_next
 
 
-@pytest.mark.parametrize("number, masked", [
-    ("13812345678", "138****5678"),          # a mainland mobile: carrier prefix and last four
-    ("+8613812345678", "+86*******5678"),    # never more than 3 leading + 4 trailing
-    ("0755-12345678", "075******5678"),
-    ("12345678", "****5678"),                # an 8-digit landline: only the last four
-    ("1234567", "****567"),                  # shorter: at least four hidden
-    ("12345", "****5"),
-    ("1234", "****"),
-    ("12", "**"),
-    ("", ""),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    "number, masked",
+    [
+        ("13812345678", "138****5678"),  # a mainland mobile: carrier prefix and last four
+        ("+8613812345678", "+86*******5678"),  # never more than 3 leading + 4 trailing
+        ("0755-12345678", "075******5678"),
+        ("12345678", "****5678"),  # an 8-digit landline: only the last four
+        ("1234567", "****567"),  # shorter: at least four hidden
+        ("12345", "****5"),
+        ("1234", "****"),
+        ("12", "**"),
+        ("", ""),
+        (None, ""),
+    ],
+)
 def test_mask_phone(number, masked):
     assert mask_phone(number) == masked
 
 
-@pytest.mark.parametrize("number", ["13812345678", "+8613812345678", "02112345678", "12345678", "1234567",
-                                    "123456", "95588"])
+@pytest.mark.parametrize(
+    "number", ["13812345678", "+8613812345678", "02112345678", "12345678", "1234567", "123456", "95588"]
+)
 def test_mask_phone_hides_at_least_four_and_shows_at_most_seven(number):
     masked = mask_phone(number)
     assert len(masked) == len(number)
@@ -32,21 +37,24 @@ def test_mask_phone_hides_at_least_four_and_shows_at_most_seven(number):
     assert len(number) - masked.count("*") <= 7
 
 
-@pytest.mark.parametrize("target, followed", [
-    ("/customers/?q=1", True),
-    ("/", True),
-    (None, False),
-    ("", False),
-    ("customers", False),
-    ("//evil.example/x", False),
-    ("https://evil.example/x", False),
-    ("javascript:alert(1)", False),
-    ("/\\evil.example", False),
-    ("/\\/evil.example", False),
-    ("\\\\evil.example", False),
-    ("/\t/evil.example", False),
-    ("/\r\n/evil.example", False),
-    ("/customers\x7f", False),
-])
+@pytest.mark.parametrize(
+    "target, followed",
+    [
+        ("/customers/?q=1", True),
+        ("/", True),
+        (None, False),
+        ("", False),
+        ("customers", False),
+        ("//evil.example/x", False),
+        ("https://evil.example/x", False),
+        ("javascript:alert(1)", False),
+        ("/\\evil.example", False),
+        ("/\\/evil.example", False),
+        ("\\\\evil.example", False),
+        ("/\t/evil.example", False),
+        ("/\r\n/evil.example", False),
+        ("/customers\x7f", False),
+    ],
+)
 def test_safe_next_follows_only_local_paths(target, followed):
     assert safe_next(target, "/home") == (target if followed else "/home")

@@ -5,6 +5,7 @@ by the browser's Accept-Language); Chinese stays the default.
 The extraction is the very ``pybabel extract`` command written at the top of messages.po,
 run in-process, so the documented command and this test cannot drift apart.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,11 @@ def _catalogue():
 
 
 def _documented_extract_command() -> list[str]:
-    lines = [line[1:].strip() for line in PO_PATH.read_text(encoding="utf-8").splitlines()
-             if line.startswith("#") and "pybabel extract" in line]
+    lines = [
+        line[1:].strip()
+        for line in PO_PATH.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#") and "pybabel extract" in line
+    ]
     assert len(lines) == 1, "messages.po must document one `pybabel extract` command in its header"
     return shlex.split(lines[0])
 
@@ -70,8 +74,12 @@ def test_the_extraction_picks_up_python_and_templates(extracted):
     """Guards the command itself: lazy and plain gettext in Python, _() in templates, the
     _macros folder (which pybabel skips unless told), and N_() for role names."""
     paths = {path for message in extracted for path, _line in message.locations}
-    assert {"dealer_saas/shell.py", "dealer_saas/auth/views.py", "templates/base.html",
-            "templates/_macros/ui.html"} <= paths
+    assert {
+        "dealer_saas/shell.py",
+        "dealer_saas/auth/views.py",
+        "templates/base.html",
+        "templates/_macros/ui.html",
+    } <= paths
     for msgid in ("工作台", "请先设置新密码。", "退出登录", "加载更多", "销售顾问"):
         assert msgid in extracted, msgid
     assert len(extracted) > 900
@@ -81,8 +89,9 @@ def test_the_english_catalogue_is_complete(extracted):
     catalogue = _catalogue()
     missing = [f"{m.id!r} ({_locations(m)})" for m in extracted if m.id and m.id not in catalogue]
     assert not missing, "not in messages.po; run the commands at its top:\n" + "\n".join(missing)
-    untranslated = [repr(m.id) for m in catalogue if m.id and not all(m.string if isinstance(m.string, tuple)
-                                                                        else (m.string,))]
+    untranslated = [
+        repr(m.id) for m in catalogue if m.id and not all(m.string if isinstance(m.string, tuple) else (m.string,))
+    ]
     assert not untranslated, "empty msgstr in messages.po:\n" + "\n".join(untranslated)
     assert not [m.id for m in catalogue if m.fuzzy], "fuzzy entries (header included) are not compiled"
     unused = [repr(m.id) for m in catalogue if m.id and m.id not in extracted]
@@ -125,8 +134,20 @@ def test_signed_in_user_switches_the_interface_to_english(app, client_as, store)
     assert client.post("/language", data={"language": "en", "next": "/"}).status_code == 303
     english = client.get("/").get_data(as_text=True)
     assert '<html lang="en">' in english
-    for text in ("Dashboard", "My day", "Walk-ins", "Customers", "Follow-ups", "Test drive", "Quote",
-                 "Orders", "Vehicle stock", "Change password", "Sign out", "My follow-ups due"):
+    for text in (
+        "Dashboard",
+        "My day",
+        "Walk-ins",
+        "Customers",
+        "Follow-ups",
+        "Test drive",
+        "Quote",
+        "Orders",
+        "Vehicle stock",
+        "Change password",
+        "Sign out",
+        "My follow-ups due",
+    ):
         assert text in english, text
     leftover = CJK.findall(_without(english, store.name, user.name, other_user.name))
     assert not leftover, f"untranslated text on the English dashboard: {''.join(leftover)}"
@@ -153,8 +174,9 @@ def test_accept_language_alone_gives_english_on_the_login_page(client):
     for text in ("Sign in", "Username", "Password", "Car dealership CRM"):
         assert text in english, text
     assert not CJK.findall(_without(english)), "untranslated text on the English login page"
-    failed = client.post("/login", data={"username": "nobody", "password": "wrong-password1"},
-                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    failed = client.post(
+        "/login", data={"username": "nobody", "password": "wrong-password1"}, headers={"Accept-Language": "en"}
+    ).get_data(as_text=True)
     assert "Incorrect username or password." in failed
 
     for headers in ({"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}, {}):
@@ -162,13 +184,15 @@ def test_accept_language_alone_gives_english_on_the_login_page(client):
         assert '<html lang="zh-CN">' in chinese and "汽车经销商客户管理系统" in chinese and "Sign in" not in chinese
 
 
-@pytest.mark.parametrize("language, label, bracketed", [("zh-CN", "颜色：<b>", "张三（zs）"),
-                                                        ("en", "Colour: <b>", "张三 (zs)")])
+@pytest.mark.parametrize(
+    "language, label, bracketed", [("zh-CN", "颜色：<b>", "张三（zs）"), ("en", "Colour: <b>", "张三 (zs)")]
+)
 def test_punctuation_follows_the_language(app, language, label, bracketed):
     """Labels and brackets around data use the language's punctuation, and data stays escaped."""
     with app.test_request_context(headers={"Accept-Language": language}):
         render = app.jinja_env.from_string(
-            "{{ _('颜色') }}{{ colon() }}{{ '<b>'|safe }}|{{ name }}{{ paren(username) }}|{{ paren('<i>') }}")
+            "{{ _('颜色') }}{{ colon() }}{{ '<b>'|safe }}|{{ name }}{{ paren(username) }}|{{ paren('<i>') }}"
+        )
         label_out, bracket_out, escaped = render.render(name="张三", username="zs").split("|")
     assert (label_out, bracket_out) == (label, bracketed)
     assert "&lt;i&gt;" in escaped

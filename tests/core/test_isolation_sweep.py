@@ -7,6 +7,7 @@ New modules are swept without new tests: URL id parameters are named after their
 (``customer_id`` -> Customer, ``follow_up_card_id`` -> FollowUpCard), and the victim store
 is filled by every module's demo seeder, so each model has rows to aim at.
 """
+
 from __future__ import annotations
 
 import random
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session  # noqa: F401
 
 from dealer_saas import demo, tenancy
 from dealer_saas.extensions import db
-from dealer_saas.tenancy import Membership, OrgScoped, Organisation, Role, Store, User
+from dealer_saas.tenancy import Membership, Organisation, OrgScoped, Role, Store, User
 
 from .. import factories
 from ..conftest import login
@@ -58,11 +59,13 @@ def _victim_ids(victim: Store, models: dict[str, type]) -> dict[str, int]:
             elif model is Store:
                 row = victim.id
             elif model is User:
-                row = db.session.execute(select(Membership.user_id).where(Membership.store_id == victim.id)
-                                         .limit(1)).scalar()
+                row = db.session.execute(
+                    select(Membership.user_id).where(Membership.store_id == victim.id).limit(1)
+                ).scalar()
             elif model is Membership:
-                row = db.session.execute(select(Membership.id).where(Membership.store_id == victim.id)
-                                         .limit(1)).scalar()
+                row = db.session.execute(
+                    select(Membership.id).where(Membership.store_id == victim.id).limit(1)
+                ).scalar()
             elif model is Role:
                 row = db.session.execute(select(Role.id).where(Role.org_id == victim.org_id).limit(1)).scalar()
             else:

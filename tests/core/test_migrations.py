@@ -1,5 +1,6 @@
 """The test database is built by the migrations (tests/conftest.py runs them), so the
 whole suite runs on the migrated schema; this checks the models ask for nothing more."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -18,5 +19,4 @@ def test_models_and_migrations_agree(app):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": False})
             differences = compare_metadata(context, db.metadata)
-    assert differences == [], "run `flask db migrate` and review the new revision:\n" + "\n".join(
-        map(str, differences))
+    assert differences == [], "run `flask db migrate` and review the new revision:\n" + "\n".join(map(str, differences))

@@ -1,4 +1,5 @@
 """Keyset pages walk a list exactly once, in order, whatever the sort."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from .. import factories
 
 
 def test_pages_cover_every_row_once_with_ties_on_the_sort_column(store):
-    same_time = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.timezone.utc)
+    same_time = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
     for n in range(23):
         factories.CustomerFactory(store=store, created_at=same_time if n % 2 else same_time + dt.timedelta(hours=n))
     sort = Sort("newest", (Customer.created_at, Customer.id), desc=True)
@@ -25,8 +26,11 @@ def test_pages_cover_every_row_once_with_ties_on_the_sort_column(store):
             if not page.has_more:
                 break
             token = page.next_token
-        expected = list(__import__("dealer_saas.extensions", fromlist=["db"]).db.session.execute(
-            select(Customer.id).order_by(Customer.created_at.desc(), Customer.id.desc())).scalars())
+        expected = list(
+            __import__("dealer_saas.extensions", fromlist=["db"])
+            .db.session.execute(select(Customer.id).order_by(Customer.created_at.desc(), Customer.id.desc()))
+            .scalars()
+        )
         assert seen == expected and len(seen) == 23
         assert count_upto(select(Customer), limit=10) == (10, True)
         assert count_upto(select(Customer), limit=100) == (23, False)

@@ -6,6 +6,7 @@ only reads (an export).
 Like the isolation sweep, it walks ``app.url_map``, so new modules are covered without new
 tests; the stores are filled by every module's demo seeder.
 """
+
 from __future__ import annotations
 
 import random
@@ -65,8 +66,11 @@ def test_every_page_works_in_the_all_stores_roll_up(app, two_tenants):
                 view = app.view_functions[rule.endpoint]
                 status = _status(client.post, url, data={})
                 store_data = bool(getattr(view, "permissions", ()))  # not the user's own password
-                if not isinstance(status, int) or status >= 500 or (
-                        status < 400 and store_data and not getattr(view, "reads_only", False)):
+                if (
+                    not isinstance(status, int)
+                    or status >= 500
+                    or (status < 400 and store_data and not getattr(view, "reads_only", False))
+                ):
                     failures.append(f"POST {url}: {status} (the roll-up is read-only)")
     assert pages > 40
     assert not failures, "\n".join(failures)

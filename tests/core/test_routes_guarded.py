@@ -1,4 +1,5 @@
 """Every module view carries an access decision: a permission, sign-in only, or public."""
+
 from __future__ import annotations
 
 from dealer_saas.permissions import ALL_PERMISSIONS
@@ -25,8 +26,12 @@ def test_every_view_is_guarded_or_explicitly_public(app):
 def test_anonymous_users_are_sent_to_sign_in(app, client):
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
-        if rule.arguments or "GET" not in rule.methods or getattr(view, "is_public", False) \
-                or rule.endpoint == "static":
+        if (
+            rule.arguments
+            or "GET" not in rule.methods
+            or getattr(view, "is_public", False)
+            or rule.endpoint == "static"
+        ):
             continue
         response = client.get(rule.rule)
         assert response.status_code == 302 and "/login" in response.headers["Location"], rule.rule

@@ -1,5 +1,6 @@
 """The shell: store switching, the read-only "all stores" mode, menus per role, error pages
 as pages or htmx fragments, and the language switch."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ from .. import factories
 def _two_store_manager(store):
     sibling = factories.StoreFactory(organisation=store.organisation, name="第二家店")
     user = factories.user_with_role("store_manager", store)
-    db.session.add(Membership(org_id=store.org_id, user_id=user.id, store_id=sibling.id,
-                              role=factories.role("store_manager")))
+    db.session.add(
+        Membership(org_id=store.org_id, user_id=user.id, store_id=sibling.id, role=factories.role("store_manager"))
+    )
     db.session.commit()
     return user, sibling
 
@@ -48,9 +50,10 @@ def test_switching_store_is_limited_to_memberships_remembered_and_audited(app, s
     assert "storeSwitched" in response.headers["HX-Trigger"]
     with client.session_transaction() as session:
         assert session["store_id"] == sibling.id
-    assert re.search(r'<option value="%d"\s+selected' % sibling.id, client.get("/").get_data(as_text=True))
-    row = db.session.execute(select(AuditLog).where(AuditLog.action == "switch_store",
-                                                    AuditLog.user_id == user.id)).scalar_one()
+    assert re.search(rf'<option value="{sibling.id}"\s+selected', client.get("/").get_data(as_text=True))
+    row = db.session.execute(
+        select(AuditLog).where(AuditLog.action == "switch_store", AuditLog.user_id == user.id)
+    ).scalar_one()
     assert row.store_id == sibling.id and row.after == {"store": sibling.id}
 
     plain = client.post("/switch-store", data={"store_id": str(store.id)})
@@ -103,8 +106,15 @@ def test_menus_show_only_permitted_entries(client_as):
     manager, _ = client_as("store_manager")
     group_admin, _ = client_as("group_admin", org_wide=True)
     db.session.commit()
-    menus = {name: _menu(c) for name, c in (("receptionist", receptionist), ("consultant", consultant),
-                                            ("manager", manager), ("group_admin", group_admin))}
+    menus = {
+        name: _menu(c)
+        for name, c in (
+            ("receptionist", receptionist),
+            ("consultant", consultant),
+            ("manager", manager),
+            ("group_admin", group_admin),
+        )
+    }
     assert not any(h.startswith("/admin") for h in menus["receptionist"])
     assert "/admin/users" not in menus["consultant"] and "/admin/audit" not in menus["consultant"]
     assert "/admin/users" in menus["manager"] and "/admin/audit" in menus["manager"]

@@ -1,4 +1,5 @@
 """The tenancy core scopes every ORM statement and refuses cross-store writes."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,11 @@ def test_store_id_is_not_frozen_by_the_lambda_cache(two_tenants):
     seen = []
     for store in (t.a1, t.b1, t.a2, t.a1):
         with tenancy.enter(store.id):
-            seen.append(db.session.execute(select(func.count()).select_from(Customer)
-                                           .where(Customer.name.like("%标记%"))).scalar_one())
+            seen.append(
+                db.session.execute(
+                    select(func.count()).select_from(Customer).where(Customer.name.like("%标记%"))
+                ).scalar_one()
+            )
             seen.append(names())
     assert seen[1] == ["甲一标记客户"] and seen[3] == ["乙一标记客户"] and seen[5] == ["甲二标记客户"]
 

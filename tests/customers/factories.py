@@ -1,4 +1,5 @@
 """Factories for the customers module's own rows."""
+
 from __future__ import annotations
 
 import factory

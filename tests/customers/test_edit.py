@@ -2,6 +2,7 @@
 # Requests that fail roll the session back to its last commit: tests commit their set-up
 # first (a savepoint inside the outer transaction, which still rolls everything back).
 bad input saves nothing, visibility 404s."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, text
@@ -12,8 +13,16 @@ from dealer_saas.extensions import db
 
 from .. import factories
 
-FORM = {"name": "赵六", "kind": "individual", "mobile": "138-0013-8001", "gender": "M", "source": "walk_in",
-        "level": "prospect", "tags": "老客户，团购", "id_number": ""}
+FORM = {
+    "name": "赵六",
+    "kind": "individual",
+    "mobile": "138-0013-8001",
+    "gender": "M",
+    "source": "walk_in",
+    "level": "prospect",
+    "tags": "老客户，团购",
+    "id_number": "",
+}
 
 
 def _count(model):
@@ -50,7 +59,9 @@ def test_bad_input_saves_nothing(client_as, store):
     for bad in ({"mobile": "12345"}, {"id_number": "110101199003071234"}, {"name": ""}, {"email": "x@"}):
         response = client.post("/customers/new", data={**FORM, **bad})
         assert response.status_code == 200 and "is-invalid" in response.text, bad
-    assert "身份证号校验位不正确" in client.post("/customers/new", data={**FORM, "id_number": "110101199003071234"}).text
+    assert (
+        "身份证号校验位不正确" in client.post("/customers/new", data={**FORM, "id_number": "110101199003071234"}).text
+    )
     assert (_count(Customer), _count(CustomerTag)) == before
 
 
@@ -59,11 +70,13 @@ def test_second_of_two_edits_is_told_and_nothing_is_overwritten(client_as, store
     client, _user = client_as("sales_manager")
     version = customer.version
     db.session.commit()
-    first = client.post(f"/customers/{customer.id}/edit", data={**FORM, "name": "钱七甲", "mobile": "13800138002",
-                                                                 "version": version})
+    first = client.post(
+        f"/customers/{customer.id}/edit", data={**FORM, "name": "钱七甲", "mobile": "13800138002", "version": version}
+    )
     assert first.status_code == 303
-    second = client.post(f"/customers/{customer.id}/edit", data={**FORM, "name": "钱七乙", "mobile": "13800138002",
-                                                                  "version": version})
+    second = client.post(
+        f"/customers/{customer.id}/edit", data={**FORM, "name": "钱七乙", "mobile": "13800138002", "version": version}
+    )
     assert second.status_code == 200 and "该客户已被他人修改" in second.text
     assert 'value="钱七甲"' in second.text  # the current values are shown
     db.session.expire_all()
@@ -109,21 +122,23 @@ def test_full_mobile_for_pii_roles_and_the_owner_masked_for_others(client_as, st
 
 def test_hidden_other_phones_stay_out_of_the_edit_form_and_a_blank_keeps_them(client_as, store):
     consultant, _me = client_as("sales_consultant")
-    pool = factories.CustomerFactory(store=store, mobile="13800138005", owner_id=None,
-                                     other_phones="13700001111,020-88886666")
+    pool = factories.CustomerFactory(
+        store=store, mobile="13800138005", owner_id=None, other_phones="13700001111,020-88886666"
+    )
     db.session.commit()
     form = consultant.get(f"/customers/{pool.id}/edit").text
     assert "13700001111" not in form and "020-88886666" not in form and "137****1111" in form
-    response = consultant.post(f"/customers/{pool.id}/edit", data={**FORM, "mobile": "", "other_phones": "",
-                                                                    "version": pool.version})
+    response = consultant.post(
+        f"/customers/{pool.id}/edit", data={**FORM, "mobile": "", "other_phones": "", "version": pool.version}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Customer, pool.id).other_phones == "13700001111,020-88886666"
     # a number typed by someone who could not see the others is added, not a replacement
     version = db.session.get(Customer, pool.id).version
-    response = consultant.post(f"/customers/{pool.id}/edit", data={**FORM, "mobile": "",
-                                                                    "other_phones": "13600002222",
-                                                                    "version": version})
+    response = consultant.post(
+        f"/customers/{pool.id}/edit", data={**FORM, "mobile": "", "other_phones": "13600002222", "version": version}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Customer, pool.id).other_phones == "13700001111,020-88886666,13600002222"
@@ -131,8 +146,9 @@ def test_hidden_other_phones_stay_out_of_the_edit_form_and_a_blank_keeps_them(cl
     manager, _m = client_as("sales_manager")
     assert "13700001111" in manager.get(f"/customers/{pool.id}/edit").text
     version = db.session.get(Customer, pool.id).version
-    response = manager.post(f"/customers/{pool.id}/edit", data={**FORM, "mobile": "13800138005",
-                                                                "other_phones": "", "version": version})
+    response = manager.post(
+        f"/customers/{pool.id}/edit", data={**FORM, "mobile": "13800138005", "other_phones": "", "version": version}
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Customer, pool.id).other_phones == ""
@@ -144,9 +160,15 @@ def test_another_consultants_customer_is_404_everywhere(client_as, store):
     theirs = factories.CustomerFactory(store=store, owner_id=other.id)
     vehicle = factories.CustomerVehicleFactory(store=store, owner=theirs)
     db.session.commit()
-    for url in (f"/customers/{theirs.id}", f"/customers/{theirs.id}/edit", f"/customers/{theirs.id}/timeline",
-                f"/customers/{theirs.id}/vehicles/new", f"/customers/vehicles/{vehicle.id}/edit",
-                f"/customers/vehicles/{vehicle.id}/transfer", f"/customers/{theirs.id}/contacts/new"):
+    for url in (
+        f"/customers/{theirs.id}",
+        f"/customers/{theirs.id}/edit",
+        f"/customers/{theirs.id}/timeline",
+        f"/customers/{theirs.id}/vehicles/new",
+        f"/customers/vehicles/{vehicle.id}/edit",
+        f"/customers/vehicles/{vehicle.id}/transfer",
+        f"/customers/{theirs.id}/contacts/new",
+    ):
         assert consultant.get(url).status_code == 404, url
     assert consultant.post(f"/customers/{theirs.id}/edit", data=FORM).status_code == 404
     assert consultant.post(f"/customers/{theirs.id}/claim").status_code == 404
@@ -191,8 +213,10 @@ def test_vehicle_vin_check_digit_duplicate_and_transfer(client_as, store):
     response = client.post(f"/customers/{owner.id}/vehicles/new", data={"vin": bad_vin, "plate": "粤b 12345"})
     assert response.status_code == 200 and "车架号校验位不正确" in response.text
     assert _count(CustomerVehicle) == before
-    assert client.post(f"/customers/{owner.id}/vehicles/new", data={"vin": vin.lower(), "plate": "粤b 12345"}) \
-        .status_code == 303
+    assert (
+        client.post(f"/customers/{owner.id}/vehicles/new", data={"vin": vin.lower(), "plate": "粤b 12345"}).status_code
+        == 303
+    )
     vehicle = factories.first(CustomerVehicle, vin=vin)
     assert vehicle.plate == "粤B12345" and len(vehicle.ownerships) == 1
     duplicate = client.post(f"/customers/{buyer.id}/vehicles/new", data={"vin": vin})
@@ -215,8 +239,12 @@ def test_company_contacts_add_edit_remove(client_as, store):
     person = factories.CustomerFactory(store=store)
     db.session.commit()
     assert "只有公司客户" in client.post(f"/customers/{person.id}/contacts/new", data={"name": "甲"}).text
-    assert client.post(f"/customers/{company.id}/contacts/new",
-                       data={"name": "采购王", "mobile": "13800138010", "is_primary": "y"}).status_code == 303
+    assert (
+        client.post(
+            f"/customers/{company.id}/contacts/new", data={"name": "采购王", "mobile": "13800138010", "is_primary": "y"}
+        ).status_code
+        == 303
+    )
     from dealer_saas.customers.models import CustomerContact
 
     contact = factories.first(CustomerContact, name="采购王")
@@ -231,8 +259,9 @@ def test_contact_mobile_is_hidden_in_the_edit_form_and_a_blank_keeps_it(client_a
     from dealer_saas.customers.models import CustomerContact
 
     company = factories.CustomerFactory(store=store, kind="company", name="宏达物流", owner_id=None)
-    contact = CustomerContact(store_id=store.id, org_id=store.org_id, customer_id=company.id, name="王经理",
-                              mobile="13800138030")
+    contact = CustomerContact(
+        store_id=store.id, org_id=store.org_id, customer_id=company.id, name="王经理", mobile="13800138030"
+    )
     db.session.add(contact)
     client, _user = client_as("receptionist")  # customers.edit, no customers.pii
     db.session.commit()

@@ -1,5 +1,6 @@
 """Export of the customer list: its own permission, the list's filters, what the user may see
 (phones masked without customers.pii, ID numbers never), one audit row per export."""
+
 from __future__ import annotations
 
 import io
@@ -29,8 +30,9 @@ def _exports(store) -> list[AuditLog]:
 def test_manager_exports_the_filtered_list_of_the_store(client_as, two_tenants):
     store = two_tenants.a1
     client, manager = client_as("sales_manager", store=store)
-    factories.CustomerFactory(store=store, name="导出甲", level="vip", mobile="13700000001",
-                                    id_number="110101199003071234")
+    factories.CustomerFactory(
+        store=store, name="导出甲", level="vip", mobile="13700000001", id_number="110101199003071234"
+    )
     factories.CustomerFactory(store=store, name="导出乙", level="prospect")
     factories.CustomerFactory(store=two_tenants.a2, name="别店客户", level="vip")
     db.session.commit()

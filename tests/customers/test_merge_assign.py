@@ -1,5 +1,6 @@
 """Merge moves every referencing row and audits; bulk assign answers the list with
 HX-Trigger; the 360 timeline pages; the demo seeder makes duplicates."""
+
 from __future__ import annotations
 
 import json
@@ -43,14 +44,18 @@ def test_bulk_assign_rerenders_the_list_and_triggers(client_as, store):
     mechanic = factories.user_with_role("technician", store)
     a, b = factories.CustomerFactory(store=store), factories.CustomerFactory(store=store)
     db.session.commit()
-    response = client.post("/customers/assign", data={"customer_ids": [a.id, b.id], "owner_id": consultant.id},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        "/customers/assign",
+        data={"customer_ids": [a.id, b.id], "owner_id": consultant.id},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200 and 'id="customer-list"' in response.text
     assert "customersAssigned" in json.loads(response.headers["HX-Trigger"])
     db.session.expire_all()
     assert {a.owner_id, b.owner_id} == {consultant.id}
-    refused = client.post("/customers/assign", data={"customer_ids": [a.id], "owner_id": mechanic.id},
-                          headers={"HX-Request": "true"})
+    refused = client.post(
+        "/customers/assign", data={"customer_ids": [a.id], "owner_id": mechanic.id}, headers={"HX-Request": "true"}
+    )
     assert "只能分配给本店的销售人员" in refused.text
     db.session.expire_all()
     assert a.owner_id == consultant.id
@@ -63,8 +68,7 @@ def test_timeline_pages_with_before_cursor(client_as, store):
     customer = factories.CustomerFactory(store=store)
     for n in range(25):
         factories.VisitFactory(store=store, customer=customer)
-        factories.CustomerVehicleFactory(store=store, owner=customer,
-                                         created_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        factories.CustomerVehicleFactory(store=store, owner=customer, created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     page = client.get(f"/customers/{customer.id}")
     assert page.status_code == 200 and "客户动态" in page.text
     fragment = client.get(f"/customers/{customer.id}/timeline", headers={"HX-Request": "true"})

@@ -1,5 +1,6 @@
 """The list's one search box finds by name, pinyin, mobile (full, last 4, part), plate and VIN;
 filters, sorts and keyset pages; a bounded count; htmx fragment with Vary."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,9 @@ def _names(store, **args):
 @pytest.fixture
 def people(store):
     zs = factories.CustomerFactory(store=store, name="张三", mobile="13812345678", mobile_last4="5678")
-    ls = factories.CustomerFactory(store=store, name="李四", mobile="13987654321", mobile_last4="4321",
-                                   source="phone", level="vip")
+    ls = factories.CustomerFactory(
+        store=store, name="李四", mobile="13987654321", mobile_last4="4321", source="phone", level="vip"
+    )
     ww = factories.CustomerFactory(store=store, name="王五", mobile="15000001111", mobile_last4="1111")
     car = factories.CustomerVehicleFactory(store=store, owner=ww, plate="粤B12345")
     other_store = factories.StoreFactory()
@@ -34,19 +36,22 @@ def people(store):
     return {"zs": zs, "ls": ls, "ww": ww, "car": car}
 
 
-@pytest.mark.parametrize("q, expected", [
-    ("张", ["张三"]),
-    ("zs", ["张三"]),
-    ("zhangs", ["张三"]),
-    ("ZS", ["张三"]),
-    ("13812345678", ["张三"]),
-    ("138 1234 5678", ["张三"]),
-    ("4321", ["李四"]),
-    ("876", ["李四"]),
-    ("粤B12345", ["王五"]),
-    ("粤b·123", ["王五"]),
-    ("B12345", ["王五"]),
-])
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("张", ["张三"]),
+        ("zs", ["张三"]),
+        ("zhangs", ["张三"]),
+        ("ZS", ["张三"]),
+        ("13812345678", ["张三"]),
+        ("138 1234 5678", ["张三"]),
+        ("4321", ["李四"]),
+        ("876", ["李四"]),
+        ("粤B12345", ["王五"]),
+        ("粤b·123", ["王五"]),
+        ("B12345", ["王五"]),
+    ],
+)
 def test_search_by_each_kind_of_input(store, people, q, expected):
     assert _names(store, q=q) == expected
 
@@ -80,7 +85,7 @@ def test_the_kind_of_search_is_chosen_by_shape():
 
 def test_filters_source_level_tag_owner_and_dates(store, people):
     db.session.add(CustomerTag(customer_id=people["ww"].id, tag="团购", store_id=store.id, org_id=store.org_id))
-    people["zs"].created_at = dt.datetime(2026, 1, 10, 4, tzinfo=dt.timezone.utc)
+    people["zs"].created_at = dt.datetime(2026, 1, 10, 4, tzinfo=dt.UTC)
     consultant = factories.user_with_role("sales_consultant", store)
     people["ls"].owner_id = consultant.id
     db.session.flush()
@@ -94,7 +99,7 @@ def test_filters_source_level_tag_owner_and_dates(store, people):
 
 
 def test_sorts_and_keyset_pages_walk_every_row_once(store):
-    base = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     for n in range(7):
         factories.CustomerFactory(store=store, name=f"客户{n}", created_at=base + dt.timedelta(hours=n % 3))
     from dealer_saas import tenancy
@@ -157,4 +162,6 @@ def test_list_page_runs_a_constant_number_of_statements(client_as, store):
     with count_queries() as many:
         response = client.get("/customers/", headers={"HX-Request": "true"})
     assert response.text.count('class="card list-card') == 25
-    assert len(many) == len(few) and len(many) <= 7, "\n".join(s[:150] for s in many) + "\n---\n" + "\n".join(s[:150] for s in few)
+    assert len(many) == len(few) and len(many) <= 7, (
+        "\n".join(s[:150] for s in many) + "\n---\n" + "\n".join(s[:150] for s in few)
+    )

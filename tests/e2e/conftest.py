@@ -8,6 +8,7 @@ Never run ``playwright install``: it downloads a browser build we do not use.
 
 A screenshot of every test's last screen lands in ``test-artifacts/`` for review.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,11 +21,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 
@@ -93,14 +99,16 @@ def live_server(browser_available, tmp_path_factory) -> Iterator[LiveServer]:
     from dealer_saas.extensions import db
 
     database = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "SECRET_KEY": "e2e-secret",
-        "WTF_CSRF_ENABLED": True,
-        "TESTING": False,
-        "REDIS_URL": None,  # jobs in-process: the browser tests exercise the embedded mode
-        "LOGIN_MAX_FAILURES_PER_IP": 1000,
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SECRET_KEY": "e2e-secret",
+            "WTF_CSRF_ENABLED": True,
+            "TESTING": False,
+            "REDIS_URL": None,  # jobs in-process: the browser tests exercise the embedded mode
+            "LOGIN_MAX_FAILURES_PER_IP": 1000,
+        }
+    )
     with app.app_context():
         setup_database()
         demo.run()
@@ -129,16 +137,17 @@ def browser(browser_available):
 
 
 def _new_page(browser, live_server, request, options: dict):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  **options)
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.js_errors = errors  # tests may assert the page raised no JavaScript error
     server_errors: list[str] = []
-    page.on("response", lambda response: server_errors.append(f"{response.status} {response.url}")
-            if response.status >= 500 else None)
+    page.on(
+        "response",
+        lambda response: server_errors.append(f"{response.status} {response.url}") if response.status >= 500 else None,
+    )
     page.server_errors = server_errors  # ... and that no request (a tile, a fragment) failed
     return context, page
 

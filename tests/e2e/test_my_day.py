@@ -1,6 +1,7 @@
 """A consultant works through "我的今天": opens the inline contact form on the first due card,
 logs a phone call (and a new level) with one tap on save, and the row updates in place
 (htmx); the contact is on the card's page. On a phone (375 px) and on a desktop."""
+
 from __future__ import annotations
 
 import random

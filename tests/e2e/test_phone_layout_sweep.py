@@ -6,9 +6,8 @@ newest row of that kind in the demo store (GZ01). The signed-in user is the grou
 (every permission, every page); pages that need something the demo store lacks are left out
 and named in the failure message if none were found.
 """
-from __future__ import annotations
 
-import pytest
+from __future__ import annotations
 
 from .conftest import horizontal_overflow
 
@@ -99,7 +98,9 @@ def test_every_page_fits_a_phone(phone_page, live_server):
                     const r = el.getBoundingClientRect();
                     if (r.right > right + 0.5) { right = r.right; worst = el; }
                 }
-                return worst ? worst.tagName + '.' + worst.className + ' ' + (worst.textContent || '').trim().slice(0, 40) : '';
+                return worst
+                    ? worst.tagName + '.' + worst.className + ' ' + (worst.textContent || '').trim().slice(0, 40)
+                    : '';
             }""")
             problems.append(f"{url}: {overflow}px too wide ({widest})")
     assert not page.server_errors, page.server_errors

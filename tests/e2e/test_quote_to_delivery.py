@@ -14,6 +14,7 @@ of their own at the same viewport:
 Every run makes its own customer and takes a car that the allocation screen still offers,
 so the two viewports (and other tests on the shared server) never collide.
 """
+
 from __future__ import annotations
 
 import random
@@ -314,8 +315,10 @@ def test_quote_to_delivery(page, another_page):
     stock_row = sales.locator(f"#stock-list [data-testid=stock-row][data-vin={vin}]")
     expect(stock_row).to_contain_text("已交车")
 
-    print(f"\nquote to delivery ({sales.viewport_name}): {number} {model_label} {vin}, "
-          f"{sum(taps.counts.values())} interactions {taps.counts}")
+    print(
+        f"\nquote to delivery ({sales.viewport_name}): {number} {model_label} {vin}, "
+        f"{sum(taps.counts.values())} interactions {taps.counts}"
+    )
     for user in (sales, manager, finance):
         assert not user.js_errors, user.js_errors
         assert not user.server_errors, user.server_errors

@@ -1,5 +1,6 @@
 """A store manager of two stores signs in, switches store in the header, uses the menu and
 signs out: on a phone (375 px, off-canvas menu) and on a desktop."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """The receptionist logs a walk-in for a new customer on the one-screen quick form and opens an
 H-level card with it: on a phone (375 px) and on a desktop. Bad input keeps what was typed."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Helpers for stock tests: a catalogue model of a store's organisation and cars of it."""
+
 from __future__ import annotations
 
 import datetime as dt

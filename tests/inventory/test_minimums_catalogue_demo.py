@@ -1,4 +1,5 @@
 """Minimum stock and its tiles, the group catalogue's editors, and the demo seeder."""
+
 from __future__ import annotations
 
 import random
@@ -11,7 +12,6 @@ from dealer_saas.inventory import tiles
 from dealer_saas.inventory.demo import seed_inventory
 from dealer_saas.inventory.models import ModelStockMinimum, StockTransfer, StockVehicle, VehicleModel
 
-from .. import factories
 from .factories import car, minimum, model_for
 
 
@@ -55,8 +55,15 @@ def test_catalogue_is_edited_by_group_roles_only(two_tenants, client_as):
     group, _ = client_as("group_admin", store=t.a1, org_wide=True)
     manager, _ = client_as("store_manager", store=t.a1)
     outsider, _ = client_as("group_admin", store=t.b1, org_wide=True)
-    data = {"brand": "大众", "series": "途观L", "trim": "330TSI", "model_year": "2026", "list_price": "224800",
-            "colours": "极地白，曜石黑", "is_active": "y"}
+    data = {
+        "brand": "大众",
+        "series": "途观L",
+        "trim": "330TSI",
+        "model_year": "2026",
+        "list_price": "224800",
+        "colours": "极地白，曜石黑",
+        "is_active": "y",
+    }
     assert manager.get("/inventory/models/new").status_code == 403
     assert manager.get(f"/inventory/models/{model.id}/edit").status_code == 404
     assert outsider.get(f"/inventory/models/{model.id}/edit").status_code == 404
@@ -88,7 +95,10 @@ def test_demo_seeder_creates_every_row_kind_once(two_tenants):
     with tenancy.enter(t.a2.id):
         seed_inventory(demo.StoreStaff(store=t.a2, scale=0.05), random.Random(4))
     with tenancy.system():
-        assert db.session.execute(select(func.count(StockVehicle.id)).where(StockVehicle.store_id == t.a2.id)).scalar() == 6
+        assert (
+            db.session.execute(select(func.count(StockVehicle.id)).where(StockVehicle.store_id == t.a2.id)).scalar()
+            == 6
+        )
         assert db.session.execute(select(func.count(StockTransfer.id))).scalar() == 2
     with tenancy.enter(t.a1.id):
         assert tiles.services.models_below_minimum()

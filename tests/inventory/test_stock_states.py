@@ -1,4 +1,5 @@
 """The stock state machine and the allocation services the sales module relies on."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,15 @@ from .factories import car, model_for
 
 
 def _audit_rows(vehicle):
-    return db.session.execute(select(audit.AuditLog).where(audit.AuditLog.entity == "stock_vehicles",
-                                                           audit.AuditLog.entity_id == vehicle.id)).scalars().all()
+    return (
+        db.session.execute(
+            select(audit.AuditLog).where(
+                audit.AuditLog.entity == "stock_vehicles", audit.AuditLog.entity_id == vehicle.id
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_illegal_transitions_are_refused(store, in_store):
@@ -28,7 +36,8 @@ def test_illegal_transitions_are_refused(store, in_store):
     assert vehicle.state == "in_stock"
     rows = _audit_rows(vehicle)
     assert [(r.action, r.before, r.after) for r in rows] == [
-        ("transition", {"state": "in_transit"}, {"state": "in_stock"})]
+        ("transition", {"state": "in_transit"}, {"state": "in_stock"})
+    ]
 
 
 def test_delivered_is_final(store, in_store):
@@ -47,13 +56,22 @@ def test_allocate_takes_an_in_stock_car_of_the_order_model(store, in_store):
     assert allocated is vehicle and vehicle.state == "allocated"
 
 
-@pytest.mark.parametrize("case, message", [
-    ("demo", "试驾车"), ("other_model", "车型与订单不一致"), ("in_transit", "不在库"), ("allocated", "不在库"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("demo", "试驾车"),
+        ("other_model", "车型与订单不一致"),
+        ("in_transit", "不在库"),
+        ("allocated", "不在库"),
+    ],
+)
 def test_allocate_refuses(store, in_store, case, message):
     model = model_for(store)
-    fields = {"demo": {"is_demo": True}, "in_transit": {"state": "in_transit", "age": None},
-              "allocated": {"state": "allocated"}}.get(case, {})
+    fields = {
+        "demo": {"is_demo": True},
+        "in_transit": {"state": "in_transit", "age": None},
+        "allocated": {"state": "allocated"},
+    }.get(case, {})
     vehicle = car(store, model, **fields)
     before = vehicle.state
     order_model = model_for(store) if case == "other_model" else model

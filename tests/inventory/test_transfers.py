@@ -1,11 +1,12 @@
 """Transfers between stores of one group: each store sees exactly its side."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from dealer_saas import audit, tenancy
 from dealer_saas.extensions import db
-from dealer_saas.inventory.models import StockTransfer, StockVehicle
+from dealer_saas.inventory.models import StockTransfer
 
 from .. import factories
 from .factories import car
@@ -28,11 +29,20 @@ def test_send_and_receive_each_store_sees_its_side(app, two_tenants, client_as):
     assert vehicle.store_id == t.a2.id and vehicle.state == "in_transit"
     with tenancy.system():
         rows = db.session.execute(select(StockTransfer)).scalars().all()
-    assert {(r.store_id, r.direction, r.state) for r in rows} == {(t.a1.id, "out", "in_transit"),
-                                                                   (t.a2.id, "in", "in_transit")}
+    assert {(r.store_id, r.direction, r.state) for r in rows} == {
+        (t.a1.id, "out", "in_transit"),
+        (t.a2.id, "in", "in_transit"),
+    }
     assert len({r.reference for r in rows}) == 1
-    audited = db.session.execute(select(audit.AuditLog.store_id).where(
-        audit.AuditLog.entity == "stock_transfers", audit.AuditLog.action == "create")).scalars().all()
+    audited = (
+        db.session.execute(
+            select(audit.AuditLog.store_id).where(
+                audit.AuditLog.entity == "stock_transfers", audit.AuditLog.action == "create"
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert sorted(audited) == sorted([t.a1.id, t.a2.id])
 
     out_page = sender.get("/inventory/transfers").get_data(as_text=True)
@@ -66,6 +76,7 @@ def test_the_source_store_list_does_not_load_the_moved_car(app, two_tenants, cli
         vehicle = car(t.a1)
         with tenancy.enter(t.a1.id):
             from dealer_saas.inventory import services
+
             services.send_transfer(vehicle.id, t.a2.id)
     sender, _ = client_as("store_manager", store=t.a1)
     with count_queries() as statements:
@@ -120,8 +131,14 @@ def test_a_demo_car_with_booked_test_drives_stays(two_tenants, client_as):
     demo_car = car(t.a1, is_demo=True)
     customer = factories.CustomerFactory(store=t.a1)
     start = utcnow() + dt.timedelta(days=1)
-    drive = TestDrive(store_id=t.a1.id, org_id=t.a1.org_id, customer_id=customer.id, vehicle_id=demo_car.id,
-                      starts_at=start, ends_at=start + dt.timedelta(minutes=30))
+    drive = TestDrive(
+        store_id=t.a1.id,
+        org_id=t.a1.org_id,
+        customer_id=customer.id,
+        vehicle_id=demo_car.id,
+        starts_at=start,
+        ends_at=start + dt.timedelta(minutes=30),
+    )
     db.session.add(drive)
     db.session.commit()
     sender, _ = client_as("store_manager", store=t.a1)

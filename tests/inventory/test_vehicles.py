@@ -1,4 +1,5 @@
 """Registering and editing cars: VIN checks, duplicates, versions, roles, ageing, filters."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,14 @@ def _count():
 
 
 def _form(model, **over):
-    data = {"vin": vin(777), "model_id": model.id, "colour": "极地白", "state": "in_stock", "cost": "180000",
-            "location": "A区-01"}
+    data = {
+        "vin": vin(777),
+        "model_id": model.id,
+        "colour": "极地白",
+        "state": "in_stock",
+        "cost": "180000",
+        "location": "A区-01",
+    }
     data.update(over)
     return data
 
@@ -32,8 +39,9 @@ def test_create_in_stock_sets_arrival_today_and_audits(store, client_as):
     assert response.status_code == 303
     vehicle = db.session.execute(select(StockVehicle)).scalar_one()
     assert vehicle.vin == vin(777) and vehicle.state == "in_stock" and vehicle.arrival_date is not None
-    assert db.session.execute(select(audit.AuditLog).where(audit.AuditLog.entity == "stock_vehicles",
-                                                           audit.AuditLog.action == "create")).scalar_one()
+    assert db.session.execute(
+        select(audit.AuditLog).where(audit.AuditLog.entity == "stock_vehicles", audit.AuditLog.action == "create")
+    ).scalar_one()
 
 
 def test_bad_vin_is_shown_beside_the_field_and_nothing_saved(store, client_as):
@@ -49,7 +57,9 @@ def test_bad_vin_is_shown_beside_the_field_and_nothing_saved(store, client_as):
 def test_duplicate_vin_in_store_links_the_existing_car(store, client_as):
     existing = car(store)
     client, _ = client_as("store_manager")
-    body = client.post("/inventory/vehicles/new", data=_form(existing.vehicle_model, vin=existing.vin)).get_data(as_text=True)
+    body = client.post("/inventory/vehicles/new", data=_form(existing.vehicle_model, vin=existing.vin)).get_data(
+        as_text=True
+    )
     assert "已在本店库存中" in body and f"/inventory/vehicles/{existing.id}" in body
     assert _count() == 1
 
@@ -65,8 +75,13 @@ def test_duplicate_vin_in_another_store_of_the_group_is_caught(two_tenants, clie
 def test_stale_version_is_refused(store, client_as):
     vehicle = car(store, location="A区-01")
     client, _ = client_as("store_manager")
-    data = _form(vehicle.vehicle_model, vin=vehicle.vin, location="B区-02", version=vehicle.version - 1,
-                 arrival_date=vehicle.arrival_date.isoformat())
+    data = _form(
+        vehicle.vehicle_model,
+        vin=vehicle.vin,
+        location="B区-02",
+        version=vehicle.version - 1,
+        arrival_date=vehicle.arrival_date.isoformat(),
+    )
     body = client.post(f"/inventory/vehicles/{vehicle.id}/edit", data=data).get_data(as_text=True)
     assert "已被他人修改，请刷新后重试" in body
     db.session.refresh(vehicle)
@@ -118,6 +133,7 @@ def test_filters_sorts_and_pages(store, client_as):
     transit = car(store, model, state="in_transit", age=None)
     car(store, model, state="delivered", age=200)
     with tenancy.enter(store.id):
+
         def vins(**args):
             page, _today = services.list_stock(services.StockQuery.from_args(args), None)
             return [v.vin for v in page.items]

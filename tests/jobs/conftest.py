@@ -1,4 +1,5 @@
 """Helpers to declare throw-away job kinds and to build real RQ queues on fakeredis."""
+
 from __future__ import annotations
 
 import fakeredis
@@ -40,8 +41,7 @@ def fake_queues(fake_server):
 
         def queue_for(kind):
             if kind.queue not in queues:
-                queues[kind.queue] = Queue(kind.queue, connection=connection, is_async=True,
-                                           serializer=JSONSerializer)
+                queues[kind.queue] = Queue(kind.queue, connection=connection, is_async=True, serializer=JSONSerializer)
             return queues[kind.queue]
 
         queue_for.connection = connection  # type: ignore[attr-defined]

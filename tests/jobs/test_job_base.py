@@ -1,5 +1,6 @@
 """The job base: runs are recorded, committed once or rolled back, inside the right store,
 with retries configured and plain JSON arguments."""
+
 from __future__ import annotations
 
 import fakeredis
@@ -43,8 +44,13 @@ def test_a_run_is_recorded_and_sees_only_its_store(db_session, declare):
     result = run_job_now(kind.name, t.a1.id, period="2026-11-23")
     assert result == {"names": expected}
     run = _runs(kind.name)[-1]
-    assert (run.outcome, run.store_id, run.org_id, run.period, run.attempt) == \
-        ("ok", t.a1.id, t.a1.org_id, "2026-11-23", 1)
+    assert (run.outcome, run.store_id, run.org_id, run.period, run.attempt) == (
+        "ok",
+        t.a1.id,
+        t.a1.org_id,
+        "2026-11-23",
+        1,
+    )
     assert run.result == {"names": expected}
     assert run.finished_at is not None and run.job_id.startswith("direct:")
 

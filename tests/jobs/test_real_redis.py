@@ -9,6 +9,7 @@ Two ways, each robust against the test harness's rolled-back transaction:
 
 They use Redis database 11 only and flush it before and after.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -86,7 +87,7 @@ def test_enqueue_and_work_in_process(db_session, real_redis, declare):
 def test_scheduler_on_real_redis_enqueues_once(db_session, real_redis, declare):
     kind = declare("tests.redis_hourly", names, cadence="hourly")
     store = factories.StoreFactory()
-    now = dt.datetime(2026, 11, 23, 10, 20, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 23, 10, 20, tzinfo=dt.UTC)
     reconcile(now, {kind.name: kind})
     first, second = tick(now), tick(now)
     expected = job_id_for(kind.name, store.id, "2026-11-23T18")
@@ -97,18 +98,24 @@ def test_scheduler_on_real_redis_enqueues_once(db_session, real_redis, declare):
 
 
 def test_flask_worker_runs_a_job_in_a_forked_work_horse(real_redis, tmp_path, db_session):
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'worker.db'}",
-               REDIS_URL=_url(), FLASK_APP="wsgi")
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'worker.db'}", REDIS_URL=_url(), FLASK_APP="wsgi")
 
     def python(code: str) -> str:
-        result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
     def flask(*args: str) -> None:
-        result = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
     flask("setup-db")

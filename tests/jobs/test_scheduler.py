@@ -1,5 +1,6 @@
 """The scheduler: schedule rows reconciled from the declared kinds, periods in the store's
 time zone, and one enqueue per (kind, store, period) whatever ticks twice."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,7 @@ from dealer_saas.jobs.scheduler import job_id_for, reconcile, tick
 
 from .. import factories
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 #: 2026-11-23 10:20 UTC is 18:20 in Shanghai
 NOW = dt.datetime(2026, 11, 23, 10, 20, 30, tzinfo=UTC)
 
@@ -65,8 +66,9 @@ def test_reconcile_adds_keeps_updates_and_disables(db_session):
     assert not any(r.kind == "tests.on_demand" for r in rows.values())
     assert rows[schedule_key("tests.daily", a.id)].hour == 3
     # a new row is due at once for the current period
-    assert rows[schedule_key("tests.hourly", a.id)].next_due_at.replace(tzinfo=UTC) == \
-        dt.datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    assert rows[schedule_key("tests.hourly", a.id)].next_due_at.replace(tzinfo=UTC) == dt.datetime(
+        2026, 11, 23, 10, 0, tzinfo=UTC
+    )
 
     again = reconcile(NOW, kinds)
     assert not again.added and not again.updated and not again.disabled
@@ -126,8 +128,11 @@ def test_two_ticks_enqueue_once(db_session, hourly_kind, fake_queues):
     later = tick(NOW + dt.timedelta(hours=1), queue_for=queue_for)
     assert job_id_for(hourly_kind.name, store.id, "2026-11-23T19") in later
     job = queue_for(hourly_kind).fetch_job(expected)
-    assert job.args == [hourly_kind.name, store.id, "2026-11-23T18"] or \
-        tuple(job.args) == (hourly_kind.name, store.id, "2026-11-23T18")
+    assert job.args == [hourly_kind.name, store.id, "2026-11-23T18"] or tuple(job.args) == (
+        hourly_kind.name,
+        store.id,
+        "2026-11-23T18",
+    )
 
 
 def test_two_schedulers_enqueue_once_even_after_redis_forgets(db_session, hourly_kind, fake_queues):
@@ -139,8 +144,11 @@ def test_two_schedulers_enqueue_once_even_after_redis_forgets(db_session, hourly
 
     def b_read_the_row_as_due():
         # Scheduler B selected the row before A's claim moved it on.
-        db.session.execute(update(JobSchedule).where(JobSchedule.kind == hourly_kind.name)
-                           .values(next_due_at=NOW - dt.timedelta(minutes=5)))
+        db.session.execute(
+            update(JobSchedule)
+            .where(JobSchedule.kind == hourly_kind.name)
+            .values(next_due_at=NOW - dt.timedelta(minutes=5))
+        )
 
     b_read_the_row_as_due()
     assert not [j for j in tick(NOW, queue_for=scheduler_b) if j.startswith(_prefix(hourly_kind))]
@@ -159,13 +167,20 @@ def test_redis_refuses_a_duplicate_when_the_database_claim_was_lost(db_session, 
     queue_for = fake_queues()
     tick(NOW, queue_for=queue_for)
     # A scheduler crashed after enqueueing but before committing its claim.
-    db.session.execute(update(JobSchedule).where(JobSchedule.kind == hourly_kind.name)
-                       .values(last_enqueued_period=None, next_due_at=NOW - dt.timedelta(minutes=1)))
+    db.session.execute(
+        update(JobSchedule)
+        .where(JobSchedule.kind == hourly_kind.name)
+        .values(last_enqueued_period=None, next_due_at=NOW - dt.timedelta(minutes=1))
+    )
     again = tick(NOW, queue_for=queue_for)
     assert not [j for j in again if j.startswith(_prefix(hourly_kind))]  # DuplicateJobError caught
     assert len(_queued(queue_for, hourly_kind)) == 1
-    assert db.session.execute(select(JobSchedule.last_enqueued_period)
-                              .where(JobSchedule.kind == hourly_kind.name)).scalar() == "2026-11-23T18"
+    assert (
+        db.session.execute(
+            select(JobSchedule.last_enqueued_period).where(JobSchedule.kind == hourly_kind.name)
+        ).scalar()
+        == "2026-11-23T18"
+    )
 
 
 def test_embedded_tick_runs_the_job_and_records_it(db_session, declare):

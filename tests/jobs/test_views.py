@@ -1,4 +1,5 @@
 """The job runs page: the viewer's stores only, filters, detail, and "run now"."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,17 @@ from ..conftest import login
 
 def _run(store, kind="messaging.retry_failed", outcome="ok", minutes_ago=5, **fields) -> JobRun:
     started = utcnow() - dt.timedelta(minutes=minutes_ago)
-    run = JobRun(org_id=store.org_id, store_id=store.id, kind=kind, period=fields.pop("period", "2026-11-23T10"),
-                 job_id=f"t-{store.id}-{minutes_ago}", outcome=outcome, started_at=started,
-                 finished_at=started + dt.timedelta(seconds=2), **fields)
+    run = JobRun(
+        org_id=store.org_id,
+        store_id=store.id,
+        kind=kind,
+        period=fields.pop("period", "2026-11-23T10"),
+        job_id=f"t-{store.id}-{minutes_ago}",
+        outcome=outcome,
+        started_at=started,
+        finished_at=started + dt.timedelta(seconds=2),
+        **fields,
+    )
     db.session.add(run)
     db.session.flush()
     return run
@@ -88,8 +97,9 @@ def test_run_now_enqueues_after_commit_and_records_the_run(db_session, app, stor
     with tenancy.system():
         run = db.session.execute(select(JobRun).where(JobRun.store_id == store.id)).scalar_one()
         assert (run.kind, run.outcome) == ("messaging.retry_failed", "ok")
-        assert db.session.execute(select(AuditLog).where(AuditLog.action == "enqueue",
-                                                         AuditLog.store_id == store.id)).scalar_one()
+        assert db.session.execute(
+            select(AuditLog).where(AuditLog.action == "enqueue", AuditLog.store_id == store.id)
+        ).scalar_one()
 
 
 def test_run_now_refuses_a_kind_that_needs_ids(db_session, app, store):

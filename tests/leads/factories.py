@@ -1,4 +1,5 @@
 """Helpers for the leads tests (the shared factories already cover Visit and FollowUpCard)."""
+
 from __future__ import annotations
 
 import datetime as dt

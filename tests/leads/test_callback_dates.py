@@ -1,15 +1,16 @@
 """The intent level sets the next call-back date; contacts restart the cycle."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from dealer_saas import audit
 from dealer_saas.extensions import db
 from dealer_saas.leads import services
 from dealer_saas.leads.models import CardContact
-from sqlalchemy import select
 
 from .. import factories
 from .factories import CONSULTANT, card
@@ -42,8 +43,13 @@ def test_contact_changes_level_and_next_date(store, in_store):
     assert row.level == "H" and row.next_contact_on == today + dt.timedelta(days=1)
     assert row.last_contact_at is not None
     assert contact.level_before == "C" and contact.level_after == "H" and contact.by_user_id == user.id
-    logged = db.session.execute(select(audit.AuditLog).where(
-        audit.AuditLog.entity == "card_contacts", audit.AuditLog.store_id == store.id)).scalars().all()
+    logged = (
+        db.session.execute(
+            select(audit.AuditLog).where(audit.AuditLog.entity == "card_contacts", audit.AuditLog.store_id == store.id)
+        )
+        .scalars()
+        .all()
+    )
     assert len(logged) == 1
 
 

@@ -1,5 +1,6 @@
 """Card statuses move only along services.TRANSITIONS; lost requests need a manager who is
 not the requester."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,13 +17,17 @@ from .. import factories
 from .factories import CONSULTANT, MANAGER, card
 
 ACTIONS = sorted({action for _status, action in services.TRANSITIONS})
-ILLEGAL = [(status, action) for status in CARD_STATUSES for action in ACTIONS
-           if (status, action) not in services.TRANSITIONS]
+ILLEGAL = [
+    (status, action) for status in CARD_STATUSES for action in ACTIONS if (status, action) not in services.TRANSITIONS
+]
 
 
 def _values(action):
-    return {"reason": "价格", "competitor": "凯美瑞", "note": "再跟一次"} if action in (
-        "request_lost", "send_back") else {}
+    return (
+        {"reason": "价格", "competitor": "凯美瑞", "note": "再跟一次"}
+        if action in ("request_lost", "send_back")
+        else {}
+    )
 
 
 @pytest.mark.parametrize("status, action", ILLEGAL)
@@ -45,9 +50,17 @@ def test_every_legal_transition_applies_and_is_audited(store, in_store, status, 
         else:
             services.transition_card(row.id, action, **_values(action))
     assert row.status == services.TRANSITIONS[(status, action)]
-    rows = db.session.execute(select(audit.AuditLog).where(audit.AuditLog.entity == "follow_up_cards",
-                                                           audit.AuditLog.action == "transition",
-                                                           audit.AuditLog.entity_id == row.id)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(audit.AuditLog).where(
+                audit.AuditLog.entity == "follow_up_cards",
+                audit.AuditLog.action == "transition",
+                audit.AuditLog.entity_id == row.id,
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert rows and rows[-1].before["status"] == status
 
 

@@ -1,4 +1,5 @@
 """Card pages: ownership (404), edit with version check, contact logging, lost queue."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,25 +67,40 @@ def test_new_card_from_customer_and_edit_with_version(client_as, store):
     customer = factories.CustomerFactory(store=store, owner_id=me.id)
     save()
     assert client.get(f"/leads/cards/new?customer_id={customer.id}").status_code == 200
-    response = client.post(f"/leads/cards/new?customer_id={customer.id}", data={
-        "level": "A", "intended_model": "途观L", "payment_method": "loan", "source": "walk_in",
-        "consultant_id": me.id})
+    response = client.post(
+        f"/leads/cards/new?customer_id={customer.id}",
+        data={
+            "level": "A",
+            "intended_model": "途观L",
+            "payment_method": "loan",
+            "source": "walk_in",
+            "consultant_id": me.id,
+        },
+    )
     assert response.status_code == 303
     from dealer_saas.leads.models import FollowUpCard
 
     created = [c for c in rows(FollowUpCard, store) if c.customer_id == customer.id][0]
     assert created.level == "A" and created.consultant_id == me.id and created.payment_method == "loan"
     page = client.get(f"/leads/cards/{created.id}/edit").get_data(as_text=True)
-    assert f'name="version" type="hidden" value="{created.version}"' in page or \
-        f'value="{created.version}"' in page
-    stale = client.post(f"/leads/cards/{created.id}/edit", data={
-        "level": "H", "version": created.version - 1, "payment_method": "cash", "source": "walk_in"})
+    assert f'name="version" type="hidden" value="{created.version}"' in page or f'value="{created.version}"' in page
+    stale = client.post(
+        f"/leads/cards/{created.id}/edit",
+        data={"level": "H", "version": created.version - 1, "payment_method": "cash", "source": "walk_in"},
+    )
     assert stale.status_code == 200 and "已被他人修改" in stale.get_data(as_text=True)
     db.session.refresh(created)
     assert created.level == "A"
-    ok = client.post(f"/leads/cards/{created.id}/edit", data={
-        "level": "H", "version": created.version, "payment_method": "cash", "source": "walk_in",
-        "intended_model": "途观L"})
+    ok = client.post(
+        f"/leads/cards/{created.id}/edit",
+        data={
+            "level": "H",
+            "version": created.version,
+            "payment_method": "cash",
+            "source": "walk_in",
+            "intended_model": "途观L",
+        },
+    )
     assert ok.status_code == 303
     db.session.refresh(created)
     assert created.level == "H" and created.next_contact_on >= dt.date.today()
@@ -94,8 +110,11 @@ def test_contact_from_card_page_sends_triggers(client_as, store):
     client, me = client_as("sales_consultant")
     row = card(store, consultant_id=me.id, level="B")
     save()
-    response = client.post(f"/leads/cards/{row.id}/contacts", headers=HX, data={
-        "channel": "wechat", "content": "发了报价", "objections": "价格", "next_step": "约试驾", "level": "A"})
+    response = client.post(
+        f"/leads/cards/{row.id}/contacts",
+        headers=HX,
+        data={"channel": "wechat", "content": "发了报价", "objections": "价格", "next_step": "约试驾", "level": "A"},
+    )
     assert response.status_code == 200
     triggers = json.loads(response.headers["HX-Trigger"])
     assert "cardContacted" in triggers and "cardLevelChanged" in triggers
@@ -118,8 +137,9 @@ def test_request_lost_from_card_page(client_as, store):
     assert missing.status_code == 200 and "请填写战败去向" in missing.get_data(as_text=True)
     db.session.refresh(row)
     assert row.status == "open"
-    ok = client.post(f"/leads/cards/{row.id}/status", data={"action": "request_lost", "reason": "价格",
-                                                            "competitor": "凯美瑞"})
+    ok = client.post(
+        f"/leads/cards/{row.id}/status", data={"action": "request_lost", "reason": "价格", "competitor": "凯美瑞"}
+    )
     assert ok.status_code == 303
     db.session.refresh(row)
     assert row.status == "lost_pending"
@@ -130,8 +150,14 @@ def test_request_lost_from_card_page(client_as, store):
 def test_lost_queue_approve_and_send_back(client_as, store):
     client, manager = client_as("sales_manager")
     consultant = factories.user_with_role("sales_consultant", store)
-    first = card(store, consultant_id=consultant.id, status="lost_pending", lost_requested_by_id=consultant.id,
-                 lost_reason="价格", lost_competitor="雅阁")
+    first = card(
+        store,
+        consultant_id=consultant.id,
+        status="lost_pending",
+        lost_requested_by_id=consultant.id,
+        lost_reason="价格",
+        lost_competitor="雅阁",
+    )
     second = card(store, consultant_id=consultant.id, status="lost_pending", lost_requested_by_id=consultant.id)
     own = card(store, consultant_id=manager.id, status="lost_pending", lost_requested_by_id=manager.id)
     save()
@@ -143,8 +169,9 @@ def test_lost_queue_approve_and_send_back(client_as, store):
     no_note = client.post(f"/leads/cards/{second.id}/lost-decision", headers=HX, data={"decision": "send_back"})
     assert no_note.status_code == 200 and "退回时请填写说明" in no_note.get_data(as_text=True)
     assert "HX-Trigger" not in no_note.headers
-    sent_back = client.post(f"/leads/cards/{second.id}/lost-decision", headers=HX,
-                            data={"decision": "send_back", "note": "再约一次试驾"})
+    sent_back = client.post(
+        f"/leads/cards/{second.id}/lost-decision", headers=HX, data={"decision": "send_back", "note": "再约一次试驾"}
+    )
     assert "cardLostDecided" in sent_back.headers["HX-Trigger"]
     refused = client.post(f"/leads/cards/{own.id}/lost-decision", headers=HX, data={"decision": "approve_lost"})
     assert "不能审批自己的战败申请" in refused.get_data(as_text=True)
@@ -171,6 +198,7 @@ def test_list_pages_run_a_handful_of_queries(client_as, store):
         from dealer_saas.timeutil import utcnow
 
         from .factories import contact
+
         contact(row, utcnow())
     save()
     for url in ("/leads/cards", "/leads/my-day", "/leads/pipeline", "/leads/visits/today", "/leads/visits"):
@@ -193,7 +221,9 @@ def test_an_open_card_leads_to_a_quote_that_carries_it(client_as, store):
     url = link.replace("&amp;", "&")
     form = client.get(url).get_data(as_text=True)  # prefilled from the card
     assert 'value="极地白"' in form and f'<option selected value="{model.id}">' in form
-    assert client.post(url, data={"model_id": model.id, "payment_method": "cash", "colour": "极地白"}).status_code == 303
+    assert (
+        client.post(url, data={"model_id": model.id, "payment_method": "cash", "colour": "极地白"}).status_code == 303
+    )
     assert [q.card_id for q in rows(Quote, store)] == [open_card.id]
     assert 'data-testid="card-quote"' not in client.get(f"/leads/cards/{closed.id}").get_data(as_text=True)
 
@@ -208,8 +238,10 @@ def test_sales_forms_do_not_read_another_consultants_card(client_as, store):
     for url in ("/sales/quotes/new", "/sales/test-drives/new"):
         response = client.get(f"{url}?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}")
         assert response.status_code == 404 and "秘密紫" not in response.text, url
-    response = client.post(f"/sales/quotes/new?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}",
-                           data={"payment_method": "cash"})
+    response = client.post(
+        f"/sales/quotes/new?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}",
+        data={"payment_method": "cash"},
+    )
     assert response.status_code == 404 and rows(Quote, store) == []
     manager, _m = client_as("sales_manager")
     page = manager.get(f"/sales/quotes/new?customer_id={pool_customer.id}&follow_up_card_id={theirs.id}")
@@ -221,10 +253,15 @@ def test_phone_numbers_on_card_pages_follow_the_pii_rule(client_as, store):
     is masked for a consultant, and the masked number is nowhere in the page."""
     client, me = client_as("sales_consultant")
     someone = factories.user_with_role("sales_consultant", store)
-    worked = card(store, consultant_id=me.id, next_contact_on=dt.date.today(),
-                  customer=factories.CustomerFactory(store=store, mobile="13800138011", owner_id=someone.id))
-    pool = card(store, consultant_id=None,
-                customer=factories.CustomerFactory(store=store, mobile="13800138012", owner_id=None))
+    worked = card(
+        store,
+        consultant_id=me.id,
+        next_contact_on=dt.date.today(),
+        customer=factories.CustomerFactory(store=store, mobile="13800138011", owner_id=someone.id),
+    )
+    pool = card(
+        store, consultant_id=None, customer=factories.CustomerFactory(store=store, mobile="13800138012", owner_id=None)
+    )
     save()
     assert 'href="tel:13800138011"' in client.get(f"/leads/cards/{worked.id}").text
     assert 'href="tel:13800138011"' in client.get("/leads/my-day").text

@@ -1,4 +1,5 @@
 """My day: due and overdue cards, overdue first and oldest first, inline contact logging."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,14 +17,31 @@ def _cards(store, me):
     today = dt.date.today()
     # the store's zone may be a day ahead of the machine's: keep offsets clear of the edge
     return {
-        "oldest": card(store, consultant_id=me.id, next_contact_on=today - dt.timedelta(days=6),
-                       customer=factories.CustomerFactory(store=store, name="最早逾期")),
-        "late": card(store, consultant_id=me.id, next_contact_on=today - dt.timedelta(days=2),
-                     customer=factories.CustomerFactory(store=store, name="逾期两天")),
-        "future": card(store, consultant_id=me.id, next_contact_on=today + dt.timedelta(days=5),
-                       customer=factories.CustomerFactory(store=store, name="未到期")),
-        "closed": card(store, consultant_id=me.id, status="won", next_contact_on=today - dt.timedelta(days=9),
-                       customer=factories.CustomerFactory(store=store, name="已成交")),
+        "oldest": card(
+            store,
+            consultant_id=me.id,
+            next_contact_on=today - dt.timedelta(days=6),
+            customer=factories.CustomerFactory(store=store, name="最早逾期"),
+        ),
+        "late": card(
+            store,
+            consultant_id=me.id,
+            next_contact_on=today - dt.timedelta(days=2),
+            customer=factories.CustomerFactory(store=store, name="逾期两天"),
+        ),
+        "future": card(
+            store,
+            consultant_id=me.id,
+            next_contact_on=today + dt.timedelta(days=5),
+            customer=factories.CustomerFactory(store=store, name="未到期"),
+        ),
+        "closed": card(
+            store,
+            consultant_id=me.id,
+            status="won",
+            next_contact_on=today - dt.timedelta(days=9),
+            customer=factories.CustomerFactory(store=store, name="已成交"),
+        ),
     }
 
 
@@ -31,8 +49,12 @@ def test_my_day_lists_due_cards_overdue_first(client_as, store):
     client, me = client_as("sales_consultant")
     other = factories.user_with_role("sales_consultant", store)
     cards = _cards(store, me)
-    card(store, consultant_id=other.id, next_contact_on=dt.date.today() - dt.timedelta(days=1),
-         customer=factories.CustomerFactory(store=store, name="别人的"))
+    card(
+        store,
+        consultant_id=other.id,
+        next_contact_on=dt.date.today() - dt.timedelta(days=1),
+        customer=factories.CustomerFactory(store=store, name="别人的"),
+    )
     contact(cards["late"], utcnow() - dt.timedelta(days=3), content="上次说周末来")
     save()
     body = client.get("/leads/my-day").get_data(as_text=True)
@@ -47,11 +69,14 @@ def test_contact_from_my_day_replaces_the_row_and_updates_counts(client_as, stor
     client, me = client_as("sales_consultant")
     cards = _cards(store, me)
     save()
-    response = client.post(f"/leads/cards/{cards['late'].id}/contacts", headers=HX,
-                           data={"ctx": "my_day", "content": "客户同意周六试驾", "level": "H"})
+    response = client.post(
+        f"/leads/cards/{cards['late'].id}/contacts",
+        headers=HX,
+        data={"ctx": "my_day", "content": "客户同意周六试驾", "level": "H"},
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert body.strip().startswith(f'<div class="card list-card') and f'id="my-day-card-{cards["late"].id}"' in body
+    assert body.strip().startswith('<div class="card list-card') and f'id="my-day-card-{cards["late"].id}"' in body
     assert "已跟进" in body and "level-H" in body
     triggers = json.loads(response.headers["HX-Trigger"])
     assert "cardContacted" in triggers and "cardLevelChanged" in triggers
@@ -66,12 +91,24 @@ def test_manager_toggle_shows_every_consultants_overdue_cards(client_as, store):
     client, _manager = client_as("sales_manager")
     a = factories.user_with_role("sales_consultant", store, name="顾问甲")
     b = factories.user_with_role("sales_consultant", store, name="顾问乙")
-    card(store, consultant_id=a.id, next_contact_on=dt.date.today() - dt.timedelta(days=3),
-         customer=factories.CustomerFactory(store=store, name="甲的逾期"))
-    card(store, consultant_id=b.id, next_contact_on=dt.date.today() - dt.timedelta(days=2),
-         customer=factories.CustomerFactory(store=store, name="乙的逾期"))
-    card(store, consultant_id=b.id, next_contact_on=dt.date.today() + dt.timedelta(days=3),
-         customer=factories.CustomerFactory(store=store, name="乙的未到期"))
+    card(
+        store,
+        consultant_id=a.id,
+        next_contact_on=dt.date.today() - dt.timedelta(days=3),
+        customer=factories.CustomerFactory(store=store, name="甲的逾期"),
+    )
+    card(
+        store,
+        consultant_id=b.id,
+        next_contact_on=dt.date.today() - dt.timedelta(days=2),
+        customer=factories.CustomerFactory(store=store, name="乙的逾期"),
+    )
+    card(
+        store,
+        consultant_id=b.id,
+        next_contact_on=dt.date.today() + dt.timedelta(days=3),
+        customer=factories.CustomerFactory(store=store, name="乙的未到期"),
+    )
     save()
     mine = client.get("/leads/my-day").get_data(as_text=True)
     assert "甲的逾期" not in mine and "全部顾问逾期" in mine

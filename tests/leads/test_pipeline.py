@@ -1,4 +1,5 @@
 """Pipeline: columns by level, and the level-change endpoint the drag and the select use."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,13 @@ HX = {"HX-Request": "true"}
 def test_pipeline_columns_and_script(client_as, store):
     client, me = client_as("sales_consultant")
     h = card(store, consultant_id=me.id, level="H", customer=factories.CustomerFactory(store=store, name="热客户"))
-    card(store, consultant_id=me.id, level="C", status="lost",
-         customer=factories.CustomerFactory(store=store, name="已战败"))
+    card(
+        store,
+        consultant_id=me.id,
+        level="C",
+        status="lost",
+        customer=factories.CustomerFactory(store=store, name="已战败"),
+    )
     save()
     body = client.get("/leads/pipeline").get_data(as_text=True)
     assert "热客户" in body and "已战败" not in body

@@ -1,4 +1,5 @@
 """Dashboard tiles, the dormant-card job, the 360 timeline sources and the demo seeder."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,15 @@ def test_dormant_job_is_idempotent_and_audited_as_system(store, in_store):
     assert run_job_now("leads.mark_stale_cards_dormant", store.id, period="2026-11-23") == {"dormant": 0}
     db.session.expire_all()  # the job ran in its own app context and session
     assert (stale.status, contacted.status, hot.status) == ("dormant", "open", "open")
-    logged = db.session.execute(select(audit.AuditLog).where(audit.AuditLog.entity == "follow_up_cards",
-                                                             audit.AuditLog.entity_id == stale.id)).scalars().all()
+    logged = (
+        db.session.execute(
+            select(audit.AuditLog).where(
+                audit.AuditLog.entity == "follow_up_cards", audit.AuditLog.entity_id == stale.id
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert len(logged) == 1 and logged[0].user_id is None and logged[0].action == "transition"
 
 

@@ -1,4 +1,5 @@
 """The one-screen visit form: customer by mobile, optional card, one save."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,9 +32,19 @@ def test_walk_in_new_customer_and_h_card_in_one_post(client_as, store):
     body = page.get_data(as_text=True)
     assert 'type="tel"' in body and 'inputmode="numeric"' in body and "帕萨特" in body
     assert f'value="{user.id}" selected' in body or f'selected value="{user.id}"' in body
-    response = client.post("/leads/visits/new", headers=HX, data={
-        "kind": "walk_in", "mobile": "138 0013 8000", "name": "张三", "model_id": vehicle_model.id,
-        "card_level": "H", "consultant_id": user.id, "party_size": "2"})
+    response = client.post(
+        "/leads/visits/new",
+        headers=HX,
+        data={
+            "kind": "walk_in",
+            "mobile": "138 0013 8000",
+            "name": "张三",
+            "model_id": vehicle_model.id,
+            "card_level": "H",
+            "consultant_id": user.id,
+            "party_size": "2",
+        },
+    )
     assert response.status_code == 200
     triggers = json.loads(response.headers["HX-Trigger"])
     assert "visitLogged" in triggers and "cardSaved" in triggers
@@ -60,8 +71,11 @@ def test_existing_mobile_reuses_the_customer_and_hint_names_them(client_as, stor
     hint = client.get("/leads/visits/customer-hint?mobile=139 0000 1111", headers=HX)
     assert "老客户：王五" in hint.get_data(as_text=True) and "李四" in hint.get_data(as_text=True)
     assert "老客户" not in client.get("/leads/visits/customer-hint?mobile=1390000", headers=HX).get_data(as_text=True)
-    response = client.post("/leads/visits/new", headers=HX, data={
-        "kind": "phone", "mobile": "13900001111", "name": "", "consultant_id": owner.id})
+    response = client.post(
+        "/leads/visits/new",
+        headers=HX,
+        data={"kind": "phone", "mobile": "13900001111", "name": "", "consultant_id": owner.id},
+    )
     assert response.status_code == 200
     assert "cardSaved" not in json.loads(response.headers["HX-Trigger"])
     assert _count(Customer, store) == 1
@@ -72,8 +86,11 @@ def test_existing_mobile_reuses_the_customer_and_hint_names_them(client_as, stor
 def test_bad_mobile_saves_nothing_and_keeps_the_input(client_as, store):
     client, user = client_as("receptionist")
     save()
-    response = client.post("/leads/visits/new", headers=HX, data={
-        "kind": "walk_in", "mobile": "12345", "name": "赵六", "summary": "看途观", "card_level": "A"})
+    response = client.post(
+        "/leads/visits/new",
+        headers=HX,
+        data={"kind": "walk_in", "mobile": "12345", "name": "赵六", "summary": "看途观", "card_level": "A"},
+    )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "手机号格式不正确" in body and 'value="12345"' in body and 'value="赵六"' in body and "看途观" in body
@@ -138,8 +155,10 @@ def test_visit_list_filters_and_detail_edit(client_as, store):
     assert f"visit-row-{with_contact.id}" in body and f"visit-row-{anonymous.id}" not in body
     assert client.get(f"/leads/visits/{anonymous.id}").status_code == 200
     assert client.get(f"/leads/visits/{anonymous.id}/edit").status_code == 200
-    response = client.post(f"/leads/visits/{anonymous.id}/edit", data={
-        "kind": "walk_in", "mobile": "13600002222", "name": "补登", "party_size": "1"})
+    response = client.post(
+        f"/leads/visits/{anonymous.id}/edit",
+        data={"kind": "walk_in", "mobile": "13600002222", "name": "补登", "party_size": "1"},
+    )
     assert response.status_code == 303
     db.session.refresh(anonymous)
     assert anonymous.customer_id is not None and anonymous.customer.name == "补登"
@@ -155,8 +174,9 @@ def test_visit_edit_form_follows_the_pii_rule_and_a_blank_mobile_keeps_the_custo
         form = client.get(f"/leads/visits/{visit.id}/edit").get_data(as_text=True)
         assert "13900002222" not in form and "139****2222" in form, role
     client, _user = client_as("receptionist")
-    response = client.post(f"/leads/visits/{visit.id}/edit", data={
-        "kind": "walk_in", "mobile": "", "name": known.name, "party_size": "3"})
+    response = client.post(
+        f"/leads/visits/{visit.id}/edit", data={"kind": "walk_in", "mobile": "", "name": known.name, "party_size": "3"}
+    )
     assert response.status_code == 303
     db.session.refresh(visit)
     assert visit.customer_id == known.id and visit.party_size == 3
@@ -172,8 +192,11 @@ def test_a_card_for_another_consultants_customer_goes_to_their_consultant(client
     known = factories.CustomerFactory(store=store, name="甲的客户", mobile="13988887777", owner_id=owner.id)
     client, me = client_as("sales_consultant")
     save()
-    response = client.post("/leads/visits/new", headers=HX, data={
-        "kind": "walk_in", "mobile": "13988887777", "name": "", "consultant_id": me.id, "card_level": "H"})
+    response = client.post(
+        "/leads/visits/new",
+        headers=HX,
+        data={"kind": "walk_in", "mobile": "13988887777", "name": "", "consultant_id": me.id, "card_level": "H"},
+    )
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert "H 级跟进卡已交给归属顾问 甲顾问" in body and "/leads/cards/" not in body
@@ -184,8 +207,10 @@ def test_a_card_for_another_consultants_customer_goes_to_their_consultant(client
     assert client.get(f"/leads/cards/{card.id}").status_code == 404
     # whoever sees the whole store (reception, managers) still chooses the consultant
     reception, _r = client_as("receptionist")
-    reception.post("/leads/visits/new", data={"kind": "walk_in", "mobile": "13988887777", "consultant_id": me.id,
-                                              "card_level": "A"})
+    reception.post(
+        "/leads/visits/new",
+        data={"kind": "walk_in", "mobile": "13988887777", "consultant_id": me.id, "card_level": "A"},
+    )
     assert {c.consultant_id for c in rows(FollowUpCard, store, FollowUpCard.level == "A")} == {me.id}
 
 

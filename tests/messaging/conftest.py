@@ -1,2 +1,3 @@
 """Messaging tests run jobs in-process (see tests/jobs/conftest.py)."""
+
 from ..jobs.conftest import declare  # noqa: F401

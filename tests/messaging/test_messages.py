@@ -1,4 +1,5 @@
 """Queueing is idempotent on the key; delivery sends once; failed messages are retried."""
+
 from __future__ import annotations
 
 import pytest
@@ -55,8 +56,13 @@ def test_queue_is_idempotent_on_the_key_and_delivers_after_commit(db_session, st
     assert (message.status, message.attempts, message.body) == ("sent", 1, "您好")
     assert message.provider_reference.startswith("dev-sms-") and message.sent_at is not None
     with tenancy.system():
-        actions = db.session.execute(select(AuditLog.action).where(AuditLog.entity == "outbound_messages")
-                                     .order_by(AuditLog.id)).scalars().all()
+        actions = (
+            db.session.execute(
+                select(AuditLog.action).where(AuditLog.entity == "outbound_messages").order_by(AuditLog.id)
+            )
+            .scalars()
+            .all()
+        )
     assert actions == ["create", "transition"]
     with tenancy.enter(store.id):
         services.queue_message("sms", "13912345678", "您好", key="welcome:1")

@@ -1,4 +1,5 @@
 """The outbox page: the store's messages only, filters, detail, masked phones."""
+
 from __future__ import annotations
 
 from dealer_saas import tenancy

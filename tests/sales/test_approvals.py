@@ -1,4 +1,5 @@
 """Approvals by discount size (store thresholds), never by the order's own consultant."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -15,18 +16,21 @@ from ..conftest import login
 from . import factories as sf
 
 
-@pytest.mark.parametrize("discount, settings, levels", [
-    ("5999", {}, 0),          # 2.9995% -> at/below 3
-    ("6000", {}, 0),          # exactly 3%: no approval
-    ("6002", {}, 1),          # 3.001%: above 3, though the page shows it rounded as 3.00%
-    ("6020", {}, 1),          # 3.01%
-    ("12000", {}, 1),         # exactly 6%: sales manager only
-    ("12020", {}, 2),         # 6.01%: both
-    ("6020", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 0),
-    ("10020", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 1),
-    ("16000", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 1),
-    ("16020", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 2),
-])
+@pytest.mark.parametrize(
+    "discount, settings, levels",
+    [
+        ("5999", {}, 0),  # 2.9995% -> at/below 3
+        ("6000", {}, 0),  # exactly 3%: no approval
+        ("6002", {}, 1),  # 3.001%: above 3, though the page shows it rounded as 3.00%
+        ("6020", {}, 1),  # 3.01%
+        ("12000", {}, 1),  # exactly 6%: sales manager only
+        ("12020", {}, 2),  # 6.01%: both
+        ("6020", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 0),
+        ("10020", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 1),
+        ("16000", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 1),
+        ("16020", {"approval_thresholds": {"sales_manager": "5", "store_manager": "8"}}, 2),
+    ],
+)
 def test_levels_follow_the_store_thresholds(w, in_store, discount, settings, levels):
     w.store.settings = settings
     db.session.flush()
@@ -42,9 +46,16 @@ def test_submit_at_or_below_threshold_is_approved_and_audited(w, in_store):
     order = sf.order(w, discount="2000")
     with in_store(w.consultant):
         services.submit_order(order.id)
-    rows = db.session.query(audit.AuditLog).filter_by(entity="sales_orders", entity_id=order.id,
-                                                      action="transition").order_by(audit.AuditLog.id).all()
-    assert [(r.before["status"], r.after["status"]) for r in rows] == [("draft", "submitted"), ("submitted", "approved")]
+    rows = (
+        db.session.query(audit.AuditLog)
+        .filter_by(entity="sales_orders", entity_id=order.id, action="transition")
+        .order_by(audit.AuditLog.id)
+        .all()
+    )
+    assert [(r.before["status"], r.after["status"]) for r in rows] == [
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+    ]
 
 
 def test_two_levels_in_order_by_two_people(w, in_store, act):
@@ -77,8 +88,11 @@ def test_level_one_needs_the_approve_permission(w, act):
 
 def test_consultant_who_is_also_sales_manager_cannot_approve_own_order(w, act, app):
     both = factories.user_with_role("sales_consultant", w.store)
-    db.session.add(factories.Membership(org_id=w.store.org_id, user_id=both.id, store_id=w.store.id,
-                                        role=factories.role("sales_manager")))
+    db.session.add(
+        factories.Membership(
+            org_id=w.store.org_id, user_id=both.id, store_id=w.store.id, role=factories.role("sales_manager")
+        )
+    )
     db.session.flush()
     order = sf.order(w, discount="8000", consultant=both)
     with act(both, "sales_consultant", "sales_manager"):
@@ -118,8 +132,9 @@ def test_rejection_sends_back_to_draft_with_the_note(w, in_store):
     rejection = db.session.query(OrderApproval).filter_by(order_id=order.id).one()
     assert (rejection.decision, rejection.note) == ("rejected", "优惠过大")
     with in_store(w.consultant):
-        services.update_order(order.id, order.version, {"discount": D("4000"), "deposit_required": D("5000"),
-                                                        "payment_method": "cash"})
+        services.update_order(
+            order.id, order.version, {"discount": D("4000"), "deposit_required": D("5000"), "payment_method": "cash"}
+        )
         services.submit_order(order.id)
     assert order.status == "approved"
 

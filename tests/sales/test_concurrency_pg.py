@@ -4,6 +4,7 @@ one demo car, two overlapping bookings -> exactly one wins.
 Runs in a dedicated database (created and dropped here) with committed data, because the
 usual per-test transaction cannot be seen from a second connection.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from dealer_saas import tenancy
+from dealer_saas.customers.models import Customer
 from dealer_saas.extensions import db
 from dealer_saas.inventory.models import StockVehicle, VehicleModel
-from dealer_saas.customers.models import Customer
 from dealer_saas.permissions import ALL_PERMISSIONS
 from dealer_saas.sales import services
 from dealer_saas.sales.models import SalesOrder, TestDrive
@@ -29,8 +30,9 @@ from dealer_saas.validation import with_check_digit
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not (os.environ.get("DATABASE_URL") or "").startswith("postgres"),
-                       reason="needs PostgreSQL (DATABASE_URL)"),
+    pytest.mark.skipif(
+        not (os.environ.get("DATABASE_URL") or "").startswith("postgres"), reason="needs PostgreSQL (DATABASE_URL)"
+    ),
 ]
 
 
@@ -74,21 +76,51 @@ def _seed(app) -> dict:
         model = VehicleModel(org_id=org.id, code="M1", brand="大众", series="帕萨特", list_price=D("200000"))
         db.session.add(model)
         db.session.flush()
-        car = StockVehicle(org_id=org.id, store_id=store.id, vin=with_check_digit("LSVAU2180N2000001"),
-                           model_id=model.id, state="in_stock")
-        demo_car = StockVehicle(org_id=org.id, store_id=store.id, vin=with_check_digit("LSVAU2180N2000002"),
-                                model_id=model.id, state="in_stock", is_demo=True)
+        car = StockVehicle(
+            org_id=org.id,
+            store_id=store.id,
+            vin=with_check_digit("LSVAU2180N2000001"),
+            model_id=model.id,
+            state="in_stock",
+        )
+        demo_car = StockVehicle(
+            org_id=org.id,
+            store_id=store.id,
+            vin=with_check_digit("LSVAU2180N2000002"),
+            model_id=model.id,
+            state="in_stock",
+            is_demo=True,
+        )
         customer = Customer(org_id=org.id, store_id=store.id, name="客户", mobile="13900000000")
         db.session.add_all([car, demo_car, customer])
         db.session.flush()
-        orders = [SalesOrder(org_id=org.id, store_id=store.id, number=f"SO-{n}", customer_id=customer.id,
-                             consultant_id=users[n].id, created_by_id=users[n].id, model_id=model.id,
-                             list_price=D("200000"), total=D("200000"), deposit_required=D("5000"),
-                             paid_total=D("5000"), status="deposit_paid") for n in range(2)]
+        orders = [
+            SalesOrder(
+                org_id=org.id,
+                store_id=store.id,
+                number=f"SO-{n}",
+                customer_id=customer.id,
+                consultant_id=users[n].id,
+                created_by_id=users[n].id,
+                model_id=model.id,
+                list_price=D("200000"),
+                total=D("200000"),
+                deposit_required=D("5000"),
+                paid_total=D("5000"),
+                status="deposit_paid",
+            )
+            for n in range(2)
+        ]
         db.session.add_all(orders)
         db.session.commit()
-        return {"store": store.id, "users": [u.id for u in users], "car": car.id, "demo_car": demo_car.id,
-                "customer": customer.id, "orders": [o.id for o in orders]}
+        return {
+            "store": store.id,
+            "users": [u.id for u in users],
+            "car": car.id,
+            "demo_car": demo_car.id,
+            "customer": customer.id,
+            "orders": [o.id for o in orders],
+        }
 
 
 def _race(app, ids, work) -> list:
@@ -98,8 +130,10 @@ def _race(app, ids, work) -> list:
     results: list = [None, None]
 
     def run(n):
-        with app.test_request_context(), tenancy.enter(ids["store"], user_id=ids["users"][n],
-                                                       permissions=ALL_PERMISSIONS):
+        with (
+            app.test_request_context(),
+            tenancy.enter(ids["store"], user_id=ids["users"][n], permissions=ALL_PERMISSIONS),
+        ):
             barrier.wait()
             try:
                 work(n)
@@ -139,9 +173,16 @@ def test_two_orders_allocating_one_car_at_once(app, dedicated):
 def test_two_overlapping_bookings_of_one_demo_car_at_once(app, dedicated):
     ids = _seed(app)
     start = (utcnow() + dt.timedelta(hours=3)).replace(second=0, microsecond=0)
-    results = _race(app, ids, lambda n: services.book_test_drive(
-        customer_id=ids["customer"], vehicle_id=ids["demo_car"], starts_at=start + dt.timedelta(minutes=10 * n),
-        duration_minutes=30))
+    results = _race(
+        app,
+        ids,
+        lambda n: services.book_test_drive(
+            customer_id=ids["customer"],
+            vehicle_id=ids["demo_car"],
+            starts_at=start + dt.timedelta(minutes=10 * n),
+            duration_minutes=30,
+        ),
+    )
     assert sorted(r == "ok" for r in results) == [False, True], results
     assert "已有预约" in next(r for r in results if r != "ok")
     with app.app_context(), tenancy.system():
@@ -169,6 +210,10 @@ def test_two_quotes_at_once_get_two_numbers_and_one_order_per_quote(app, dedicat
     assert sorted(r == "ok" for r in results) == [False, True], results
     assert "已生成订单" in next(r for r in results if r != "ok")
     with app.app_context(), tenancy.system():
-        assert db.session.execute(sa.select(sa.func.count()).select_from(SalesOrder)
-                                  .where(SalesOrder.quote_id == quote_id)).scalar_one() == 1
+        assert (
+            db.session.execute(
+                sa.select(sa.func.count()).select_from(SalesOrder).where(SalesOrder.quote_id == quote_id)
+            ).scalar_one()
+            == 1
+        )
         db.session.remove()

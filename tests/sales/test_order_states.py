@@ -1,5 +1,6 @@
 """The order state machine: every illegal move refused, cancel releases the car, deposits,
 allocation rules, invoice, optimistic locking."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,24 +24,36 @@ ACTIONS = {
     "submit": ({"draft"}, lambda o: services.submit_order(o.id)),
     "approve": ({"submitted"}, lambda o: services.approve_order(o.id)),
     "reject": ({"submitted"}, lambda o: services.reject_order(o.id, "no")),
-    "pay": ({"approved", "deposit_paid", "allocated", "invoiced"},
-            lambda o: services.record_payment(o.id, kind="balance", method="cash", amount="1")),
+    "pay": (
+        {"approved", "deposit_paid", "allocated", "invoiced"},
+        lambda o: services.record_payment(o.id, kind="balance", method="cash", amount="1"),
+    ),
     "allocate": ({"deposit_paid"}, lambda o: services.allocate_vehicle(o.id, o._spare.id)),
     "invoice": ({"allocated"}, lambda o: services.invoice_order(o.id, "12345678")),
     "deliver": ({"invoiced"}, lambda o: services.deliver_order(o.id, checklist=ALL_CHECKED, received_by_name="张三")),
-    "cancel": ({"draft", "submitted", "approved", "deposit_paid", "allocated", "invoiced"},
-               lambda o: services.cancel_order(o.id, "客户放弃")),
+    "cancel": (
+        {"draft", "submitted", "approved", "deposit_paid", "allocated", "invoiced"},
+        lambda o: services.cancel_order(o.id, "客户放弃"),
+    ),
 }
-ILLEGAL = [(state, action) for action, (allowed, _f) in ACTIONS.items() for state in ORDER_STATUSES
-           if state not in allowed]
+ILLEGAL = [
+    (state, action) for action, (allowed, _f) in ACTIONS.items() for state in ORDER_STATUSES if state not in allowed
+]
 
 
 def _order_in(w, state):
     car = w.cars[0] if state in ("allocated", "invoiced", "delivered") else None
     if car is not None and state == "delivered":
         car.state = "delivered"
-    order = sf.order(w, status=state, discount="8000", levels=1, vehicle=car, total="192000",
-                     paid="100000" if state != "draft" else "0")
+    order = sf.order(
+        w,
+        status=state,
+        discount="8000",
+        levels=1,
+        vehicle=car,
+        total="192000",
+        paid="100000" if state != "draft" else "0",
+    )
     order._spare = w.cars[1]
     return order
 
@@ -97,8 +110,9 @@ def test_cancel_needs_a_reason(w, act):
 
 def test_full_path_from_quote_to_delivery(w, act):
     with act(w.consultant, "sales_consultant"):
-        quote = services.create_quote(w.customer.id, {"model_id": w.model.id, "discount": D("4000"),
-                                                      "registration_fee": D("500")})
+        quote = services.create_quote(
+            w.customer.id, {"model_id": w.model.id, "discount": D("4000"), "registration_fee": D("500")}
+        )
         order = services.create_order_from_quote(quote.id)
         assert quote.status == "accepted" and order.deposit_required == D("5000.00")
         assert order.number.startswith(f"SO-{w.store.code}-")
@@ -116,10 +130,20 @@ def test_full_path_from_quote_to_delivery(w, act):
         services.invoice_order(order.id, "0001")
         services.deliver_order(order.id, checklist=ALL_CHECKED, received_by_name="客户本人")
     assert order.status == "delivered" and order.paid_total == order.total
-    states = [(r.before["status"], r.after["status"]) for r in db.session.query(audit.AuditLog).filter_by(
-        entity="sales_orders", entity_id=order.id, action="transition").order_by(audit.AuditLog.id)]
-    assert states == [("draft", "submitted"), ("submitted", "approved"), ("approved", "deposit_paid"),
-                      ("deposit_paid", "allocated"), ("allocated", "invoiced"), ("invoiced", "delivered")]
+    states = [
+        (r.before["status"], r.after["status"])
+        for r in db.session.query(audit.AuditLog)
+        .filter_by(entity="sales_orders", entity_id=order.id, action="transition")
+        .order_by(audit.AuditLog.id)
+    ]
+    assert states == [
+        ("draft", "submitted"),
+        ("submitted", "approved"),
+        ("approved", "deposit_paid"),
+        ("deposit_paid", "allocated"),
+        ("allocated", "invoiced"),
+        ("invoiced", "delivered"),
+    ]
 
 
 def test_deposit_rules(w, act):
@@ -143,8 +167,12 @@ def test_deposit_rules(w, act):
         services.record_payment(order.id, kind="balance", method="cash", amount="1500")
         services.record_payment(order.id, kind="refund", method="cash", amount="1000")  # above the deposit: fine
     assert order.paid_total == D("5500.00") and order.status == "deposit_paid"
-    assert [p.amount for p in db.session.query(Payment).filter_by(order_id=order.id).order_by(Payment.id)] == \
-        [D("2000.00"), D("3000.00"), D("1500.00"), D("-1000.00")]
+    assert [p.amount for p in db.session.query(Payment).filter_by(order_id=order.id).order_by(Payment.id)] == [
+        D("2000.00"),
+        D("3000.00"),
+        D("1500.00"),
+        D("-1000.00"),
+    ]
 
 
 def test_one_big_deposit_and_no_money_before_approval(w, act):
@@ -194,8 +222,9 @@ def test_stale_order_edit_is_refused(w, act):
     order = sf.order(w, discount="1000")
     loaded_version = order.version
     with act(w.consultant, "sales_consultant"):
-        services.update_order(order.id, loaded_version, {"discount": D("2000"), "fees_total": D("0"),
-                                                           "deposit_required": D("5000")})
+        services.update_order(
+            order.id, loaded_version, {"discount": D("2000"), "fees_total": D("0"), "deposit_required": D("5000")}
+        )
         with pytest.raises(services.StaleEdit, match="已被他人修改"):
             services.update_order(order.id, loaded_version, {"discount": D("3000"), "deposit_required": D("5000")})
     assert order.discount == D("2000.00") and order.total == D("198000.00")

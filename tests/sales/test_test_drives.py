@@ -1,4 +1,5 @@
 """Test drives: no double booking of a car, licence and waiver before the drive, feedback."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,9 @@ def _slot(hours=2, minutes=0):
 
 
 def book(w, start, minutes=30, vehicle=None):
-    return services.book_test_drive(customer_id=w.customer.id, vehicle_id=(vehicle or w.demo_car).id,
-                                    starts_at=start, duration_minutes=minutes)
+    return services.book_test_drive(
+        customer_id=w.customer.id, vehicle_id=(vehicle or w.demo_car).id, starts_at=start, duration_minutes=minutes
+    )
 
 
 def test_overlapping_booking_of_one_car_is_refused(w, act):
@@ -54,14 +56,16 @@ def test_drive_needs_licence_check_and_waiver(w, act):
         drive = book(w, _slot())
         with pytest.raises(services.SalesError, match="驾驶证"):
             services.change_test_drive_state(drive.id, "done")
-        services.check_in_test_drive(drive.id, licence_number="440101199001011234", licence_checked=True,
-                                     waiver_signed=False)
+        services.check_in_test_drive(
+            drive.id, licence_number="440101199001011234", licence_checked=True, waiver_signed=False
+        )
         with pytest.raises(services.SalesError, match="试驾协议"):
             services.change_test_drive_state(drive.id, "done")
         with pytest.raises(services.SalesError, match="完成后"):
             services.record_test_drive_feedback(drive.id, rating=5, feedback="好")
-        services.check_in_test_drive(drive.id, licence_number="440101199001011234", licence_checked=True,
-                                     waiver_signed=True)
+        services.check_in_test_drive(
+            drive.id, licence_number="440101199001011234", licence_checked=True, waiver_signed=True
+        )
         services.change_test_drive_state(drive.id, "done")
         services.record_test_drive_feedback(drive.id, rating=4, feedback="动力不错")
         with pytest.raises(services.InvalidTransition):
@@ -104,8 +108,11 @@ def test_day_view_and_booking_form(w, app, client_as):
     assert detail.status_code == 200 and "驾驶证" in detail.get_data(as_text=True)
     db.session.expire_all()
     assert drive.status == "booked"
-    ok = client.post(f"/sales/test-drives/{drive.id}/check-in", headers={"HX-Request": "true"},
-                     data={"licence_number": "A123", "licence_checked": "y", "waiver_signed": "y"})
+    ok = client.post(
+        f"/sales/test-drives/{drive.id}/check-in",
+        headers={"HX-Request": "true"},
+        data={"licence_number": "A123", "licence_checked": "y", "waiver_signed": "y"},
+    )
     assert ok.status_code == 200 and "testDriveSaved" in ok.headers["HX-Trigger"]
 
 

@@ -1,4 +1,5 @@
 """Quote totals in Decimal, the purchase tax formula, accessories parsing, numbering."""
+
 from __future__ import annotations
 
 import re
@@ -22,10 +23,15 @@ def test_default_purchase_tax_is_rounded_half_up_to_the_cent():
 
 
 def test_totals_add_up_in_decimal():
-    totals = services.compute_totals(list_price="200000", discount="5000.005",
-                                     accessories=[{"name": "脚垫", "price": "300"}, {"name": "记录仪", "price": "800.10"}],
-                                     insurance_amount="6800", purchase_tax=None, registration_fee="500",
-                                     other_fees="0.1")
+    totals = services.compute_totals(
+        list_price="200000",
+        discount="5000.005",
+        accessories=[{"name": "脚垫", "price": "300"}, {"name": "记录仪", "price": "800.10"}],
+        insurance_amount="6800",
+        purchase_tax=None,
+        registration_fee="500",
+        other_fees="0.1",
+    )
     assert totals.discount == D("5000.01")
     assert totals.accessories_total == D("1100.10")
     assert totals.purchase_tax == D("17353.99")
@@ -37,12 +43,15 @@ def test_edited_purchase_tax_is_kept():
     assert services.compute_totals(list_price="100000", purchase_tax="8000").purchase_tax == D("8000.00")
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"discount": "-1"}, "discount"),
-    ({"discount": "300000"}, "discount"),
-    ({"insurance_amount": "-5"}, "insurance_amount"),
-    ({"purchase_tax": "-1"}, "purchase_tax"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"discount": "-1"}, "discount"),
+        ({"discount": "300000"}, "discount"),
+        ({"insurance_amount": "-5"}, "insurance_amount"),
+        ({"purchase_tax": "-1"}, "purchase_tax"),
+    ],
+)
 def test_bad_amounts_are_refused(kwargs, field):
     with pytest.raises(services.SalesError) as error:
         services.compute_totals(list_price="200000", **kwargs)
@@ -51,7 +60,9 @@ def test_bad_amounts_are_refused(kwargs, field):
 
 def test_accessories_lines():
     assert services.parse_accessories("脚垫 300\n\n  行车 记录仪 ¥800.5 ") == [
-        {"name": "脚垫", "price": "300.00"}, {"name": "行车 记录仪", "price": "800.50"}]
+        {"name": "脚垫", "price": "300.00"},
+        {"name": "行车 记录仪", "price": "800.50"},
+    ]
     with pytest.raises(services.SalesError, match="第 2 行"):
         services.parse_accessories("脚垫 300\n贴膜 abc")
     with pytest.raises(services.SalesError, match="第 1 行"):
@@ -65,10 +76,22 @@ def test_discount_percent_and_levels(store):
 
 def test_create_quote_stores_computed_totals_and_number(w, in_store):
     with in_store(w.consultant):
-        quote = services.create_quote(w.customer.id, {
-            "model_id": w.model.id, "colour": "极地白", "discount": D("5000"), "accessories": "脚垫 300",
-            "insurance_amount": D("6800"), "purchase_tax": None, "registration_fee": D("500"),
-            "other_fees": None, "payment_method": "cash", "valid_until": None, "notes": ""})
+        quote = services.create_quote(
+            w.customer.id,
+            {
+                "model_id": w.model.id,
+                "colour": "极地白",
+                "discount": D("5000"),
+                "accessories": "脚垫 300",
+                "insurance_amount": D("6800"),
+                "purchase_tax": None,
+                "registration_fee": D("500"),
+                "other_fees": None,
+                "payment_method": "cash",
+                "valid_until": None,
+                "notes": "",
+            },
+        )
         second = services.create_quote(w.customer.id, {"model_id": w.model.id, "payment_method": "loan"})
     assert quote.list_price == D("200000.00")  # from the catalogue, never typed
     assert quote.purchase_tax == D("17283.19")

@@ -1,5 +1,6 @@
 """Screens: share link without login, consultants see only their own, bad input saves
 nothing and shows messages beside fields, delivery, pages render."""
+
 from __future__ import annotations
 
 import random
@@ -11,8 +12,7 @@ from dealer_saas import demo
 from dealer_saas.customers.models import CustomerVehicle, VehicleOwnership
 from dealer_saas.extensions import db
 from dealer_saas.sales import services
-from dealer_saas.sales.models import (Delivery, InsurancePolicy, LoanApplication, Payment, Quote, SalesOrder,
-                                      TestDrive)
+from dealer_saas.sales.models import Delivery, InsurancePolicy, LoanApplication, Payment, Quote, SalesOrder, TestDrive
 
 from .. import factories
 from ..conftest import login
@@ -89,18 +89,20 @@ def test_quote_form_bad_input_saves_nothing(w, app):
         response = client.post(url, data={"payment_method": "cash", **data})
         body = response.get_data(as_text=True)
         assert response.status_code == 200, data
-        block = body[body.index(f'id="field-{field}"'):]
+        block = body[body.index(f'id="field-{field}"') :]
         assert message in block[:1500], (data, field)
     assert db.session.query(Quote).count() == 0
-    ok = client.post(url, data={"model_id": w.model.id, "payment_method": "loan", "discount": "1000",
-                                "accessories": "脚垫 300"})
+    ok = client.post(
+        url, data={"model_id": w.model.id, "payment_method": "loan", "discount": "1000", "accessories": "脚垫 300"}
+    )
     assert ok.status_code == 303
     quote = db.session.query(Quote).one()
     assert quote.accessories_total == D("300.00") and quote.payment_method == "loan"
     detail = client.get(f"/sales/quotes/{quote.id}").get_data(as_text=True)
     assert quote.share_token in detail and "window.print()" in detail
-    edit = client.post(f"/sales/quotes/{quote.id}/edit", data={"model_id": w.model.id, "discount": "-1",
-                                                                "payment_method": "cash"})
+    edit = client.post(
+        f"/sales/quotes/{quote.id}/edit", data={"model_id": w.model.id, "discount": "-1", "payment_method": "cash"}
+    )
     assert edit.status_code == 200
     db.session.expire_all()
     assert quote.discount == D("1000.00")
@@ -128,10 +130,17 @@ def test_order_forms_bad_input_saves_nothing(w, app):
         assert "invalid-feedback" in body or "form-errors" in body, (action, data)
     db.session.expire_all()
     assert order.status == "approved" and order.paid_total == D("0")
-    assert db.session.query(Payment).count() == db.session.query(LoanApplication).count() == \
-        db.session.query(InsurancePolicy).count() == 0
-    ok = client.post(f"/sales/orders/{order.id}/payments", data={"kind": "deposit", "method": "cash",
-                                                                 "amount": "5000"}, headers={"HX-Request": "true"})
+    assert (
+        db.session.query(Payment).count()
+        == db.session.query(LoanApplication).count()
+        == db.session.query(InsurancePolicy).count()
+        == 0
+    )
+    ok = client.post(
+        f"/sales/orders/{order.id}/payments",
+        data={"kind": "deposit", "method": "cash", "amount": "5000"},
+        headers={"HX-Request": "true"},
+    )
     assert ok.status_code == 200 and "orderStateChanged" in ok.headers["HX-Trigger"]
     assert ok.headers["Vary"] and "HX-Request" in ok.headers["Vary"]
     db.session.expire_all()
@@ -148,8 +157,11 @@ def test_a_cancelled_orders_deposit_is_refunded_from_its_page(w, app):
     page = client.get(f"/sales/orders/{order.id}").get_data(as_text=True)
     assert 'data-testid="refund-due"' in page and "5,000.00" in page
     assert 'value="5000.00"' in page and '<option selected value="refund">' in page
-    response = client.post(f"/sales/orders/{order.id}/payments", headers={"HX-Request": "true"},
-                           data={"kind": "refund", "method": "transfer", "amount": "5000"})
+    response = client.post(
+        f"/sales/orders/{order.id}/payments",
+        headers={"HX-Request": "true"},
+        data={"kind": "refund", "method": "transfer", "amount": "5000"},
+    )
     assert response.status_code == 200 and "orderStateChanged" in response.headers["HX-Trigger"]
     db.session.expire_all()
     assert order.paid_total == D("0") and order.status == "cancelled"
@@ -165,8 +177,9 @@ def test_order_edit_shows_stale_version(w, app):
     assert client.post(f"/sales/orders/{order.id}/edit", data=data).status_code == 303
     again = client.post(f"/sales/orders/{order.id}/edit", data={**data, "discount": "3000"})
     assert again.status_code == 200 and "已被他人修改" in again.get_data(as_text=True)
-    bad = client.post(f"/sales/orders/{order.id}/edit", data={**data, "version": str(order.version + 1),
-                                                              "deposit_required": ""})
+    bad = client.post(
+        f"/sales/orders/{order.id}/edit", data={**data, "version": str(order.version + 1), "deposit_required": ""}
+    )
     assert bad.status_code == 200 and "请填写金额" in bad.get_data(as_text=True)
     db.session.expire_all()
     assert order.discount == D("2000.00")
@@ -174,8 +187,9 @@ def test_order_edit_shows_stale_version(w, app):
 
 def test_delivery_creates_the_customer_vehicle_and_marks_things(w, app, act, monkeypatch):
     card = factories.FollowUpCardFactory(store=w.store, customer=w.customer, consultant_id=w.consultant.id)
-    order = sf.order(w, status="invoiced", vehicle=w.cars[0], total="200000", paid="200000", card_id=card.id,
-                     colour="曜石黑")
+    order = sf.order(
+        w, status="invoiced", vehicle=w.cars[0], total="200000", paid="200000", card_id=card.id, colour="曜石黑"
+    )
     won = []
     from dealer_saas.sales import services as sales_services
 
@@ -188,14 +202,20 @@ def test_delivery_creates_the_customer_vehicle_and_marks_things(w, app, act, mon
     response = client.post(url, data=partial)
     assert response.status_code == 200 and "客户签字" in response.get_data(as_text=True)
     assert db.session.query(Delivery).count() == 0
-    response = client.post(url, data={**ALL_CHECKED, "received_by_name": "张三", "mileage": "12"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        url, data={**ALL_CHECKED, "received_by_name": "张三", "mileage": "12"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200
     assert "orderStateChanged" in response.headers["HX-Trigger"] and response.headers["HX-Redirect"]
     db.session.expire_all()
     vehicle = db.session.query(CustomerVehicle).filter_by(vin=w.cars[0].vin).one()
-    assert (vehicle.owner_id, vehicle.sales_order_id, vehicle.plate, vehicle.brand, vehicle.model) == \
-        (w.customer.id, order.id, "", w.model.brand, w.model.series)
+    assert (vehicle.owner_id, vehicle.sales_order_id, vehicle.plate, vehicle.brand, vehicle.model) == (
+        w.customer.id,
+        order.id,
+        "",
+        w.model.brand,
+        w.model.series,
+    )
     assert vehicle.purchase_date is not None and vehicle.colour == "曜石黑"
     assert db.session.query(VehicleOwnership).filter_by(vehicle_id=vehicle.id, customer_id=w.customer.id).count() == 1
     assert order.status == "delivered" and w.cars[0].state == "delivered" and w.customer.level == "owner"
@@ -206,14 +226,25 @@ def test_pages_render(w, app, act):
     quote = _quote(w, act)
     order = sf.order(w, status="submitted", discount="8000", levels=1)
     client = login(app.test_client(), w.manager, w.store)
-    for url in ["/sales/test-drives", "/sales/quotes", "/sales/orders?status=open", "/sales/approvals",
-                f"/sales/quotes/{quote.id}", f"/sales/orders/{order.id}", "/sales/quotes/new",
-                f"/sales/quotes/{quote.id}/edit"]:
+    for url in [
+        "/sales/test-drives",
+        "/sales/quotes",
+        "/sales/orders?status=open",
+        "/sales/approvals",
+        f"/sales/quotes/{quote.id}",
+        f"/sales/orders/{order.id}",
+        "/sales/quotes/new",
+        f"/sales/quotes/{quote.id}/edit",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
     assert order.number in client.get("/sales/approvals").get_data(as_text=True)
-    for name in ("sales_orders_in_progress", "sales_awaiting_my_approval", "sales_test_drives_today",
-                 "sales_deliveries_this_month"):
+    for name in (
+        "sales_orders_in_progress",
+        "sales_awaiting_my_approval",
+        "sales_test_drives_today",
+        "sales_deliveries_this_month",
+    ):
         assert client.get(f"/tiles/{name}").status_code == 200, name
 
 
@@ -221,13 +252,15 @@ def test_demo_seeder_makes_every_kind_of_row(w, app):
     staff = demo.StoreStaff(store=w.store, scale=0.05)
     for role_code, count, _suffix in demo.STORE_STAFF:
         staff.by_role[role_code] = [factories.user_with_role(role_code, w.store) for _ in range(count)]
+    from dealer_saas import tenancy
     from dealer_saas.sales import demo as sales_demo
 
-    from dealer_saas import tenancy
     with tenancy.enter(w.store.id):
         sales_demo.seed_sales(staff, random.Random(1))
-        counts = {m.__name__: db.session.query(m).count() for m in (TestDrive, Quote, SalesOrder, LoanApplication,
-                                                                    InsurancePolicy, Delivery, Payment)}
+        counts = {
+            m.__name__: db.session.query(m).count()
+            for m in (TestDrive, Quote, SalesOrder, LoanApplication, InsurancePolicy, Delivery, Payment)
+        }
         states = {o.status for o in db.session.query(SalesOrder)}
         sales_demo.seed_sales(staff, random.Random(1))  # idempotent
         assert db.session.query(SalesOrder).count() == counts["SalesOrder"]
