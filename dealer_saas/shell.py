@@ -16,8 +16,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from . import tenancy
+from . import registry, tenancy
 from .extensions import db, login_manager
+from .registry import MenuEntry
 from .tenancy import Membership, Store, TenantContext, User
 
 ALL_STORES = "all"
@@ -156,43 +157,13 @@ def _leave_request_context(exc: BaseException | None) -> None:
 # --------------------------------------------------------------------------- navigation
 
 
-@dataclass(frozen=True)
-class NavItem:
-    endpoint: str
-    label: Any
-    permission: str
-    icon: str = ""
-    section: Any = ""
-
-
-#: the module menu, in order; an item shows when the active role has its permission
-NAVIGATION: list[NavItem] = [
-    NavItem("dashboard.index", _l("工作台"), "dashboard.view", "🏠"),
-    NavItem("leads.my_day", _l("我的今天"), "cards.edit", "📋", _l("销售")),
-    NavItem("leads.visit_board", _l("来店登记"), "visits.view", "🚶", _l("销售")),
-    NavItem("customers.customer_list", _l("客户"), "customers.view", "👤", _l("销售")),
-    NavItem("leads.card_list", _l("意向跟进"), "cards.view", "🔥", _l("销售")),
-    NavItem("sales.test_drive_list", _l("试驾"), "sales.test_drive", "🚗", _l("销售")),
-    NavItem("sales.quote_list", _l("报价"), "sales.quote", "🧾", _l("销售")),
-    NavItem("sales.order_list", _l("订单"), "sales.view", "📑", _l("销售")),
-    NavItem("inventory.stock_list", _l("整车库存"), "inventory.view", "🏭", _l("库存")),
-    NavItem("messaging.outbox", _l("消息发件箱"), "messages.view", "✉️", _l("管理")),
-    NavItem("admin.user_list", _l("用户"), "admin.users", "👥", _l("管理")),
-    NavItem("admin.store_list", _l("门店"), "admin.stores", "🏬", _l("管理")),
-    NavItem("admin.role_list", _l("角色"), "admin.roles", "🔑", _l("管理")),
-    NavItem("admin.settings_current", _l("门店设置"), "sales.settings", "🛠️", _l("管理")),
-    NavItem("admin.audit_list", _l("审计日志"), "admin.audit", "📜", _l("管理")),
-    NavItem("jobs.run_list", _l("后台任务"), "admin.jobs", "⚙️", _l("管理")),
-    NavItem("admin.org_list", _l("经销商集团"), "platform.orgs", "🏢", _l("平台")),
-]
-
-
-def visible_navigation(app: Flask) -> list[NavItem]:
+def visible_navigation(app: Flask) -> list[MenuEntry]:
+    """The menu every module declared (``registry``), filtered by the active role."""
     ctx = tenancy.maybe_current()
     if ctx is None:
         return []
     endpoints = app.view_functions
-    return [item for item in NAVIGATION if item.endpoint in endpoints and ctx.can(item.permission)]
+    return [item for item in registry.menu() if item.endpoint in endpoints and ctx.can(item.permission)]
 
 
 def init_app(app: Flask) -> None:

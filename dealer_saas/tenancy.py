@@ -301,6 +301,48 @@ def allow_writes_to(store_id: int) -> Iterator[TenantContext]:
         yield widened
 
 
+# --------------------------------------------------------------------------- the active store
+#
+# The only helpers that answer "which store, which zone, which day" for a request or a job.
+# A roll-up has no single store: ``current_store()`` is None there, ``store_timezone()`` is
+# None (the default zone, DEFAULT_TZ) and ``store_today()`` is today in that zone; a caller
+# that writes asks ``writable_store()``, which refuses the roll-up.
+
+
+def current_store() -> Store | None:
+    """The active store; None in the read-only roll-up and for the platform admin."""
+    ctx = _current.get()
+    if ctx is None or ctx.store_id is None:
+        return None
+    return db.session.get(Store, ctx.store_id)  # Store is not tenant-owned; usually in the identity map
+
+
+def writable_store() -> Store:
+    """The store writes go to; raises ReadOnlyContext in the roll-up."""
+    store = current_store()
+    if store is None:
+        raise ReadOnlyContext("the all-stores view is read-only: pick a store to make changes")
+    return store
+
+
+def store_of(row: Any) -> Store:
+    """The store a tenant row belongs to (in the roll-up, not the active one: there is none)."""
+    return db.session.get(Store, row.store_id)
+
+
+def store_timezone() -> str | None:
+    """The active store's time zone; None (the default zone) in the roll-up."""
+    store = current_store()
+    return store.timezone if store is not None else None
+
+
+def store_today() -> dt.date:
+    """Today in the active store's time zone (in the default zone in the roll-up)."""
+    from .timeutil import local_today
+
+    return local_today(store_timezone())
+
+
 M = TypeVar("M")
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DecimalField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..registry import SettingsSection
 
 #: common time zones of stores (any IANA name is accepted by the service)
 TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei")
@@ -43,38 +45,10 @@ class StoreForm(_Form):
     is_active = BooleanField(_l("营业中"), default=True)
 
 
-class StoreSettingsForm(_Form):
-    callback_h = IntegerField(
-        _l("H级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    callback_a = IntegerField(
-        _l("A级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    callback_b = IntegerField(
-        _l("B级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    callback_c = IntegerField(
-        _l("C级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    threshold_sales_manager = DecimalField(
-        _l("折扣超过此比例需销售经理审批（%）"),
-        places=None,
-        validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
-    )
-    threshold_store_manager = DecimalField(
-        _l("折扣超过此比例还需总经理审批（%）"),
-        places=None,
-        validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
-    )
-    default_deposit = DecimalField(
-        _l("默认订金（元）"),
-        places=2,
-        validators=[InputRequired(_l("请输入金额")), NumberRange(0, None, _l("不能为负数"))],
-    )
+def store_settings_form(sections: Sequence[SettingsSection]) -> type[FlaskForm]:
+    """The settings form: one field per setting each module declared (``registry``)."""
+    fields = {name: unbound for section in sections for name, unbound in section.fields.items()}
+    return type("StoreSettingsForm", (_Form,), fields)
 
 
 class UserCreateForm(_Form):

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import re
 import secrets
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,28 +21,29 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, settings, tenancy
+from .. import audit, permissions, registry, tenancy
 from ..audit import AuditLog
 from ..auth import services as auth_services
+from ..domain import DomainError
 from ..extensions import db
 from ..formatting import mask_phone
 from ..pagination import Page, Sort, keyset_page
-from ..permissions import ALL_PERMISSIONS, BUILTIN_ROLES, ensure_builtin_roles
+from ..permissions import ensure_builtin_roles
+from ..registry import SettingsSection
 from ..tenancy import Membership, Organisation, Role, Store, User
 from ..timeutil import utcnow
 from ..validation import InvalidValue, normalise_mobile
 
 
-class AdminError(Exception):
+class AdminError(DomainError):
     """A refused administration change; ``field`` names the form field it belongs to."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+
+def grantable_permissions() -> frozenset[str]:
+    """Permissions an organisation's own role may hold (never the platform's)."""
+    return permissions.all_permissions() - {permissions.PLATFORM}
 
 
-#: permissions an organisation's own role may hold (never the platform's)
-GRANTABLE_PERMISSIONS = frozenset(ALL_PERMISSIONS - {"platform.orgs"})
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 
@@ -150,62 +150,29 @@ def update_store(store_id: int, data: dict[str, Any]) -> Store:
     return store
 
 
+def settings_sections() -> list[SettingsSection]:
+    """The settings sections (each module's) the current user may change."""
+    ctx = tenancy.current()
+    return [section for section in registry.settings_sections() if ctx.can(section.permission)]
+
+
 def store_settings_values(store: Store) -> dict[str, Any]:
-    """The effective settings of a store, flat, for the settings form."""
-    days = settings.callback_days(store)
-    sales_manager, store_manager = settings.approval_thresholds(store)
-    values: dict[str, Any] = {f"callback_{level.lower()}": days[level] for level in settings.LEVELS}
-    values.update(
-        threshold_sales_manager=sales_manager,
-        threshold_store_manager=store_manager,
-        default_deposit=settings.default_deposit(store),
-    )
+    """The effective settings of a store, flat by field name, for the settings form."""
+    values: dict[str, Any] = {}
+    for section in settings_sections():
+        values.update(section.load(store))
     return values
 
 
-def _decimal(value: Any, field: str) -> Decimal:
-    try:
-        result = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise AdminError(_("请输入数字。"), field) from None
-    if not result.is_finite() or result < 0:
-        raise AdminError(_("不能为负数。"), field)
-    return result
-
-
 def update_store_settings(store_id: int, data: dict[str, Any]) -> Store:
-    """Save call-back days per level, discount approval thresholds (sales manager below store
-    manager, 0-100 %) and the default deposit. Raises AdminError naming the field."""
+    """Save every section the user may change, each validated by its module (call-back
+    days, approval thresholds, the default deposit ...). Raises a DomainError naming the
+    field; audit-logged with before and after."""
     store = get_store_or_404(store_id)
-    days: dict[str, int] = {}
-    for level in settings.LEVELS:
-        key = f"callback_{level.lower()}"
-        try:
-            value = int(data.get(key))
-        except (TypeError, ValueError):
-            raise AdminError(_("请输入天数。"), key) from None
-        if not 0 <= value <= 365:
-            raise AdminError(_("天数需在 0 到 365 之间。"), key)
-        days[level] = value
-    sales_manager = _decimal(data.get("threshold_sales_manager"), "threshold_sales_manager")
-    store_manager = _decimal(data.get("threshold_store_manager"), "threshold_store_manager")
-    if sales_manager > 100:
-        raise AdminError(_("折扣比例不能超过 100%。"), "threshold_sales_manager")
-    if store_manager > 100:
-        raise AdminError(_("折扣比例不能超过 100%。"), "threshold_store_manager")
-    if store_manager < sales_manager:
-        raise AdminError(_("总经理审批线不能低于销售经理审批线。"), "threshold_store_manager")
-    deposit = _decimal(data.get("default_deposit"), "default_deposit")
-    if deposit > Decimal("10000000"):
-        raise AdminError(_("金额过大。"), "default_deposit")
     before = dict(store.settings or {})
     new = dict(before)
-    new["callback_days"] = days
-    new["approval_thresholds"] = {
-        "sales_manager": str(sales_manager.normalize()),
-        "store_manager": str(store_manager.normalize()),
-    }
-    new["default_deposit"] = str(deposit.quantize(Decimal("0.01")))
+    for section in settings_sections():
+        section.save(new, data)
     store.settings = new  # a new dict, so the JSON column is seen as changed
     db.session.flush()
     audit.record(
@@ -513,7 +480,7 @@ def list_roles() -> tuple[list[Role], list[Role]]:
     ensure_builtin_roles()
     builtin = db.session.execute(select(Role).where(Role.org_id.is_(None)).order_by(Role.id)).scalars().all()
     own = db.session.execute(select(Role).where(Role.org_id == _org_id()).order_by(Role.code)).scalars().all()
-    order = list(BUILTIN_ROLES)
+    order = list(permissions.ROLE_CODES)
     builtin = sorted(builtin, key=lambda r: order.index(r.code) if r.code in order else len(order))
     return list(builtin), list(own)
 
@@ -531,13 +498,13 @@ def _clean_role(data: dict[str, Any]) -> tuple[str, list[str]]:
     name = (data.get("name") or "").strip()
     if not name:
         raise AdminError(_("请输入角色名称。"), "name")
-    permissions = sorted(set(data.get("permissions") or ()))
-    unknown = set(permissions) - GRANTABLE_PERMISSIONS
+    chosen = sorted(set(data.get("permissions") or ()))
+    unknown = set(chosen) - grantable_permissions()
     if unknown:
         raise AdminError(_("未知的权限。"), "permissions")
-    if not permissions:
+    if not chosen:
         raise AdminError(_("请至少选择一项权限。"), "permissions")
-    return name, permissions
+    return name, chosen
 
 
 def create_role(data: dict[str, Any]) -> Role:
@@ -549,18 +516,18 @@ def create_role(data: dict[str, Any]) -> Role:
         raise AdminError(_("编码需 2-40 位小写字母、数字或下划线，以字母开头。"), "code")
     org_id = _org_id()
     if (
-        code in BUILTIN_ROLES
+        code in permissions.ROLE_CODES
         or db.session.execute(select(Role.id).where(Role.org_id == org_id, Role.code == code)).first()
     ):
         raise AdminError(_("编码已被使用。"), "code")
-    name, permissions = _clean_role(data)
+    name, chosen = _clean_role(data)
     role = Role(
         org_id=org_id,
         code=code,
         name=name,
         is_group_role=bool(data.get("is_group_role")),
         is_builtin=False,
-        permissions=permissions,
+        permissions=chosen,
     )
     db.session.add(role)
     db.session.flush()
@@ -573,9 +540,9 @@ def update_role(role_id: int, data: dict[str, Any]) -> Role:
     role = get_role_or_404(role_id)
     if role.org_id is None:
         raise AdminError(_("内置角色不能修改。"))
-    name, permissions = _clean_role(data)
+    name, chosen = _clean_role(data)
     before = audit.snapshot(role)
-    role.name, role.permissions = name, permissions
+    role.name, role.permissions = name, chosen
     db.session.flush()
     audit.record(
         "update", role, org_id=role.org_id, store_id=None, before=before, after=audit.snapshot(role), summary=role.code
@@ -585,11 +552,10 @@ def update_role(role_id: int, data: dict[str, Any]) -> Role:
 
 def permission_groups() -> list[tuple[str, list[tuple[str, Any]]]]:
     """Grantable permissions grouped by their module prefix, in declaration order."""
-    from ..permissions import PERMISSION_LABELS
-
+    grantable = grantable_permissions()
     groups: dict[str, list[tuple[str, Any]]] = {}
-    for name, label in PERMISSION_LABELS.items():
-        if name in GRANTABLE_PERMISSIONS:
+    for name, label in permissions.permission_labels().items():
+        if name in grantable:
             groups.setdefault(name.split(".")[0], []).append((name, label))
     return list(groups.items())
 

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import shell, tenancy
-from ..permissions import PERMISSION_LABELS
+from ..domain import DomainError, attach_error
+from ..permissions import permission_labels
 from ..web import permission_required, redirect_to, render_htmx, rollback_only
 from . import bp, services
 from .forms import (
@@ -21,9 +22,9 @@ from .forms import (
     OrganisationForm,
     RoleForm,
     StoreForm,
-    StoreSettingsForm,
     UserCreateForm,
     UserEditForm,
+    store_settings_form,
 )
 
 
@@ -41,15 +42,6 @@ def platform_required(view: Callable) -> Callable:
 
     wrapped.permissions = ("platform.orgs",)  # type: ignore[attr-defined]
     return wrapped
-
-
-def _attach(form, error: services.AdminError) -> None:
-    rollback_only()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 def _secret_page(template: str, **context: Any):
@@ -81,8 +73,8 @@ def store_create():
     if form.validate_on_submit():
         try:
             store = services.create_store(form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("门店已创建。"), "success")
             return redirect_to(url_for("admin.store_edit", store_id=store.id))
@@ -100,8 +92,8 @@ def store_edit(store_id: int):
     if form.validate_on_submit():
         try:
             services.update_store(store_id, form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("门店已保存。"), "success")
             return redirect_to(url_for("admin.store_list"))
@@ -109,7 +101,7 @@ def store_edit(store_id: int):
 
 
 @bp.route("/settings")
-@permission_required("sales.settings")
+@permission_required("admin.settings")
 def settings_current():
     """The active store's settings page."""
     ctx = tenancy.current()
@@ -120,20 +112,22 @@ def settings_current():
 
 
 @bp.route("/stores/<int:store_id>/settings", methods=["GET", "POST"])
-@permission_required("sales.settings")
+@permission_required("admin.settings")
 def store_settings(store_id: int):
-    """Call-back days per intent level, discount approval thresholds and the default deposit."""
+    """Every module's settings sections the user may change (call-back days per intent level,
+    discount approval thresholds, the default deposit ...)."""
     store = services.get_store_or_404(store_id)
-    form = StoreSettingsForm(data=services.store_settings_values(store))
+    sections = services.settings_sections()
+    form = store_settings_form(sections)(data=services.store_settings_values(store))
     if request.method == "POST" and form.validate_on_submit():
         try:
             services.update_store_settings(store_id, form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("设置已保存。"), "success")
             return redirect_to(url_for("admin.store_settings", store_id=store_id))
-    return render_template("admin/store_settings.html", form=form, store=store)
+    return render_template("admin/store_settings.html", form=form, store=store, sections=sections)
 
 
 # --------------------------------------------------------------------------- users
@@ -168,8 +162,8 @@ def user_create():
     if form.validate_on_submit():
         try:
             user, password = services.create_user(form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             return _secret_page("admin/password_shown.html", user=user, password=password, created=True)
     return render_template("admin/user_create.html", form=form)
@@ -199,8 +193,8 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             services.update_user(user_id, form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("用户已保存。"), "success")
             return redirect_to(url_for("admin.user_edit", user_id=user_id))
@@ -215,7 +209,7 @@ def user_set_active(user_id: int):
     active = request.form.get("active") == "1"
     try:
         services.set_user_active(user_id, active)
-    except services.AdminError as error:
+    except DomainError as error:
         rollback_only()
         form = UserEditForm(obj=user, formdata=None)
         form.form_errors.append(str(error))
@@ -231,7 +225,7 @@ def user_reset_password(user_id: int):
     user = services.get_user_or_404(user_id)
     try:
         user, password = services.reset_password(user_id)
-    except services.AdminError as error:
+    except DomainError as error:
         rollback_only()
         form = UserEditForm(obj=user, formdata=None)
         form.form_errors.append(str(error))
@@ -249,8 +243,8 @@ def membership_add(user_id: int):
     if form.validate_on_submit():
         try:
             services.add_membership(user_id, form.store_id.data, form.role_id.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("角色已授予。"), "success")
             return redirect_to(url_for("admin.user_edit", user_id=user_id))
@@ -266,7 +260,7 @@ def membership_remove(membership_id: int):
     user = membership.user
     try:
         services.remove_membership(membership_id)
-    except services.AdminError as error:
+    except DomainError as error:
         rollback_only()
         form = UserEditForm(obj=user, formdata=None)
         form.form_errors.append(str(error))
@@ -296,7 +290,7 @@ def role_list():
         builtin=builtin,
         own=own,
         manages=services.org_wide("admin.roles"),
-        labels=PERMISSION_LABELS,
+        labels=permission_labels(),
     )
 
 
@@ -310,8 +304,8 @@ def role_create():
     if form.validate_on_submit():
         try:
             services.create_role(form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("角色已创建。"), "success")
             return redirect_to(url_for("admin.role_list"))
@@ -330,8 +324,8 @@ def role_edit(role_id: int):
     if form.validate_on_submit():
         try:
             services.update_role(role_id, form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             flash(_("角色已保存。"), "success")
             return redirect_to(url_for("admin.role_list"))
@@ -358,8 +352,8 @@ def org_create():
     if form.validate_on_submit():
         try:
             org, user, password = services.create_organisation(form.data)
-        except services.AdminError as error:
-            _attach(form, error)
+        except DomainError as error:
+            attach_error(form, error)
         else:
             return _secret_page(
                 "admin/password_shown.html", user=user, password=password, created=True, organisation=org

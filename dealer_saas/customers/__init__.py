@@ -1,7 +1,47 @@
 """customers module."""
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from .. import registry
+from ..registry import MenuEntry
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+MODULE = registry.declare(
+    registry.ModuleSpec(
+        "customers",
+        permissions={
+            "customers.view": _l("查看客户"),
+            "customers.view_all": _l("查看全店客户（不限本人）"),
+            "customers.edit": _l("新增/编辑客户"),
+            "customers.pii": _l("查看敏感信息（身份证、完整电话）"),
+            "customers.assign": _l("分配客户归属"),
+            "customers.merge": _l("合并重复客户"),
+            "customers.export": _l("导出客户"),
+        },
+        grants={
+            **{
+                role: (
+                    "customers.view",
+                    "customers.view_all",
+                    "customers.edit",
+                    "customers.pii",
+                    "customers.assign",
+                    "customers.merge",
+                    "customers.export",
+                )
+                for role in ("group_manager", "store_manager", "sales_manager")
+            },
+            "receptionist": ("customers.view", "customers.view_all", "customers.edit", "customers.assign"),
+            "sales_consultant": ("customers.view", "customers.edit"),
+            "finance_clerk": ("customers.view", "customers.view_all", "customers.pii"),
+            "service_advisor": ("customers.view", "customers.view_all", "customers.edit"),
+            "care_agent": ("customers.view", "customers.view_all"),
+            "marketing": ("customers.view", "customers.view_all", "customers.export"),
+        },
+        menu=(MenuEntry("customers.customer_list", _l("客户"), "customers.view", "👤", _l("销售"), order=30),),
+    )
+)
 
 from . import history, models, tiles, views  # noqa: E402,F401

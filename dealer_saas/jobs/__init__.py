@@ -16,8 +16,19 @@ transaction has committed. ``get_queue(name)`` is the queue factory; ``flask wor
 from __future__ import annotations
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from .. import registry
+from ..registry import MenuEntry
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
+
+MODULE = registry.declare(
+    registry.ModuleSpec(
+        "jobs",
+        menu=(MenuEntry("jobs.run_list", _l("后台任务"), "admin.jobs", "⚙️", _l("管理"), order=260),),
+    )
+)
 
 from . import (
     models,  # noqa: E402,F401

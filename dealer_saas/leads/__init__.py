@@ -1,8 +1,40 @@
 """leads module: the visit log (来店/来电登记) and follow-up cards (意向客户跟进卡)."""
 
 from flask import Blueprint, Flask, current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from .. import registry
+from ..registry import MenuEntry
+from . import settings
 
 bp = Blueprint("leads", __name__, url_prefix="/leads")
+
+MODULE = registry.declare(
+    registry.ModuleSpec(
+        "leads",
+        permissions={
+            "visits.view": _l("查看来店/来电登记"),
+            "visits.edit": _l("登记来店/来电"),
+            "cards.view": _l("查看意向跟进卡"),
+            "cards.edit": _l("跟进意向客户"),
+            "cards.approve_lost": _l("审批战败申请"),
+        },
+        grants={
+            **{
+                role: ("visits.view", "visits.edit", "cards.view", "cards.edit", "cards.approve_lost")
+                for role in ("group_manager", "store_manager", "sales_manager")
+            },
+            "receptionist": ("visits.view", "visits.edit", "cards.view"),
+            "sales_consultant": ("visits.view", "visits.edit", "cards.view", "cards.edit"),
+        },
+        menu=(
+            MenuEntry("leads.my_day", _l("我的今天"), "cards.edit", "📋", _l("销售"), order=10),
+            MenuEntry("leads.visit_board", _l("来店登记"), "visits.view", "🚶", _l("销售"), order=20),
+            MenuEntry("leads.card_list", _l("意向跟进"), "cards.view", "🔥", _l("销售"), order=40),
+        ),
+        settings=(settings.CALLBACK_SECTION,),
+    )
+)
 
 from . import jobs, models, tiles, timeline, views  # noqa: E402,F401
 

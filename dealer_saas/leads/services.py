@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, settings, tenancy
+from .. import audit, tenancy
 from ..customers.models import Customer
 from ..customers.services import can_see_full_mobile, find_by_mobile, find_or_create_for_visit
 from ..extensions import db
@@ -23,6 +23,7 @@ from ..pagination import Page, Sort, keyset_page
 from ..tenancy import Membership, Role, Store, User
 from ..timeutil import local, local_day_bounds, local_today, utcnow
 from ..validation import InvalidValue, normalise_mobile
+from . import settings
 from .models import CARD_STATUSES, CONTACT_CHANNELS, INTENT_LEVELS, VISIT_KINDS, CardContact, FollowUpCard, Visit
 
 #: open C-level cards without any contact for this long go dormant (the daily job)

@@ -5,7 +5,23 @@ with a key unique to what the message is about; the ``messaging.deliver`` job se
 """
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from .. import registry
+from ..registry import MenuEntry
 
 bp = Blueprint("messaging", __name__, url_prefix="/messaging")
+
+MODULE = registry.declare(
+    registry.ModuleSpec(
+        "messaging",
+        permissions={"messages.view": _l("查看消息发件箱")},
+        grants={
+            role: ("messages.view",)
+            for role in ("group_manager", "store_manager", "sales_manager", "care_agent", "marketing")
+        },
+        menu=(MenuEntry("messaging.outbox", _l("消息发件箱"), "messages.view", "✉️", _l("管理"), order=200),),
+    )
+)
 
 from . import jobs, models, timeline, views  # noqa: E402,F401

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, pagination, settings, tenancy
+from .. import audit, pagination, tenancy
 from ..customers.models import Customer, CustomerVehicle, VehicleOwnership
 from ..extensions import db
 from ..i18n import N_
@@ -30,6 +30,7 @@ from ..inventory.models import StockVehicle, VehicleModel
 from ..leads.models import FollowUpCard
 from ..tenancy import Store
 from ..timeutil import as_utc, local, local_day_bounds, local_today, utcnow
+from . import settings
 from .models import (
     ZERO,
     Delivery,

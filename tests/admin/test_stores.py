@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from dealer_saas import settings
 from dealer_saas.audit import AuditLog
 from dealer_saas.extensions import db
+from dealer_saas.leads import settings as leads_settings
+from dealer_saas.sales import settings as sales_settings
 from dealer_saas.tenancy import Store
 
 from .. import factories
@@ -101,9 +102,9 @@ def test_duplicate_store_code_is_shown_beside_the_field_and_nothing_saved(client
 
 
 def test_settings_defaults_save_and_validation(client_as, store):
-    assert settings.callback_days(store) == {"H": 1, "A": 3, "B": 7, "C": 15}
-    assert settings.approval_thresholds(store) == (Decimal("3"), Decimal("6"))
-    assert settings.default_deposit(store) == Decimal("5000")
+    assert leads_settings.callback_days(store) == {"H": 1, "A": 3, "B": 7, "C": 15}
+    assert sales_settings.approval_thresholds(store) == (Decimal("3"), Decimal("6"))
+    assert sales_settings.default_deposit(store) == Decimal("5000")
     client, _ = client_as("store_manager")
     page = client.get(f"/admin/stores/{store.id}/settings")
     assert page.status_code == 200 and 'value="15"' in page.get_data(as_text=True)
@@ -122,8 +123,8 @@ def test_settings_defaults_save_and_validation(client_as, store):
     db.session.refresh(store)
     assert store.settings["callback_days"] == {"H": 2, "A": 4, "B": 8, "C": 20}
     assert store.settings["approval_thresholds"] == {"sales_manager": "2.5", "store_manager": "5"}
-    assert settings.approval_thresholds(store) == (Decimal("2.5"), Decimal("5"))
-    assert settings.default_deposit(store) == Decimal("3000")
+    assert sales_settings.approval_thresholds(store) == (Decimal("2.5"), Decimal("5"))
+    assert sales_settings.default_deposit(store) == Decimal("3000")
     assert _audit("update_settings", "stores", store.id)
 
     bad = dict(good, threshold_sales_manager="8", threshold_store_manager="5", callback_h="2")
@@ -132,7 +133,7 @@ def test_settings_defaults_save_and_validation(client_as, store):
     body = response.get_data(as_text=True)
     assert "总经理审批线不能低于销售经理审批线" in body and 'id="field-threshold_store_manager"' in body
     db.session.refresh(store)
-    assert settings.approval_thresholds(store) == (Decimal("2.5"), Decimal("5"))
+    assert sales_settings.approval_thresholds(store) == (Decimal("2.5"), Decimal("5"))
 
     response = client.post(f"/admin/stores/{store.id}/settings", data=dict(good, callback_c="400"))
     assert response.status_code == 200 and "0 到 365" in response.get_data(as_text=True)
@@ -146,10 +147,10 @@ def test_settings_helper_ignores_garbage():
             "default_deposit": "abc",
         }
     )
-    assert settings.callback_days(junk) == {"H": 1, "A": 5, "B": 7, "C": 15}
-    assert settings.approval_thresholds(junk) == (Decimal("3"), Decimal("6"))
-    assert settings.default_deposit(junk) == Decimal("5000")
-    assert settings.callback_days(Store(settings=None)) == settings.DEFAULT_CALLBACK_DAYS
+    assert leads_settings.callback_days(junk) == {"H": 1, "A": 5, "B": 7, "C": 15}
+    assert sales_settings.approval_thresholds(junk) == (Decimal("3"), Decimal("6"))
+    assert sales_settings.default_deposit(junk) == Decimal("5000")
+    assert leads_settings.callback_days(Store(settings=None)) == leads_settings.DEFAULT_CALLBACK_DAYS
 
 
 def test_store_settings_of_another_store_is_404(client_as, store):

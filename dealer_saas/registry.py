@@ -1,0 +1,117 @@
+"""What each module declares about itself, collected by the core.
+
+A module's package declares, in its ``__init__.py``, one :class:`ModuleSpec`: its
+permissions and which built-in roles get them, its menu entries and its store settings.
+Dashboard tiles (``dashboard.register_tile``), customer timeline sources
+(``customers.timeline.timeline_source``) and job kinds (``jobs.registry.job``) register
+themselves where they are defined. The core (menu, permissions, the settings screen) reads
+only what is collected here, so adding a module touches ``MODULES`` and nothing else
+central::
+
+    MODULE = registry.declare(ModuleSpec(
+        "parts",
+        permissions={"parts.view": _l("查看配件")},
+        grants={"parts_clerk": ("parts.view",), "store_manager": ("parts.view",)},
+        menu=(MenuEntry("parts.part_list", _l("配件"), "parts.view", "🔩", _l("售后"), order=60),),
+    ))
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of the navigation; shown when the active role holds ``permission``."""
+
+    endpoint: str
+    label: Any
+    permission: str
+    icon: str = ""
+    section: Any = ""
+    #: position in the menu (lower first); sections keep the order of their first entry
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A group of store settings on the settings screen, owned by one module.
+
+    ``fields`` maps form field names to unbound WTForms fields (with their validators and
+    ``render_kw``); ``load(store)`` returns the effective values (defaults included) by
+    field name; ``save(settings, data)`` validates the submitted ``data`` and writes it into
+    the store's new settings dict, raising a ``DomainError`` naming the field it refuses.
+    ``column`` is the Bootstrap column class of each field."""
+
+    name: str
+    legend: Any
+    fields: Mapping[str, Any]
+    load: Callable[[Any], dict[str, Any]]
+    save: Callable[[dict[str, Any], Mapping[str, Any]], None]
+    permission: str
+    column: str = "col-12 col-md-6"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    name: str
+    #: permission name -> label for the role editor, in display order
+    permissions: Mapping[str, Any] = field(default_factory=dict)
+    #: built-in role code -> the permissions (of any module) this module grants it
+    grants: Mapping[str, Iterable[str]] = field(default_factory=dict)
+    menu: Sequence[MenuEntry] = ()
+    settings: Sequence[SettingsSection] = ()
+
+
+_SPECS: dict[str, ModuleSpec] = {}
+_collected = False
+_collecting = False
+
+
+def declare(spec: ModuleSpec) -> ModuleSpec:
+    """Register a module's declarations (called from the module's ``__init__.py``)."""
+    _SPECS[spec.name] = spec
+    return spec
+
+
+def collect() -> bool:
+    """Import every package of ``MODULES`` so each has declared itself. Returns True once
+    all are in (False while the imports are still running, e.g. when a module's own import
+    asks for the permissions: a caller must not cache what it reads then)."""
+    global _collected, _collecting
+    if _collected:
+        return True
+    if _collecting:
+        return False
+    from . import MODULES
+
+    _collecting = True
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+    finally:
+        _collecting = False
+    _collected = True
+    return True
+
+
+def specs() -> list[ModuleSpec]:
+    """Every declared module, in ``MODULES`` order (the core's own declarations first)."""
+    from . import MODULES, permissions  # noqa: F401  (permissions declares the core's own)
+
+    collect()
+    position = {name.rsplit(".", 1)[-1]: i for i, name in enumerate(MODULES)}
+    return sorted(_SPECS.values(), key=lambda s: position.get(s.name, -1))
+
+
+def menu() -> list[MenuEntry]:
+    return sorted((entry for spec in specs() for entry in spec.menu), key=lambda e: e.order)
+
+
+def settings_sections() -> list[SettingsSection]:
+    return sorted((section for spec in specs() for section in spec.settings), key=lambda s: s.order)
