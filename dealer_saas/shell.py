@@ -140,7 +140,10 @@ def _enter_request_context() -> None:
     if request.endpoint == "static" or not current_user.is_authenticated:
         return
     g.access = load_access(current_user)
-    ctx = context_for_request(current_user, g.access, session.get("store_id"))
+    choice = session.get("store_id")
+    if choice is None and g.access.can_rollup:
+        choice = ALL_STORES  # a group role starts on the roll-up of its stores after sign-in
+    ctx = context_for_request(current_user, g.access, choice)
     if ctx.store_id is not None:
         session["store_id"] = ctx.store_id
     elif ctx.is_rollup and ctx.store_ids:

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_babel
 from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from .. import audit, events
 from ..shell import ALL_STORES
@@ -77,6 +78,21 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
+def _same_page_in_new_store(path: str | None) -> str:
+    """Where the user lands after switching stores: the same screen (a list, a board, the
+    settings) when it names no row, else the dashboard (a row belongs to the old store).
+    Query arguments (filters, pages) are dropped: they may name the old store's rows."""
+    home = url_for("dashboard.index")
+    path = safe_next(path, home).split("?", 1)[0]
+    try:
+        endpoint, arguments = current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return home
+    if arguments or endpoint in ("auth.switch_store", "static") or endpoint.startswith("public"):
+        return home
+    return path
+
+
 @bp.route("/switch-store", methods=["POST"])
 @login_only
 def switch_store():
@@ -108,7 +124,7 @@ def switch_store():
         before={"store": before},
         after={"store": session["store_id"]},
     )
-    target = url_for("dashboard.index")
+    target = _same_page_in_new_store(request.form.get("next"))
     if request.htmx:
         return htmx_response(
             "",

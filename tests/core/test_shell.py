@@ -151,3 +151,42 @@ def test_language_switch_to_english(client_as):
     db.session.refresh(user)
     assert user.locale == "en"
     assert client.post("/language", data={"language": "fr"}).status_code == 400
+
+
+def test_switching_store_keeps_the_user_on_the_same_screen_unless_it_is_a_row(app, store):
+    user, sibling = _two_store_manager(store)
+    db.session.commit()
+    client = _client(app, user, store)
+    page = client.get("/customers/").get_data(as_text=True)
+    assert 'name="next" value="/customers/"' in page
+
+    def lands_on(next_path, store_id):
+        response = client.post(
+            "/switch-store", data={"store_id": str(store_id), "next": next_path}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        return json.loads(response.headers["HX-Location"])["path"]
+
+    assert lands_on("/customers/", sibling.id) == "/customers/"  # the same list, now of the other store
+    assert lands_on("/customers/?consultant_id=7&after=x", store.id) == "/customers/"  # old filters dropped
+    assert lands_on("/customers/12", sibling.id) == "/"  # a row of the old store: the dashboard
+    assert lands_on("//evil.example/customers/", store.id) == "/"
+    assert lands_on("/no/such/page", sibling.id) == "/"
+    assert lands_on("", store.id) == "/"
+    plain = client.post("/switch-store", data={"store_id": str(sibling.id), "next": "/customers/"})
+    assert plain.status_code == 303 and plain.headers["Location"].endswith("/customers/")
+
+
+def test_a_group_role_starts_on_the_roll_up_and_a_store_role_on_its_store(app, store):
+    factories.StoreFactory(organisation=store.organisation, name="集团第二店")
+    group_manager = factories.user_with_role("group_manager", store, org_wide=True)
+    manager = factories.user_with_role("store_manager", store)
+    db.session.commit()
+    client = _client(app, group_manager, None)
+    client.get("/")
+    with client.session_transaction() as session:
+        assert session["store_id"] == "all"
+    client = _client(app, manager, None)
+    client.get("/")
+    with client.session_transaction() as session:
+        assert session["store_id"] == store.id
