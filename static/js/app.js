@@ -26,6 +26,42 @@
     toast(document.documentElement.lang === "en" ? "Network error: not saved, please retry." : "网络错误：未保存，请重试。");
   });
 
+  // Feedback on every htmx request: the progress bar runs while any request is out, and the
+  // control that submitted a change is disabled until its answer arrives (no double saves).
+  var pending = 0;
+  function setBusy(delta) {
+    pending = Math.max(0, pending + delta);
+    document.body.classList.toggle("is-loading", pending > 0);
+  }
+  function submitControls(elt) {
+    if (!elt) { return []; }
+    if (elt.tagName === "FORM") {
+      return Array.prototype.slice.call(elt.querySelectorAll("button:not([type=button]), input[type=submit]"));
+    }
+    if (elt.tagName === "BUTTON" || (elt.tagName === "INPUT" && elt.type === "submit")) { return [elt]; }
+    return [];
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    setBusy(1);
+    var config = event.detail.requestConfig || {};
+    if ((config.verb || "get").toLowerCase() === "get") { return; }
+    submitControls(event.detail.elt).forEach(function (control) {
+      if (control.disabled) { return; }
+      control.disabled = true;
+      control.setAttribute("data-busy", "1");
+      control.setAttribute("aria-busy", "true");
+    });
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    setBusy(-1);
+    submitControls(event.detail.elt).forEach(function (control) {
+      if (!control.hasAttribute("data-busy")) { return; }
+      control.disabled = false;
+      control.removeAttribute("data-busy");
+      control.removeAttribute("aria-busy");
+    });
+  });
+
   // Close the phone menu once a link in it has been followed.
   document.body.addEventListener("click", function (event) {
     var link = event.target.closest("#module-nav a.nav-link");

@@ -51,9 +51,18 @@ def test_log_a_contact_from_my_day(page):
     if is_phone(page):
         assert horizontal_overflow(page) <= 0, "the open contact form overflows at 375 px"
         page.screenshot(path=str(ARTIFACTS / "my-day-contact-form-phone.png"), full_page=True)
+    # while the save is out, the progress bar runs and the save button is disabled (no double save)
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:beforeSend", (e) => {
+            const button = e.detail.elt.querySelector("button[data-busy]");
+            window.__whileSaving = [document.body.classList.contains("is-loading"), !!(button && button.disabled)];
+        }, {once: true})"""
+    )
     with page.expect_response(lambda r: r.request.method == "POST" and f"/cards/{card_id}/contacts" in r.url) as posted:
         contact_form.get_by_role("button", name="记录跟进").click()  # the one tap on save
     assert posted.value.status == 200
+    assert page.evaluate("window.__whileSaving") == [True, True]
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bis-loading\b"))
     assert "cardContacted" in (posted.value.headers.get("hx-trigger") or "")
 
     # the same row, swapped in place: done, with the new level and the last contact
