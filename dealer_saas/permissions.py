@@ -72,6 +72,7 @@ registry.declare(
             "store_manager": ("dashboard.view", "admin.users", "admin.settings", "admin.audit", "admin.jobs"),
             "sales_manager": ("dashboard.view", "admin.audit"),
         },
+        reads=("dashboard.view", "reports.group", "admin.audit", "admin.jobs"),
     )
 )
 

@@ -35,6 +35,9 @@ class MenuEntry:
     section: Any = ""
     #: position in the menu (lower first); sections keep the order of their first entry
     order: int = 100
+    #: shown on its own in the desktop menu bar even when it belongs to a section (the
+    #: screens used all day); the other entries of a section share one drop-down there
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class ModuleSpec:
     grants: Mapping[str, Iterable[str]] = field(default_factory=dict)
     menu: Sequence[MenuEntry] = ()
     settings: Sequence[SettingsSection] = ()
+    #: the phone's bottom tab bar (a few entries a consultant uses all day), in ``order``
+    tabs: Sequence[MenuEntry] = ()
+    #: the permissions that only read (view, export): the read-only roll-up keeps them; every
+    #: other permission's controls are not shown there at all
+    reads: Iterable[str] = ()
 
 
 _SPECS: dict[str, ModuleSpec] = {}
@@ -111,6 +119,15 @@ def specs() -> list[ModuleSpec]:
 
 def menu() -> list[MenuEntry]:
     return sorted((entry for spec in specs() for entry in spec.menu), key=lambda e: e.order)
+
+
+def tabs() -> list[MenuEntry]:
+    return sorted((entry for spec in specs() for entry in spec.tabs), key=lambda e: e.order)
+
+
+def read_permissions() -> frozenset[str]:
+    """Permissions that change nothing; see ``ModuleSpec.reads``."""
+    return frozenset(name for spec in specs() for name in spec.reads)
 
 
 def settings_sections() -> list[SettingsSection]:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -108,14 +109,8 @@ def context_for_request(user: User, access: Access, choice: Any) -> TenantContex
     )
 
 
-def active_store() -> Store | None:
-    ctx = tenancy.maybe_current()
-    if ctx is None or ctx.store_id is None:
-        return None
-    for store in getattr(g, "access", Access()).stores:
-        if store.id == ctx.store_id:
-            return store
-    return None
+#: the active store comes from the tenancy core (kept under this name for the templates)
+active_store = tenancy.current_store
 
 
 @login_manager.user_loader
@@ -169,6 +164,45 @@ def visible_navigation(app: Flask) -> list[MenuEntry]:
     return [item for item in registry.menu() if item.endpoint in endpoints and ctx.can(item.permission)]
 
 
+@dataclass(frozen=True)
+class MenuGroup:
+    """One place in the menu bar: a single entry, or a section's entries in one drop-down."""
+
+    label: Any
+    entries: tuple[MenuEntry, ...]
+
+    @property
+    def is_dropdown(self) -> bool:
+        return self.label is not None and len(self.entries) > 1
+
+
+def menu_groups(entries: list[MenuEntry]) -> list[MenuGroup]:
+    """The menu bar: pinned entries and entries without a section stand alone; the rest of a
+    section share one drop-down, placed where its first entry is. On a phone the same groups
+    show as headed lists in the off-canvas menu."""
+    groups: list[tuple[Any, list[MenuEntry]]] = []
+    by_section: dict[str, list[MenuEntry]] = {}
+    for entry in entries:
+        if entry.pinned or not entry.section:
+            groups.append((None, [entry]))
+            continue
+        key = str(entry.section)
+        if key not in by_section:
+            by_section[key] = []
+            groups.append((entry.section, by_section[key]))
+        by_section[key].append(entry)
+    return [MenuGroup(label if len(items) > 1 else None, tuple(items)) for label, items in groups]
+
+
+def can_in_view(ctx: TenantContext | None, permission: str) -> bool:
+    """What the templates ask before showing a control: the role holds the permission, and in
+    the read-only roll-up only permissions that change nothing count, so no write control is
+    shown there at all (it would be refused after the user filled it in)."""
+    if ctx is None or not ctx.can(permission):
+        return False
+    return not ctx.is_rollup or permission in registry.read_permissions()
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("请先登录。")
@@ -180,15 +214,38 @@ def init_app(app: Flask) -> None:
     def shell_globals() -> dict[str, Any]:
         ctx = tenancy.maybe_current()
         access = g.get("access")
+        navigation = visible_navigation(app) if current_user.is_authenticated else []
+        tabs = (
+            [t for t in registry.tabs() if t.endpoint in app.view_functions and can_in_view(ctx, t.permission)]
+            if current_user.is_authenticated
+            else []
+        )
+        stores = {store.id: store for store in access.stores} if access else {}
         return {
             "tenant": ctx,
             "access": access,
             "active_store": active_store(),
-            "navigation": visible_navigation(app) if current_user.is_authenticated else [],
-            "can": (lambda permission: ctx is not None and ctx.can(permission)),
+            "navigation": navigation,
+            "menu_groups": menu_groups(navigation),
+            "tabs": tabs if len(tabs) > 1 else [],
+            "can": (lambda permission: can_in_view(ctx, permission)),
+            "store_name_of": (lambda row: stores[row.store_id].name if row.store_id in stores else ""),
             "ALL_STORES": ALL_STORES,
+            "url_map_endpoints": app.view_functions,
         }
 
     from . import formatting
 
     formatting.init_app(app)
+    app.jinja_env.globals["rollup_store"] = rollup_store
+
+
+def rollup_store(row: Any) -> Markup:
+    """In the read-only roll-up, the store a list row belongs to (a badge); nothing otherwise.
+    The names come from the stores the shell loaded for the request: no query per row."""
+    ctx = tenancy.maybe_current()
+    access = g.get("access")
+    if ctx is None or not ctx.is_rollup or access is None:
+        return Markup("")
+    name = next((store.name for store in access.stores if store.id == getattr(row, "store_id", None)), "")
+    return Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>').format(name)

@@ -40,7 +40,11 @@ MODULE = registry.declare(
             "care_agent": ("customers.view", "customers.view_all"),
             "marketing": ("customers.view", "customers.view_all", "customers.export"),
         },
-        menu=(MenuEntry("customers.customer_list", _l("客户"), "customers.view", "👤", _l("销售"), order=30),),
+        reads=("customers.view", "customers.view_all", "customers.pii", "customers.export"),
+        tabs=(MenuEntry("customers.customer_list", _l("客户"), "customers.view", "👤", order=20),),
+        menu=(
+            MenuEntry("customers.customer_list", _l("客户"), "customers.view", "👤", _l("销售"), order=30, pinned=True),
+        ),
     )
 )
 

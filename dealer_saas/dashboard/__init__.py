@@ -12,6 +12,7 @@ MODULE = registry.declare(
     registry.ModuleSpec(
         "dashboard",
         menu=(MenuEntry("dashboard.index", _l("工作台"), "dashboard.view", "🏠", order=0),),
+        tabs=(MenuEntry("dashboard.index", _l("工作台"), "dashboard.view", "🏠", order=0),),
     )
 )
 

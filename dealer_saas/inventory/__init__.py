@@ -23,6 +23,7 @@ MODULE = registry.declare(
             },
             **{role: ("inventory.view",) for role in ("sales_consultant", "finance_clerk", "parts_clerk")},
         },
+        reads=("inventory.view",),
         menu=(MenuEntry("inventory.stock_list", _l("整车库存"), "inventory.view", "🏭", _l("库存"), order=100),),
     )
 )

@@ -27,10 +27,15 @@ MODULE = registry.declare(
             "receptionist": ("visits.view", "visits.edit", "cards.view"),
             "sales_consultant": ("visits.view", "visits.edit", "cards.view", "cards.edit"),
         },
+        reads=("visits.view", "cards.view"),
         menu=(
-            MenuEntry("leads.my_day", _l("我的今天"), "cards.edit", "📋", _l("销售"), order=10),
-            MenuEntry("leads.visit_board", _l("来店登记"), "visits.view", "🚶", _l("销售"), order=20),
-            MenuEntry("leads.card_list", _l("意向跟进"), "cards.view", "🔥", _l("销售"), order=40),
+            MenuEntry("leads.my_day", _l("我的今天"), "cards.edit", "📋", _l("销售"), order=10, pinned=True),
+            MenuEntry("leads.visit_board", _l("来店登记"), "visits.view", "🚶", _l("销售"), order=20, pinned=True),
+            MenuEntry("leads.card_list", _l("意向跟进"), "cards.view", "🔥", _l("销售"), order=40, pinned=True),
+        ),
+        tabs=(
+            MenuEntry("leads.my_day", _l("我的今天"), "cards.edit", "📋", order=10),
+            MenuEntry("leads.visit_new", _l("＋登记"), "visits.edit", "➕", order=30),
         ),
         settings=(settings.CALLBACK_SECTION,),
     )

@@ -20,6 +20,7 @@ MODULE = registry.declare(
             role: ("messages.view",)
             for role in ("group_manager", "store_manager", "sales_manager", "care_agent", "marketing")
         },
+        reads=("messages.view",),
         menu=(MenuEntry("messaging.outbox", _l("消息发件箱"), "messages.view", "✉️", _l("管理"), order=200),),
     )
 )

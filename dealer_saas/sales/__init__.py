@@ -47,6 +47,7 @@ MODULE = registry.declare(
             "sales_consultant": ("sales.view", "sales.test_drive", "sales.quote", "sales.order", "sales.delivery"),
             "finance_clerk": ("sales.view", "sales.payment", "sales.finance"),
         },
+        reads=("sales.view",),
         menu=(
             MenuEntry("sales.test_drive_list", _l("试驾"), "sales.test_drive", "🚗", _l("销售"), order=50),
             MenuEntry("sales.quote_list", _l("报价"), "sales.quote", "🧾", _l("销售"), order=60),

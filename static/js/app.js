@@ -62,6 +62,29 @@
     });
   });
 
+  // Back to a list keeps its scroll position: the position is kept per address for this tab
+  // (sessionStorage, no customer data), and restored after a back/forward navigation; rows
+  // beyond the first page come back through the list's own "load more" (it loads when revealed).
+  var scrollKey = "scroll:" + location.pathname + location.search;
+  window.addEventListener("pagehide", function () {
+    try { sessionStorage.setItem(scrollKey, String(window.scrollY)); } catch (e) { /* private mode */ }
+  });
+  var navigation = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+  var wanted = 0;
+  try { wanted = navigation.type === "back_forward" ? Number(sessionStorage.getItem(scrollKey) || 0) : 0; } catch (e) { wanted = 0; }
+  if (wanted > 0) {
+    var tries = 0;
+    var restore = function () {
+      window.scrollTo(0, wanted);
+      tries += 1;
+      if (Math.abs(window.scrollY - wanted) < 2 || tries > 10) {
+        document.body.removeEventListener("htmx:afterSettle", restore);
+      }
+    };
+    document.body.addEventListener("htmx:afterSettle", restore);
+    window.addEventListener("load", restore);
+  }
+
   // Close the phone menu once a link in it has been followed.
   document.body.addEventListener("click", function (event) {
     var link = event.target.closest("#module-nav a.nav-link");

@@ -96,7 +96,7 @@ def test_store_only_user_cannot_choose_all_stores(app, store):
 
 def _menu(client) -> set[str]:
     page = client.get("/").get_data(as_text=True)
-    nav = page.split('id="module-nav"')[1].split("</ul>")[0]
+    nav = page.split('data-testid="menu-bar"')[1].split('<hr class="d-lg-none">')[0]  # sections nest lists
     return set(re.findall(r'href="([^"]+)"', nav))
 
 

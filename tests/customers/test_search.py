@@ -128,7 +128,9 @@ def test_list_page_is_a_fragment_for_htmx_with_vary_and_bounded_count(client_as,
     fragment = client.get("/customers/?q=zs", headers={"HX-Request": "true"})
     assert "HX-Request" in fragment.headers["Vary"]
     assert "<html" not in fragment.text and 'id="customer-list"' in fragment.text
-    assert 'hx-push-url="true"' in page.text and "delay:300ms" in page.text
+    # each debounced keystroke replaces the address (issue 14: no back-button entry per query)
+    assert 'hx-replace-url="true"' in page.text and "delay:300ms" in page.text
+    assert "hx-push-url" not in page.text
 
 
 def test_load_more_link_carries_the_filters(client_as, store):

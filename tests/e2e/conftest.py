@@ -233,6 +233,17 @@ def open_menu(page) -> None:
         page.locator("#module-nav.show").wait_for()
 
 
+def menu_link(page, label: str):
+    """The menu entry named ``label``, ready to click: the off-canvas menu opened on a phone,
+    its section's drop-down opened on a desktop when the entry is inside one."""
+    open_menu(page)
+    link = page.locator("#module-nav a.nav-link", has_text=label).first
+    if not link.is_visible():
+        section = page.locator("#module-nav .nav-section", has=page.locator("a.nav-link", has_text=label))
+        section.locator("[data-testid=menu-section]").click()
+    return link
+
+
 def logout(page) -> None:
     """Sign out through the user menu (inside the off-canvas menu on a phone)."""
     open_menu(page)

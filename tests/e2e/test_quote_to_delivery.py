@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS, horizontal_overflow, is_phone, login, open_menu
+from .conftest import ARTIFACTS, horizontal_overflow, is_phone, login, menu_link
 
 #: above the sales manager's threshold (3 %) and within the store manager's (6 %): one approval
 DISCOUNT_PCT = Decimal("4.5")
@@ -81,8 +81,7 @@ def _fits(page, what: str, shot: str | None = None) -> None:
 
 def _menu(page, label: str, url: str) -> None:
     """Open a module from the menu (off-canvas on a phone)."""
-    open_menu(page)
-    page.locator("#module-nav a.nav-link", has_text=label).first.click()
+    menu_link(page, label).click()
     page.wait_for_url(re.compile(url))
 
 
