@@ -21,17 +21,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, pagination, tenancy
-from ..customers.models import Customer, CustomerVehicle, VehicleOwnership
-from ..extensions import db
-from ..i18n import N_
-from ..inventory import services as inventory
-from ..inventory.models import StockVehicle, VehicleModel
-from ..leads.models import FollowUpCard
-from ..tenancy import Store
-from ..timeutil import as_utc, local, local_day_bounds, local_today, utcnow
-from . import settings
-from .models import (
+from ... import audit, pagination, tenancy
+from ...customers.models import Customer, CustomerVehicle, VehicleOwnership
+from ...extensions import db
+from ...i18n import N_
+from ...inventory import services as inventory
+from ...inventory.models import StockVehicle, VehicleModel
+from ...leads.models import FollowUpCard
+from ...tenancy import Store
+from ...timeutil import as_utc, local, local_day_bounds, local_today, utcnow
+from .. import settings
+from ..models import (
     ZERO,
     Delivery,
     InsurancePolicy,
@@ -190,7 +190,7 @@ def customer_for_sales(customer_id: Any) -> Customer:
 def card_for_customer(card_id: Any, customer: Customer) -> FollowUpCard | None:
     """The follow-up card the sale comes from: one the user may see (leads.services owns
     that rule), of the same customer; else 404."""
-    from ..leads import services as leads_services
+    from ...leads import services as leads_services
 
     if card_id in (None, "", 0):
         return None
@@ -565,7 +565,7 @@ def check_in_test_drive(
 def change_test_drive_state(test_drive_id: Any, new_state: str) -> TestDrive:
     """booked -> done (only with the licence checked and the waiver signed), cancelled or
     no_show. Raises InvalidTransition / SalesError."""
-    from .models import TEST_DRIVE_STATUSES
+    from ..models import TEST_DRIVE_STATUSES
 
     drive = get_test_drive(test_drive_id)
     if new_state == "done" and drive.status == "booked":
@@ -695,7 +695,7 @@ def update_quote(quote_id: Any, data: dict[str, Any]) -> Quote:
 
 def mark_quote_sent(quote_id: Any) -> Quote:
     """The consultant sent the quote (or its link) to the customer."""
-    from .models import QUOTE_STATUSES
+    from ..models import QUOTE_STATUSES
 
     quote = get_quote(quote_id)
     _apply(quote, QUOTE_TRANSITIONS, "sent", QUOTE_STATUSES, summary=quote.number)
@@ -771,7 +771,7 @@ def _transition(
     check_only: bool = False,
 ) -> None:
     """Apply one move of ORDER_TRANSITIONS to an order (or only check it)."""
-    from .models import ORDER_STATUSES
+    from ..models import ORDER_STATUSES
 
     if check_only:
         check_transition(order, ORDER_TRANSITIONS, new_state, ORDER_STATUSES)
@@ -782,7 +782,7 @@ def _transition(
 def create_order_from_quote(quote_id: Any) -> SalesOrder:
     """Turn a live quote into a draft order (one live order per quote); the quote becomes
     accepted. Raises SalesError."""
-    from .models import QUOTE_STATUSES
+    from ..models import QUOTE_STATUSES
 
     quote = get_quote(quote_id)
     store = current_store()
@@ -891,7 +891,7 @@ def _check_approver(order: SalesOrder) -> int:
     """The level the current user would approve; refuses self-approval and missing rights."""
     ctx = _ctx()
     if order.status != "submitted":
-        from .models import ORDER_STATUSES
+        from ..models import ORDER_STATUSES
 
         raise InvalidTransition(_("订单当前状态为“%(s)s”，无需审批。", s=ORDER_STATUSES.get(order.status)))
     if ctx.user_id is None or ctx.user_id in (order.consultant_id, order.created_by_id, order.priced_by_id):
@@ -973,7 +973,7 @@ def approval_queue(limit: int = 50) -> list[SalesOrder]:
 def record_payment(sales_order_id: Any, *, kind: str, method: str, amount: Any, reference: str = "") -> Payment:
     """Record money received (or refunded) on an approved order. paid_total never exceeds
     the total; enough deposit moves approved -> deposit_paid. Raises SalesError."""
-    from .models import PAYMENT_KINDS, PAYMENT_METHODS
+    from ..models import PAYMENT_KINDS, PAYMENT_METHODS
 
     order = get_order(sales_order_id)
     amount_v = money(amount)
@@ -1168,7 +1168,7 @@ def deliver_order(
 
 def _mark_card_won(order: SalesOrder) -> None:
     """The deal is won when the car is handed over (leads.services owns the card rules)."""
-    from ..leads import services as leads_services
+    from ...leads import services as leads_services
 
     if order.card_id:
         leads_services.mark_card_won(order.card_id, order.id)
@@ -1292,7 +1292,7 @@ def get_insurance_policy(insurance_policy_id: Any) -> InsurancePolicy:
 
 def change_loan_state(loan_application_id: Any, new_state: str) -> LoanApplication:
     """Move a loan through draft -> submitted -> approved/rejected -> disbursed (or cancelled)."""
-    from .models import LOAN_STATUSES
+    from ..models import LOAN_STATUSES
 
     loan = _finance_row(LoanApplication, loan_application_id)
     _check_order_not_cancelled(loan, new_state)
@@ -1355,7 +1355,7 @@ def create_policy(sales_order_id: Any, data: dict[str, Any]) -> InsurancePolicy:
 
 def change_policy_state(insurance_policy_id: Any, new_state: str, policy_number: str = "") -> InsurancePolicy:
     """quoted -> issued (needs the policy number) -> cancelled."""
-    from .models import POLICY_STATUSES
+    from ..models import POLICY_STATUSES
 
     policy = _finance_row(InsurancePolicy, insurance_policy_id)
     _check_order_not_cancelled(policy, new_state)
