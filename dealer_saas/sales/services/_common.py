@@ -18,7 +18,6 @@ from ...customers.models import Customer
 from ...extensions import db
 from ...leads.models import FollowUpCard
 from ...tenancy import Store
-from ...timeutil import local_today
 from ..models import ZERO
 
 CENT = Decimal("0.01")
@@ -130,6 +129,6 @@ def _next_number(model: Any, prefix: str) -> str:
     return f"{prefix}-{seq:03d}"
 
 
-def _today_code(store: Store) -> str:
-    """The day part of a paperwork number: today in the (written-to) store's zone."""
-    return local_today(store.timezone).strftime("%Y%m%d")
+def _today_code() -> str:
+    """The day part of a paperwork number: today in the active (written-to) store's zone."""
+    return tenancy.store_today().strftime("%Y%m%d")

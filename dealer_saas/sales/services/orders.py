@@ -140,7 +140,7 @@ def create_order_from_quote(quote_id: Any) -> SalesOrder:
         other_fees=quote.other_fees,
     )
     order = SalesOrder(
-        number=_next_number(SalesOrder, f"SO-{store.code}-{_today_code(store)}"),
+        number=_next_number(SalesOrder, f"SO-{store.code}-{_today_code()}"),
         quote_id=quote.id,
         card_id=quote.card_id,
         customer_id=quote.customer_id,

@@ -107,10 +107,10 @@ def create_quote(customer_id: Any, data: dict[str, Any], card_id: Any = None) ->
         status="draft",
     )
     if data.get("valid_until") is None:
-        data = {**data, "valid_until": local_today(store.timezone) + dt.timedelta(days=7)}
+        data = {**data, "valid_until": tenancy.store_today() + dt.timedelta(days=7)}
     _fill_quote(quote, data)
     _lock_store_paperwork(store)
-    quote.number = _next_number(Quote, f"Q-{store.code}-{_today_code(store)}")
+    quote.number = _next_number(Quote, f"Q-{store.code}-{_today_code()}")
     db.session.add(quote)
     db.session.flush()
     audit.record("create", quote, after=audit.snapshot(quote), summary=quote.number)
