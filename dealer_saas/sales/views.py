@@ -2,8 +2,10 @@
 approval queue, payments, allocation, invoice, delivery, loans and insurance.
 
 Views parse the form, call one service through ``domain.attempt`` (a savepoint: a refused
-action leaves nothing behind, even what the service flushed), and render. Order actions answer the order fragment
-for htmx (with ``orderStateChanged``) and POST/redirect/GET without JavaScript.
+action leaves nothing behind, even what the service flushed), and render. Order actions
+answer the order fragment for htmx (with ``orderStateChanged``) and POST/redirect/GET
+without JavaScript. Times and days follow the active store (``tenancy.store_timezone`` /
+``store_today``); in the all-stores roll-up, the default zone.
 """
 
 from __future__ import annotations

@@ -44,7 +44,6 @@ from .approvals import (
 )
 from .delivery import (
     DELIVERY_CHECKLIST,
-    _mark_card_won,
     allocate_vehicle,
     allocation_choices,
     deliver_order,
@@ -152,7 +151,6 @@ __all__ = [
     "Totals",
     "VAT_DIVISOR",
     "ZERO",
-    "_mark_card_won",
     "_one_year_on",
     "allocate_vehicle",
     "allocation_choices",
