@@ -119,7 +119,7 @@ class Quote(StoreScoped, db.Model):
 
 
 class SalesOrder(StoreScoped, db.Model):
-    """A sale, moved through the states in ``sales.services.ORDER_TRANSITIONS`` only."""
+    """A sale, moved through the states of ``sales.services.ORDER_MOVES`` only."""
 
     __tablename__ = "sales_orders"
     __table_args__ = (

@@ -1,9 +1,11 @@
 """Sales screens: test drives, quotes (with the customer's share link), orders and the
 approval queue, payments, allocation, invoice, delivery, loans and insurance.
 
-Views parse the form, call one service inside a savepoint (a refused action leaves nothing
-behind, even what the service flushed), and render. Order actions answer the order fragment
-for htmx (with ``orderStateChanged``) and POST/redirect/GET without JavaScript.
+Views parse the form, call one service through ``domain.attempt`` (a savepoint: a refused
+action leaves nothing behind, even what the service flushed), and render. Order actions
+answer the order fragment for htmx (with ``orderStateChanged``) and POST/redirect/GET
+without JavaScript. Times and days follow the active store (``tenancy.store_timezone`` /
+``store_today``); in the all-stores roll-up, the default zone.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import events, shell, tenancy
+from .. import domain, events, tenancy, visibility
 from ..extensions import db
-from ..timeutil import from_local, local, local_today, utcnow
+from ..inventory import services as inventory
+from ..timeutil import from_local, local, utcnow
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
 from .forms import (
@@ -73,33 +76,6 @@ def _labels() -> dict[str, Any]:
     return {"sales_tones": STATUS_TONES}
 
 
-def _attempt(form, call: Callable[[], Any]) -> Any:
-    """Run one service in a savepoint; a domain error lands beside its field (or on the
-    form) and the request will not commit. Returns the service's result or None."""
-    try:
-        with db.session.begin_nested():
-            return call()
-    except services.SalesError as error:
-        rollback_only()
-        target = getattr(form, error.field, None) if error.field else None
-        extra_list = getattr(form, f"{error.field}_errors", None) if error.field else None
-        if isinstance(extra_list, list):  # errors of a group of fields (the delivery checklist)
-            extra_list.append(str(error))
-        elif target is not None and hasattr(target, "errors") and not isinstance(target.errors, dict):
-            if not isinstance(target.errors, list):
-                target.errors = list(target.errors)
-            target.errors.append(str(error))
-        else:
-            form.form_errors.append(str(error))
-        return None
-
-
-def _tz() -> str | None:
-    """The active store's time zone; None (the default zone) in the all-stores roll-up."""
-    store = shell.active_store()
-    return store.timezone if store else None
-
-
 # --------------------------------------------------------------------------- test drives
 
 
@@ -107,12 +83,13 @@ def _tz() -> str | None:
 @permission_required("sales.test_drive")
 def test_drive_list():
     """The day view: each demo car's bookings on one day, plus my upcoming drives."""
-    tz = _tz()
+    # the roll-up has no single store: its day is the default zone's (tenancy.store_timezone)
+    tz = tenancy.store_timezone()
     try:
         day = dt.date.fromisoformat(request.args.get("day", ""))
     except ValueError:
-        day = local_today(tz)
-    cars, by_car = services.test_drive_day(day, _tz())
+        day = tenancy.store_today()
+    cars, by_car = services.test_drive_day(day, tz)
     return render_htmx(
         "sales/test_drive_list.html",
         "sales/_test_drive_day.html",
@@ -120,7 +97,7 @@ def test_drive_list():
         cars=cars,
         by_car=by_car,
         mine=services.my_upcoming_test_drives(),
-        sees_all=services.sees_all(),
+        sees_all=visibility.sees_whole_store(),
         me=tenancy.current().user_id,
         statuses=TEST_DRIVE_STATUSES,
         prev_day=day - dt.timedelta(days=1),
@@ -134,22 +111,22 @@ def test_drive_new():
     """Book a demo car for a customer (``?customer_id=``, optional ``?follow_up_card_id=``)."""
     customer, card = _customer_and_card()
     form = TestDriveForm()
-    cars = services.inventory.demo_cars()
+    cars = inventory.demo_cars()
     form.vehicle_id.choices = [(0, _("请选择"))] + [
         (c.id, f"{c.vehicle_model.label} {c.plate or c.vin[-6:]}") for c in cars
     ]
     if request.method == "GET" and not form.starts_at.data:
-        soon = local(utcnow(), _tz()).replace(second=0, microsecond=0) + dt.timedelta(minutes=30)
+        soon = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0) + dt.timedelta(minutes=30)
         form.starts_at.data = soon.replace(minute=(soon.minute // 15) * 15, tzinfo=None)
         if request.args.get("vehicle_id", "").isdigit():
             form.vehicle_id.data = int(request.args["vehicle_id"])
     if customer is not None and form.validate_on_submit():
-        drive = _attempt(
+        drive = domain.attempt(
             form,
             lambda: services.book_test_drive(
                 customer_id=customer.id,
                 vehicle_id=form.vehicle_id.data,
-                starts_at=from_local(form.starts_at.data, _tz()),
+                starts_at=from_local(form.starts_at.data, tenancy.store_timezone()),
                 duration_minutes=form.duration_minutes.data,
                 licence_number=form.licence_number.data or "",
                 card_id=card.id if card else None,
@@ -192,7 +169,7 @@ def test_drive_detail(test_drive_id: int):
 
 def _test_drive_done(test_drive_id: int, form, call: Callable[[], Any], form_name: str):
     services.get_test_drive(test_drive_id)  # 404 before reading any input
-    if form.validate_on_submit() and _attempt(form, call) is not None:
+    if form.validate_on_submit() and domain.attempt(form, call) is not None:
         if not request.htmx:
             return redirect_to(url_for("sales.test_drive_detail", test_drive_id=test_drive_id))
         db.session.expire_all()
@@ -276,7 +253,7 @@ def quote_list():
         current=status,
         next_url=next_url,
         statuses=QUOTE_STATUSES,
-        today=local_today(_tz()),
+        today=tenancy.store_today(),
     )
 
 
@@ -292,7 +269,9 @@ def quote_new():
         if card.model_id:
             form.model_id.data = card.model_id
     if customer is not None and form.validate_on_submit():
-        quote = _attempt(form, lambda: services.create_quote(customer.id, dict(form.data), card.id if card else None))
+        quote = domain.attempt(
+            form, lambda: services.create_quote(customer.id, dict(form.data), card.id if card else None)
+        )
         if quote is not None:
             return redirect_to(
                 url_for("sales.quote_detail", quote_id=quote.id), trigger=trigger(events.QUOTE_SAVED, id=quote.id)
@@ -308,9 +287,9 @@ def quote_detail(quote_id: int):
     return render_template(
         "sales/quote_detail.html",
         quote=quote,
-        store=services.store_of(quote),
+        store=tenancy.store_of(quote),
         statuses=QUOTE_STATUSES,
-        expired=services.is_quote_expired(quote, local_today(_tz())),
+        expired=services.is_quote_expired(quote, tenancy.store_today()),
         share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
         form=StateForm(formdata=None),
         shared=False,
@@ -326,7 +305,7 @@ def quote_edit(quote_id: int):
     if request.method == "GET":
         form.accessories.data = services.format_accessories(quote.accessories)
     if form.validate_on_submit():
-        saved = _attempt(form, lambda: services.update_quote(quote_id, dict(form.data)))
+        saved = domain.attempt(form, lambda: services.update_quote(quote_id, dict(form.data)))
         if saved is not None:
             return redirect_to(
                 url_for("sales.quote_detail", quote_id=quote_id), trigger=trigger(events.QUOTE_SAVED, id=quote_id)
@@ -340,14 +319,14 @@ def quote_mark_sent(quote_id: int):
     """Mark the quote as sent to the customer."""
     services.get_quote(quote_id)
     form = StateForm()
-    if _attempt(form, lambda: services.mark_quote_sent(quote_id)) is None and form.form_errors:
+    if domain.attempt(form, lambda: services.mark_quote_sent(quote_id)) is None and form.form_errors:
         quote = services.get_quote(quote_id)
         return render_template(
             "sales/quote_detail.html",
             quote=quote,
-            store=services.store_of(quote),
+            store=tenancy.store_of(quote),
             statuses=QUOTE_STATUSES,
-            expired=services.is_quote_expired(quote, local_today(_tz())),
+            expired=services.is_quote_expired(quote, tenancy.store_today()),
             share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
             form=form,
             shared=False,
@@ -397,15 +376,15 @@ def order_from_quote(quote_id: int):
     """Make a draft order from a quote."""
     services.get_quote(quote_id)
     form = StateForm()
-    order = _attempt(form, lambda: services.create_order_from_quote(quote_id))
+    order = domain.attempt(form, lambda: services.create_order_from_quote(quote_id))
     if order is None:
         quote = services.get_quote(quote_id)
         return render_template(
             "sales/quote_detail.html",
             quote=quote,
-            store=services.store_of(quote),
+            store=tenancy.store_of(quote),
             statuses=QUOTE_STATUSES,
-            expired=services.is_quote_expired(quote, local_today(_tz())),
+            expired=services.is_quote_expired(quote, tenancy.store_today()),
             share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
             form=form,
             shared=False,
@@ -438,8 +417,6 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         kind="refund" if fully_paid or refund_due else "deposit" if order.status == "approved" else "balance",
         amount=suggested if suggested > 0 else None,
     )
-    ctx = tenancy.current()
-    next_level = order.approval_levels_done + 1
     return {
         "order": order,
         "loans": loans,
@@ -460,33 +437,22 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         "policy_statuses": POLICY_STATUSES,
         "payment_kinds": PAYMENT_KINDS,
         "payment_methods": PAYMENT_METHODS,
-        "loan_moves": services.LOAN_TRANSITIONS,
-        "policy_moves": services.POLICY_TRANSITIONS,
+        "loan_moves": services.LOAN_MOVES.moves,
+        "policy_moves": services.POLICY_MOVES.moves,
+        "form_states": services.ORDER_FORM_STATES,
         "discount_pct": services.discount_percent(order.list_price, order.discount),
-        "can_approve": order.status == "submitted"
-        and ctx.user_id not in (order.consultant_id, order.created_by_id)
-        and ctx.can(services.APPROVAL_PERMISSIONS.get(next_level, "sales.order.approve_high")),
+        # the approver rule, the same one the action and the queue apply
+        "can_approve": services.may_approve(order),
         "open_section": forms.get("open_section"),
         "hidden_errors": _hidden_errors(order, forms),
     }
-
-
-#: the order states in which each form of the order page is shown
-_FORM_STATES = {
-    "payment_form": {"approved", "deposit_paid", "allocated", "invoiced"},
-    "allocate_form": {"deposit_paid"},
-    "invoice_form": {"allocated"},
-    "cancel_form": set(services.LIVE_ORDER_STATES),
-    "loan_form": set(services.ORDER_TRANSITIONS) - {"cancelled"},
-    "policy_form": set(services.ORDER_TRANSITIONS) - {"cancelled"},
-}
 
 
 def _hidden_errors(order, forms: dict[str, Any]) -> list[str]:
     """Messages of a refused form whose section the order's state no longer shows."""
     name = forms.get("open_section")
     form = forms.get(name) if name else None
-    if form is None or order.status in _FORM_STATES.get(name, {order.status}):
+    if form is None or order.status in services.ORDER_FORM_STATES.get(name, {order.status}):
         return []
     messages = list(getattr(form, "form_errors", []))
     for field in form:
@@ -517,7 +483,7 @@ def _order_action(sales_order_id: int, form, form_name: str, call: Callable[[], 
     services.get_order(sales_order_id)  # 404 for foreign or someone else's order, before any input
     if form_name == "allocate_form":
         form.stock_vehicle_id.choices = []
-    if form.validate_on_submit() and _attempt(form, call) is not None:
+    if form.validate_on_submit() and domain.attempt(form, call) is not None:
         if not request.htmx:
             return redirect_to(url_for("sales.order_detail", sales_order_id=sales_order_id))
         return _order_page(sales_order_id, trigger_event=True)
@@ -537,7 +503,9 @@ def order_edit(sales_order_id: int):
     else:
         form = OrderEditForm()
         if form.validate_on_submit():
-            saved = _attempt(form, lambda: services.update_order(sales_order_id, form.version.data, dict(form.data)))
+            saved = domain.attempt(
+                form, lambda: services.update_order(sales_order_id, form.version.data, dict(form.data))
+            )
             if saved is not None:
                 return redirect_to(
                     url_for("sales.order_detail", sales_order_id=sales_order_id),
@@ -634,7 +602,7 @@ def order_delivery(sales_order_id: int):
     order = services.get_order(sales_order_id)
     form = DeliveryForm()
     if form.validate_on_submit():
-        delivery = _attempt(
+        delivery = domain.attempt(
             form,
             lambda: services.deliver_order(
                 sales_order_id,

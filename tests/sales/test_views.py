@@ -191,9 +191,9 @@ def test_delivery_creates_the_customer_vehicle_and_marks_things(w, app, act, mon
         w, status="invoiced", vehicle=w.cars[0], total="200000", paid="200000", card_id=card.id, colour="曜石黑"
     )
     won = []
-    from dealer_saas.sales import services as sales_services
+    from dealer_saas.sales.services import delivery as sales_delivery
 
-    monkeypatch.setattr(sales_services, "_mark_card_won", lambda o: won.append((o.card_id, o.id)))
+    monkeypatch.setattr(sales_delivery, "_mark_card_won", lambda o: won.append((o.card_id, o.id)))
     client = login(app.test_client(), w.manager, w.store)
     url = f"/sales/orders/{order.id}/delivery"
     assert w.customer.name in client.get(url).get_data(as_text=True)
