@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, tenancy
+from .. import audit, domain, tenancy, visibility
 from ..extensions import db
 from ..pagination import Page, Sort, count_upto, keyset_page
 from ..pinyin import full_pinyin, initials
@@ -42,57 +42,56 @@ COUNT_LIMIT = 1000
 # --------------------------------------------------------------------------- errors
 
 
-class CustomerError(Exception):
-    """A domain rule refused the change; ``str(error)`` is safe to show."""
-
-    #: the form field the message belongs beside (None: the whole form)
-    field: str | None = None
+class CustomerError(domain.DomainError):
+    """A domain rule refused the change; ``str(error)`` is safe to show, ``field`` names the
+    form field it belongs beside (None: the whole form)."""
 
 
 class DuplicateMobile(CustomerError):
-    field = "mobile"
+    """The mobile is already a customer's of the store (``existing``, when known)."""
 
     def __init__(self, existing: Customer | None):
-        super().__init__(_("该手机号已登记为本店客户。"))
+        super().__init__(_("该手机号已登记为本店客户。"), "mobile")
         self.existing = existing
 
 
 class DuplicateVin(CustomerError):
-    field = "vin"
+    """The VIN is already registered in the store (``existing``, when known)."""
 
     def __init__(self, existing: CustomerVehicle | None):
-        super().__init__(_("该车架号已登记在本店。"))
+        super().__init__(_("该车架号已登记在本店。"), "vin")
         self.existing = existing
 
 
-class StaleRecord(CustomerError):
+class StaleRecord(CustomerError, domain.StaleEdit):
+    """Someone else saved the customer first."""
+
     def __init__(self) -> None:
         super().__init__(_("该客户已被他人修改，请查看最新内容后重试（已被他人修改，请刷新后重试）。"))
 
 
 class FieldError(CustomerError):
+    """A value refused beside its field (``field_name`` None: the whole form)."""
+
     def __init__(self, field_name: str | None, message: str):
-        super().__init__(message)
-        self.field = field_name
+        super().__init__(message, field_name)
+
+
+class StaleVehicle(FieldError, domain.StaleEdit):
+    """Someone else saved the car first (a FieldError above the form, as before)."""
+
+    def __init__(self) -> None:
+        super().__init__(None, _("该车辆已被他人修改，请刷新后重试。"))
 
 
 # --------------------------------------------------------------------------- visibility
 
 
-def visibility_clause() -> sa.ColumnElement[bool] | None:
-    """The object rule: without ``customers.view_all`` a user sees the customers they own
-    plus the store's unassigned pool; None means "the whole store"."""
-    ctx = tenancy.current()
-    if ctx.can("customers.view_all"):
-        return None
-    return sa.or_(Customer.owner_id == ctx.user_id, Customer.owner_id.is_(None))
-
-
 def visible_customers() -> sa.Select:
-    """``select(Customer)`` restricted by :func:`visibility_clause` (tenancy adds the store)."""
-    stmt = select(Customer)
-    clause = visibility_clause()
-    return stmt if clause is None else stmt.where(clause)
+    """``select(Customer)`` restricted by the consultant visibility rule
+    (:mod:`dealer_saas.visibility`: own customers plus the unassigned pool, or the whole store
+    with ``customers.view_all``); tenancy adds the store."""
+    return visibility.restrict(select(Customer), visibility.mine_or_pool(Customer.owner_id))
 
 
 def get_customer(customer_id: Any) -> Customer:
@@ -113,20 +112,21 @@ def get_customer(customer_id: Any) -> Customer:
 
 
 def is_visible(customer: Customer) -> bool:
-    ctx = tenancy.current()
-    return ctx.can("customers.view_all") or customer.owner_id in (None, ctx.user_id)
+    """The visibility rule for one loaded customer (the same answer as the list's)."""
+    return visibility.is_mine_or_pool(customer.owner_id)
 
 
 def get_vehicle(customer_vehicle_id: Any) -> CustomerVehicle:
-    """A vehicle whose owner the current user may see, or 404."""
+    """A vehicle whose owner the current user may see, or 404 (a car without an owner only
+    for those who see the whole store)."""
     from flask import abort
 
     vehicle = tenancy.get_or_404(CustomerVehicle, customer_vehicle_id)
     if vehicle.owner_id is None:
-        if not tenancy.current().can("customers.view_all"):
+        if not visibility.sees_whole_store():
             abort(404)
-    elif not is_visible(get_customer(vehicle.owner_id)):
-        abort(404)
+    else:
+        get_customer(vehicle.owner_id)  # 404 unless the owner is visible
     return vehicle
 
 
@@ -417,6 +417,13 @@ def may_own_customers() -> bool:
     return user_id is not None and user_id in {u.id for u in assignable_users()}
 
 
+def can_claim(customer: Customer) -> bool:
+    """Whether the current user may take this (visible) customer from the pool: it has no
+    owner, and the user may hold customers. The 360 page's button and
+    :func:`claim_customer` both ask here."""
+    return customer.owner_id is None and may_own_customers()
+
+
 # --------------------------------------------------------------------------- create / edit
 
 
@@ -528,7 +535,7 @@ def create_customer(data: dict[str, Any]) -> Customer:
     _check_mobile_free(values.get("mobile"), None)
     tags = values.pop("tags", [])
     customer = Customer(
-        created_by_id=ctx.user_id, owner_id=None if ctx.can("customers.view_all") else ctx.user_id, **values
+        created_by_id=ctx.user_id, owner_id=None if visibility.sees_whole_store() else ctx.user_id, **values
     )
     _fill_search_columns(customer)
     _set_tags(customer, tags)
@@ -613,6 +620,7 @@ def claim_customer(customer_id: int) -> Customer:
     has an owner, or if the user is not one a customer may be assigned to)."""
     ctx = tenancy.current()
     customer = get_customer(customer_id)
+    # the two conditions of can_claim, each with its own message
     if not may_own_customers():
         raise FieldError(None, _("只有本店的销售人员可以认领客户。"))
     if customer.owner_id is not None:
@@ -664,7 +672,7 @@ def _flush_vehicle(vin: str) -> None:
             db.session.execute(select(CustomerVehicle).where(CustomerVehicle.vin == vin)).scalar_one_or_none()
         ) from None
     except StaleDataError:
-        raise FieldError(None, _("该车辆已被他人修改，请刷新后重试。")) from None
+        raise StaleVehicle() from None
 
 
 def add_vehicle(customer_id: int, data: dict[str, Any]) -> CustomerVehicle:
@@ -687,7 +695,7 @@ def update_vehicle(customer_vehicle_id: int, data: dict[str, Any], expected_vers
     :func:`add_vehicle`."""
     vehicle = get_vehicle(customer_vehicle_id)
     if expected_version is not None and vehicle.version != expected_version:
-        raise FieldError(None, _("该车辆已被他人修改，请刷新后重试。"))
+        raise StaleVehicle()
     values = _clean_vehicle(data)
     _vin_taken(values["vin"], vehicle.id)
     before = audit.snapshot(vehicle)

@@ -12,16 +12,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
-from .. import audit, tenancy
+from .. import audit, domain, tenancy, visibility
 from ..customers.models import Customer
-from ..customers.services import can_see_full_mobile, find_by_mobile, find_or_create_for_visit
+from ..customers.services import can_see_full_mobile, find_by_mobile, find_or_create_for_visit, get_customer
 from ..extensions import db
 from ..inventory.models import VehicleModel
 from ..pagination import Page, Sort, keyset_page
-from ..tenancy import Membership, Role, Store, User
-from ..timeutil import local, local_day_bounds, local_today, utcnow
+from ..tenancy import Membership, Role, User
+from ..timeutil import local, local_day_bounds, utcnow
 from ..validation import InvalidValue, normalise_mobile
 from . import settings
 from .models import CARD_STATUSES, CONTACT_CHANNELS, INTENT_LEVELS, VISIT_KINDS, CardContact, FollowUpCard, Visit
@@ -33,47 +32,26 @@ PIPELINE_COLUMN_SIZE = 20
 MY_DAY_LIMIT = 200
 
 
-class LeadsError(Exception):
+class LeadsError(domain.DomainError):
     """A domain rule refused the change; the message is safe to show. ``field`` names the
     form field it belongs to, when there is one."""
 
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
-
-class InvalidTransition(LeadsError):
+class InvalidTransition(LeadsError, domain.InvalidTransition):
     """The card's status does not allow this action."""
 
 
-class StaleCard(LeadsError):
+class StaleCard(LeadsError, domain.StaleEdit):
     """Someone else saved the card first."""
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def current_store() -> Store | None:
-    """The active store (not tenant-owned itself; the identity map usually has it); None in
-    the all-stores roll-up."""
-    store_id = tenancy.current().store_id
-    return db.session.get(Store, store_id) if store_id is not None else None
-
-
-def store_tz() -> str | None:
-    """The active store's time zone (the default one in the roll-up)."""
-    store = current_store()
-    return store.timezone if store else None
-
-
-def store_today() -> dt.date:
-    """Today in the active store's time zone."""
-    return local_today(store_tz())
-
-
 def callback_days() -> dict[str, int]:
-    """Days to the next call-back per level, from the store's settings (H1 A3 B7 C15)."""
-    return settings.callback_days(current_store())
+    """Days to the next call-back per level, from the store's settings (H1 A3 B7 C15); in
+    the read-only roll-up, where no store is active, the defaults."""
+    return settings.callback_days(tenancy.current_store())
 
 
 def next_contact_for(level: str, from_day: dt.date) -> dt.date:
@@ -81,10 +59,6 @@ def next_contact_for(level: str, from_day: dt.date) -> dt.date:
     if level not in INTENT_LEVELS:
         raise LeadsError(_("意向级别不正确。"), "level")
     return from_day + dt.timedelta(days=callback_days()[level])
-
-
-def _sees_all() -> bool:
-    return tenancy.current().can("customers.view_all")
 
 
 def consultants() -> list[User]:
@@ -114,8 +88,9 @@ def _check_consultant(consultant_id: int | None, allowed_extra: int | None = Non
 
 def vehicle_models() -> list[VehicleModel]:
     """The organisation's active models for the "intended model" chips, the active store's
-    own brands first (a group sells several brands; a VW store's visitors want VWs)."""
-    store = current_store()
+    own brands first (a group sells several brands; a VW store's visitors want VWs); in the
+    roll-up, with no store, no brand comes first."""
+    store = tenancy.current_store()
     brands = store.brand_list if store else []
     own_first = sa.case((VehicleModel.brand.in_(brands), 0), else_=1) if brands else sa.literal(0)
     stmt = (
@@ -214,7 +189,7 @@ def _card_consultant(customer: Customer, consultant_id: int | None) -> int | Non
     customer under anyone else (that would hand over the customer and their full number).
     Such a visitor is a returning customer of their own consultant, so the card goes to
     that consultant: the visit is logged as received, and the intent is not lost."""
-    if _sees_all() or customer.owner_id in (None, tenancy.current().user_id):
+    if visibility.is_mine_or_pool(customer.owner_id):
         return consultant_id
     return customer.owner_id
 
@@ -315,9 +290,10 @@ class VisitBoard:
 
 
 def visit_board(day: dt.date | None = None) -> VisitBoard:
-    """The store's visits of one local day, grouped by consultant, with the day's counts."""
-    day = day or store_today()
-    start, end = local_day_bounds(day, store_tz())
+    """The store's visits of one local day, grouped by consultant, with the day's counts (in
+    the roll-up: every store's visits of that day in the default zone)."""
+    day = day or tenancy.store_today()
+    start, end = local_day_bounds(day, tenancy.store_timezone())
     stmt = (
         select(Visit)
         .where(Visit.time_in >= start, Visit.time_in < end)
@@ -345,12 +321,14 @@ VISIT_SORTS = {"recent": Sort(_l("最近"), (Visit.time_in, Visit.id), desc=True
 
 
 def list_visits(filters: dict[str, Any], after: str | None, size: int = 30) -> Page[Visit]:
-    """Visits filtered by date range, consultant, kind, no-contact-only; keyset pages."""
+    """Visits filtered by date range, consultant, kind, no-contact-only; keyset pages. The
+    dates are the store's days (the default zone's in the roll-up)."""
     stmt = select(Visit).options(joinedload(Visit.customer), joinedload(Visit.consultant))
+    tz = tenancy.store_timezone()
     if filters.get("date_from"):
-        stmt = stmt.where(Visit.time_in >= local_day_bounds(filters["date_from"], store_tz())[0])
+        stmt = stmt.where(Visit.time_in >= local_day_bounds(filters["date_from"], tz)[0])
     if filters.get("date_to"):
-        stmt = stmt.where(Visit.time_in < local_day_bounds(filters["date_to"], store_tz())[1])
+        stmt = stmt.where(Visit.time_in < local_day_bounds(filters["date_to"], tz)[1])
     if filters.get("consultant_id"):
         stmt = stmt.where(Visit.consultant_id == filters["consultant_id"])
     if filters.get("kind") in VISIT_KINDS:
@@ -378,14 +356,11 @@ def get_visit(visit_id: int) -> Visit:
 # --------------------------------------------------------------------------- cards: reading
 
 
-def visible_cards():
-    """Cards the current user may see: a consultant their own and the unassigned pool,
+def visible_cards() -> sa.Select:
+    """Cards the current user may see, by the consultant visibility rule
+    (:mod:`dealer_saas.visibility`): a consultant their own and the unassigned pool,
     anyone with ``customers.view_all`` the whole store."""
-    stmt = select(FollowUpCard)
-    if not _sees_all():
-        user_id = tenancy.current().user_id
-        stmt = stmt.where(sa.or_(FollowUpCard.consultant_id == user_id, FollowUpCard.consultant_id.is_(None)))
-    return stmt
+    return visibility.restrict(select(FollowUpCard), visibility.mine_or_pool(FollowUpCard.consultant_id))
 
 
 def get_card(card_id: int) -> FollowUpCard:
@@ -436,7 +411,8 @@ def list_cards(filters: dict[str, Any], after: str | None, size: int = 30) -> Pa
     if filters.get("consultant_id"):
         stmt = stmt.where(FollowUpCard.consultant_id == filters["consultant_id"])
     if filters.get("overdue"):
-        stmt = stmt.where(FollowUpCard.status == "open", FollowUpCard.next_contact_on < store_today())
+        # in the roll-up: overdue by today in the default zone
+        stmt = stmt.where(FollowUpCard.status == "open", FollowUpCard.next_contact_on < tenancy.store_today())
     sort = CARD_SORTS.get(filters.get("sort") or "due", CARD_SORTS["due"])
     if sort is CARD_SORTS["due"]:
         stmt = stmt.where(FollowUpCard.next_contact_on.is_not(None))
@@ -473,15 +449,16 @@ class MyDay:
 
 def my_day(everyone: bool = False) -> MyDay:
     """The signed-in consultant's open cards due today or overdue (overdue first, oldest
-    first); with ``everyone`` (managers) every consultant's overdue cards."""
+    first); with ``everyone`` (managers) every consultant's overdue cards. In the roll-up
+    "today" is the default zone's."""
     ctx = tenancy.current()
-    today = store_today()
+    today = tenancy.store_today()
     stmt = (
         select(FollowUpCard)
         .where(FollowUpCard.status == "open")
         .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
     )
-    if everyone and _sees_all():
+    if everyone and visibility.sees_whole_store():
         stmt = stmt.where(FollowUpCard.next_contact_on < today)
     else:
         everyone = False
@@ -500,9 +477,10 @@ def my_day(everyone: bool = False) -> MyDay:
 
 
 def my_day_counts() -> tuple[int, int]:
-    """(overdue, due today) of the signed-in consultant's open cards: one grouped query."""
+    """(overdue, due today) of the signed-in consultant's open cards: one grouped query
+    (today in the default zone in the roll-up)."""
     ctx = tenancy.current()
-    today = store_today()
+    today = tenancy.store_today()
     is_overdue = FollowUpCard.next_contact_on < today
     stmt = (
         select(is_overdue.label("o"), sa.func.count())
@@ -550,7 +528,8 @@ def lost_queue(limit: int = 100) -> list[FollowUpCard]:
 
 
 def _check_next_contact(day: dt.date | None) -> None:
-    if day is not None and day < store_today():
+    # writes only happen in a store, so this is the store's today
+    if day is not None and day < tenancy.store_today():
         raise LeadsError(_("下次跟进日期不能早于今天。"), "next_contact_on")
 
 
@@ -570,7 +549,7 @@ def _new_card(
         customer_id=customer.id,
         consultant_id=consultant_id,
         level=level,
-        next_contact_on=next_contact_on or next_contact_for(level, store_today()),
+        next_contact_on=next_contact_on or next_contact_for(level, tenancy.store_today()),
         model_id=model_id,
         intended_model=intended_model,
         source=source,
@@ -596,20 +575,10 @@ CARD_FIELDS = (
 )
 
 
-def _visible_customer(customer_id: int) -> Customer:
-    customer = tenancy.get_or_404(Customer, customer_id)
-    ctx = tenancy.current()
-    if not _sees_all() and customer.owner_id not in (None, ctx.user_id):
-        from flask import abort
-
-        abort(404)
-    return customer
-
-
 def create_card(customer_id: int, data: dict[str, Any]) -> FollowUpCard:
     """Rule: open a card for a customer the user may see; the level sets the next call-back
     (the consultant may give another date). Raises LeadsError."""
-    customer = _visible_customer(customer_id)
+    customer = get_customer(customer_id)
     ctx = tenancy.current()
     consultant_id = data.get("consultant_id") or (customer.owner_id or ctx.user_id)
     if consultant_id != ctx.user_id:
@@ -633,14 +602,14 @@ def update_card(card_id: int, data: dict[str, Any], version: int) -> FollowUpCar
     next call-back unless a date was given. Raises StaleCard, LeadsError."""
     card = get_card(card_id)
     if card.version != version:
-        raise StaleCard(_("已被他人修改，请刷新后重试"))
+        raise StaleCard()
     before = audit.snapshot(card)
     model_id, text = _model_label(data.get("model_id"), data.get("intended_model", ""))
     card.model_id, card.intended_model = model_id, text
     for key in CARD_FIELDS:
         if key in data and key not in ("model_id", "intended_model"):
             setattr(card, key, data[key] if data[key] is not None or key == "budget" else "")
-    if "consultant_id" in data and data["consultant_id"] != card.consultant_id and _sees_all():
+    if "consultant_id" in data and data["consultant_id"] != card.consultant_id and visibility.sees_whole_store():
         card.consultant_id = _check_consultant(data["consultant_id"])
     level = data.get("level") or card.level
     if level not in INTENT_LEVELS:
@@ -653,17 +622,14 @@ def update_card(card_id: int, data: dict[str, Any], version: int) -> FollowUpCar
         _check_next_contact(data["next_contact_on"])
         card.next_contact_on = data["next_contact_on"]
     elif level_changed:
-        card.next_contact_on = next_contact_for(level, store_today())
+        card.next_contact_on = next_contact_for(level, tenancy.store_today())
     _flush_card()
     audit.record("update", card, before=before, after=audit.snapshot(card))
     return card
 
 
 def _flush_card() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise StaleCard(_("已被他人修改，请刷新后重试")) from None
+    domain.flush_or_stale(StaleCard)
 
 
 def change_card_level(card_id: int, level: str) -> FollowUpCard:
@@ -678,7 +644,7 @@ def change_card_level(card_id: int, level: str) -> FollowUpCard:
         return card
     before = audit.snapshot(card)
     card.level = level
-    card.next_contact_on = next_contact_for(level, store_today())
+    card.next_contact_on = next_contact_for(level, tenancy.store_today())
     _flush_card()
     audit.record(
         "update", card, before=before, after=audit.snapshot(card), summary=f"level {before['level']} -> {level}"
@@ -703,7 +669,7 @@ def log_contact(card_id: int, data: dict[str, Any]) -> tuple[CardContact, bool]:
     if level not in INTENT_LEVELS:
         raise LeadsError(_("意向级别不正确。"), "level")
     now = utcnow()
-    contact_day = local(now, store_tz()).date()
+    contact_day = local(now, tenancy.store_timezone()).date()
     next_on = data.get("next_contact_on") or next_contact_for(level, contact_day)
     _check_next_contact(next_on)
     before = audit.snapshot(card)
@@ -751,25 +717,30 @@ ACTION_LABELS = {
     "make_dormant": _l("转为休眠"),
     "reactivate": _l("重新激活"),
 }
+#: the card state machine: refusals read "当前状态「%(s)s」不能执行「%(a)s」。"; every column
+#: is snapshotted, so the audit row shows whatever the action changed with the status
+CARD_MOVES = domain.Transitions(
+    labels=CARD_STATUSES,
+    actions=TRANSITIONS,
+    action_labels=ACTION_LABELS,
+    audit_fields=tuple(FollowUpCard.__table__.columns.keys()),
+    error=InvalidTransition,
+    stale=StaleCard,
+)
 
 
 def allowed_actions(card: FollowUpCard) -> list[str]:
     """The actions the card's status allows (the page shows only these)."""
-    return [action for (status, action) in TRANSITIONS if status == card.status]
+    return CARD_MOVES.actions_for(card)
 
 
-def _apply(card: FollowUpCard, action: str) -> str:
-    """Move a card along :data:`TRANSITIONS`; anything else is refused with a message."""
-    target = TRANSITIONS.get((card.status, action))
-    if target is None:
-        raise InvalidTransition(
-            _(
-                "当前状态「%(s)s」不能执行「%(a)s」。",
-                s=CARD_STATUSES.get(card.status, card.status),
-                a=ACTION_LABELS.get(action, action),
-            )
-        )
-    return target
+def can_decide_lost(card: FollowUpCard) -> bool:
+    """Who approves or sends back a lost request: ``cards.approve_lost``, and neither the
+    requester nor the card's consultant (the page's buttons and :func:`transition_card`)."""
+    ctx = tenancy.current()
+    return ctx.can("cards.approve_lost") and not (
+        ctx.user_id is not None and ctx.user_id in (card.lost_requested_by_id, card.consultant_id)
+    )
 
 
 def transition_card(card_id: int, action: str, **values: Any) -> FollowUpCard:
@@ -790,46 +761,45 @@ def _transition(
     order_id: int | None = None,
 ) -> FollowUpCard:
     ctx = tenancy.current()
-    target = _apply(card, action)
-    before = audit.snapshot(card)
+    target = CARD_MOVES.target_of(card, action)
+    before_status = card.status
     now = utcnow()
+    changes: dict[str, Any] = {}
     if action == "request_lost":
         if not (reason or "").strip():
             raise LeadsError(_("请填写战败原因。"), "reason")
         if not (competitor or "").strip():
             raise LeadsError(_("请填写战败去向（竞品品牌/车型）。"), "competitor")
-        card.lost_reason, card.lost_competitor = reason.strip()[:200], competitor.strip()[:80]
-        card.lost_requested_by_id, card.lost_requested_at = ctx.user_id, now
-        card.lost_reviewed_by_id, card.lost_reviewed_at, card.lost_review_note = None, None, ""
+        changes.update(
+            lost_reason=reason.strip()[:200],
+            lost_competitor=competitor.strip()[:80],
+            lost_requested_by_id=ctx.user_id,
+            lost_requested_at=now,
+            lost_reviewed_by_id=None,
+            lost_reviewed_at=None,
+            lost_review_note="",
+        )
     elif action in ("approve_lost", "send_back"):
         if not ctx.can("cards.approve_lost"):
             raise LeadsError(_("没有审批战败申请的权限。"))
-        if ctx.user_id is not None and ctx.user_id in (card.lost_requested_by_id, card.consultant_id):
+        if not can_decide_lost(card):
             raise LeadsError(_("不能审批自己的战败申请。"))
         if action == "send_back":
             if not (note or "").strip():
                 raise LeadsError(_("退回时请填写说明。"), "note")
             # back to work: the next call-back starts again from today
-            card.next_contact_on = next_contact_for(card.level, store_today())
-        card.lost_review_note = (note or "").strip()[:200]
-        card.lost_reviewed_by_id, card.lost_reviewed_at = ctx.user_id, now
+            changes["next_contact_on"] = next_contact_for(card.level, tenancy.store_today())
+        changes.update(
+            lost_review_note=(note or "").strip()[:200], lost_reviewed_by_id=ctx.user_id, lost_reviewed_at=now
+        )
     elif action == "win":
-        card.won_order_id, card.won_at = order_id, now
+        changes.update(won_order_id=order_id, won_at=now)
     elif action == "make_dormant":
-        card.dormant_at = now
+        changes["dormant_at"] = now
     elif action == "reactivate":
-        card.dormant_at = None
-        card.next_contact_on = next_contact_for(card.level, store_today())
-    card.status = target
-    _flush_card()
-    audit.record(
-        "transition",
-        card,
-        before=before,
-        after=audit.snapshot(card),
-        # codes, not labels: jobs run outside a request, where no locale is chosen
-        summary=f"{action}: {before['status']} -> {target}",
-    )
+        changes.update(dormant_at=None, next_contact_on=next_contact_for(card.level, tenancy.store_today()))
+    # codes, not labels, in the summary: jobs run outside a request, where no locale is chosen
+    CARD_MOVES.apply(card, target, changes=changes, summary=f"{action}: {before_status} -> {target}", checked=True)
     return card
 
 
