@@ -11,7 +11,7 @@ from flask import Response, abort, current_app, flash, render_template, request,
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from .. import domain, events, tenancy
+from .. import domain, events, tenancy, visibility
 from ..formatting import mask_phone
 from ..i18n import N_
 from ..web import permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger, wants_fragment
@@ -85,8 +85,8 @@ def customer_list():
     query = services.CustomerQuery.from_args(request.args)
     context = _list_context(query)
     if not wants_fragment():
-        ctx = tenancy.current()
-        context["owners"] = services.store_owners() if ctx.can("customers.view_all") else []
+        # the owner filter only means something to those who see more than their own
+        context["owners"] = services.store_owners() if visibility.sees_whole_store() else []
         context["tags"] = services.store_tags()
     return render_htmx("customers/list.html", "customers/_list.html", **context)
 

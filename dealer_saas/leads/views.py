@@ -58,7 +58,11 @@ def _consultant_choices(blank: str) -> list[tuple[Any, str]]:
 
 @bp.context_processor
 def _card_helpers() -> dict[str, Any]:
-    return {"can_call": services.can_call}
+    return {
+        "can_call": services.can_call,
+        "is_visible_card": services.is_visible_card,
+        "sees_whole_store": visibility.sees_whole_store,
+    }
 
 
 # --------------------------------------------------------------------------- visits

@@ -35,6 +35,11 @@ def visible_cards() -> sa.Select:
     return visibility.restrict(select(FollowUpCard), visibility.mine_or_pool(FollowUpCard.consultant_id))
 
 
+def is_visible_card(card: FollowUpCard) -> bool:
+    """The same rule for one loaded card (what the page links to agrees with :func:`get_card`)."""
+    return visibility.is_mine_or_pool(card.consultant_id)
+
+
 def get_card(card_id: int) -> FollowUpCard:
     """A card the current user may see, else 404 (foreign store or another consultant's)."""
     try:
