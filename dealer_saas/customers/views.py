@@ -105,6 +105,7 @@ def customer_export():
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        # the file is named by the store's today (the default zone's in the roll-up)
         headers={
             "Content-Disposition": f"attachment; filename={export.file_name(tenancy.store_today())}",
             "Cache-Control": "no-store",

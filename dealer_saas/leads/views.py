@@ -1,4 +1,8 @@
-"""Visit log, follow-up cards, "my day", pipeline and the lost-request queue."""
+"""Visit log, follow-up cards, "my day", pipeline and the lost-request queue.
+
+"Today" (what is overdue, due) and the times on the forms are the active store's; in the
+read-only all-stores roll-up, which has no single store, they are the default zone's
+(``tenancy.store_today()`` / ``store_timezone()`` answer so there)."""
 
 from __future__ import annotations
 
@@ -31,11 +35,6 @@ CARD_PAGE_ACTIONS = ("request_lost", "make_dormant", "reactivate")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _tz() -> str | None:
-    """Times on these forms are the store's (the default zone's in the read-only roll-up)."""
-    return tenancy.store_timezone()
 
 
 def _arg_int(name: str) -> int | None:
@@ -97,7 +96,7 @@ def _prepare_visit_form(form: VisitForm) -> None:
 
 def _visit_input(form: VisitForm) -> services.VisitInput:
     data = dict(form.data)
-    tz = _tz()
+    tz = tenancy.store_timezone()
     for key in ("time_in", "time_out"):
         if data.get(key):
             data[key] = from_local(data[key], tz)
@@ -116,7 +115,7 @@ def visit_new():
         user_id = tenancy.current().user_id
         if any(value == user_id for value, _label in form.consultant_id.choices):
             form.consultant_id.data = user_id
-        form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
+        form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
     elif form.validate_on_submit():
         logged = domain.attempt(form, lambda: services.log_visit(_visit_input(form)))
         if logged:
@@ -132,7 +131,7 @@ def visit_new():
             form = VisitForm(formdata=None)
             _prepare_visit_form(form)
             form.consultant_id.data = visit.consultant_id
-            form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
+            form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
             return render_htmx(
                 "leads/visit_form.html",
                 "leads/_visit_form.html",
@@ -196,8 +195,10 @@ def visit_edit(visit_id: int):
     form = VisitForm(obj=visit) if request.method == "GET" else VisitForm()
     _prepare_visit_form(form)
     if request.method == "GET":
-        form.time_in.data = local(visit.time_in, _tz()).replace(tzinfo=None)
-        form.time_out.data = local(visit.time_out, _tz()).replace(tzinfo=None) if visit.time_out else None
+        form.time_in.data = local(visit.time_in, tenancy.store_timezone()).replace(tzinfo=None)
+        form.time_out.data = (
+            local(visit.time_out, tenancy.store_timezone()).replace(tzinfo=None) if visit.time_out else None
+        )
         form.name.data = visit.customer.name if visit.customer else visit.visitor_name
         # a linked visit keeps its customer whatever the field says (update_visit), so a
         # number the user may not see is simply left out
