@@ -10,17 +10,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import tenancy
 from ..extensions import db
 from ..timeutil import DEFAULT_TZ, as_utc, local
 from .models import Customer, VehicleOwnership
 from .timeline import TimelineEntry, timeline_source
-
-
-def _store_tz() -> str:
-    from .. import shell
-
-    store = shell.active_store() if _has_request() else None
-    return store.timezone if store else DEFAULT_TZ
 
 
 def _has_request() -> bool:
@@ -56,8 +50,9 @@ def customer_created(customer_ids: Sequence[int], before: dt.datetime | None, li
 @timeline_source("customers.vehicles")
 def vehicle_ownerships(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
     """Cars coming to (started) and leaving (ended) the customers; dates show at the start
-    of the day in the store's time zone."""
-    tz = _store_tz()
+    of the day in the store's time zone (in the roll-up, which has no single store, in the
+    default zone)."""
+    tz = tenancy.store_timezone() or DEFAULT_TZ
     entries: list[TimelineEntry] = []
     for column, title, icon in (
         (VehicleOwnership.started_on, _("车辆登记/转入"), "🚙"),

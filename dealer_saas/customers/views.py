@@ -11,10 +11,9 @@ from flask import Response, abort, current_app, flash, render_template, request,
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from .. import events, shell, tenancy
+from .. import domain, events, tenancy, visibility
 from ..formatting import mask_phone
 from ..i18n import N_
-from ..timeutil import local_today
 from ..web import permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger, wants_fragment
 from . import bp, export, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
@@ -47,20 +46,6 @@ def _customer_helpers() -> dict[str, Any]:
     }
 
 
-def _tz() -> str | None:
-    store = shell.active_store()
-    return store.timezone if store else None
-
-
-def _apply_error(form, error: services.CustomerError) -> None:
-    rollback_only()
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [str(error)]
-    else:
-        form.form_errors = list(getattr(form, "form_errors", [])) + [str(error)]
-
-
 def _duplicate_link(error: services.CustomerError) -> Markup | None:
     existing = getattr(error, "existing", None)
     if existing is None:
@@ -83,7 +68,8 @@ def _duplicate_link(error: services.CustomerError) -> Markup | None:
 
 
 def _list_context(query: services.CustomerQuery) -> dict[str, Any]:
-    result = services.search_customers(query, tz=_tz())
+    # creation dates are the store's days; in the roll-up, the default zone's
+    result = services.search_customers(query, tz=tenancy.store_timezone())
     next_url = (
         url_for("customers.customer_list", **query.args(after=result.page.next_token))
         if result.page.next_token
@@ -99,8 +85,8 @@ def customer_list():
     query = services.CustomerQuery.from_args(request.args)
     context = _list_context(query)
     if not wants_fragment():
-        ctx = tenancy.current()
-        context["owners"] = services.store_owners() if ctx.can("customers.view_all") else []
+        # the owner filter only means something to those who see more than their own
+        context["owners"] = services.store_owners() if visibility.sees_whole_store() else []
         context["tags"] = services.store_tags()
     return render_htmx("customers/list.html", "customers/_list.html", **context)
 
@@ -111,7 +97,7 @@ def customer_export():
     """Download the list as it is filtered (an Excel file); too many rows go back to the list."""
     query = services.CustomerQuery.from_args(request.form)
     try:
-        content, _count = export.export_customers(query, tz=_tz())
+        content, _count = export.export_customers(query, tz=tenancy.store_timezone())
     except services.CustomerError as error:
         rollback_only()
         flash(str(error), "error")
@@ -119,8 +105,9 @@ def customer_export():
     return Response(
         content,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        # the file is named by the store's today (the default zone's in the roll-up)
         headers={
-            "Content-Disposition": f"attachment; filename={export.file_name(local_today(_tz()))}",
+            "Content-Disposition": f"attachment; filename={export.file_name(tenancy.store_today())}",
             "Cache-Control": "no-store",
         },
     )
@@ -189,7 +176,7 @@ def customer_new():
         try:
             customer = services.create_customer(form.service_data())
         except services.CustomerError as error:
-            _apply_error(form, error)
+            domain.attach_error(form, error)
             duplicate = _duplicate_link(error)
         else:
             flash(_("客户已保存。"), "success")
@@ -241,7 +228,7 @@ def customer_edit(customer_id: int):
             form = fresh
             customer = tenancy_customer
         except services.CustomerError as error:
-            _apply_error(form, error)
+            domain.attach_error(form, error)
             duplicate = _duplicate_link(error)
         else:
             flash(_("客户已保存。"), "success")
@@ -303,7 +290,7 @@ def customer_detail(customer_id: int):
         "vehicles": services.vehicles_of(customer.id),
         "actions": _quick_actions(customer),
         "owners": services.assignable_users() if ctx.can("customers.assign") else [],
-        "can_claim": customer.owner_id is None and ctx.can("customers.edit") and services.may_own_customers(),
+        "can_claim": ctx.can("customers.edit") and services.can_claim(customer),
         **_timeline_context(customer, None),
     }
     return render_template("customers/detail.html", **context)
@@ -338,7 +325,7 @@ def _save_vehicle(form: VehicleForm, save: Callable[[], CustomerVehicle]) -> tup
     try:
         vehicle = save()
     except services.CustomerError as error:
-        _apply_error(form, error)
+        domain.attach_error(form, error)
         return None, _duplicate_link(error)
     flash(_("车辆已保存。"), "success")
     return redirect_to(
@@ -354,7 +341,7 @@ def vehicle_new(customer_id: int):
     customer = services.get_customer(customer_id)
     form = VehicleForm()
     if not form.is_submitted():
-        store = shell.active_store()
+        store = tenancy.current_store()  # None in the roll-up (read-only: no form is saved there)
         form.brand.data = store.brand_list[0] if store and store.brand_list else ""
     duplicate = None
     if form.validate_on_submit():
@@ -395,11 +382,7 @@ def vehicle_transfer(customer_vehicle_id: int):
     vehicle = services.get_vehicle(customer_vehicle_id)
     form = TransferForm()
     if form.validate_on_submit():
-        try:
-            services.transfer_vehicle(vehicle.id, form.mobile.data, form.on.data)
-        except services.CustomerError as error:
-            _apply_error(form, error)
-        else:
+        if domain.attempt(form, lambda: services.transfer_vehicle(vehicle.id, form.mobile.data, form.on.data)):
             flash(_("已过户。"), "success")
             return redirect_to(
                 url_for("customers.customer_detail", customer_id=vehicle.owner_id, _anchor=f"vehicle-{vehicle.id}"),
@@ -420,11 +403,7 @@ def contact_new(customer_id: int):
     customer = services.get_customer(customer_id)
     form = ContactForm()
     if form.validate_on_submit():
-        try:
-            services.add_contact(customer.id, form.service_data())
-        except services.CustomerError as error:
-            _apply_error(form, error)
-        else:
+        if domain.attempt(form, lambda: services.add_contact(customer.id, form.service_data())):
             return redirect_to(
                 url_for("customers.customer_detail", customer_id=customer.id, _anchor="contacts"),
                 trigger=trigger(events.CUSTOMER_SAVED, id=customer.id),
@@ -444,11 +423,7 @@ def contact_edit(customer_contact_id: int):
     if request.method != "POST" and not show_mobile:
         form.mobile.data = ""  # a blank keeps the stored number (update_contact)
     if form.validate_on_submit():
-        try:
-            services.update_contact(contact.id, form.service_data())
-        except services.CustomerError as error:
-            _apply_error(form, error)
-        else:
+        if domain.attempt(form, lambda: services.update_contact(contact.id, form.service_data())):
             return redirect_to(
                 url_for("customers.customer_detail", customer_id=contact.customer_id, _anchor="contacts"),
                 trigger=trigger(events.CUSTOMER_SAVED, id=contact.customer_id),

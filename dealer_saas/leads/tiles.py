@@ -17,14 +17,11 @@ from . import services
 from .models import FollowUpCard, Visit
 
 
-def _today():
-    return services.store_today()
-
-
 @register_tile("leads.visits_today", _l("今日来店/来电"), "visits.view", order=20)
 def visits_today() -> TileValue:
-    """Today's visits and how many left no contact details (one grouped query)."""
-    start, end = local_day_bounds(_today(), services.store_tz())
+    """Today's visits and how many left no contact details (one grouped query); in the
+    roll-up, every store's visits of today in the default zone."""
+    start, end = local_day_bounds(tenancy.store_today(), tenancy.store_timezone())
     no_contact = Visit.customer_id.is_(None)
     rows = db.session.execute(
         select(no_contact.label("n"), sa.func.count())
@@ -58,8 +55,11 @@ def my_cards_due() -> TileValue:
 
 @register_tile("leads.store_overdue_cards", _l("全店逾期跟进"), "cards.approve_lost", order=22)
 def store_overdue_cards() -> TileValue:
-    """Open cards past their call-back date in the store (bounded count)."""
-    stmt = select(FollowUpCard.id).where(FollowUpCard.status == "open", FollowUpCard.next_contact_on < _today())
+    """Open cards past their call-back date in the store (bounded count); in the roll-up,
+    every store's, by today in the default zone."""
+    stmt = select(FollowUpCard.id).where(
+        FollowUpCard.status == "open", FollowUpCard.next_contact_on < tenancy.store_today()
+    )
     count, more = count_upto(stmt, 999)
     return TileValue(
         f"{count}+" if more else count, url=url_for("leads.my_day", scope="all"), tone="danger" if count else "body"

@@ -1,4 +1,8 @@
-"""Visit log, follow-up cards, "my day", pipeline and the lost-request queue."""
+"""Visit log, follow-up cards, "my day", pipeline and the lost-request queue.
+
+"Today" (what is overdue, due) and the times on the forms are the active store's; in the
+read-only all-stores roll-up, which has no single store, they are the default zone's
+(``tenancy.store_today()`` / ``store_timezone()`` answer so there)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Any
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import events, tenancy
+from .. import domain, events, tenancy, visibility
+from ..customers import services as customer_services
 from ..customers.services import can_see_full_mobile
 from ..timeutil import from_local, local, utcnow
 from ..web import (
@@ -32,20 +37,6 @@ CARD_PAGE_ACTIONS = ("request_lost", "make_dormant", "reactivate")
 # --------------------------------------------------------------------------- helpers
 
 
-def _attach(form: Any, error: services.LeadsError) -> None:
-    """Show a domain error beside its field, or above the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors = list(getattr(form, "form_errors", [])) + [str(error)]
-    rollback_only()
-
-
-def _tz() -> str | None:
-    return services.store_tz()
-
-
 def _arg_int(name: str) -> int | None:
     try:
         return int(request.args.get(name, ""))
@@ -64,13 +55,13 @@ def _consultant_choices(blank: str) -> list[tuple[Any, str]]:
     return [("", blank)] + [(u.id, u.name) for u in services.consultants()]
 
 
-def _sees_all() -> bool:
-    return tenancy.current().can("customers.view_all")
-
-
 @bp.context_processor
 def _card_helpers() -> dict[str, Any]:
-    return {"can_call": services.can_call}
+    return {
+        "can_call": services.can_call,
+        "is_visible_card": services.is_visible_card,
+        "sees_whole_store": visibility.sees_whole_store,
+    }
 
 
 # --------------------------------------------------------------------------- visits
@@ -81,7 +72,10 @@ def _card_helpers() -> dict[str, Any]:
 def visit_board():
     """Today's visits grouped by consultant with the day's counts; refreshes on visitLogged."""
     return render_htmx(
-        "leads/visit_board.html", "leads/_visit_board.html", board=services.visit_board(), highlight=_sees_all()
+        "leads/visit_board.html",
+        "leads/_visit_board.html",
+        board=services.visit_board(),
+        highlight=visibility.sees_whole_store(),
     )
 
 
@@ -102,7 +96,7 @@ def _prepare_visit_form(form: VisitForm) -> None:
 
 def _visit_input(form: VisitForm) -> services.VisitInput:
     data = dict(form.data)
-    tz = _tz()
+    tz = tenancy.store_timezone()
     for key in ("time_in", "time_out"):
         if data.get(key):
             data[key] = from_local(data[key], tz)
@@ -121,13 +115,11 @@ def visit_new():
         user_id = tenancy.current().user_id
         if any(value == user_id for value, _label in form.consultant_id.choices):
             form.consultant_id.data = user_id
-        form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
+        form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
     elif form.validate_on_submit():
-        try:
-            visit, card = services.log_visit(_visit_input(form))
-        except services.LeadsError as error:
-            _attach(form, error)
-        else:
+        logged = domain.attempt(form, lambda: services.log_visit(_visit_input(form)))
+        if logged:
+            visit, card = logged
             triggers = merge_triggers(
                 trigger(events.VISIT_LOGGED, id=visit.id), trigger(events.CARD_SAVED, id=card.id) if card else None
             )
@@ -139,7 +131,7 @@ def visit_new():
             form = VisitForm(formdata=None)
             _prepare_visit_form(form)
             form.consultant_id.data = visit.consultant_id
-            form.time_in.data = local(utcnow(), _tz()).replace(second=0, microsecond=0, tzinfo=None)
+            form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
             return render_htmx(
                 "leads/visit_form.html",
                 "leads/_visit_form.html",
@@ -203,8 +195,10 @@ def visit_edit(visit_id: int):
     form = VisitForm(obj=visit) if request.method == "GET" else VisitForm()
     _prepare_visit_form(form)
     if request.method == "GET":
-        form.time_in.data = local(visit.time_in, _tz()).replace(tzinfo=None)
-        form.time_out.data = local(visit.time_out, _tz()).replace(tzinfo=None) if visit.time_out else None
+        form.time_in.data = local(visit.time_in, tenancy.store_timezone()).replace(tzinfo=None)
+        form.time_out.data = (
+            local(visit.time_out, tenancy.store_timezone()).replace(tzinfo=None) if visit.time_out else None
+        )
         form.name.data = visit.customer.name if visit.customer else visit.visitor_name
         # a linked visit keeps its customer whatever the field says (update_visit), so a
         # number the user may not see is simply left out
@@ -212,11 +206,7 @@ def visit_edit(visit_id: int):
         if visit.consultant_id and not any(v == visit.consultant_id for v, _l in form.consultant_id.choices):
             form.consultant_id.choices.append((visit.consultant_id, visit.consultant.name))
     elif form.validate_on_submit():
-        try:
-            services.update_visit(visit.id, _visit_input(form))
-        except services.LeadsError as error:
-            _attach(form, error)
-        else:
+        if domain.attempt(form, lambda: services.update_visit(visit.id, _visit_input(form))):
             return redirect_to(
                 url_for("leads.visit_detail", visit_id=visit.id), trigger=trigger(events.VISIT_LOGGED, id=visit.id)
             )
@@ -243,7 +233,7 @@ def visit_leave(visit_id: int):
         "leads/visit_board.html",
         "leads/_visit_board.html",
         board=services.visit_board(),
-        highlight=_sees_all(),
+        highlight=visibility.sees_whole_store(),
         trigger=trigger(events.VISIT_LOGGED, id=visit.id),
     )
 
@@ -271,10 +261,10 @@ def card_list():
         rows=page,
         next_url=next_url,
         filters=filters,
-        consultants=services.consultants() if _sees_all() else [],
+        consultants=services.consultants() if visibility.sees_whole_store() else [],
         statuses=CARD_STATUSES,
         levels=INTENT_LEVELS,
-        today=services.store_today(),
+        today=tenancy.store_today(),
     )
 
 
@@ -296,18 +286,15 @@ def card_new():
     customer_id = _arg_int("customer_id")
     if customer_id is None:
         abort(404)
-    customer = services._visible_customer(customer_id)
+    customer = customer_services.get_customer(customer_id)
     form = CardForm()
     _prepare_card_form(form)
     if request.method == "GET":
         form.consultant_id.data = customer.owner_id or tenancy.current().user_id
         form.source.data = customer.source if customer.source in dict(form.source.choices) else "walk_in"
     elif form.validate_on_submit():
-        try:
-            card = services.create_card(customer.id, form.data)
-        except services.LeadsError as error:
-            _attach(form, error)
-        else:
+        card = domain.attempt(form, lambda: services.create_card(customer.id, form.data))
+        if card:
             return redirect_to(
                 url_for("leads.card_detail", follow_up_card_id=card.id), trigger=trigger(events.CARD_SAVED, id=card.id)
             )
@@ -323,7 +310,6 @@ def card_new():
 
 
 def _card_context(card, contact_form=None, lost_form=None) -> dict[str, Any]:
-    ctx = tenancy.current()
     if contact_form is None:
         contact_form = ContactForm(formdata=None)
     return dict(
@@ -332,8 +318,8 @@ def _card_context(card, contact_form=None, lost_form=None) -> dict[str, Any]:
         contact_form=contact_form,
         lost_form=lost_form or LostRequestForm(formdata=None),
         actions=services.allowed_actions(card),
-        can_decide=ctx.can("cards.approve_lost") and ctx.user_id not in (card.lost_requested_by_id, card.consultant_id),
-        today=services.store_today(),
+        can_decide=services.can_decide_lost(card),
+        today=tenancy.store_today(),
         send_back_form=SendBackForm(formdata=None),
     )
 
@@ -357,17 +343,13 @@ def card_edit(follow_up_card_id: int):
         form.version.data = card.version
     elif form.validate_on_submit():
         data = dict(form.data)
-        if not _sees_all():
+        if not visibility.sees_whole_store():
             data.pop("consultant_id", None)
         try:
             version = int(form.version.data or 0)
         except ValueError:
             version = 0
-        try:
-            services.update_card(card.id, data, version)
-        except services.LeadsError as error:
-            _attach(form, error)
-        else:
+        if domain.attempt(form, lambda: services.update_card(card.id, data, version)):
             return redirect_to(
                 url_for("leads.card_detail", follow_up_card_id=card.id), trigger=trigger(events.CARD_SAVED, id=card.id)
             )
@@ -389,7 +371,7 @@ def _my_day_row(card_id: int, form: ContactForm | None = None, trigger_value=Non
             "leads/_my_day_card.html",
             card=card,
             last=services.last_contacts([card.id]).get(card.id),
-            today=services.store_today(),
+            today=tenancy.store_today(),
             form=form or ContactForm(formdata=None),
             is_open=is_open,
             show_consultant=False,
@@ -406,11 +388,9 @@ def card_contact(follow_up_card_id: int):
     form = ContactForm()
     in_my_day = form.ctx.data == "my_day"
     if form.validate_on_submit():
-        try:
-            _contact, level_changed = services.log_contact(card.id, form.data)
-        except services.LeadsError as error:
-            _attach(form, error)
-        else:
+        logged = domain.attempt(form, lambda: services.log_contact(card.id, form.data))
+        if logged:
+            _contact, level_changed = logged
             triggers = merge_triggers(
                 trigger(events.CARD_CONTACTED, id=card.id),
                 trigger(events.CARD_LEVEL_CHANGED, id=card.id, level=card.level) if level_changed else None,
@@ -449,7 +429,7 @@ def card_change_level(follow_up_card_id: int):
     if not request.htmx:
         return redirect_to(url_for("leads.pipeline"))
     return htmx_response(
-        render_template("leads/_pipeline_card.html", card=card, today=services.store_today(), levels=INTENT_LEVELS),
+        render_template("leads/_pipeline_card.html", card=card, today=tenancy.store_today(), levels=INTENT_LEVELS),
         trigger=triggered,
     )
 
@@ -473,7 +453,7 @@ def card_transition(follow_up_card_id: int):
     except services.LeadsError as error:
         rollback_only()
         if lost_form is not None:
-            _attach(lost_form, error)
+            domain.attach_error(lost_form, error)
         else:
             flash(str(error), "error")
         return render_htmx(
@@ -506,7 +486,7 @@ def card_decide_lost(follow_up_card_id: int):
     try:
         services.transition_card(card.id, decision, note=form.note.data or "")
     except services.LeadsError as error:
-        _attach(form, error)
+        domain.attach_error(form, error)
         if not wants_fragment():
             flash(str(error), "error")
             return redirect_to(url_for("leads.lost_queue"))
@@ -524,14 +504,14 @@ def card_decide_lost(follow_up_card_id: int):
 @permission_required("cards.edit")
 def my_day():
     """The consultant's cards due today and overdue; managers may see everyone's overdue."""
-    everyone = request.args.get("scope") == "all" and _sees_all()
+    everyone = request.args.get("scope") == "all" and visibility.sees_whole_store()
     day = services.my_day(everyone=everyone)
     return render_htmx(
         "leads/my_day.html",
         "leads/_my_day_list.html",
         day=day,
         form=ContactForm(formdata=None),
-        can_see_all=_sees_all(),
+        can_see_all=visibility.sees_whole_store(),
     )
 
 
@@ -552,7 +532,7 @@ def pipeline():
         "leads/pipeline.html",
         "leads/_pipeline_board.html",
         columns=columns,
-        today=services.store_today(),
+        today=tenancy.store_today(),
         levels=INTENT_LEVELS,
         can_edit=tenancy.current().can("cards.edit"),
     )

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from dealer_saas import audit
+from dealer_saas import audit, tenancy
 from dealer_saas.extensions import db
 from dealer_saas.leads import services
 from dealer_saas.leads.models import CardContact
@@ -19,7 +19,7 @@ from .factories import CONSULTANT, card
 @pytest.mark.parametrize("level, days", [("H", 1), ("A", 3), ("B", 7), ("C", 15)])
 def test_default_days_per_level(store, in_store, level, days):
     with in_store():
-        today = services.store_today()
+        today = tenancy.store_today()
         assert services.next_contact_for(level, today) == today + dt.timedelta(days=days)
 
 
@@ -27,7 +27,7 @@ def test_store_setting_overrides_days(store, in_store):
     store.settings = {"callback_days": {"H": 2, "A": 5}}
     db.session.flush()
     with in_store():
-        today = services.store_today()
+        today = tenancy.store_today()
         assert services.next_contact_for("H", today) == today + dt.timedelta(days=2)
         assert services.next_contact_for("A", today) == today + dt.timedelta(days=5)
         assert services.next_contact_for("B", today) == today + dt.timedelta(days=7)
@@ -38,7 +38,7 @@ def test_contact_changes_level_and_next_date(store, in_store):
     row = card(store, level="C", consultant_id=user.id)
     with in_store(user, permissions=CONSULTANT):
         contact, changed = services.log_contact(row.id, {"channel": "phone", "content": "客户想本周订车", "level": "H"})
-        today = services.store_today()
+        today = tenancy.store_today()
     assert changed is True
     assert row.level == "H" and row.next_contact_on == today + dt.timedelta(days=1)
     assert row.last_contact_at is not None
@@ -57,7 +57,7 @@ def test_contact_without_level_restarts_cycle_and_accepts_override(store, in_sto
     user = factories.user_with_role("sales_consultant", store)
     row = card(store, level="B", consultant_id=user.id, next_contact_on=dt.date.today() - dt.timedelta(days=4))
     with in_store(user, permissions=CONSULTANT):
-        today = services.store_today()
+        today = tenancy.store_today()
         _c, changed = services.log_contact(row.id, {"content": "发了报价"})
         assert not changed and row.next_contact_on == today + dt.timedelta(days=7)
         chosen = today + dt.timedelta(days=2)
@@ -76,7 +76,7 @@ def test_a_card_is_opened_with_the_date_given_and_never_in_the_past(store, in_st
     from dealer_saas.audit import AuditLog
 
     customer = factories.CustomerFactory(store=store)
-    wanted = services.store_today() + dt.timedelta(days=2)
+    wanted = tenancy.store_today() + dt.timedelta(days=2)
     with in_store(factories.user_with_role("sales_consultant", store)):
         with pytest.raises(services.LeadsError, match="不能早于今天") as error:
             services.create_card(customer.id, {"level": "B", "next_contact_on": dt.date(2020, 1, 1)})

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from dealer_saas import audit
+from dealer_saas import audit, tenancy
 from dealer_saas.extensions import db
 from dealer_saas.leads import services
 from dealer_saas.leads.models import CARD_STATUSES
@@ -93,7 +93,7 @@ def test_manager_approves_or_sends_back_with_note(store, in_store):
             services.transition_card(second.id, "send_back", note="")
         assert error.value.field == "note"
         services.transition_card(second.id, "send_back", note="客户还有意向，再约试驾")
-        today = services.store_today()
+        today = tenancy.store_today()
     assert first.status == "lost" and first.lost_reviewed_by_id == manager.id
     assert second.status == "open" and second.lost_review_note == "客户还有意向，再约试驾"
     assert second.next_contact_on == today + dt.timedelta(days=7)
@@ -137,4 +137,4 @@ def test_mark_card_won_for_sales_and_reactivate_from_dormant(store, in_store):
             services.transition_card(won.id, "make_dormant")
         services.transition_card(dormant.id, "reactivate")
         assert dormant.status == "open"
-        assert dormant.next_contact_on == services.store_today() + dt.timedelta(days=1)
+        assert dormant.next_contact_on == tenancy.store_today() + dt.timedelta(days=1)

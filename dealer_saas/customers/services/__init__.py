@@ -1,0 +1,124 @@
+"""Customer rules, one file per aggregate: normalised unique mobiles per store, pinyin for
+search, who may see whom, vehicles with owner history, contacts, duplicates and merge,
+owner assignment.
+
+- ``_common``: the errors, the visibility rule applied to customers, the PII rule, look-up by mobile
+- ``search``: the search box and the list (queries kept exactly as tuned)
+- ``customers``: create, edit, tags, assignment and claiming
+- ``vehicles``: customers' cars, VINs, owner history and transfers
+- ``contacts``: contact persons of company customers
+- ``merge``: duplicate groups and merging two customers
+
+Everything is re-exported here, so ``services.create_customer(...)`` and
+``from dealer_saas.customers.services import CustomerQuery`` keep working; a few private
+helpers of the single file stay importable from here for code written against it.
+"""
+
+from __future__ import annotations
+
+from ._common import (
+    COUNT_LIMIT,
+    PAGE_SIZE,
+    CustomerError,
+    DuplicateMobile,
+    DuplicateVin,
+    FieldError,
+    StaleRecord,
+    StaleVehicle,
+    _fill_search_columns,
+    can_see_full_mobile,
+    can_see_id_number,
+    find_by_mobile,
+    get_customer,
+    is_visible,
+    visible_customers,
+)
+from .contacts import add_contact, get_contact, remove_contact, update_contact
+from .customers import (
+    _check_mobile_free,
+    assign_customers,
+    assignable_users,
+    can_claim,
+    claim_customer,
+    create_customer,
+    find_or_create_for_visit,
+    may_own_customers,
+    parse_tags,
+    store_owners,
+    update_customer,
+)
+from .merge import DuplicateGroup, duplicate_groups, merge_customers
+from .search import (
+    FILTERS,
+    LIKE_ESCAPE,
+    SORTS,
+    CustomerPage,
+    CustomerQuery,
+    matching_customers,
+    search_clause,
+    search_customers,
+    store_tags,
+)
+from .vehicles import (
+    _clean_vehicle,
+    _flush_vehicle,
+    _vin_taken,
+    add_vehicle,
+    get_vehicle,
+    transfer_vehicle,
+    update_vehicle,
+    vehicles_of,
+)
+
+__all__ = [
+    "PAGE_SIZE",
+    "COUNT_LIMIT",
+    "CustomerError",
+    "DuplicateMobile",
+    "DuplicateVin",
+    "StaleRecord",
+    "FieldError",
+    "StaleVehicle",
+    "visible_customers",
+    "get_customer",
+    "is_visible",
+    "can_see_full_mobile",
+    "can_see_id_number",
+    "find_by_mobile",
+    "_fill_search_columns",
+    "SORTS",
+    "FILTERS",
+    "LIKE_ESCAPE",
+    "search_clause",
+    "CustomerQuery",
+    "CustomerPage",
+    "matching_customers",
+    "search_customers",
+    "store_tags",
+    "find_or_create_for_visit",
+    "assignable_users",
+    "store_owners",
+    "may_own_customers",
+    "can_claim",
+    "parse_tags",
+    "_check_mobile_free",
+    "create_customer",
+    "update_customer",
+    "assign_customers",
+    "claim_customer",
+    "get_vehicle",
+    "_clean_vehicle",
+    "_vin_taken",
+    "_flush_vehicle",
+    "add_vehicle",
+    "update_vehicle",
+    "transfer_vehicle",
+    "vehicles_of",
+    "get_contact",
+    "add_contact",
+    "update_contact",
+    "remove_contact",
+    "DuplicateGroup",
+    "duplicate_groups",
+    "merge_customers",
+]

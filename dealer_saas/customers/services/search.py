@@ -1,0 +1,203 @@
+"""Customer search and the list: the shape of what was typed picks the query (and the index
+that serves it), allowlisted filters and sorts, keyset pages with a bounded count."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ... import tenancy
+from ...extensions import db
+from ...pagination import Page, Sort, count_upto, keyset_page
+from ...timeutil import local_day_bounds
+from ...validation import normalise_plate
+from ..models import LEVELS, SOURCES, Customer, CustomerTag, CustomerVehicle
+from ._common import COUNT_LIMIT, PAGE_SIZE, visible_customers
+
+SORTS: dict[str, Sort] = {
+    "newest": Sort(_l("最新创建"), (Customer.created_at, Customer.id), desc=True),
+    "oldest": Sort(_l("最早创建"), (Customer.created_at, Customer.id)),
+    "name": Sort(_l("姓名拼音"), (Customer.name_pinyin, Customer.id)),
+    "updated": Sort(_l("最近更新"), (Customer.updated_at, Customer.id), desc=True),
+}
+FILTERS = ("q", "owner", "source", "level", "tag", "created_from", "created_to", "sort")
+
+_DIGITS = re.compile(r"^\+?[\d\s-]+$")
+_ASCII_LETTERS = re.compile(r"^[a-z]+$")
+_ALNUM = re.compile(r"^[A-Z0-9]+$")
+_PLATE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{0,6}[\u4e00-\u9fff]?$")
+LIKE_ESCAPE = "\\"
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _prefix(column, value: str) -> sa.ColumnElement[bool]:
+    """A prefix match a plain B-tree index can serve: a range plus the exact LIKE."""
+    upper = value[:-1] + chr(ord(value[-1]) + 1)
+    return sa.and_(column >= value, column < upper, column.like(_like_escape(value) + "%", escape=LIKE_ESCAPE))
+
+
+def _contains(column, value: str) -> sa.ColumnElement[bool]:
+    return column.like("%" + _like_escape(value) + "%", escape=LIKE_ESCAPE)
+
+
+def _vehicle_owners(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    return Customer.id.in_(select(CustomerVehicle.owner_id).where(condition, CustomerVehicle.owner_id.isnot(None)))
+
+
+def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
+    """Choose the query by the shape of what was typed, so one index serves it:
+    11 digits = exact mobile, 4 digits = last-4 index, other digits = substring on mobile
+    (trigram on PostgreSQL); lower-case letters = pinyin initials or full-pinyin prefix
+    (B-tree ranges) or a Latin name; 5+ digits also match a VIN's serial; a plate ("粤B12345") = plate
+    prefix/substring; 17 letters and digits = exact VIN; shorter letters+digits = VIN or plate substring;
+    anything else = name substring. Returns (kind, clause)."""
+    raw = (q or "").strip()
+    if not raw:
+        return "", None
+    if _DIGITS.match(raw):
+        digits = re.sub(r"[\s-]", "", raw).lstrip("+")
+        if digits.startswith("86") and len(digits) == 13:
+            digits = digits[2:]
+        if len(digits) == 11:
+            return "mobile", Customer.mobile == digits
+        if len(digits) == 4:
+            return "last4", Customer.mobile_last4 == digits
+        if len(digits) >= 5:
+            # a VIN's last six are digits: the serial number people read off the windscreen
+            return "mobile_part", sa.or_(
+                _contains(Customer.mobile, digits), _vehicle_owners(_contains(CustomerVehicle.vin, digits))
+            )
+        return "mobile_part", _contains(Customer.mobile, digits)
+    lowered = raw.lower().replace(" ", "")
+    if _ASCII_LETTERS.match(lowered):
+        # Latin names are their own "pinyin" (full_pinyin keeps them), so the two B-tree
+        # prefixes cover them too; an OR with a name substring would scan the store.
+        return "pinyin", sa.or_(_prefix(Customer.name_initials, lowered), _prefix(Customer.name_pinyin, lowered))
+    compact = normalise_plate(raw)
+    if _PLATE.match(compact):
+        return "plate", _vehicle_owners(_contains(CustomerVehicle.plate, compact))
+    if _ALNUM.match(compact) and re.search(r"\d", compact):
+        if len(compact) == 17:
+            return "vin", _vehicle_owners(CustomerVehicle.vin == compact)
+        return "vin_part", _vehicle_owners(
+            sa.or_(_contains(CustomerVehicle.vin, compact), _contains(CustomerVehicle.plate, compact))
+        )
+    if len(raw) < 3:
+        # Trigrams need three characters: a one- or two-character name ("张", "张三") is a
+        # prefix (surname first), which the trigram index serves; longer input a substring.
+        return "name", Customer.name.like(_like_escape(raw) + "%", escape=LIKE_ESCAPE)
+    return "name", _contains(Customer.name, raw)
+
+
+@dataclass
+class CustomerQuery:
+    """The list's search box, filters and sort, from request args (unknown names ignored)."""
+
+    q: str = ""
+    owner: str = ""
+    source: str = ""
+    level: str = ""
+    tag: str = ""
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    sort: str = "newest"
+    after: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> CustomerQuery:
+        def day(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(args.get(name, "").strip())
+            except ValueError:
+                return None
+
+        sort = args.get("sort", "newest")
+        return cls(
+            q=args.get("q", "").strip()[:60],
+            owner=args.get("owner", "").strip(),
+            source=args.get("source", "") if args.get("source", "") in SOURCES else "",
+            level=args.get("level", "") if args.get("level", "") in LEVELS else "",
+            tag=args.get("tag", "").strip()[:30],
+            created_from=day("created_from"),
+            created_to=day("created_to"),
+            sort=sort if sort in SORTS else "newest",
+            after=args.get("after") or None,
+        )
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        """The non-empty query-string values (for links and the next page)."""
+        values = {
+            "q": self.q,
+            "owner": self.owner,
+            "source": self.source,
+            "level": self.level,
+            "tag": self.tag,
+            "created_from": self.created_from.isoformat() if self.created_from else "",
+            "created_to": self.created_to.isoformat() if self.created_to else "",
+            "sort": self.sort if self.sort != "newest" else "",
+        }
+        values.update(override)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class CustomerPage:
+    page: Page
+    count: int
+    count_is_more: bool
+    kind: str = ""
+    query: CustomerQuery = field(default_factory=CustomerQuery)
+
+
+def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select, str]:
+    """The customers the user may see that match the list's search and filters (unordered),
+    and the kind of search the text was read as."""
+    ctx = tenancy.current()
+    stmt = visible_customers()
+    kind, clause = search_clause(query.q)
+    if clause is not None:
+        stmt = stmt.where(clause)
+    if query.owner == "none":
+        stmt = stmt.where(Customer.owner_id.is_(None))
+    elif query.owner == "me":
+        stmt = stmt.where(Customer.owner_id == ctx.user_id)
+    elif query.owner.isdigit():
+        stmt = stmt.where(Customer.owner_id == int(query.owner))
+    if query.source:
+        stmt = stmt.where(Customer.source == query.source)
+    if query.level:
+        stmt = stmt.where(Customer.level == query.level)
+    if query.tag:
+        stmt = stmt.where(Customer.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == query.tag)))
+    if query.created_from:
+        stmt = stmt.where(Customer.created_at >= local_day_bounds(query.created_from, tz)[0])
+    if query.created_to:
+        stmt = stmt.where(Customer.created_at < local_day_bounds(query.created_to, tz)[1])
+    return stmt, kind
+
+
+def search_customers(
+    query: CustomerQuery, *, tz: str | None = None, size: int = PAGE_SIZE, with_count: bool = True
+) -> CustomerPage:
+    """One keyset page of the customers the user may see that match ``query``, with a
+    bounded count (never a count over the whole store)."""
+    stmt, kind = matching_customers(query, tz)
+    count, more = count_upto(stmt, COUNT_LIMIT) if with_count and not query.after else (0, False)
+    listed = stmt.options(joinedload(Customer.owner), selectinload(Customer.tags))
+    page = keyset_page(listed, SORTS[query.sort], query.after, size)
+    return CustomerPage(page=page, count=count, count_is_more=more, kind=kind, query=query)
+
+
+def store_tags(limit: int = 50) -> list[str]:
+    """The store's tags for the filter (distinct over the (store_id, tag) index)."""
+    return list(db.session.execute(select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(limit)).scalars())
