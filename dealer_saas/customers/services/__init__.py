@@ -25,7 +25,6 @@ from ._common import (
     FieldError,
     StaleRecord,
     StaleVehicle,
-    _fill_search_columns,
     can_see_full_mobile,
     can_see_id_number,
     find_by_mobile,
@@ -35,7 +34,6 @@ from ._common import (
 )
 from .contacts import add_contact, get_contact, remove_contact, update_contact
 from .customers import (
-    _check_mobile_free,
     assign_customers,
     assignable_users,
     can_claim,
@@ -47,6 +45,7 @@ from .customers import (
     store_owners,
     update_customer,
 )
+from .delivered import OWNER_LEVEL, attach_delivered_vehicle, mark_customer_owner
 from .merge import DuplicateGroup, duplicate_groups, merge_customers
 from .search import (
     FILTERS,
@@ -60,9 +59,6 @@ from .search import (
     store_tags,
 )
 from .vehicles import (
-    _clean_vehicle,
-    _flush_vehicle,
-    _vin_taken,
     add_vehicle,
     get_vehicle,
     transfer_vehicle,
@@ -85,7 +81,6 @@ __all__ = [
     "can_see_full_mobile",
     "can_see_id_number",
     "find_by_mobile",
-    "_fill_search_columns",
     "SORTS",
     "FILTERS",
     "LIKE_ESCAPE",
@@ -101,15 +96,14 @@ __all__ = [
     "may_own_customers",
     "can_claim",
     "parse_tags",
-    "_check_mobile_free",
     "create_customer",
     "update_customer",
     "assign_customers",
     "claim_customer",
     "get_vehicle",
-    "_clean_vehicle",
-    "_vin_taken",
-    "_flush_vehicle",
+    "OWNER_LEVEL",
+    "attach_delivered_vehicle",
+    "mark_customer_owner",
     "add_vehicle",
     "update_vehicle",
     "transfer_vehicle",

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ... import audit, tenancy
-from ...customers import delivered_vehicles
+from ...customers import services as customers
 from ...customers.services import CustomerError, DuplicateVin
 from ...extensions import db
 from ...i18n import N_
@@ -89,7 +89,7 @@ def deliver_order(
         raise SalesError(_("订单尚未配车。"))
     model = order.vehicle_model
     try:
-        delivered_vehicles.attach_delivered_vehicle(
+        customers.attach_delivered_vehicle(
             order.customer_id,
             vin=vehicle.vin,
             delivered_on=tenancy.store_today(),
@@ -122,7 +122,7 @@ def deliver_order(
         raise SalesError(str(error)) from None
     _transition(order, "delivered", changes={"delivered_at": now})
     audit.record("create", delivery, after=audit.snapshot(delivery), summary=order.number)
-    delivered_vehicles.mark_customer_owner(order.customer_id)
+    customers.mark_customer_owner(order.customer_id)
     _mark_card_won(order)
     return delivery
 

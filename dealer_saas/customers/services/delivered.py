@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import audit, tenancy
-from ..extensions import db
-from .models import Customer, CustomerVehicle, VehicleOwnership
+from ... import audit, tenancy
+from ...extensions import db
+from ..models import Customer, CustomerVehicle, VehicleOwnership
 
-# the VIN rules of customers/services.py, reused rather than copied (private helpers there:
-# _clean_vehicle normalises and validates, _vin_taken is the duplicate check, _flush_vehicle
-# turns the unique index's refusal into DuplicateVin)
-from .services import _clean_vehicle, _flush_vehicle, _vin_taken
+# the module's own VIN rules, reused: _clean_vehicle normalises and validates, _vin_taken is
+# the duplicate check, _flush_vehicle turns the unique index's refusal into DuplicateVin
+from .vehicles import _clean_vehicle, _flush_vehicle, _vin_taken
 
 #: the level of a customer who bought a car here
 OWNER_LEVEL = "owner"
