@@ -56,3 +56,63 @@ def timeline(
     has_more = len(newest) > limit
     page = newest[:limit]
     return page, (as_utc(page[-1].at) if has_more and page else None)
+
+
+# --------------------------------------------------------------------------- the 360 header
+#
+# Besides the timeline, other modules tell the customer 360 what they are doing with the
+# customer right now (an open follow-up card and its consultant) and which quick actions
+# they offer, so the page never contradicts them: the card's consultant may call, nobody
+# claims a customer a colleague is following, and no second card is offered.
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """Something another module has open for the customer (an open follow-up card)."""
+
+    kind: str
+    title: str
+    state: str = ""
+    #: the member of staff working on it (None: unassigned)
+    user_id: int | None = None
+    user_name: str = ""
+    url: str | None = None
+    #: a short code the page styles (an intent level "H")
+    badge: str = ""
+
+
+@dataclass(frozen=True)
+class QuickAction:
+    """A button on the customer 360 (``endpoint`` takes ``customer_id``)."""
+
+    endpoint: str
+    permission: str
+    icon: str
+    label: str
+    order: int = 100
+    #: not offered while the customer has open work of this kind (no second card)
+    unless_open: str | None = None
+
+
+OpenWorkSource = Callable[[int], list[OpenWork]]
+_OPEN_WORK: dict[str, OpenWorkSource] = {}
+QUICK_ACTIONS: dict[str, QuickAction] = {}
+
+
+def open_work_source(name: str) -> Callable[[OpenWorkSource], OpenWorkSource]:
+    """Register ``fn(customer_id) -> [OpenWork]`` (one indexed query)."""
+
+    def decorator(fn: OpenWorkSource) -> OpenWorkSource:
+        _OPEN_WORK[name] = fn
+        return fn
+
+    return decorator
+
+
+def quick_action(action: QuickAction) -> QuickAction:
+    QUICK_ACTIONS[action.endpoint] = action
+    return action
+
+
+def open_work(customer_id: int) -> list[OpenWork]:
+    return [work for source in _OPEN_WORK.values() for work in source(customer_id)]

@@ -13,12 +13,12 @@ from markupsafe import Markup, escape
 
 from .. import domain, events, tenancy, visibility
 from ..formatting import mask_phone
-from ..i18n import N_
+from ..shell import can_in_view
 from ..web import permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger, wants_fragment
 from . import bp, export, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
-from .timeline import timeline
+from .timeline import QUICK_ACTIONS, OpenWork, open_work, timeline
 
 
 @bp.app_context_processor
@@ -253,19 +253,17 @@ def customer_edit(customer_id: int):
 # --------------------------------------------------------------------------- 360
 
 
-_QUICK_ACTIONS = (
-    ("leads.card_new", "cards.edit", "🔥", N_("新建跟进卡")),
-    ("sales.test_drive_new", "sales.test_drive", "🚗", N_("预约试驾")),
-    ("sales.quote_new", "sales.quote", "🧾", N_("报价")),
-)
-
-
-def _quick_actions(customer: Customer) -> list[tuple[str, str, str]]:
-    ctx = tenancy.current()
+def _quick_actions(customer: Customer, work: list[OpenWork]) -> list[tuple[str, str, str]]:
+    """The buttons other modules registered (``timeline.quick_action``) that this user may
+    use now; one the customer's open work makes pointless (a second card) is left out."""
+    open_kinds = {w.kind for w in work}
     actions = []
-    for endpoint, permission, icon, label in _QUICK_ACTIONS:
-        if endpoint in current_app.view_functions and ctx.can(permission):
-            actions.append((url_for(endpoint, customer_id=customer.id), icon, _(label)))
+    for action in sorted(QUICK_ACTIONS.values(), key=lambda a: a.order):
+        if action.endpoint not in current_app.view_functions or not can_in_view(tenancy.current(), action.permission):
+            continue
+        if action.unless_open in open_kinds:
+            continue
+        actions.append((url_for(action.endpoint, customer_id=customer.id), action.icon, _(action.label)))
     return actions
 
 
@@ -285,12 +283,15 @@ def customer_detail(customer_id: int):
     """The customer 360: header, quick actions, cars, contacts and one timeline."""
     customer = services.get_customer(customer_id)
     ctx = tenancy.current()
+    work = open_work(customer.id)
     context = {
         "customer": customer,
         "vehicles": services.vehicles_of(customer.id),
-        "actions": _quick_actions(customer),
-        "owners": services.assignable_users() if ctx.can("customers.assign") else [],
-        "can_claim": ctx.can("customers.edit") and services.can_claim(customer),
+        "open_work": work,
+        "actions": _quick_actions(customer, work),
+        "owners": services.assignable_users() if can_in_view(ctx, "customers.assign") else [],
+        "can_claim": can_in_view(ctx, "customers.edit") and services.can_claim(customer),
+        "can_call": services.can_call(customer),
         **_timeline_context(customer, None),
     }
     return render_template("customers/detail.html", **context)

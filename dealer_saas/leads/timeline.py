@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..customers.timeline import TimelineEntry, timeline_source
+from .. import visibility
+from ..customers.timeline import OpenWork, QuickAction, TimelineEntry, open_work_source, quick_action, timeline_source
 from ..extensions import db
+from ..i18n import N_
 from ..timeutil import as_utc
 from .models import CARD_STATUSES, CONTACT_CHANNELS, VISIT_KINDS, CardContact, FollowUpCard, Visit
 
@@ -100,3 +102,33 @@ def contact_entries(customer_ids: Sequence[int], before: dt.datetime | None, lim
         )
         for c in db.session.execute(stmt).scalars()
     ]
+
+
+@open_work_source("leads.open_cards")
+def open_cards(customer_id: int) -> list[OpenWork]:
+    """The customer's open follow-up cards and who follows them. Every open card counts (a
+    colleague's too: nobody may claim a customer someone is following); the link is given
+    only for a card the user may open."""
+    stmt = (
+        select(FollowUpCard)
+        .where(FollowUpCard.customer_id == customer_id, FollowUpCard.status == "open")
+        .options(joinedload(FollowUpCard.consultant))
+        .order_by(FollowUpCard.created_at.desc())
+    )
+    return [
+        OpenWork(
+            kind="card",
+            title=_("跟进卡"),
+            state=str(CARD_STATUSES.get(card.status, card.status)),
+            user_id=card.consultant_id,
+            user_name=card.consultant.name if card.consultant else "",
+            url=url_for("leads.card_detail", follow_up_card_id=card.id)
+            if visibility.is_mine_or_pool(card.consultant_id)
+            else None,
+            badge=card.level,
+        )
+        for card in db.session.execute(stmt).scalars()
+    ]
+
+
+quick_action(QuickAction("leads.card_new", "cards.edit", "🔥", N_("新建跟进卡"), order=10, unless_open="card"))

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..audit import AuditLog
-from ..customers.timeline import TimelineEntry, timeline_source
+from ..customers.timeline import QuickAction, TimelineEntry, quick_action, timeline_source
 from ..extensions import db
+from ..i18n import N_
 from .models import ORDER_STATUSES, QUOTE_STATUSES, TEST_DRIVE_STATUSES, Quote, SalesOrder, TestDrive
 
 
@@ -113,3 +114,7 @@ def order_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit
 
 def _naive(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+quick_action(QuickAction("sales.test_drive_new", "sales.test_drive", "🚗", N_("预约试驾"), order=20))
+quick_action(QuickAction("sales.quote_new", "sales.quote", "🧾", N_("报价"), order=30))

@@ -96,11 +96,26 @@ def may_own_customers() -> bool:
     return user_id is not None and user_id in {u.id for u in assignable_users()}
 
 
+def followed_by(customer: Customer) -> list[int]:
+    """Staff working on the customer in another module now (an open follow-up card's
+    consultant), from the customer 360's registered open-work sources."""
+    from ..timeline import open_work
+
+    return [work.user_id for work in open_work(customer.id) if work.user_id is not None]
+
+
 def can_claim(customer: Customer) -> bool:
     """Whether the current user may take this (visible) customer from the pool: it has no
-    owner, and the user may hold customers. The 360 page's button and
-    :func:`claim_customer` both ask here."""
-    return customer.owner_id is None and may_own_customers()
+    owner, nobody follows it on an open card, and the user may hold customers. The 360
+    page's button and :func:`claim_customer` both ask here."""
+    return customer.owner_id is None and may_own_customers() and not followed_by(customer)
+
+
+def can_call(customer: Customer) -> bool:
+    """The full number on the customer 360: the customers rule (``customers.pii`` or the
+    owner), or the consultant following the customer on an open card (the card's own rule,
+    ``leads.services.can_call``): the page never masks what the card shows."""
+    return can_see_full_mobile(customer) or tenancy.current().user_id in followed_by(customer)
 
 
 def parse_tags(text: str) -> list[str]:
@@ -298,6 +313,8 @@ def claim_customer(customer_id: int) -> Customer:
         raise FieldError(None, _("只有本店的销售人员可以认领客户。"))
     if customer.owner_id is not None:
         raise FieldError(None, _("该客户已有归属顾问。"))
+    if followed_by(customer):
+        raise FieldError(None, _("该客户正由顾问跟进中（有未关闭的跟进卡），不能认领。"))
     customer.owner_id = ctx.user_id
     audit.record("claim", customer, before={"owner_id": None}, after={"owner_id": ctx.user_id}, summary=customer.name)
     try:
