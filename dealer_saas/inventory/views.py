@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from .. import events, tenancy
 from ..domain import attempt
+from ..timeutil import local_today
 from ..web import permission_required, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
 from .forms import StockVehicleCreateForm, StockVehicleForm, TransferForm, VehicleModelForm
@@ -134,7 +135,8 @@ def _detail_context(vehicle: StockVehicle, **extra: Any) -> dict[str, Any]:
         transfer_form.dest_store_id.choices = [("", _("请选择调入门店"))] + [
             (str(s.id), s.name) for s in services.transfer_destinations()
         ]
-    today = tenancy.store_today()
+    # ageing by the car's own store calendar (in the all-stores roll-up there is no active store)
+    today = local_today(tenancy.store_of(vehicle).timezone)
     return {
         "vehicle": vehicle,
         "today": today,

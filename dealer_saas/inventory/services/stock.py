@@ -262,7 +262,8 @@ def stock_statement(query: StockQuery, today: dt.date) -> sa.Select:
 
 
 def list_stock(query: StockQuery, after: str | None, size: int = 30) -> tuple[pagination.Page, dt.date]:
-    """One page of the stock list with the store's today (for ageing)."""
+    """One page of the stock list with the store's today (for ageing; in the all-stores
+    roll-up, today in the default zone)."""
     today = tenancy.store_today()
     page = pagination.keyset_page(stock_statement(query, today), STOCK_SORTS[query.sort], after, size)
     return page, today
