@@ -12,9 +12,10 @@ from flask import abort, current_app, flash, make_response, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import shell, tenancy
-from ..domain import DomainError, attach_error
+from .. import tenancy
+from ..domain import attempt
 from ..permissions import permission_labels
+from ..timeutil import DEFAULT_TZ
 from ..web import permission_required, redirect_to, render_htmx, rollback_only
 from . import bp, services
 from .forms import (
@@ -71,11 +72,8 @@ def store_create():
         abort(403)
     form = StoreForm()
     if form.validate_on_submit():
-        try:
-            store = services.create_store(form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        store = attempt(form, lambda: services.create_store(form.data))
+        if store:
             flash(_("门店已创建。"), "success")
             return redirect_to(url_for("admin.store_edit", store_id=store.id))
     return render_template("admin/store_form.html", form=form, store=None)
@@ -90,11 +88,7 @@ def store_edit(store_id: int):
     if store.timezone not in dict(form.timezone.choices):
         form.timezone.choices = [(store.timezone, store.timezone)] + list(form.timezone.choices)
     if form.validate_on_submit():
-        try:
-            services.update_store(store_id, form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        if attempt(form, lambda: services.update_store(store_id, form.data)):
             flash(_("门店已保存。"), "success")
             return redirect_to(url_for("admin.store_list"))
     return render_template("admin/store_form.html", form=form, store=store)
@@ -104,11 +98,11 @@ def store_edit(store_id: int):
 @permission_required("admin.settings")
 def settings_current():
     """The active store's settings page."""
-    ctx = tenancy.current()
-    if ctx.store_id is None:  # the all-stores roll-up: settings belong to one store
+    store = tenancy.current_store()
+    if store is None:  # the all-stores roll-up: settings belong to one store
         flash(_("请先在顶部选择一个门店，再查看它的设置。"), "info")
         return redirect_to(url_for("dashboard.index"))
-    return store_settings(ctx.store_id)
+    return store_settings(store.id)
 
 
 @bp.route("/stores/<int:store_id>/settings", methods=["GET", "POST"])
@@ -120,11 +114,7 @@ def store_settings(store_id: int):
     sections = services.settings_sections()
     form = store_settings_form(sections)(data=services.store_settings_values(store))
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.update_store_settings(store_id, form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        if attempt(form, lambda: services.update_store_settings(store_id, form.data)):
             flash(_("设置已保存。"), "success")
             return redirect_to(url_for("admin.store_settings", store_id=store_id))
     return render_template("admin/store_settings.html", form=form, store=store, sections=sections)
@@ -160,11 +150,9 @@ def user_create():
     form = UserCreateForm()
     _membership_choices(form)
     if form.validate_on_submit():
-        try:
-            user, password = services.create_user(form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        result = attempt(form, lambda: services.create_user(form.data))
+        if result:
+            user, password = result
             return _secret_page("admin/password_shown.html", user=user, password=password, created=True)
     return render_template("admin/user_create.html", form=form)
 
@@ -191,11 +179,7 @@ def user_edit(user_id: int):
     user = services.get_user_or_404(user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        try:
-            services.update_user(user_id, form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        if attempt(form, lambda: services.update_user(user_id, form.data)):
             flash(_("用户已保存。"), "success")
             return redirect_to(url_for("admin.user_edit", user_id=user_id))
     return _user_page(user, form)
@@ -207,12 +191,8 @@ def user_set_active(user_id: int):
     """Deactivate or reactivate a user (never oneself)."""
     user = services.get_user_or_404(user_id)
     active = request.form.get("active") == "1"
-    try:
-        services.set_user_active(user_id, active)
-    except DomainError as error:
-        rollback_only()
-        form = UserEditForm(obj=user, formdata=None)
-        form.form_errors.append(str(error))
+    form = UserEditForm(obj=user, formdata=None)
+    if not attempt(form, lambda: services.set_user_active(user_id, active)):
         return _user_page(user, form)
     flash(_("用户已启用。") if active else _("用户已停用。"), "success")
     return redirect_to(url_for("admin.user_edit", user_id=user_id))
@@ -223,13 +203,11 @@ def user_set_active(user_id: int):
 def user_reset_password(user_id: int):
     """Give a user a temporary password, shown once; they must change it at the next sign-in."""
     user = services.get_user_or_404(user_id)
-    try:
-        user, password = services.reset_password(user_id)
-    except DomainError as error:
-        rollback_only()
-        form = UserEditForm(obj=user, formdata=None)
-        form.form_errors.append(str(error))
+    form = UserEditForm(obj=user, formdata=None)
+    result = attempt(form, lambda: services.reset_password(user_id))
+    if not result:
         return _user_page(user, form)
+    user, password = result
     return _secret_page("admin/password_shown.html", user=user, password=password, created=False)
 
 
@@ -241,11 +219,7 @@ def membership_add(user_id: int):
     form = MembershipForm()
     _membership_choices(form)
     if form.validate_on_submit():
-        try:
-            services.add_membership(user_id, form.store_id.data, form.role_id.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        if attempt(form, lambda: services.add_membership(user_id, form.store_id.data, form.role_id.data)):
             flash(_("角色已授予。"), "success")
             return redirect_to(url_for("admin.user_edit", user_id=user_id))
     rollback_only()
@@ -258,12 +232,8 @@ def membership_remove(membership_id: int):
     """Take a role away from a user."""
     membership = services.get_membership_or_404(membership_id)
     user = membership.user
-    try:
-        services.remove_membership(membership_id)
-    except DomainError as error:
-        rollback_only()
-        form = UserEditForm(obj=user, formdata=None)
-        form.form_errors.append(str(error))
+    form = UserEditForm(obj=user, formdata=None)
+    if not attempt(form, lambda: services.remove_membership(membership_id)):
         return _user_page(user, form)
     flash(_("角色已移除。"), "success")
     return redirect_to(url_for("admin.user_edit", user_id=user.id))
@@ -302,11 +272,7 @@ def role_create():
         abort(403)
     form = _role_form()
     if form.validate_on_submit():
-        try:
-            services.create_role(form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        if attempt(form, lambda: services.create_role(form.data)):
             flash(_("角色已创建。"), "success")
             return redirect_to(url_for("admin.role_list"))
     return render_template("admin/role_form.html", form=form, role=None, groups=services.permission_groups())
@@ -322,11 +288,7 @@ def role_edit(role_id: int):
         abort(403)
     form.code.data = role.code  # the code never changes
     if form.validate_on_submit():
-        try:
-            services.update_role(role_id, form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        if attempt(form, lambda: services.update_role(role_id, form.data)):
             flash(_("角色已保存。"), "success")
             return redirect_to(url_for("admin.role_list"))
     return render_template("admin/role_form.html", form=form, role=role, groups=services.permission_groups())
@@ -350,11 +312,9 @@ def org_create():
     """Create a dealer group with its first store and group admin (temporary password shown once)."""
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            org, user, password = services.create_organisation(form.data)
-        except DomainError as error:
-            attach_error(form, error)
-        else:
+        result = attempt(form, lambda: services.create_organisation(form.data))
+        if result:
+            org, user, password = result
             return _secret_page(
                 "admin/password_shown.html", user=user, password=password, created=True, organisation=org
             )
@@ -380,8 +340,8 @@ def org_set_active(organisation_id: int):
 def audit_list():
     """The audit log of the stores in view, newest first, with filters and keyset pages."""
     filters = {name: request.args.get(name, "") for name in services.AUDIT_FILTERS}
-    store = shell.active_store()
-    tz = ZoneInfo(store.timezone) if store is not None else ZoneInfo("Asia/Shanghai")
+    # dates are read in the active store's zone (the default zone in the all-stores roll-up)
+    tz = ZoneInfo(tenancy.store_timezone() or DEFAULT_TZ)
     page = services.list_audit(filters, request.args.get("after"), 50, tz=tz)
     args = {k: v for k, v in filters.items() if v}
     next_url = url_for("admin.audit_list", after=page.next_token, **args) if page.next_token else None

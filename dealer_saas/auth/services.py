@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import audit
+from ..domain import DomainError
 from ..extensions import db
 from ..tenancy import User
 from ..timeutil import utcnow
@@ -21,7 +22,7 @@ _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
 
 
-class AuthError(Exception):
+class AuthError(DomainError):
     """Sign-in refused; the message is safe to show."""
 
 

@@ -9,7 +9,7 @@ import random
 
 from sqlalchemy import select
 
-from .. import demo
+from .. import demo, tenancy
 from ..extensions import db
 from ..tenancy import Store
 from . import services
@@ -133,7 +133,7 @@ def seed_inventory(staff: demo.StoreStaff, rng: random.Random) -> None:
     models = [m for brand in brands for m in _catalogue_for(brand, rng)]
     if _has_own_stock():
         return
-    today = services.store_today()
+    today = tenancy.store_today()
     plate_prefix = (store.settings or {}).get("plate_prefix", "粤A")
     seen: set[str] = set()
 

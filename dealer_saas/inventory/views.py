@@ -3,28 +3,33 @@ between stores and per-model minimums. Thin: parse, call one service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import events, tenancy
+from ..domain import attempt
+from ..timeutil import local_today
 from ..web import permission_required, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
 from .forms import StockVehicleCreateForm, StockVehicleForm, TransferForm, VehicleModelForm
 from .models import STOCK_STATES, TRANSFER_STATES, StockVehicle, VehicleModel
 
 
-def _attach(form, error: services.InventoryError) -> None:
-    """Show a domain error beside its field (or above the form); nothing is committed."""
-    rollback_only()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
-    # a duplicate VIN in this store is linked beside the field
-    form.duplicate_id = getattr(error, "existing_id", None)
+def _noting_duplicate(form, call: Callable[[], Any]) -> Callable[[], Any]:
+    """The service call, remembering on the form a duplicate VIN of this store (linked
+    beside the field); ``domain.attempt`` puts the error itself beside the field."""
+
+    def run() -> Any:
+        try:
+            return call()
+        except services.DuplicateVin as error:
+            form.duplicate_id = error.existing_id
+            raise
+
+    return run
 
 
 def _catalogue_editor() -> bool:
@@ -87,11 +92,7 @@ def model_new():
         abort(403)
     form = VehicleModelForm()
     if form.validate_on_submit():
-        try:
-            services.create_model(form.data)
-        except services.InventoryError as error:
-            _attach(form, error)
-        else:
+        if attempt(form, lambda: services.create_model(form.data)):
             flash(_("车型已添加。"), "success")
             return redirect_to(url_for("inventory.model_list"))
     return render_template("inventory/model_form.html", form=form, vehicle_model=None)
@@ -107,11 +108,7 @@ def model_edit(vehicle_model_id: int):
         abort(404)
     form = VehicleModelForm(obj=vehicle_model)
     if form.validate_on_submit():
-        try:
-            services.update_model(vehicle_model_id, form.data)
-        except services.InventoryError as error:
-            _attach(form, error)
-        else:
+        if attempt(form, lambda: services.update_model(vehicle_model_id, form.data)):
             flash(_("车型已保存。"), "success")
             return redirect_to(url_for("inventory.model_list"))
     return render_template("inventory/model_form.html", form=form, vehicle_model=vehicle_model)
@@ -138,7 +135,8 @@ def _detail_context(vehicle: StockVehicle, **extra: Any) -> dict[str, Any]:
         transfer_form.dest_store_id.choices = [("", _("请选择调入门店"))] + [
             (str(s.id), s.name) for s in services.transfer_destinations()
         ]
-    today = services.store_today()
+    # ageing by the car's own store calendar (in the all-stores roll-up there is no active store)
+    today = local_today(tenancy.store_of(vehicle).timezone)
     return {
         "vehicle": vehicle,
         "today": today,
@@ -167,11 +165,8 @@ def stock_new():
     form = StockVehicleCreateForm()
     _model_choices(form)
     if form.validate_on_submit():
-        try:
-            vehicle = services.create_stock_vehicle(form.data)
-        except services.InventoryError as error:
-            _attach(form, error)
-        else:
+        vehicle = attempt(form, _noting_duplicate(form, lambda: services.create_stock_vehicle(form.data)))
+        if vehicle:
             flash(_("车辆已登记。"), "success")
             return redirect_to(
                 url_for("inventory.stock_detail", stock_vehicle_id=vehicle.id),
@@ -194,11 +189,9 @@ def stock_edit(stock_vehicle_id: int):
             expected = int(form.version.data)
         except (TypeError, ValueError):
             expected = None
-        try:
-            services.update_stock_vehicle(stock_vehicle_id, form.data, expected)
-        except services.InventoryError as error:
-            _attach(form, error)
-        else:
+        if attempt(
+            form, _noting_duplicate(form, lambda: services.update_stock_vehicle(stock_vehicle_id, form.data, expected))
+        ):
             flash(_("车辆已保存。"), "success")
             return redirect_to(
                 url_for("inventory.stock_detail", stock_vehicle_id=stock_vehicle_id),
@@ -241,11 +234,7 @@ def transfer_new(stock_vehicle_id: int):
     # The service checks the destination itself (another organisation's store is refused).
     form.dest_store_id.validate_choice = False
     if form.validate_on_submit():
-        try:
-            services.send_transfer(vehicle.id, form.dest_store_id.data, form.note.data)
-        except services.InventoryError as error:
-            _attach(form, error)
-        else:
+        if attempt(form, lambda: services.send_transfer(vehicle.id, form.dest_store_id.data, form.note.data)):
             flash(_("车辆已调出，等待对方门店接收。"), "success")
             return redirect_to(url_for("inventory.transfer_list"), trigger=trigger(events.STOCK_CHANGED, id=vehicle.id))
     rollback_only()

@@ -54,7 +54,7 @@ def _flask_app() -> Flask:
     return _app
 
 
-def _attempt(rq_job: Any) -> tuple[int, bool]:
+def _which_attempt(rq_job: Any) -> tuple[int, bool]:
     """(attempt number, whether RQ will try again after a failure)."""
     if rq_job is None or rq_job.retries_left is None:
         return 1, False
@@ -103,7 +103,7 @@ def _execute(kind_name: str, store_id: int | None, period: str | None, kwargs: d
         period = default_period(kind_name, store_id)
     rq_job = get_current_job()
     job_id = rq_job.id if rq_job is not None else f"direct:{uuid.uuid4().hex}"
-    attempt, will_retry = _attempt(rq_job)
+    attempt, will_retry = _which_attempt(rq_job)
     with _tenant(kind, store_id) as ctx:
         run = JobRun(
             org_id=ctx.org_id,

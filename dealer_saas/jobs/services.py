@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import audit, tenancy
+from ..domain import DomainError
 from ..extensions import db
 from ..pagination import Page, Sort, keyset_page
 from .models import OUTCOMES, JobRun
@@ -18,7 +19,7 @@ from .registry import JOB_KINDS, JobKind
 NEWEST = Sort("newest", (JobRun.started_at, JobRun.id), desc=True)
 
 
-class JobError(Exception):
+class JobError(DomainError):
     """A job request the rules refuse; the message is safe to show."""
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import audit, tenancy
 from ..customers.models import Customer
+from ..domain import DomainError
 from ..extensions import db
 from ..jobs import enqueue_after_commit
 from ..pagination import Page, Sort, keyset_page
@@ -34,12 +35,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 STALE_QUEUED_AFTER = dt.timedelta(minutes=15)
 
 
-class MessagingError(Exception):
+class MessagingError(DomainError):
     """A message the rules refuse; ``field`` names the input it is about."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_recipient(channel: str, recipient: str) -> str:

@@ -1,12 +1,23 @@
-"""Dashboard tiles of the sales module."""
+"""Dashboard tiles of the sales module.
+
+"Today" and "this month" are the active store's (``tenancy.store_today()`` and
+``tenancy.store_timezone()``); in the read-only all-stores roll-up there is no single store,
+so the dated tiles count every store of the view by the calendar of the default zone
+(``timeutil.DEFAULT_TZ``) and say so under the number.
+"""
 
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from .. import pagination, tenancy, visibility
 from ..dashboard.tiles import TileValue, register_tile
+from ..timeutil import DEFAULT_TZ, local_day_bounds
 from . import services
+from .models import SalesOrder, TestDrive
 
 
 def _count(value: tuple[int, bool]) -> str:
@@ -31,15 +42,36 @@ def awaiting_my_approval() -> TileValue:
     )
 
 
+def _calendar_note() -> str:
+    """Under a dated tile in the roll-up: whose calendar "today" is."""
+    if tenancy.current_store() is not None:
+        return ""
+    return _("全部门店，按 %(tz)s 的日期", tz=DEFAULT_TZ)
+
+
 @register_tile("sales_test_drives_today", _l("今日试驾"), "sales.test_drive", order=32)
 def test_drives_today() -> TileValue:
-    """Test drives booked or done today."""
-    return TileValue(str(services.test_drives_today_count()), url=url_for("sales.test_drive_list"))
+    """Test drives booked or done today (a consultant's own)."""
+    zone = tenancy.store_timezone()
+    start, end = local_day_bounds(tenancy.store_today(), zone)
+    stmt = select(TestDrive.id).where(
+        TestDrive.starts_at >= start, TestDrive.starts_at < end, TestDrive.status.in_(("booked", "done"))
+    )
+    stmt = visibility.restrict(stmt, visibility.mine(TestDrive.consultant_id))
+    return TileValue(
+        str(pagination.count_upto(stmt, 999)[0]), detail=_calendar_note(), url=url_for("sales.test_drive_list")
+    )
 
 
 @register_tile("sales_deliveries_this_month", _l("本月交车"), "sales.view", order=33)
 def deliveries_this_month() -> TileValue:
-    """Cars handed over since the first of the month."""
+    """Cars handed over since the first of the month (a consultant's own orders)."""
+    zone = tenancy.store_timezone()
+    start, _end = local_day_bounds(tenancy.store_today().replace(day=1), zone)
+    stmt = select(SalesOrder.id).where(SalesOrder.status == "delivered", SalesOrder.delivered_at >= start)
+    stmt = visibility.restrict(stmt, visibility.mine(SalesOrder.consultant_id, SalesOrder.created_by_id))
     return TileValue(
-        _count(services.deliveries_this_month_count()), url=url_for("sales.order_list", status="delivered")
+        _count(pagination.count_upto(stmt, 999)),
+        detail=_calendar_note(),
+        url=url_for("sales.order_list", status="delivered"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from dealer_saas import audit
+from dealer_saas import audit, tenancy
 from dealer_saas.extensions import db
 from dealer_saas.inventory import services
 from dealer_saas.inventory.services import InvalidStockTransition, VehicleUnavailable
@@ -121,6 +121,6 @@ def test_arrival_moves_an_in_transit_car_into_stock_today(store, in_store):
     with in_store():
         services.receive_at_store(vehicle.id)
         assert vehicle.state == "in_stock"
-        assert vehicle.arrival_date == services.store_today()
+        assert vehicle.arrival_date == tenancy.store_today()
         with pytest.raises(InvalidStockTransition):
             services.receive_at_store(vehicle.id)
