@@ -11,13 +11,11 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from .. import pagination, tenancy, visibility
+from .. import tenancy
 from ..dashboard.tiles import TileValue, register_tile
-from ..timeutil import DEFAULT_TZ, local_day_bounds
+from ..timeutil import DEFAULT_TZ
 from . import services
-from .models import SalesOrder, TestDrive
 
 
 def _count(value: tuple[int, bool]) -> str:
@@ -52,26 +50,16 @@ def _calendar_note() -> str:
 @register_tile("sales_test_drives_today", _l("今日试驾"), "sales.test_drive", order=32)
 def test_drives_today() -> TileValue:
     """Test drives booked or done today (a consultant's own)."""
-    zone = tenancy.store_timezone()
-    start, end = local_day_bounds(tenancy.store_today(), zone)
-    stmt = select(TestDrive.id).where(
-        TestDrive.starts_at >= start, TestDrive.starts_at < end, TestDrive.status.in_(("booked", "done"))
-    )
-    stmt = visibility.restrict(stmt, visibility.mine(TestDrive.consultant_id))
     return TileValue(
-        str(pagination.count_upto(stmt, 999)[0]), detail=_calendar_note(), url=url_for("sales.test_drive_list")
+        str(services.test_drives_today_count()), detail=_calendar_note(), url=url_for("sales.test_drive_list")
     )
 
 
 @register_tile("sales_deliveries_this_month", _l("本月交车"), "sales.view", order=33)
 def deliveries_this_month() -> TileValue:
     """Cars handed over since the first of the month (a consultant's own orders)."""
-    zone = tenancy.store_timezone()
-    start, _end = local_day_bounds(tenancy.store_today().replace(day=1), zone)
-    stmt = select(SalesOrder.id).where(SalesOrder.status == "delivered", SalesOrder.delivered_at >= start)
-    stmt = visibility.restrict(stmt, visibility.mine(SalesOrder.consultant_id, SalesOrder.created_by_id))
     return TileValue(
-        _count(pagination.count_upto(stmt, 999)),
+        _count(services.deliveries_this_month_count()),
         detail=_calendar_note(),
         url=url_for("sales.order_list", status="delivered"),
     )
