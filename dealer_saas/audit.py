@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import tenancy
@@ -62,6 +63,35 @@ _NEVER_LOGGED = {"password_hash", "id_number", "id_number_encrypted"}
 #: one too): logged in full, so the log stays complete, but shown masked to readers without
 #: customers.pii
 PHONE_KEYS = frozenset({"mobile", "other_phones"})
+
+#: the common verbs of the log as a person reads them; modules add their own
+#: (``ModuleSpec.audit_actions``)
+ACTION_LABELS: dict[str, Any] = {
+    "create": _l("新建"),
+    "update": _l("修改"),
+    "delete": _l("删除"),
+    "transition": _l("状态变更"),
+    "approve": _l("审批"),
+    "assign": _l("分配"),
+    "claim": _l("认领"),
+    "merge": _l("合并"),
+    "transfer": _l("转移"),
+    "activate": _l("启用/停用"),
+    "export": _l("导出"),
+    "enqueue": _l("提交任务"),
+    "login": _l("登录"),
+    "logout": _l("退出登录"),
+    "password_change": _l("修改密码"),
+    "password_reset": _l("重置密码"),
+    "switch_store": _l("切换门店"),
+    "update_settings": _l("修改设置"),
+}
+
+
+def action_labels() -> dict[str, Any]:
+    from .registry import audit_action_labels
+
+    return {**ACTION_LABELS, **audit_action_labels()}
 
 
 def snapshot(obj: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:

@@ -73,6 +73,14 @@ registry.declare(
             "sales_manager": ("dashboard.view", "admin.audit"),
         },
         reads=("dashboard.view", "reports.group", "admin.audit", "admin.jobs"),
+        records={
+            "users": _l("用户"),
+            "stores": _l("门店"),
+            "roles": _l("角色"),
+            "memberships": _l("门店角色"),
+            "organisations": _l("经销商集团"),
+            "job_runs": _l("后台任务"),
+        },
     )
 )
 

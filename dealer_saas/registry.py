@@ -69,6 +69,12 @@ class ModuleSpec:
     grants: Mapping[str, Iterable[str]] = field(default_factory=dict)
     menu: Sequence[MenuEntry] = ()
     settings: Sequence[SettingsSection] = ()
+    #: the module's tables as the audit log names them (table name -> what a person calls it)
+    records: Mapping[str, Any] = field(default_factory=dict)
+    #: audit actions of the module besides the common verbs (``audit.ACTION_LABELS``)
+    audit_actions: Mapping[str, Any] = field(default_factory=dict)
+    #: the module's job kinds as the jobs page names them
+    job_labels: Mapping[str, Any] = field(default_factory=dict)
     #: the phone's bottom tab bar (a few entries a consultant uses all day), in ``order``
     tabs: Sequence[MenuEntry] = ()
     #: the permissions that only read (view, export): the read-only roll-up keeps them; every
@@ -123,6 +129,28 @@ def menu() -> list[MenuEntry]:
 
 def tabs() -> list[MenuEntry]:
     return sorted((entry for spec in specs() for entry in spec.tabs), key=lambda e: e.order)
+
+
+def _merged(attribute: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for spec in specs():
+        merged.update(getattr(spec, attribute))
+    return merged
+
+
+def record_labels() -> dict[str, Any]:
+    """Table name -> label, for the audit log's "kind of record" choice."""
+    return _merged("records")
+
+
+def audit_action_labels() -> dict[str, Any]:
+    """The modules' own audit actions (the common verbs are in ``audit.ACTION_LABELS``)."""
+    return _merged("audit_actions")
+
+
+def job_labels() -> dict[str, Any]:
+    """Job kind -> label, for the jobs page."""
+    return _merged("job_labels")
 
 
 def read_permissions() -> frozenset[str]:

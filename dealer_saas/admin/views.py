@@ -3,6 +3,7 @@ and the audit log viewer. Thin: parse, call one service, render."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +13,7 @@ from flask import abort, current_app, flash, make_response, render_template, req
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import tenancy
+from .. import audit, registry, tenancy
 from ..domain import attempt
 from ..permissions import permission_labels
 from ..timeutil import DEFAULT_TZ
@@ -340,6 +341,11 @@ def org_set_active(organisation_id: int):
 def audit_list():
     """The audit log of the stores in view, newest first, with filters and keyset pages."""
     filters = {name: request.args.get(name, "") for name in services.AUDIT_FILTERS}
+    period = request.args.get("period", "")
+    if period in services.AUDIT_PERIODS and not (filters["date_from"] or filters["date_to"]):
+        filters["date_from"] = (
+            tenancy.store_today() - dt.timedelta(days=services.AUDIT_PERIODS[period][0])
+        ).isoformat()
     # dates are read in the active store's zone (the default zone in the all-stores roll-up)
     tz = ZoneInfo(tenancy.store_timezone() or DEFAULT_TZ)
     page = services.list_audit(filters, request.args.get("after"), 50, tz=tz)
@@ -354,4 +360,8 @@ def audit_list():
         users=services.audit_users(page.items),
         filter_users=services.org_users_for_filter(),
         changes=services.audit_changes,
+        record_labels=registry.record_labels(),
+        action_labels=audit.action_labels(),
+        periods=services.AUDIT_PERIODS,
+        period=period if period in services.AUDIT_PERIODS else "",
     )

@@ -40,6 +40,12 @@ MODULE = registry.declare(
             "care_agent": ("customers.view", "customers.view_all"),
             "marketing": ("customers.view", "customers.view_all", "customers.export"),
         },
+        records={
+            "customers": _l("客户"),
+            "customer_vehicles": _l("客户车辆"),
+            "customer_contacts": _l("联系人"),
+            "vehicle_ownerships": _l("车辆归属"),
+        },
         reads=("customers.view", "customers.view_all", "customers.pii", "customers.export"),
         tabs=(MenuEntry("customers.customer_list", _l("客户"), "customers.view", "👤", order=20),),
         menu=(

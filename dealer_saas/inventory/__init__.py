@@ -24,6 +24,12 @@ MODULE = registry.declare(
             **{role: ("inventory.view",) for role in ("sales_consultant", "finance_clerk", "parts_clerk")},
         },
         reads=("inventory.view",),
+        records={
+            "vehicle_models": _l("车型"),
+            "stock_vehicles": _l("库存车辆"),
+            "stock_transfers": _l("调车"),
+            "model_stock_minimums": _l("车型最低库存"),
+        },
         menu=(MenuEntry("inventory.stock_list", _l("整车库存"), "inventory.view", "🏭", _l("库存"), order=100),),
     )
 )

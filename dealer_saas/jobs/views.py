@@ -5,10 +5,17 @@ from __future__ import annotations
 from flask import current_app, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import registry
 from ..web import permission_required, redirect_to, render_htmx, rollback_only
 from . import bp, services
 from .models import OUTCOME_BADGES, OUTCOMES
 from .registry import JOB_KINDS
+
+
+@bp.app_template_global()
+def job_label(kind: str) -> str:
+    """A job kind as a person reads it (the module's declared label), else its code."""
+    return str(registry.job_labels().get(kind, kind))
 
 
 def _filters() -> dict[str, str]:

@@ -28,6 +28,11 @@ MODULE = registry.declare(
             "sales_consultant": ("visits.view", "visits.edit", "cards.view", "cards.edit"),
         },
         reads=("visits.view", "cards.view"),
+        records={"visits": _l("来店/来电登记"), "follow_up_cards": _l("意向跟进卡"), "card_contacts": _l("跟进记录")},
+        job_labels={
+            "leads.flag_overdue_cards": _l("标记逾期跟进卡"),
+            "leads.mark_stale_cards_dormant": _l("长期未跟进的卡转为休眠"),
+        },
         menu=(
             MenuEntry("leads.my_day", _l("我的今天"), "cards.edit", "📋", _l("销售"), order=10, pinned=True),
             MenuEntry("leads.visit_board", _l("来店登记"), "visits.view", "🚶", _l("销售"), order=20, pinned=True),

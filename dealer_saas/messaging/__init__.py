@@ -21,6 +21,8 @@ MODULE = registry.declare(
             for role in ("group_manager", "store_manager", "sales_manager", "care_agent", "marketing")
         },
         reads=("messages.view",),
+        records={"outbound_messages": _l("外发消息")},
+        job_labels={"messaging.deliver": _l("发送消息"), "messaging.retry_failed": _l("重试发送失败的消息")},
         menu=(MenuEntry("messaging.outbox", _l("消息发件箱"), "messages.view", "✉️", _l("管理"), order=200),),
     )
 )

@@ -48,6 +48,16 @@ MODULE = registry.declare(
             "finance_clerk": ("sales.view", "sales.payment", "sales.finance"),
         },
         reads=("sales.view",),
+        records={
+            "test_drives": _l("试驾"),
+            "quotes": _l("报价"),
+            "sales_orders": _l("订单"),
+            "order_approvals": _l("订单审批"),
+            "payments": _l("收款"),
+            "deliveries": _l("交车"),
+            "loan_applications": _l("按揭"),
+            "insurance_policies": _l("保险"),
+        },
         menu=(
             MenuEntry("sales.test_drive_list", _l("试驾"), "sales.test_drive", "🚗", _l("销售"), order=50),
             MenuEntry("sales.quote_list", _l("报价"), "sales.quote", "🧾", _l("销售"), order=60),

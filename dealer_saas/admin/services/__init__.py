@@ -18,6 +18,7 @@ from __future__ import annotations
 from ._common import AdminError, _org_id, grantable_permissions, org_wide
 from .audit_view import (
     AUDIT_FILTERS,
+    AUDIT_PERIODS,
     AUDIT_SORT,
     audit_changes,
     audit_scope_stmt,
@@ -69,6 +70,7 @@ __all__ = [
     "org_wide",
     "AUDIT_SORT",
     "AUDIT_FILTERS",
+    "AUDIT_PERIODS",
     "audit_scope_stmt",
     "list_audit",
     "audit_users",

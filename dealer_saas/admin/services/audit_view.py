@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ... import audit, tenancy
@@ -24,6 +25,12 @@ from ._common import _org_id, org_wide
 AUDIT_SORT = Sort("时间", (AuditLog.at, AuditLog.id), desc=True)
 #: filters offered on the audit page (name -> how it narrows the query); anything else is ignored
 AUDIT_FILTERS = ("entity", "action", "user_id", "entity_id", "date_from", "date_to")
+#: the period choice: name -> (days back from today in the store, label)
+AUDIT_PERIODS: dict[str, tuple[int, Any]] = {
+    "today": (0, _l("今天")),
+    "7d": (6, _l("近 7 天")),
+    "30d": (29, _l("近 30 天")),
+}
 
 
 def _staff_ids_stmt(store_ids: tuple[int, ...]) -> sa.Select:
