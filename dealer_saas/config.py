@@ -59,9 +59,10 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
-    #: login throttling: failures allowed in the window, per account and per address
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_IP = 30
+    #: sign-in: after this many failures in the window, per account and per address, the
+    #: form asks for a captcha as well (no hard lock: the right password still works)
+    LOGIN_CAPTCHA_AFTER_FAILURES_PER_ACCOUNT = 3
+    LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP = 10
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     PAGE_SIZE = 25
     TESTING = False

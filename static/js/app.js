@@ -40,4 +40,14 @@
       bootstrap.Modal.getOrCreateInstance(el).hide();
     });
   });
+
+  // Sign-in captcha: a new image (the server starts a new challenge for each one).
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-captcha-refresh]");
+    if (!button) { return; }
+    var image = document.querySelector("[data-captcha-image]");
+    if (image) { image.src = image.src.split("?")[0] + "?" + Date.now(); }
+    var input = document.getElementById("captcha");
+    if (input) { input.value = ""; input.focus(); }
+  });
 })();

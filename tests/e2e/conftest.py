@@ -106,7 +106,7 @@ def live_server(browser_available, tmp_path_factory) -> Iterator[LiveServer]:
             "WTF_CSRF_ENABLED": True,
             "TESTING": False,
             "REDIS_URL": None,  # jobs in-process: the browser tests exercise the embedded mode
-            "LOGIN_MAX_FAILURES_PER_IP": 1000,
+            "LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP": 1000,
         }
     )
     with app.app_context():
