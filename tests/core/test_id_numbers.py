@@ -40,3 +40,16 @@ def test_length_and_check_character_messages_stay(app):
         assert "校验位不正确" in _message("110105194912310021")
         with force_locale("en"):
             assert "check" in _message("110105194912310021").lower()
+
+
+def test_the_customer_form_refuses_an_impossible_birth_date(client_as):
+    from tests.customers.test_edit import FORM
+
+    client, _user = client_as("sales_manager")
+    number = id_number_with_check("11010519491332002")  # born 1949-13-32, right check character
+    response = client.post("/customers/new", data={**FORM, "name": "日期不对", "id_number": number})
+    assert response.status_code == 200 and "身份证号中的出生日期无效" in response.text
+    assert (
+        client.post("/customers/new", data={**FORM, "name": "日期对", "id_number": "11010519491231002x"}).status_code
+        == 303
+    )

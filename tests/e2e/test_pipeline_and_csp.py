@@ -25,9 +25,16 @@ def test_pipeline_drag_and_drop_changes_the_level(desktop_page, live_server):
     source = page.locator(".kanban-list[data-level=B] [data-testid=pipeline-card]").first
     card_id = int(source.get_attribute("id").rsplit("-", 1)[1])
     assert _card_level(live_server.app, card_id) == "B"
-    target = page.locator(".kanban-list[data-level=A]")
-    with page.expect_response(lambda r: r.url.endswith(f"/cards/{card_id}/level")) as answer:
-        source.drag_to(target)
+    source.scroll_into_view_if_needed()
+    start = source.locator("div.small").bounding_box()  # not the link or the select: Sortable ignores those
+    end = page.locator(".kanban-list[data-level=A] [data-testid=pipeline-card]").first.bounding_box()
+    with page.expect_response(lambda r: r.url.endswith(f"/cards/{card_id}/level"), timeout=20_000) as answer:
+        # step by step, as a hand would: SortableJS follows the native drag events
+        page.mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(start["x"] + 25, start["y"] + start["height"] / 2, steps=5)
+        page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 10, steps=20)
+        page.mouse.up()
     assert answer.value.status == 200
     page.locator(f".kanban-list[data-level=A] #pipeline-card-{card_id}").wait_for()
     assert _card_level(live_server.app, card_id) == "A"
