@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import keys
 from .config import ROOT, Config
 
 #: every module's package; each exposes ``bp`` (a blueprint) and may expose ``init_app``
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    keys.init_app(app)  # production refuses to start without real keys; trusted proxies
 
     from . import cli, errors, i18n, shell, web
     from .extensions import csrf, db, htmx, login_manager, migrate

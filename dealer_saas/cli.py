@@ -74,6 +74,31 @@ def init_app(app: Flask) -> None:
         setup_database()
         click.echo("Database is up to date.")
 
+    @app.cli.command("rotate-encryption-key")
+    @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1))
+    @click.option(
+        "--legacy-secret-key",
+        is_flag=True,
+        help="Also decrypt with the key older versions derived from SECRET_KEY (when FIELD_ENCRYPTION_KEY was unset).",
+    )
+    def rotate_encryption_key(batch_size: int, legacy_secret_key: bool) -> None:
+        """Re-encrypt every encrypted column value under the newest FIELD_ENCRYPTION_KEY key
+        (the first one). Idempotent; run it after putting a new key first, before removing old ones."""
+        from . import crypto
+
+        extra = (crypto.legacy_key_from_secret(current_app.config["SECRET_KEY"]),) if legacy_secret_key else ()
+        with tenancy.system():
+            report = crypto.rotate(db.session, db.metadata, batch_size=batch_size, extra_keys=extra)
+        failed = 0
+        for name, stats in report.items():
+            click.echo(f"{name}: {stats['rotated']} re-encrypted, {stats['current']} already under the newest key")
+            if stats["failed"]:
+                failed += len(stats["failed"])
+                shown = ", ".join(str(i) for i in stats["failed"][:20])
+                click.echo(f"  {len(stats['failed'])} cannot be decrypted with any key (ids {shown})", err=True)
+        if failed:
+            raise click.ClickException(f"{failed} value(s) could not be decrypted; they were left unchanged")
+
     @app.cli.command("create-platform-admin")
     @click.argument("username")
     @click.password_option()

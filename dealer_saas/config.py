@@ -31,10 +31,18 @@ def _database_url() -> str:
     return url
 
 
+#: development-only keys: production refuses to start with either (dealer_saas.keys)
+DEV_SECRET_KEY = "dev-only-not-secret-change-me"
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LU5PVC1TRUNSRVQtMDA="  # b"dev-only-field-key-NOT-SECRET-00"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me")
-    #: key for encrypted columns (ID numbers); derived from SECRET_KEY when unset
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    #: Fernet key(s) for encrypted columns (ID numbers), comma-separated: the first encrypts,
+    #: all decrypt. Required in production; development and tests use DEV_FIELD_ENCRYPTION_KEY.
     FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY")
+    #: reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none)
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or 0)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     #: None means the embedded mode: jobs run in-process on an in-memory Redis
@@ -51,9 +59,10 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
-    #: login throttling: failures allowed in the window, per account and per address
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_IP = 30
+    #: sign-in: after this many failures in the window, per account and per address, the
+    #: form asks for a captcha as well (no hard lock: the right password still works)
+    LOGIN_CAPTCHA_AFTER_FAILURES_PER_ACCOUNT = 3
+    LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP = 10
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     PAGE_SIZE = 25
     TESTING = False

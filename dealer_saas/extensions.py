@@ -36,18 +36,52 @@ babel = Babel()
 htmx = Htmx()
 
 
+#: how long a SQLite connection waits for another writer before "database is locked"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record) -> None:
-    """SQLite: enforce foreign keys as PostgreSQL does, and let SQLAlchemy emit BEGIN itself
-    so SAVEPOINTs work (pysqlite's own transaction handling breaks them)."""
+    """SQLite (the embedded default) under concurrent use: write-ahead logging (readers and
+    one writer at a time never block each other), a busy timeout instead of failing at once,
+    foreign keys enforced as PostgreSQL does; and SQLAlchemy emits BEGIN itself (below) so
+    SAVEPOINTs work and writes can take the lock up front (pysqlite's own transaction
+    handling breaks both)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; "memory" for :memory:
+        cursor.execute("PRAGMA synchronous=NORMAL")  # the recommended pairing with WAL
         cursor.close()
+
+
+def _sqlite_begin_statement(connection) -> str:
+    """``BEGIN IMMEDIATE`` for a transaction that will write, plain ``BEGIN`` otherwise.
+
+    A deferred transaction that reads first and writes later cannot wait for the write lock
+    when another connection committed in between (SQLite answers "database is locked" at
+    once, whatever the busy timeout); one that takes the lock when it begins just waits its
+    turn. A request writes when its method is not GET/HEAD/OPTIONS (one commit per request,
+    dealer_saas/web.py, and in-process jobs run inside the request that enqueued them);
+    read-only requests stay concurrent under WAL. Outside a request (CLI commands, demo
+    data, the test harness's outer transaction) there is one writer, so plain BEGIN, unless
+    the connection asks with ``execution_options(sqlite_begin="IMMEDIATE")``."""
+    from flask import has_request_context, request
+
+    wanted = connection.get_execution_options().get("sqlite_begin")
+    if wanted:
+        if wanted not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+            raise ValueError(f"sqlite_begin must be DEFERRED, IMMEDIATE or EXCLUSIVE, not {wanted!r}")
+        return f"BEGIN {wanted}"
+    if has_request_context() and request.method not in _SAFE_METHODS:
+        return "BEGIN IMMEDIATE"
+    return "BEGIN"
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(_sqlite_begin_statement(connection))

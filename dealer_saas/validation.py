@@ -79,23 +79,40 @@ def normalise_plate(value: str) -> str:
     return re.sub(r"[\s·.\-]", "", value or "").upper()
 
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
 def normalise_id_number(value: str) -> str:
-    """A mainland resident ID (18 characters with its check character). Raises InvalidValue."""
+    """A mainland resident ID (18 characters: region, birth date, sequence, check
+    character), checked by python-stdnum (``stdnum.cn.ric``: check character, a real birth
+    date, a known region code) and a birth date not in the future. Raises InvalidValue."""
+    import datetime as dt
+
     from flask_babel import gettext as _
+    from stdnum import exceptions as stdnum_errors
+    from stdnum.cn import ric
 
     number = (value or "").strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", number):
         raise InvalidValue(_("身份证号应为 18 位。"))
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
-    if _ID_CHECK[total % 11] != number[17]:
-        raise InvalidValue(_("身份证号校验位不正确。"))
+    try:
+        number = ric.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise InvalidValue(_("身份证号校验位不正确。")) from None
+    except (stdnum_errors.InvalidLength, stdnum_errors.InvalidFormat):
+        raise InvalidValue(_("身份证号应为 18 位。")) from None
+    except stdnum_errors.ValidationError:
+        # the birth date or the region code is not a real one
+        try:
+            ric.get_birth_date(number)
+        except stdnum_errors.ValidationError:
+            raise InvalidValue(_("身份证号中的出生日期无效。")) from None
+        raise InvalidValue(_("身份证号中的地区码无效。")) from None
+    born = ric.get_birth_date(number)
+    if born.year < 1900 or born > dt.date.today():
+        raise InvalidValue(_("身份证号中的出生日期无效。"))
     return number
 
 
 def id_number_with_check(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
-    return first17 + _ID_CHECK[total % 11]
+    """The 18-character number for its first 17 digits (tests, demo data)."""
+    from stdnum.cn import ric
+
+    return first17 + ric.calc_check_digit(first17 + "0")

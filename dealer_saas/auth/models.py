@@ -22,3 +22,13 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(sa.String(64), default="")
     at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginCaptcha(db.Model):
+    """A sign-in captcha challenge: the keyed hash of its answer, deleted when checked."""
+
+    __tablename__ = "login_captchas"
+    __table_args__ = (sa.Index("ix_login_captchas_created_at", "created_at"),)
+    id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    answer_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

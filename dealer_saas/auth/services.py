@@ -1,10 +1,13 @@
-"""Passwords and sign-in rules: argon2 hashes, throttling per account and per address."""
+"""Passwords and sign-in rules: argon2 hashes, a captcha after repeated failures per account
+and per address (never a hard lock), a common-passwords list for new passwords."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,10 +23,17 @@ from .models import LoginAttempt
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+#: longer passwords are refused (argon2 on megabytes of input is a cheap denial of service)
+MAX_PASSWORD_LENGTH = 128
+_COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
 class AuthError(DomainError):
     """Sign-in refused; the message is safe to show."""
+
+
+class CaptchaRequired(AuthError):
+    """Too many recent failures for the account or the address: the captcha must be solved."""
 
 
 class PasswordRuleError(ValueError):
@@ -36,8 +46,11 @@ class WrongCurrentPassword(PasswordRuleError):
 
 @dataclass(frozen=True)
 class Throttle:
-    max_per_account: int
-    max_per_ip: int
+    """After ``captcha_after_per_account`` failures for one username, or
+    ``captcha_after_per_ip`` from one address, within ``window``, sign-in needs the captcha."""
+
+    captcha_after_per_account: int
+    captcha_after_per_ip: int
     window: dt.timedelta
 
 
@@ -52,14 +65,32 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so it is answered in the same time."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    lines = _COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def check_password_rules(password: str) -> None:
+    """The rules for a password being set (own change, admin reset, new user), not for
+    signing in: existing passwords keep working (the demo's Demo1234 is on the list)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise PasswordRuleError(_("密码至少需要 %(n)d 位。", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRuleError(_("密码不能超过 %(n)d 位。", n=MAX_PASSWORD_LENGTH))
     if password.isdigit() or password.isalpha():
         raise PasswordRuleError(_("密码需同时包含字母和数字。"))
+    if password.strip().lower() in common_passwords():
+        raise PasswordRuleError(_("这个密码太常见，很容易被猜到，请换一个。"))
 
 
-def _recent_failures(column, value: str, since: dt.datetime) -> int:
+def _failures_since(column, value: str, since: dt.datetime) -> int:
     return db.session.execute(
         select(func.count())
         .select_from(LoginAttempt)
@@ -67,18 +98,57 @@ def _recent_failures(column, value: str, since: dt.datetime) -> int:
     ).scalar_one()
 
 
-def authenticate(username: str, password: str, ip: str, throttle: Throttle) -> User:
-    """Check a sign-in. Raises AuthError after too many recent failures for the account or
-    the address (whatever the password), or for a wrong name or password. Records the try."""
-    username = username.strip().lower()
+def _find_user(username: str) -> User | None:
+    return db.session.execute(select(User).where(func.lower(User.username) == username)).scalar_one_or_none()
+
+
+def _account_since(username: str, user: User | None, throttle: Throttle) -> dt.datetime:
+    """Failures of an account count from the latest of: the window's start, its last
+    successful sign-in, its last password change (an admin reset lifts the captcha)."""
     since = utcnow() - throttle.window
-    minutes = int(throttle.window.total_seconds() // 60)
-    if _recent_failures(LoginAttempt.username, username, since) >= throttle.max_per_account:
-        raise AuthError(_("该账号登录失败次数过多，已暂时锁定，请 %(m)d 分钟后再试或联系管理员重置密码。", m=minutes))
-    if ip and _recent_failures(LoginAttempt.ip, ip, since) >= throttle.max_per_ip:
-        raise AuthError(_("此网络地址登录失败次数过多，请 %(m)d 分钟后再试。", m=minutes))
-    user = db.session.execute(select(User).where(func.lower(User.username) == username)).scalar_one_or_none()
-    ok = user is not None and user.is_active and verify_password(user, password)
+    last_success = db.session.execute(
+        select(func.max(LoginAttempt.at)).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))
+    ).scalar_one()
+    for moment in (last_success, user.password_changed_at if user is not None else None):
+        if moment is not None:
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+            since = max(since, moment)
+    return since
+
+
+def captcha_needed(username: str, ip: str, throttle: Throttle) -> bool:
+    """True after too many recent failures for this username (known or not) or this address."""
+    username = (username or "").strip().lower()
+    if username:
+        since = _account_since(username, _find_user(username), throttle)
+        if _failures_since(LoginAttempt.username, username, since) >= throttle.captcha_after_per_account:
+            return True
+    if ip:
+        since = utcnow() - throttle.window
+        if _failures_since(LoginAttempt.ip, ip, since) >= throttle.captcha_after_per_ip:
+            return True
+    return False
+
+
+def authenticate(username: str, password: str, ip: str, throttle: Throttle, *, captcha_solved: bool = False) -> User:
+    """Check a sign-in and record the try. Raises CaptchaRequired when the account or the
+    address has failed too often recently and ``captcha_solved`` is false (the password is
+    not checked then), AuthError for a wrong name or password. An unknown name costs the
+    same argon2 verification as a known one."""
+    username = username.strip().lower()
+    if not captcha_solved and captcha_needed(username, ip, throttle):
+        raise CaptchaRequired(_("登录失败次数较多，请输入图中算式的结果。"))
+    user = _find_user(username)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        ok = False  # never hashed: no set password is that long
+    elif user is None:
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            pass
+        ok = False
+    else:
+        ok = verify_password(user, password) and user.is_active
     if ok and user.org_id is not None and not user.organisation.is_active:
         ok = False
     db.session.add(LoginAttempt(username=username, ip=ip or "", succeeded=ok))

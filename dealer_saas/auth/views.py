@@ -2,7 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import refresh as refresh_babel
 from flask_login import current_user, login_user, logout_user
@@ -11,33 +23,50 @@ from werkzeug.exceptions import HTTPException
 from .. import audit, events
 from ..shell import ALL_STORES
 from ..web import htmx_response, login_only, public, redirect_to, safe_next
-from . import bp, services
+from . import bp, captcha, services
 from .forms import ChangePasswordForm, LoginForm
 
 
 def _throttle() -> services.Throttle:
     config = current_app.config
     return services.Throttle(
-        max_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
-        max_per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
+        captcha_after_per_account=config["LOGIN_CAPTCHA_AFTER_FAILURES_PER_ACCOUNT"],
+        captcha_after_per_ip=config["LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP"],
         window=dt.timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
     )
+
+
+def _client_ip() -> str:
+    """The client's address: the proxy's X-Forwarded-For only with TRUSTED_PROXIES set
+    (ProxyFix, dealer_saas/keys.py), otherwise the socket's peer."""
+    return request.remote_addr or ""
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """Sign in with username and password."""
+    """Sign in with username and password; after repeated failures for the account or the
+    address, also with the captcha."""
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
     form = LoginForm(next=request.args.get("next", ""))
+    ip, throttle = _client_ip(), _throttle()
     if form.validate_on_submit():
+        needed = services.captcha_needed(form.username.data, ip, throttle)
+        solved = needed and captcha.check(form.captcha.data)
         try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "", _throttle())
+            if needed and not solved:
+                if form.captcha.data:
+                    raise services.CaptchaRequired(_("验证码不正确，请重新输入。"))
+                raise services.CaptchaRequired(_("登录失败次数较多，请输入图中算式的结果。"))
+            user = services.authenticate(form.username.data, form.password.data, ip, throttle, captcha_solved=solved)
+        except services.CaptchaRequired as error:
+            form.captcha.errors.append(str(error))
+            return _login_page(form, captcha_shown=True)
         except services.AuthError as error:
             form.password.errors.append(str(error))
-            # The failed attempt is recorded and committed: it counts toward the lock.
-            return render_template("auth/login.html", form=form), 200
+            # The failed attempt is recorded and committed: it counts toward the captcha.
+            return _login_page(form, captcha_shown=services.captcha_needed(form.username.data, ip, throttle))
         session.clear()
         login_user(user)
         target = safe_next(form.next.data, url_for("dashboard.index"))
@@ -45,7 +74,25 @@ def login():
             flash(_("请先设置新密码。"), "warning")
             target = url_for("auth.change_password")
         return redirect_to(target)
-    return render_template("auth/login.html", form=form)
+    return _login_page(form, captcha_shown=bool(ip) and services.captcha_needed("", ip, throttle))
+
+
+def _login_page(form: LoginForm, *, captcha_shown: bool) -> Response:
+    form.captcha.data = ""
+    response = make_response(render_template("auth/login.html", form=form, captcha_shown=captcha_shown))
+    if captcha_shown:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/login/captcha.png")
+@public
+def login_captcha():
+    """A fresh captcha image for this session (each one answers once)."""
+    response = make_response(captcha.new_challenge())
+    response.mimetype = "image/png"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

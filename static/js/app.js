@@ -99,4 +99,38 @@
       bootstrap.Modal.getOrCreateInstance(el).hide();
     });
   });
+
+  // Sign-in captcha: a new image (the server starts a new challenge for each one).
+  document.body.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-captcha-refresh]");
+    if (!button) { return; }
+    var image = document.querySelector("[data-captcha-image]");
+    if (image) { image.src = image.src.split("?")[0] + "?" + Date.now(); }
+    var input = document.getElementById("captcha");
+    if (input) { input.value = ""; input.focus(); }
+  });
+
+  // Behaviour the templates ask for with data attributes (no inline handlers: the
+  // Content-Security-Policy allows scripts from our own files only).
+  // data-confirm on a form or a submit button: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  // data-autosubmit on a field: submit its form when the value changes.
+  document.body.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-autosubmit]");
+    if (field && field.form) { field.form.submit(); }
+  });
+  // data-print: print the page; data-select-on-focus: select the field's text.
+  document.body.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+    var field = event.target.closest("[data-select-on-focus]");
+    if (field) { field.select(); }
+  });
 })();

@@ -1,4 +1,4 @@
-"""Signing in through the real form: CSRF, wrong passwords, throttling, next, logout."""
+"""Signing in through the real form: CSRF, wrong passwords, the captcha after failures, next, logout."""
 
 from __future__ import annotations
 
@@ -47,27 +47,35 @@ def test_wrong_password_message_beside_the_field(store):
     assert client.get("/").status_code == 302  # still signed out
 
 
-def test_account_locks_after_five_failures_even_with_the_right_password(store):
+def test_failures_ask_for_a_captcha_instead_of_locking_the_account(store, monkeypatch):
+    """Issue 14 replaced the hard lock (five failures blocked even the right password): after
+    three failures the right password needs the captcha as well, and then it works."""
+    from dealer_saas.auth import captcha
+
+    monkeypatch.setattr(captcha, "_random_challenge", lambda: ("12+30=?", "42"))
     _consultant(store, username="floor3")
     client = current_app.test_client()
-    for n in range(5):
+    for n in range(3):
         assert "用户名或密码不正确" in form_login(client, "floor3", f"bad{n}xx1").get_data(as_text=True)
     response = form_login(client, "floor3", factories.PASSWORD)
-    assert response.status_code == 200 and "已暂时锁定" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "请输入图中算式的结果" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    # another account from the same address is not locked by this one's failures
+    assert client.get("/login/captcha.png").mimetype == "image/png"
+    signed_in = client.post("/login", data={"username": "floor3", "password": factories.PASSWORD, "captcha": "42"})
+    assert signed_in.status_code == 303
+    # another account from the same address is not affected by this one's failures
     _consultant(store, username="floor3b")
-    assert form_login(client, "floor3b", factories.PASSWORD).status_code == 303
+    assert form_login(current_app.test_client(), "floor3b", factories.PASSWORD).status_code == 303
 
 
-def test_address_is_throttled_across_accounts(store):
+def test_address_with_many_failures_asks_for_a_captcha_across_accounts(store):
     _consultant(store, username="floor4")
     client = current_app.test_client()
-    with config(LOGIN_MAX_FAILURES_PER_IP=3):
+    with config(LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP=3):
         for n in range(3):
             form_login(client, f"guess{n}", "bad-pass1", REMOTE_ADDR="10.1.2.3")
         response = form_login(client, "floor4", factories.PASSWORD, REMOTE_ADDR="10.1.2.3")
-        assert response.status_code == 200 and "此网络地址登录失败次数过多" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "请输入图中算式的结果" in response.get_data(as_text=True)
         assert form_login(client, "floor4", factories.PASSWORD, REMOTE_ADDR="10.9.9.9").status_code == 303
 
 

@@ -106,7 +106,7 @@ def live_server(browser_available, tmp_path_factory) -> Iterator[LiveServer]:
             "WTF_CSRF_ENABLED": True,
             "TESTING": False,
             "REDIS_URL": None,  # jobs in-process: the browser tests exercise the embedded mode
-            "LOGIN_MAX_FAILURES_PER_IP": 1000,
+            "LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP": 1000,
         }
     )
     with app.app_context():
@@ -142,6 +142,16 @@ def _new_page(browser, live_server, request, options: dict):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # a script, handler or eval blocked by the Content-Security-Policy is only a console
+    # message: count it as a JavaScript error too
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.js_errors = errors  # tests may assert the page raised no JavaScript error
     server_errors: list[str] = []
     page.on(
