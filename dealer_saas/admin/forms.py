@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -15,22 +13,21 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..forms_base import Form, bounded_int, coerce_id, money_field
+
 #: common time zones of stores (any IANA name is accepted by the service)
 TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei")
 
 
-class _Form(FlaskForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form_errors: list[str] = []
-
-
 def _store_or_org_wide(value):
-    """'' means "every store of the group" (a group role)."""
-    return int(value) if value not in (None, "", "None") else None
+    """'' means "every store of the group" (a group role); anything but a store id is no
+    choice (the select refuses it)."""
+    if value in (None, "", "None"):
+        return None
+    return coerce_id(value)
 
 
-class StoreForm(_Form):
+class StoreForm(Form):
     name = StringField(_l("门店名称"), validators=[DataRequired(_l("请输入门店名称")), Length(max=120)])
     code = StringField(_l("门店编码"), validators=[DataRequired(_l("请输入门店编码")), Length(max=32)])
     city = StringField(_l("城市"), validators=[Optional(), Length(max=60)])
@@ -43,23 +40,15 @@ class StoreForm(_Form):
     is_active = BooleanField(_l("营业中"), default=True)
 
 
-class StoreSettingsForm(_Form):
-    callback_h = IntegerField(
-        _l("H级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    callback_a = IntegerField(
-        _l("A级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    callback_b = IntegerField(
-        _l("B级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
-    callback_c = IntegerField(
-        _l("C级回访间隔（天）"),
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, 365, _l("天数需在 0 到 365 之间"))],
-    )
+def _days(label):
+    return bounded_int(label, 0, 365, required=_l("请输入天数"), message=_l("天数需在 0 到 365 之间"))
+
+
+class StoreSettingsForm(Form):
+    callback_h = _days(_l("H级回访间隔（天）"))
+    callback_a = _days(_l("A级回访间隔（天）"))
+    callback_b = _days(_l("B级回访间隔（天）"))
+    callback_c = _days(_l("C级回访间隔（天）"))
     threshold_sales_manager = DecimalField(
         _l("折扣超过此比例需销售经理审批（%）"),
         places=None,
@@ -70,14 +59,10 @@ class StoreSettingsForm(_Form):
         places=None,
         validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
     )
-    default_deposit = DecimalField(
-        _l("默认订金（元）"),
-        places=2,
-        validators=[InputRequired(_l("请输入金额")), NumberRange(0, None, _l("不能为负数"))],
-    )
+    default_deposit = money_field(_l("默认订金（元）"), required=_l("请输入金额"), message=_l("不能为负数"))
 
 
-class UserCreateForm(_Form):
+class UserCreateForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=80)])
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=80)])
     phone = StringField(_l("手机号"), validators=[Optional(), Length(max=30)])
@@ -86,21 +71,21 @@ class UserCreateForm(_Form):
         _l("初始密码"), validators=[Optional()], description=_l("留空则自动生成；用户首次登录须修改密码。")
     )
     store_id = SelectField(_l("门店"), coerce=_store_or_org_wide, validate_choice=True)
-    role_id = SelectField(_l("角色"), coerce=int, validators=[DataRequired(_l("请选择角色"))])
+    role_id = SelectField(_l("角色"), coerce=coerce_id, validators=[DataRequired(_l("请选择角色"))])
 
 
-class UserEditForm(_Form):
+class UserEditForm(Form):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=80)])
     phone = StringField(_l("手机号"), validators=[Optional(), Length(max=30)])
     email = StringField(_l("邮箱"), validators=[Optional(), Length(max=120)])
 
 
-class MembershipForm(_Form):
+class MembershipForm(Form):
     store_id = SelectField(_l("门店"), coerce=_store_or_org_wide, validate_choice=True)
-    role_id = SelectField(_l("角色"), coerce=int, validators=[DataRequired(_l("请选择角色"))])
+    role_id = SelectField(_l("角色"), coerce=coerce_id, validators=[DataRequired(_l("请选择角色"))])
 
 
-class RoleForm(_Form):
+class RoleForm(Form):
     code = StringField(
         _l("编码"),
         validators=[DataRequired(_l("请输入编码")), Length(max=40)],
@@ -111,7 +96,7 @@ class RoleForm(_Form):
     permissions = SelectMultipleField(_l("权限"), choices=[], validate_choice=True)
 
 
-class OrganisationForm(_Form):
+class OrganisationForm(Form):
     name = StringField(_l("集团名称"), validators=[DataRequired(_l("请输入集团名称")), Length(max=120)])
     code = StringField(_l("集团编码"), validators=[DataRequired(_l("请输入集团编码")), Length(max=32)])
     store_name = StringField(_l("首家门店名称"), validators=[DataRequired(_l("请输入门店名称")), Length(max=120)])

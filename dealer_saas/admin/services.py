@@ -31,7 +31,7 @@ from ..pagination import Page, Sort, keyset_page
 from ..permissions import ALL_PERMISSIONS, BUILTIN_ROLES, ensure_builtin_roles
 from ..tenancy import Membership, Organisation, Role, Store, User
 from ..timeutil import utcnow
-from ..validation import InvalidValue, normalise_mobile
+from ..validation import InvalidValue, bounded_id, normalise_mobile
 
 
 class AdminError(Exception):
@@ -753,7 +753,7 @@ def list_audit(filters: dict[str, Any], after: str | None = None, size: int = 50
     for key, column in (("user_id", AuditLog.user_id), ("entity_id", AuditLog.entity_id)):
         raw = str(filters.get(key) or "").strip()
         if raw.isdigit():
-            stmt = stmt.where(column == int(raw))
+            stmt = stmt.where(column == (bounded_id(raw) or -1))
     tz = tz or dt.UTC
     date_from, date_to = _parse_date(filters.get("date_from")), _parse_date(filters.get("date_to"))
     if date_from:

@@ -1,16 +1,17 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms_base import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=80)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码"))])
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码"))])
     new_password = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码"))])
     confirm = PasswordField(

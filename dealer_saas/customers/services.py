@@ -22,7 +22,7 @@ from ..pagination import Page, Sort, count_upto, keyset_page
 from ..pinyin import full_pinyin, initials
 from ..tenancy import Membership, Role, User
 from ..timeutil import local_day_bounds
-from ..validation import InvalidValue, normalise_id_number, normalise_mobile, normalise_plate, normalise_vin
+from ..validation import InvalidValue, bounded_id, normalise_id_number, normalise_mobile, normalise_plate, normalise_vin
 from .models import (
     GENDERS,
     KINDS,
@@ -98,9 +98,8 @@ def visible_customers() -> sa.Select:
 def get_customer(customer_id: Any) -> Customer:
     """A customer the current user may see, or 404 (another store's, or another
     consultant's customer, is simply not found)."""
-    try:
-        ident = int(customer_id)
-    except (TypeError, ValueError):
+    ident = bounded_id(customer_id)
+    if ident is None:
         from flask import abort
 
         abort(404)
@@ -355,7 +354,7 @@ def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select,
     elif query.owner == "me":
         stmt = stmt.where(Customer.owner_id == ctx.user_id)
     elif query.owner.isdigit():
-        stmt = stmt.where(Customer.owner_id == int(query.owner))
+        stmt = stmt.where(Customer.owner_id == (bounded_id(query.owner) or -1))
     if query.source:
         stmt = stmt.where(Customer.source == query.source)
     if query.level:

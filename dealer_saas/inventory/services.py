@@ -29,7 +29,7 @@ from .. import audit, pagination, tenancy
 from ..extensions import db
 from ..tenancy import Store
 from ..timeutil import local_today, utcnow
-from ..validation import InvalidValue, normalise_plate, normalise_vin
+from ..validation import InvalidValue, bounded_id, normalise_plate, normalise_vin
 from .models import STOCK_STATES, ModelStockMinimum, StockTransfer, StockVehicle, VehicleModel
 
 #: allowed state changes of a stock vehicle
@@ -334,10 +334,7 @@ class StockQuery:
         state = args.get("state", "")
         if state in STOCK_STATES:
             query.state = state
-        try:
-            query.model = int(args.get("model", "")) or None
-        except ValueError:
-            query.model = None
+        query.model = bounded_id(args.get("model"))
         if args.get("demo") in ("yes", "no"):
             query.demo = args["demo"]
         if args.get("ageing") in AGEING_BUCKETS:
@@ -578,10 +575,9 @@ def transfer_destinations() -> list[Store]:
 
 def _destination(dest_store_id: Any) -> Store:
     ctx = tenancy.current()
-    try:
-        dest_id = int(dest_store_id)
-    except (TypeError, ValueError):
-        raise InventoryError(_("请选择调入门店。"), "dest_store_id") from None
+    dest_id = bounded_id(dest_store_id)
+    if dest_id is None:
+        raise InventoryError(_("请选择调入门店。"), "dest_store_id")
     dest = db.session.execute(select(Store).where(Store.id == dest_id)).scalar_one_or_none()
     # Another organisation's store is answered exactly like a store that does not exist.
     if dest is None or dest.org_id != ctx.org_id or not dest.is_active:

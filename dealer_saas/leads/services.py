@@ -22,7 +22,7 @@ from ..inventory.models import VehicleModel
 from ..pagination import Page, Sort, keyset_page
 from ..tenancy import Membership, Role, Store, User
 from ..timeutil import local, local_day_bounds, local_today, utcnow
-from ..validation import InvalidValue, normalise_mobile
+from ..validation import InvalidValue, bounded_id, normalise_mobile
 from .models import CARD_STATUSES, CONTACT_CHANNELS, INTENT_LEVELS, VISIT_KINDS, CardContact, FollowUpCard, Visit
 
 #: open C-level cards without any contact for this long go dormant (the daily job)
@@ -363,7 +363,7 @@ def get_visit(visit_id: int) -> Visit:
     """A visit of the store, with what its page shows (404 when foreign)."""
     stmt = (
         select(Visit)
-        .where(Visit.id == int(visit_id))
+        .where(Visit.id == (bounded_id(visit_id) or -1))
         .options(joinedload(Visit.customer), joinedload(Visit.consultant), joinedload(Visit.card))
     )
     visit = db.session.execute(stmt).scalar_one_or_none()
@@ -389,10 +389,7 @@ def visible_cards():
 
 def get_card(card_id: int) -> FollowUpCard:
     """A card the current user may see, else 404 (foreign store or another consultant's)."""
-    try:
-        ident = int(card_id)
-    except (TypeError, ValueError):
-        ident = -1
+    ident = bounded_id(card_id) or -1
     stmt = (
         visible_cards()
         .where(FollowUpCard.id == ident)

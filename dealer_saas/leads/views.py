@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import abort, flash, render_template, request, url_for
@@ -12,6 +11,8 @@ from .. import events, tenancy
 from ..customers.services import can_see_full_mobile
 from ..timeutil import from_local, local, utcnow
 from ..web import (
+    arg_date,
+    arg_id,
     htmx_response,
     merge_triggers,
     permission_required,
@@ -44,20 +45,6 @@ def _attach(form: Any, error: services.LeadsError) -> None:
 
 def _tz() -> str | None:
     return services.store_tz()
-
-
-def _arg_int(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _arg_date(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 def _consultant_choices(blank: str) -> list[tuple[Any, str]]:
@@ -168,9 +155,9 @@ def visit_customer_hint():
 def visit_list():
     """Visits filtered by date range, consultant, kind, no-contact-only; keyset pages."""
     filters = {
-        "date_from": _arg_date("date_from"),
-        "date_to": _arg_date("date_to"),
-        "consultant_id": _arg_int("consultant_id"),
+        "date_from": arg_date("date_from"),
+        "date_to": arg_date("date_to"),
+        "consultant_id": arg_id("consultant_id"),
         "kind": request.args.get("kind", ""),
         "no_contact": request.args.get("no_contact") == "1",
     }
@@ -258,7 +245,7 @@ def card_list():
     filters = {
         "level": request.args.get("level", ""),
         "status": request.args.get("status", "open"),
-        "consultant_id": _arg_int("consultant_id"),
+        "consultant_id": arg_id("consultant_id"),
         "overdue": request.args.get("overdue") == "1",
         "sort": request.args.get("sort", "due"),
     }
@@ -293,7 +280,7 @@ def _prepare_card_form(form: CardForm, card=None) -> None:
 @permission_required("cards.edit")
 def card_new():
     """Open a follow-up card for a customer (``?customer_id=``)."""
-    customer_id = _arg_int("customer_id")
+    customer_id = arg_id("customer_id")
     if customer_id is None:
         abort(404)
     customer = services._visible_customer(customer_id)

@@ -30,6 +30,7 @@ from ..inventory.models import StockVehicle, VehicleModel
 from ..leads.models import FollowUpCard
 from ..tenancy import Store
 from ..timeutil import as_utc, local, local_day_bounds, local_today, utcnow
+from ..validation import InvalidValue, bounded_id, check_numeric
 from .models import (
     ZERO,
     Delivery,
@@ -127,11 +128,15 @@ class StaleEdit(SalesError):
 
 
 def money(value: Any) -> Decimal:
-    """A money value as Decimal rounded half-up to the cent; None counts as zero."""
+    """A money value as Decimal rounded half-up to the cent; None counts as zero. Raises
+    SalesError unless it fits a money column (Numeric(12, 2))."""
     if value is None or value == "":
         return ZERO
     try:
-        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return check_numeric(amount)
+    except InvalidValue as error:  # before ValueError, its base
+        raise SalesError(str(error)) from None
     except (InvalidOperation, ValueError):
         raise SalesError(_("金额格式不正确。")) from None
 
@@ -165,9 +170,8 @@ def _own_clause(model: Any) -> Any:
 
 def _visible(model: Any, ident: Any, *options: Any) -> Any:
     """Load a sales row by id: 404 when foreign or (for a consultant) not theirs."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    ident = bounded_id(ident)
+    if ident is None:
         abort(404)
     stmt = select(model).where(model.id == ident).options(*options)
     if not sees_all():
@@ -332,6 +336,11 @@ def compute_totals(
         + values["registration_fee"]
         + values["other_fees"]
     )
+    for name, amount in (("accessories", accessories_total), (None, total)):
+        try:
+            check_numeric(amount)
+        except InvalidValue:
+            raise SalesError(_("合计金额过大，请核对各项金额。"), name) from None
     return Totals(
         price,
         discount_v,
@@ -357,8 +366,8 @@ def parse_accessories(text: str | None) -> list[dict]:
             raise SalesError(_("第 %(n)d 行：请写成“名称 价格”。", n=n), "accessories")
         name, price_text = parts[0].strip(), parts[1].replace("¥", "").replace("元", "")
         try:
-            price = Decimal(price_text).quantize(CENT, rounding=ROUND_HALF_UP)
-        except (InvalidOperation, ValueError):
+            price = check_numeric(Decimal(price_text).quantize(CENT, rounding=ROUND_HALF_UP))
+        except (InvalidOperation, ValueError, InvalidValue):
             raise SalesError(_("第 %(n)d 行：价格不是有效的金额。", n=n), "accessories") from None
         if price < 0 or not price.is_finite():
             raise SalesError(_("第 %(n)d 行：价格不能为负数。", n=n), "accessories")
@@ -498,8 +507,8 @@ def book_test_drive(
     if not duration_minutes or duration_minutes < 10 or duration_minutes > 240:
         raise SalesError(_("试驾时长应在 10 到 240 分钟之间。"), "duration_minutes")
     try:
-        car = inventory.lock_vehicle(int(vehicle_id))
-    except (inventory.VehicleUnavailable, TypeError, ValueError):
+        car = inventory.lock_vehicle(bounded_id(vehicle_id) or -1)
+    except inventory.VehicleUnavailable:
         raise SalesError(_("请选择试驾车。"), "vehicle_id") from None
     if not car.is_demo or car.state == "delivered":
         raise SalesError(_("该车辆不是试驾车。"), "vehicle_id")
@@ -1030,10 +1039,9 @@ def allocate_vehicle(sales_order_id: Any, stock_vehicle_id: Any) -> SalesOrder:
     if order.status == "approved" or order.paid_total < order.deposit_required:
         raise InvalidTransition(_("付定金后才能配车。"))
     _transition(order, "allocated", check_only=True)
-    try:
-        vehicle_id = int(stock_vehicle_id)
-    except (TypeError, ValueError):
-        raise SalesError(_("请选择车辆。"), "stock_vehicle_id") from None
+    vehicle_id = bounded_id(stock_vehicle_id)
+    if vehicle_id is None:
+        raise SalesError(_("请选择车辆。"), "stock_vehicle_id")
     try:
         vehicle = inventory.allocate_to_order(vehicle_id, order.model_id)
     except inventory.VehicleUnavailable as error:

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from .. import events, shell, tenancy
 from ..extensions import db
 from ..timeutil import from_local, local, local_today, utcnow
-from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
+from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
 from .forms import (
     AllocateForm,
@@ -108,10 +108,7 @@ def _tz() -> str | None:
 def test_drive_list():
     """The day view: each demo car's bookings on one day, plus my upcoming drives."""
     tz = _tz()
-    try:
-        day = dt.date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = local_today(tz)
+    day = arg_date("day") or local_today(tz)
     cars, by_car = services.test_drive_day(day, _tz())
     return render_htmx(
         "sales/test_drive_list.html",
@@ -141,8 +138,8 @@ def test_drive_new():
     if request.method == "GET" and not form.starts_at.data:
         soon = local(utcnow(), _tz()).replace(second=0, microsecond=0) + dt.timedelta(minutes=30)
         form.starts_at.data = soon.replace(minute=(soon.minute // 15) * 15, tzinfo=None)
-        if request.args.get("vehicle_id", "").isdigit():
-            form.vehicle_id.data = int(request.args["vehicle_id"])
+        if arg_id("vehicle_id"):
+            form.vehicle_id.data = arg_id("vehicle_id")
     if customer is not None and form.validate_on_submit():
         drive = _attempt(
             form,
@@ -248,11 +245,11 @@ def test_drive_feedback(test_drive_id: int):
 
 
 def _customer_and_card():
-    customer_id = request.args.get("customer_id", type=int)
+    customer_id = arg_id("customer_id")
     if customer_id is None:
         return None, None
     customer = services.customer_for_sales(customer_id)
-    return customer, services.card_for_customer(request.args.get("follow_up_card_id", type=int), customer)
+    return customer, services.card_for_customer(arg_id("follow_up_card_id"), customer)
 
 
 def _quote_form(form: QuoteForm) -> QuoteForm:
