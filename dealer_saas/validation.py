@@ -4,6 +4,7 @@ control characters taken out of text."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,9 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 #: money columns are Numeric(12, 2): at most 10 digits before the point and 2 after
 MONEY_DIGITS, MONEY_PLACES = 12, 2
 MONEY_MAX = Decimal("9999999999.99")
+
+#: dates people mean in a filter: outside these pages would count days past the calendar
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 #: control characters (C0, DEL, C1) except tab, line feed and carriage return
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -22,7 +22,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
 from .extensions import db
-from .validation import ID_MAX, bounded_id, strip_controls
+from .validation import DATE_MAX, DATE_MIN, ID_MAX, bounded_id, strip_controls
 
 # htmx-flask 0.1.0 misses a comma in its list of allowed HX-Reswap values, so
 # "beforebegin" and "afterbegin" are refused; headers we set ourselves have no such gap.
@@ -95,10 +95,6 @@ class CleanArgs(FlaskRequest):
     def args(self):  # type: ignore[override]
         pairs = parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
         return self.parameter_storage_class([(strip_controls(k), strip_controls(v)) for k, v in pairs])
-
-
-#: dates people mean: outside these no page works (a day before 0001-01-01 has no date)
-DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 
 
 def arg_date(name: str) -> dt.date | None:

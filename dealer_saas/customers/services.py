@@ -22,7 +22,17 @@ from ..pagination import Page, Sort, count_upto, keyset_page
 from ..pinyin import full_pinyin, initials
 from ..tenancy import Membership, Role, User
 from ..timeutil import local_day_bounds
-from ..validation import InvalidValue, bounded_id, normalise_id_number, normalise_mobile, normalise_plate, normalise_vin
+from ..validation import (
+    DATE_MAX,
+    DATE_MIN,
+    InvalidValue,
+    bounded_id,
+    normalise_id_number,
+    normalise_mobile,
+    normalise_plate,
+    normalise_vin,
+    strip_controls,
+)
 from .models import (
     GENDERS,
     KINDS,
@@ -296,12 +306,18 @@ class CustomerQuery:
     after: str | None = None
 
     @classmethod
-    def from_args(cls, args) -> CustomerQuery:
+    def from_args(cls, raw) -> CustomerQuery:
+        # the list's query string, or the same filters posted (export, assign): no control
+        # characters either way, and only days a page can count from
+        names = ("q", "owner", "source", "level", "tag", "created_from", "created_to", "sort", "after")
+        args = {name: strip_controls(raw.get(name) or "") or "" for name in names}
+
         def day(name: str) -> dt.date | None:
             try:
-                return dt.date.fromisoformat(args.get(name, "").strip())
+                value = dt.date.fromisoformat(args.get(name, "").strip())
             except ValueError:
                 return None
+            return value if DATE_MIN <= value <= DATE_MAX else None
 
         sort = args.get("sort", "newest")
         return cls(

@@ -121,6 +121,9 @@ QUERY_ARGS = (
     "outcome",
     "overdue",
     "no_contact",
+    "tag",
+    "created_from",
+    "created_to",
 )
 
 #: fields views read from request.form themselves
@@ -193,7 +196,7 @@ def _page_forms(body: str) -> tuple[list[tuple[str, dict[str, str]]], dict[str, 
 
 def _every_field_name() -> tuple[str, ...]:
     names = {name for form in _all_forms() for name, _unbound in _unbound_fields(form)}
-    return tuple(sorted(names - {"csrf_token"} | set(RAW_FORM_FIELDS)))
+    return tuple(sorted(names - {"csrf_token"} | set(RAW_FORM_FIELDS) | set(QUERY_ARGS)))
 
 
 def _hostile_round(names, k: int) -> dict[str, str]:
