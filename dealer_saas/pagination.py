@@ -57,7 +57,15 @@ def _encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+#: a token's integers stay inside a BIGINT; anything else is a forged token
+_INT_BOUND = 2**63
+
+
 def _decode(token: str) -> list[Any] | None:
+    """The sort values of a token, or None for a mangled or forged one (it starts from the
+    first page): only the types ``_encode`` writes, integers a column holds, text without
+    NUL bytes."""
+
     def typed(v: Any) -> Any:
         if isinstance(v, dict):
             if "dt" in v:
@@ -65,15 +73,47 @@ def _decode(token: str) -> list[Any] | None:
             if "d" in v:
                 return dt.date.fromisoformat(v["d"])
             if "n" in v:
-                return decimal.Decimal(v["n"])
-        return v
+                number = decimal.Decimal(v["n"])
+                if not number.is_finite():
+                    raise ValueError("not finite")
+                return number
+            raise ValueError("unknown value")
+        if isinstance(v, bool) or v is None:
+            return v
+        if isinstance(v, int) and -_INT_BOUND <= v < _INT_BOUND:
+            return v
+        if isinstance(v, str) and "\x00" not in v:
+            return v
+        raise ValueError("not a sort value")
 
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         values = json.loads(raw)
-    except (ValueError, TypeError):
+        return [typed(v) for v in values] if isinstance(values, list) else None
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
         return None  # a mangled token starts from the first page
-    return [typed(v) for v in values] if isinstance(values, list) else None
+
+
+def _fits(value: Any, column: InstrumentedAttribute) -> bool:
+    """A token value can be compared with its column (a forged token could put text where a
+    timestamp is, which PostgreSQL refuses)."""
+    if value is None:
+        return True
+    try:
+        expected = column.type.python_type
+    except NotImplementedError:
+        return True
+    if expected is dt.datetime:
+        return isinstance(value, dt.datetime)
+    if expected is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if expected is decimal.Decimal:
+        return isinstance(value, (decimal.Decimal, int)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is bool:
+        return isinstance(value, bool)
+    return isinstance(value, expected)
 
 
 def keyset_page(stmt: sa.Select, sort: Sort, after: str | None, size: int, *, scalars: bool = True) -> Page:
@@ -81,7 +121,7 @@ def keyset_page(stmt: sa.Select, sort: Sort, after: str | None, size: int, *, sc
     columns = sort.columns
     if after:
         values = _decode(after)
-        if values is not None and len(values) == len(columns):
+        if values is not None and len(values) == len(columns) and all(map(_fits, values, columns)):
             key = sa.tuple_(*columns)
             bound = sa.tuple_(*[sa.literal(v) if v is not None else sa.null() for v in values])
             stmt = stmt.where(key < bound if sort.desc else key > bound)

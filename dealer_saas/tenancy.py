@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relati
 
 from .extensions import db
 from .timeutil import utcnow
+from .validation import bounded_id
 
 
 class TenancyError(RuntimeError):
@@ -347,10 +348,10 @@ M = TypeVar("M")
 
 
 def get_or_404(model: type[M], ident: Any) -> M:
-    """Load a row by id through a scoped select: another tenant's id is a plain 404."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    """Load a row by id through a scoped select: another tenant's id is a plain 404, and so
+    is anything that is not an id (garbage, 0, a number past an INTEGER column)."""
+    ident = bounded_id(ident)
+    if ident is None:
         abort(404)
     obj = db.session.execute(select(model).where(model.id == ident)).scalar_one_or_none()  # type: ignore[attr-defined]
     if obj is None:
@@ -359,9 +360,8 @@ def get_or_404(model: type[M], ident: Any) -> M:
 
 
 def get_or_none(model: type[M], ident: Any) -> M | None:
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    ident = bounded_id(ident)
+    if ident is None:
         return None
     return db.session.execute(select(model).where(model.id == ident)).scalar_one_or_none()  # type: ignore[attr-defined]
 

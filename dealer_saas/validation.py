@@ -1,10 +1,31 @@
-"""Normalising and checking what people type: mobiles, VINs, plates, ID numbers."""
+"""Normalising and checking what people type: mobiles, VINs, plates, ID numbers; the
+bounds every id, integer and money value is checked against before it meets the database;
+control characters taken out of text."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
 
 import phonenumbers
+
+#: ids are INTEGER columns (32-bit on PostgreSQL): a bigger number is no row, never a query
+ID_MAX = 2**31 - 1
+#: integers people type (mileage, years, days) are INTEGER columns too
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: money columns are Numeric(12, 2): at most 10 digits before the point and 2 after
+MONEY_DIGITS, MONEY_PLACES = 12, 2
+MONEY_MAX = Decimal("9999999999.99")
+
+#: dates people mean in a filter: outside these pages would count days past the calendar
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+#: control characters (C0, DEL, C1) except tab, line feed and carriage return
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: every control character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 _VIN_VALUES = {
     **{str(d): d for d in range(10)},
@@ -116,3 +137,47 @@ def id_number_with_check(first17: str) -> str:
     from stdnum.cn import ric
 
     return first17 + ric.calc_check_digit(first17 + "0")
+
+
+# --------------------------------------------------------------------------- bounds
+
+
+def bounded_id(value: Any) -> int | None:
+    """``value`` as a row id (1 .. ID_MAX), or None when it is not one (garbage, 0, negative,
+    a number no INTEGER column holds)."""
+    if isinstance(value, bool):
+        return None
+    if not isinstance(value, int):
+        text = str(value).strip() if value is not None else ""
+        if not text.isascii() or not text.isdigit():
+            return None
+        value = int(text)
+    return value if 1 <= value <= ID_MAX else None
+
+
+def check_numeric(value: Any, *, digits: int = MONEY_DIGITS, places: int = MONEY_PLACES) -> Decimal:
+    """``value`` as a Decimal that fits a ``Numeric(digits, places)`` column (money by
+    default); raises InvalidValue: not a number, NaN or infinite, too many digits before or
+    after the point."""
+    from flask_babel import gettext as _
+
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidValue(_("请填写有效的数字。")) from None
+    if not number.is_finite():
+        raise InvalidValue(_("请填写有效的数字。"))
+    whole = digits - places
+    if abs(number) >= Decimal(10) ** whole:
+        raise InvalidValue(_("数字过大：整数部分最多 %(n)d 位。", n=whole))
+    if number != number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN):
+        raise InvalidValue(_("最多 %(n)d 位小数。", n=places))
+    return number
+
+
+def strip_controls(value: str | None, *, keep_lines: bool = False) -> str | None:
+    """``value`` without control characters (NUL and the like break PostgreSQL, exports and
+    terminals); ``keep_lines`` keeps tab, line feed and carriage return (multi-line text)."""
+    if not value:
+        return value
+    return (_CONTROL_BUT_LINES if keep_lines else _CONTROL).sub("", value)

@@ -1,22 +1,28 @@
 """Request plumbing every module uses: the one commit per request, after-commit effects,
-the permission decorator, and page-or-fragment rendering for htmx.
+the permission decorator, page-or-fragment rendering for htmx, and what comes in by URL:
+ids in paths (the ``int`` converter) and query arguments (clean text, bounded ids).
 
 This is the only place that commits in a request, and the one wrapper around htmx-flask.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Request as FlaskRequest
 from flask_login import current_user
 from htmx_flask import make_response as htmx_make_response
+from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 from .extensions import db
+from .validation import DATE_MAX, DATE_MIN, ID_MAX, bounded_id, strip_controls
 
 # htmx-flask 0.1.0 misses a comma in its list of allowed HX-Reswap values, so
 # "beforebegin" and "afterbegin" are refused; headers we set ourselves have no such gap.
@@ -87,8 +93,57 @@ def _security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    # before any blueprint registers: rules look their converters up when they are added
+    app.url_map.converters["int"] = IdConverter
+    # on top of the request class htmx-flask installs (request.htmx)
+    app.request_class = type("Request", (CleanArgs, app.request_class), {})
     app.after_request(_commit_after_request)
     app.after_request(_security_headers)
+
+
+# --------------------------------------------------------------------------- input
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: 1 .. 2**31 - 1, the ids an INTEGER column holds. A
+    bigger number does not match the rule (a 404), so no query ever sees it."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = ID_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class CleanArgs(FlaskRequest):
+    """Mixed into the app's request class: query arguments without control characters (a NUL in ``?q=`` would reach a
+    PostgreSQL query and fail there); a search box's tabs and line breaks go too."""
+
+    @cached_property
+    def args(self):  # type: ignore[override]
+        pairs = parse_qsl(self.query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        return self.parameter_storage_class([(strip_controls(k), strip_controls(v)) for k, v in pairs])
+
+
+def arg_date(name: str) -> dt.date | None:
+    """The query argument ``name`` as an ISO date within DATE_MIN..DATE_MAX, or None."""
+    try:
+        day = dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return day if DATE_MIN <= day <= DATE_MAX else None
+
+
+def arg_datetime(name: str) -> dt.datetime | None:
+    """The query argument ``name`` as an ISO date and time within DATE_MIN..DATE_MAX, or None."""
+    try:
+        moment = dt.datetime.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return moment if DATE_MIN <= moment.date() <= DATE_MAX else None
+
+
+def arg_id(name: str) -> int | None:
+    """The query argument ``name`` as a row id (``?customer_id=12``), or None when missing
+    or not an id (garbage, 0, a number no INTEGER column holds)."""
+    return bounded_id(request.args.get(name))
 
 
 # --------------------------------------------------------------------------- htmx

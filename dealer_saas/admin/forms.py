@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     PasswordField,
@@ -15,24 +14,22 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms_base import Form, coerce_id
 from ..registry import SettingsSection
 
 #: common time zones of stores (any IANA name is accepted by the service)
 TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei")
 
 
-class _Form(FlaskForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form_errors: list[str] = []
-
-
 def _store_or_org_wide(value):
-    """'' means "every store of the group" (a group role)."""
-    return int(value) if value not in (None, "", "None") else None
+    """'' means "every store of the group" (a group role); anything but a store id is no
+    choice (the select refuses it)."""
+    if value in (None, "", "None"):
+        return None
+    return coerce_id(value)
 
 
-class StoreForm(_Form):
+class StoreForm(Form):
     name = StringField(_l("门店名称"), validators=[DataRequired(_l("请输入门店名称")), Length(max=120)])
     code = StringField(_l("门店编码"), validators=[DataRequired(_l("请输入门店编码")), Length(max=32)])
     city = StringField(_l("城市"), validators=[Optional(), Length(max=60)])
@@ -45,13 +42,13 @@ class StoreForm(_Form):
     is_active = BooleanField(_l("营业中"), default=True)
 
 
-def store_settings_form(sections: Sequence[SettingsSection]) -> type[FlaskForm]:
+def store_settings_form(sections: Sequence[SettingsSection]) -> type[Form]:
     """The settings form: one field per setting each module declared (``registry``)."""
     fields = {name: unbound for section in sections for name, unbound in section.fields.items()}
-    return type("StoreSettingsForm", (_Form,), fields)
+    return type("StoreSettingsForm", (Form,), fields)
 
 
-class UserCreateForm(_Form):
+class UserCreateForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=80)])
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=80)])
     phone = StringField(_l("手机号"), validators=[Optional(), Length(max=30)])
@@ -60,21 +57,21 @@ class UserCreateForm(_Form):
         _l("初始密码"), validators=[Optional()], description=_l("留空则自动生成；用户首次登录须修改密码。")
     )
     store_id = SelectField(_l("门店"), coerce=_store_or_org_wide, validate_choice=True)
-    role_id = SelectField(_l("角色"), coerce=int, validators=[DataRequired(_l("请选择角色"))])
+    role_id = SelectField(_l("角色"), coerce=coerce_id, validators=[DataRequired(_l("请选择角色"))])
 
 
-class UserEditForm(_Form):
+class UserEditForm(Form):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=80)])
     phone = StringField(_l("手机号"), validators=[Optional(), Length(max=30)])
     email = StringField(_l("邮箱"), validators=[Optional(), Length(max=120)])
 
 
-class MembershipForm(_Form):
+class MembershipForm(Form):
     store_id = SelectField(_l("门店"), coerce=_store_or_org_wide, validate_choice=True)
-    role_id = SelectField(_l("角色"), coerce=int, validators=[DataRequired(_l("请选择角色"))])
+    role_id = SelectField(_l("角色"), coerce=coerce_id, validators=[DataRequired(_l("请选择角色"))])
 
 
-class RoleForm(_Form):
+class RoleForm(Form):
     code = StringField(
         _l("编码"),
         validators=[DataRequired(_l("请输入编码")), Length(max=40)],
@@ -85,7 +82,7 @@ class RoleForm(_Form):
     permissions = SelectMultipleField(_l("权限"), choices=[], validate_choice=True)
 
 
-class OrganisationForm(_Form):
+class OrganisationForm(Form):
     name = StringField(_l("集团名称"), validators=[DataRequired(_l("请输入集团名称")), Length(max=120)])
     code = StringField(_l("集团编码"), validators=[DataRequired(_l("请输入集团编码")), Length(max=32)])
     store_name = StringField(_l("首家门店名称"), validators=[DataRequired(_l("请输入门店名称")), Length(max=120)])

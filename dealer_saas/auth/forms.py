@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..forms_base import Form
 from .services import MAX_PASSWORD_LENGTH
 
 _TOO_LONG = _l("密码不能超过 %(max)d 位。")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=80)])
     password = PasswordField(
         _l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=MAX_PASSWORD_LENGTH, message=_TOO_LONG)]
@@ -18,7 +18,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码"))])
     new_password = PasswordField(
         _l("新密码"), validators=[DataRequired(_l("请输入新密码")), Length(max=MAX_PASSWORD_LENGTH, message=_TOO_LONG)]

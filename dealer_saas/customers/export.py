@@ -3,23 +3,22 @@ with what the user may see (phones masked without ``customers.pii``, ID numbers 
 
 Exports are their own permission (``customers.export``) and every one is audit-logged with
 the filters and the number of rows, because a spreadsheet of customers is what leaves a
-store when a consultant does.
+store when a consultant does. The sheet is written by the shared safe writer
+(``dealer_saas.xlsx``): names are text, never formulas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import audit, tenancy
+from .. import audit, tenancy, xlsx
 from ..extensions import db
 from ..formatting import mask_phone
 from ..pagination import count_upto
@@ -76,18 +75,17 @@ def export_customers(query: CustomerQuery, *, tz: str | None) -> tuple[bytes, in
     ctx = tenancy.current()
     stores = dict(db.session.execute(select(Store.id, Store.name).where(Store.org_id == ctx.org_id)).all())
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("客户"))
-    sheet.append([str(header) for header, _value in COLUMNS])
-    for customer in db.session.execute(ordered).scalars():
-        sheet.append([value(customer, stores, tz) for _header, value in COLUMNS])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    def rows() -> Iterator[list[Any]]:
+        yield [str(header) for header, _value in COLUMNS]
+        for customer in db.session.execute(ordered).scalars():
+            yield [value(customer, stores, tz) for _header, value in COLUMNS]
+
+    content = xlsx.xlsx_bytes(rows(), title=_("客户"))
 
     audit.record(
         "export", "customers", summary=_("导出客户 %(n)s 个", n=count), after={"filters": query.args(), "rows": count}
     )
-    return buffer.getvalue(), count
+    return content, count
 
 
 def file_name(today: dt.date) -> str:

@@ -14,7 +14,17 @@ from markupsafe import Markup, escape
 from .. import domain, events, tenancy, visibility
 from ..formatting import mask_phone
 from ..shell import can_in_view
-from ..web import permission_required, redirect_to, render_htmx, rollback_only, safe_next, trigger, wants_fragment
+from ..validation import bounded_id
+from ..web import (
+    arg_datetime,
+    permission_required,
+    redirect_to,
+    render_htmx,
+    rollback_only,
+    safe_next,
+    trigger,
+    wants_fragment,
+)
 from . import bp, export, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
@@ -117,9 +127,8 @@ def customer_export():
 @permission_required("customers.assign")
 def assign():
     """Give the ticked customers to a sales member of the store (or back to the pool)."""
-    ids = [int(i) for i in request.form.getlist("customer_ids") if i.isdigit()]
-    raw_owner = request.form.get("owner_id", "")
-    owner_id = int(raw_owner) if raw_owner.isdigit() else None
+    ids = [i for i in map(bounded_id, request.form.getlist("customer_ids")) if i is not None]
+    owner_id = bounded_id(request.form.get("owner_id"))
     back = safe_next(request.form.get("next"), url_for("customers.customer_list"))
     try:
         services.assign_customers(ids, owner_id)
@@ -302,10 +311,7 @@ def customer_detail(customer_id: int):
 def customer_timeline(customer_id: int):
     """One page of the 360 timeline, older than ``before``."""
     customer = services.get_customer(customer_id)
-    try:
-        before = dt.datetime.fromisoformat(request.args["before"]) if request.args.get("before") else None
-    except ValueError:
-        before = None
+    before = arg_datetime("before")
     return render_htmx(
         "customers/timeline.html", "customers/_timeline.html", customer=customer, **_timeline_context(customer, before)
     )
@@ -463,13 +469,13 @@ def duplicates():
 def merge():
     """Merge two customers: pick the one to keep; everything of the other moves to it."""
     if request.method == "POST":
-        survivor_id = request.form.get("survivor_id", "")
-        ids = [i for i in request.form.getlist("ids") if i.isdigit()]
-        if not survivor_id.isdigit() or len(ids) != 2 or survivor_id not in ids:
+        survivor_id = bounded_id(request.form.get("survivor_id"))
+        ids = [i for i in map(bounded_id, request.form.getlist("ids")) if i is not None]
+        if survivor_id is None or len(ids) != 2 or survivor_id not in ids:
             abort(400)
         loser_id = next(i for i in ids if i != survivor_id)
         try:
-            survivor = services.merge_customers(int(survivor_id), int(loser_id))
+            survivor = services.merge_customers(survivor_id, loser_id)
         except services.CustomerError as error:
             rollback_only()
             flash(str(error), "error")
@@ -479,7 +485,7 @@ def merge():
             url_for("customers.customer_detail", customer_id=survivor.id),
             trigger=trigger(events.CUSTOMER_SAVED, id=survivor.id),
         )
-    ids = [i for i in request.args.getlist("ids") if i.isdigit()][:2]
+    ids = [i for i in map(bounded_id, request.args.getlist("ids")) if i is not None][:2]
     if len(ids) != 2 or ids[0] == ids[1]:
         abort(404)
     pair = [services.get_customer(i) for i in ids]

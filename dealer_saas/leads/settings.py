@@ -8,10 +8,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
 
 from .. import settings
 from ..domain import DomainError
+from ..forms_base import bounded_int
 from ..registry import SettingsSection
 
 #: intent levels in display order (the labels live in ``leads.models.INTENT_LEVELS``)
@@ -51,9 +51,12 @@ def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
 
 
 def _days_field(label: Any) -> IntegerField:
-    return IntegerField(
+    return bounded_int(
         label,
-        validators=[InputRequired(_l("请输入天数")), NumberRange(0, MAX_DAYS, _l("天数需在 0 到 365 之间"))],
+        0,
+        MAX_DAYS,
+        required=_l("请输入天数"),
+        message=_l("天数需在 0 到 365 之间"),
         render_kw={"type": "number", "inputmode": "numeric", "min": 0, "max": MAX_DAYS},
     )
 

@@ -6,7 +6,6 @@ read-only all-stores roll-up, which has no single store, they are the default zo
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import abort, flash, render_template, request, url_for
@@ -17,6 +16,8 @@ from ..customers import services as customer_services
 from ..customers.services import can_see_full_mobile
 from ..timeutil import from_local, local, utcnow
 from ..web import (
+    arg_date,
+    arg_id,
     htmx_response,
     merge_triggers,
     permission_required,
@@ -35,20 +36,6 @@ CARD_PAGE_ACTIONS = ("request_lost", "make_dormant", "reactivate")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _arg_int(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _arg_date(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
 
 
 def _consultant_choices(blank: str) -> list[tuple[Any, str]]:
@@ -160,9 +147,9 @@ def visit_customer_hint():
 def visit_list():
     """Visits filtered by date range, consultant, kind, no-contact-only; keyset pages."""
     filters = {
-        "date_from": _arg_date("date_from"),
-        "date_to": _arg_date("date_to"),
-        "consultant_id": _arg_int("consultant_id"),
+        "date_from": arg_date("date_from"),
+        "date_to": arg_date("date_to"),
+        "consultant_id": arg_id("consultant_id"),
         "kind": request.args.get("kind", ""),
         "no_contact": request.args.get("no_contact") == "1",
     }
@@ -248,7 +235,7 @@ def card_list():
     filters = {
         "level": request.args.get("level", ""),
         "status": request.args.get("status", "open"),
-        "consultant_id": _arg_int("consultant_id"),
+        "consultant_id": arg_id("consultant_id"),
         "overdue": request.args.get("overdue") == "1",
         "sort": request.args.get("sort", "due"),
     }
@@ -283,7 +270,7 @@ def _prepare_card_form(form: CardForm, card=None) -> None:
 @permission_required("cards.edit")
 def card_new():
     """Open a follow-up card for a customer (``?customer_id=``)."""
-    customer_id = _arg_int("customer_id")
+    customer_id = arg_id("customer_id")
     if customer_id is None:
         abort(404)
     customer = customer_services.get_customer(customer_id)

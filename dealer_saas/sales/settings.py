@@ -8,11 +8,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange
 
 from .. import settings
 from ..domain import DomainError
+from ..forms_base import NumericField, money_field
 from ..registry import SettingsSection
 
 #: discount % above which the sales manager must approve, and above which the store manager too
@@ -62,11 +62,13 @@ def _save_deposit(new: dict[str, Any], data: Mapping[str, Any]) -> None:
     new["default_deposit"] = str(deposit.quantize(Decimal("0.01")))
 
 
-def _percent_field(label: Any) -> DecimalField:
-    return DecimalField(
+def _percent_field(label: Any) -> NumericField:
+    # Numeric(5, 2) bounds: never NaN, infinite or more digits than a percentage has
+    return NumericField(
         label,
-        places=None,
         validators=[InputRequired(_l("请输入比例")), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
+        digits=5,
+        places=2,
         render_kw={"inputmode": "decimal"},
     )
 
@@ -87,14 +89,7 @@ APPROVAL_SECTION = SettingsSection(
 DEPOSIT_SECTION = SettingsSection(
     "default_deposit",
     _l("订金"),
-    fields={
-        "default_deposit": DecimalField(
-            _l("默认订金（元）"),
-            places=2,
-            validators=[InputRequired(_l("请输入金额")), NumberRange(0, None, _l("不能为负数"))],
-            render_kw={"inputmode": "decimal"},
-        )
-    },
+    fields={"default_deposit": money_field(_l("默认订金（元）"), required=_l("请输入金额"), message=_l("不能为负数"))},
     load=lambda store: {"default_deposit": default_deposit(store)},
     save=_save_deposit,
     permission="sales.settings",

@@ -21,7 +21,7 @@ from .. import domain, events, tenancy, visibility
 from ..extensions import db
 from ..inventory import services as inventory
 from ..timeutil import from_local, local, utcnow
-from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
+from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
 from .forms import (
     AllocateForm,
@@ -85,10 +85,7 @@ def test_drive_list():
     """The day view: each demo car's bookings on one day, plus my upcoming drives."""
     # the roll-up has no single store: its day is the default zone's (tenancy.store_timezone)
     tz = tenancy.store_timezone()
-    try:
-        day = dt.date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = tenancy.store_today()
+    day = arg_date("day") or tenancy.store_today()
     cars, by_car = services.test_drive_day(day, tz)
     return render_htmx(
         "sales/test_drive_list.html",
@@ -118,8 +115,8 @@ def test_drive_new():
     if request.method == "GET" and not form.starts_at.data:
         soon = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0) + dt.timedelta(minutes=30)
         form.starts_at.data = soon.replace(minute=(soon.minute // 15) * 15, tzinfo=None)
-        if request.args.get("vehicle_id", "").isdigit():
-            form.vehicle_id.data = int(request.args["vehicle_id"])
+        if arg_id("vehicle_id"):
+            form.vehicle_id.data = arg_id("vehicle_id")
     if customer is not None and form.validate_on_submit():
         drive = domain.attempt(
             form,
@@ -225,11 +222,11 @@ def test_drive_feedback(test_drive_id: int):
 
 
 def _customer_and_card():
-    customer_id = request.args.get("customer_id", type=int)
+    customer_id = arg_id("customer_id")
     if customer_id is None:
         return None, None
     customer = services.customer_for_sales(customer_id)
-    return customer, services.card_for_customer(request.args.get("follow_up_card_id", type=int), customer)
+    return customer, services.card_for_customer(arg_id("follow_up_card_id"), customer)
 
 
 def _quote_form(form: QuoteForm) -> QuoteForm:

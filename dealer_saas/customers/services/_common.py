@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ... import domain, tenancy, visibility
 from ...extensions import db
 from ...pinyin import full_pinyin, initials
+from ...validation import bounded_id
 from ..models import Customer, CustomerVehicle
 
 PAGE_SIZE = 25
@@ -72,9 +73,8 @@ def visible_customers() -> sa.Select:
 def get_customer(customer_id: Any) -> Customer:
     """A customer the current user may see, or 404 (another store's, or another
     consultant's customer, is simply not found)."""
-    try:
-        ident = int(customer_id)
-    except (TypeError, ValueError):
+    ident = bounded_id(customer_id)
+    if ident is None:
         from flask import abort
 
         abort(404)

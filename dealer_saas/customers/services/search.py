@@ -17,7 +17,7 @@ from ... import tenancy
 from ...extensions import db
 from ...pagination import Page, Sort, count_upto, keyset_page
 from ...timeutil import local_day_bounds
-from ...validation import normalise_plate
+from ...validation import DATE_MAX, DATE_MIN, bounded_id, normalise_plate, strip_controls
 from ..models import LEVELS, SOURCES, Customer, CustomerTag, CustomerVehicle
 from ._common import COUNT_LIMIT, PAGE_SIZE, visible_customers
 
@@ -114,12 +114,18 @@ class CustomerQuery:
     after: str | None = None
 
     @classmethod
-    def from_args(cls, args) -> CustomerQuery:
+    def from_args(cls, raw) -> CustomerQuery:
+        # the list's query string, or the same filters posted (export, assign): no control
+        # characters either way, and only days a page can count from
+        names = ("q", "owner", "source", "level", "tag", "created_from", "created_to", "sort", "after")
+        args = {name: strip_controls(raw.get(name) or "") or "" for name in names}
+
         def day(name: str) -> dt.date | None:
             try:
-                return dt.date.fromisoformat(args.get(name, "").strip())
+                value = dt.date.fromisoformat(args.get(name, "").strip())
             except ValueError:
                 return None
+            return value if DATE_MIN <= value <= DATE_MAX else None
 
         sort = args.get("sort", "newest")
         return cls(
@@ -172,7 +178,7 @@ def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select,
     elif query.owner == "me":
         stmt = stmt.where(Customer.owner_id == ctx.user_id)
     elif query.owner.isdigit():
-        stmt = stmt.where(Customer.owner_id == int(query.owner))
+        stmt = stmt.where(Customer.owner_id == (bounded_id(query.owner) or -1))
     if query.source:
         stmt = stmt.where(Customer.source == query.source)
     if query.level:

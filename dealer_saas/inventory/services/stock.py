@@ -24,7 +24,7 @@ from ... import audit, pagination, tenancy
 from ...domain import Transitions
 from ...extensions import db
 from ...i18n import N_
-from ...validation import InvalidValue, normalise_plate, normalise_vin
+from ...validation import InvalidValue, bounded_id, normalise_plate, normalise_vin
 from ..models import STOCK_STATES, StockTransfer, StockVehicle, VehicleModel
 from .errors import DuplicateVin, InvalidStockTransition, InventoryError, StaleEdit, VehicleUnavailable
 
@@ -206,10 +206,7 @@ class StockQuery:
         state = args.get("state", "")
         if state in STOCK_STATES:
             query.state = state
-        try:
-            query.model = int(args.get("model", "")) or None
-        except ValueError:
-            query.model = None
+        query.model = bounded_id(args.get("model"))
         if args.get("demo") in ("yes", "no"):
             query.demo = args["demo"]
         if args.get("ageing") in AGEING_BUCKETS:

@@ -21,6 +21,7 @@ from ...extensions import db
 from ...i18n import N_
 from ...tenancy import Store
 from ...timeutil import utcnow
+from ...validation import bounded_id
 from ..models import TRANSFER_STATES, StockTransfer, StockVehicle
 from .errors import InvalidStockTransition, InventoryError, StaleEdit, VehicleUnavailable
 from .stock import change_state, lock_vehicle, state_label
@@ -50,10 +51,9 @@ def transfer_destinations() -> list[Store]:
 
 def _destination(dest_store_id: Any) -> Store:
     ctx = tenancy.current()
-    try:
-        dest_id = int(dest_store_id)
-    except (TypeError, ValueError):
-        raise InventoryError(_("请选择调入门店。"), "dest_store_id") from None
+    dest_id = bounded_id(dest_store_id)
+    if dest_id is None:
+        raise InventoryError(_("请选择调入门店。"), "dest_store_id")
     dest = db.session.execute(select(Store).where(Store.id == dest_id)).scalar_one_or_none()
     # Another organisation's store is answered exactly like a store that does not exist.
     if dest is None or dest.org_id != ctx.org_id or not dest.is_active:

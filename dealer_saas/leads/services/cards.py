@@ -21,6 +21,7 @@ from ...customers.services import can_see_full_mobile, get_customer
 from ...extensions import db
 from ...pagination import Page, Sort, keyset_page
 from ...timeutil import utcnow
+from ...validation import bounded_id
 from ..models import CARD_STATUSES, INTENT_LEVELS, FollowUpCard
 from ._common import InvalidTransition, LeadsError, StaleCard, _check_consultant, _model_label, next_contact_for
 
@@ -42,10 +43,7 @@ def is_visible_card(card: FollowUpCard) -> bool:
 
 def get_card(card_id: int) -> FollowUpCard:
     """A card the current user may see, else 404 (foreign store or another consultant's)."""
-    try:
-        ident = int(card_id)
-    except (TypeError, ValueError):
-        ident = -1
+    ident = bounded_id(card_id) or -1
     stmt = (
         visible_cards()
         .where(FollowUpCard.id == ident)

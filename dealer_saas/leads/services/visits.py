@@ -20,7 +20,7 @@ from ...extensions import db
 from ...pagination import Page, Sort, keyset_page
 from ...tenancy import User
 from ...timeutil import local_day_bounds, utcnow
-from ...validation import InvalidValue, normalise_mobile
+from ...validation import InvalidValue, bounded_id, normalise_mobile
 from ..models import INTENT_LEVELS, VISIT_KINDS, FollowUpCard, Visit
 from ._common import LeadsError, _check_consultant, _model_label
 from .cards import _new_card
@@ -252,7 +252,7 @@ def get_visit(visit_id: int) -> Visit:
     """A visit of the store, with what its page shows (404 when foreign)."""
     stmt = (
         select(Visit)
-        .where(Visit.id == int(visit_id))
+        .where(Visit.id == (bounded_id(visit_id) or -1))
         .options(joinedload(Visit.customer), joinedload(Visit.consultant), joinedload(Visit.card))
     )
     visit = db.session.execute(stmt).scalar_one_or_none()

@@ -18,6 +18,7 @@ from ...customers.models import Customer
 from ...extensions import db
 from ...leads.models import FollowUpCard
 from ...tenancy import Store
+from ...validation import InvalidValue, bounded_id, check_numeric
 from ..models import ZERO
 
 CENT = Decimal("0.01")
@@ -37,11 +38,15 @@ class StaleEdit(SalesError, domain.StaleEdit):
 
 
 def money(value: Any) -> Decimal:
-    """A money value as Decimal rounded half-up to the cent; None counts as zero."""
+    """A money value as Decimal rounded half-up to the cent; None counts as zero. Raises
+    SalesError unless it fits a money column (Numeric(12, 2))."""
     if value is None or value == "":
         return ZERO
     try:
-        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return check_numeric(amount)
+    except InvalidValue as error:  # before ValueError, its base
+        raise SalesError(str(error)) from None
     except (InvalidOperation, ValueError):
         raise SalesError(_("金额格式不正确。")) from None
 
@@ -69,9 +74,8 @@ def own_clause(model: Any) -> sa.ColumnElement[bool] | None:
 
 def _visible(model: Any, ident: Any, *options: Any) -> Any:
     """Load a sales row by id: 404 when foreign or (for a consultant) not theirs."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    ident = bounded_id(ident)
+    if ident is None:
         abort(404)
     stmt = select(model).where(model.id == ident).options(*options)
     obj = db.session.execute(visibility.restrict(stmt, own_clause(model))).scalar_one_or_none()

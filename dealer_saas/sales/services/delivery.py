@@ -19,6 +19,7 @@ from ...i18n import N_
 from ...inventory import services as inventory
 from ...inventory.models import StockVehicle
 from ...timeutil import utcnow
+from ...validation import bounded_id
 from ..models import Delivery, SalesOrder
 from ._common import InvalidTransition, SalesError, _ctx
 from .orders import _transition, get_order
@@ -47,10 +48,9 @@ def allocate_vehicle(sales_order_id: Any, stock_vehicle_id: Any) -> SalesOrder:
     if order.status == "approved" or order.paid_total < order.deposit_required:
         raise InvalidTransition(_("付定金后才能配车。"))
     _transition(order, "allocated", check_only=True)
-    try:
-        vehicle_id = int(stock_vehicle_id)
-    except (TypeError, ValueError):
-        raise SalesError(_("请选择车辆。"), "stock_vehicle_id") from None
+    vehicle_id = bounded_id(stock_vehicle_id)
+    if vehicle_id is None:
+        raise SalesError(_("请选择车辆。"), "stock_vehicle_id")
     try:
         vehicle = inventory.allocate_to_order(vehicle_id, order.model_id)
     except inventory.VehicleUnavailable as error:

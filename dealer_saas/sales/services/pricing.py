@@ -16,6 +16,7 @@ from ... import tenancy
 from ...extensions import db
 from ...inventory.models import VehicleModel
 from ...tenancy import Store
+from ...validation import InvalidValue, check_numeric
 from .. import settings
 from ..models import ZERO
 from ._common import CENT, SalesError, money
@@ -89,6 +90,11 @@ def compute_totals(
         + values["registration_fee"]
         + values["other_fees"]
     )
+    for name, amount in (("accessories", accessories_total), (None, total)):
+        try:
+            check_numeric(amount)
+        except InvalidValue:
+            raise SalesError(_("合计金额过大，请核对各项金额。"), name) from None
     return Totals(
         price,
         discount_v,
@@ -114,8 +120,8 @@ def parse_accessories(text: str | None) -> list[dict]:
             raise SalesError(_("第 %(n)d 行：请写成“名称 价格”。", n=n), "accessories")
         name, price_text = parts[0].strip(), parts[1].replace("¥", "").replace("元", "")
         try:
-            price = Decimal(price_text).quantize(CENT, rounding=ROUND_HALF_UP)
-        except (InvalidOperation, ValueError):
+            price = check_numeric(Decimal(price_text).quantize(CENT, rounding=ROUND_HALF_UP))
+        except (InvalidOperation, ValueError, InvalidValue):
             raise SalesError(_("第 %(n)d 行：价格不是有效的金额。", n=n), "accessories") from None
         if price < 0 or not price.is_finite():
             raise SalesError(_("第 %(n)d 行：价格不能为负数。", n=n), "accessories")

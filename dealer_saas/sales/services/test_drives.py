@@ -18,6 +18,7 @@ from ...extensions import db
 from ...inventory import services as inventory
 from ...inventory.models import StockVehicle
 from ...timeutil import as_utc, local, local_day_bounds, utcnow
+from ...validation import bounded_id
 from ..models import TEST_DRIVE_STATUSES, TestDrive
 from ._common import InvalidTransition, SalesError, StaleEdit, _ctx, _visible, card_for_customer, customer_for_sales
 
@@ -108,8 +109,8 @@ def book_test_drive(
     if not duration_minutes or duration_minutes < 10 or duration_minutes > 240:
         raise SalesError(_("试驾时长应在 10 到 240 分钟之间。"), "duration_minutes")
     try:
-        car = inventory.lock_vehicle(int(vehicle_id))
-    except (inventory.VehicleUnavailable, TypeError, ValueError):
+        car = inventory.lock_vehicle(bounded_id(vehicle_id) or -1)
+    except inventory.VehicleUnavailable:
         raise SalesError(_("请选择试驾车。"), "vehicle_id") from None
     if not car.is_demo or car.state == "delivered":
         raise SalesError(_("该车辆不是试驾车。"), "vehicle_id")
