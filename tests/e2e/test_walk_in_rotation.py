@@ -105,3 +105,24 @@ def test_receptionist_logs_a_walk_in_with_rotation(page):
 
     assert not page.js_errors, page.js_errors
     assert not page.server_errors, page.server_errors
+
+
+def test_an_h_card_without_consultant_is_refused_beside_the_field(phone_page):
+    page = phone_page
+    login(page, "gz01.reception")
+    page.goto("/leads/visits/new")
+    form = page.locator("#visit-form form")
+    form.locator("input[name=mobile]").fill("136" + "".join(random.choice("0123456789") for _ in range(8)))
+    form.locator("input[name=name]").fill("未分配测试")
+    form.locator("select[name=consultant_id]").select_option("")
+    form.locator("#field-card_level label", has_text=re.compile(r"^\s*H\s*$")).click()
+    form.locator("[data-testid=visit-save]").click()
+    field = page.locator("#visit-form #field-consultant_id")
+    expect(field.locator(".invalid-feedback")).to_be_visible()
+    expect(field.locator(".invalid-feedback")).to_contain_text("必须指定接待顾问")
+    expect(field.locator("select[name=consultant_id]")).to_be_in_viewport()
+    expect(page.locator("[data-testid=visit-saved]")).to_have_count(0)
+    expect(page.locator("#visit-form input[name=name]")).to_have_value("未分配测试")
+    assert horizontal_overflow(page) <= 0
+    assert not page.js_errors, page.js_errors
+    assert not page.server_errors, page.server_errors

@@ -29,7 +29,8 @@ def test_h_or_a_card_without_consultant_is_refused_beside_the_field(client_as, s
         body = response.get_data(as_text=True)
         assert response.status_code == 200 and "HX-Trigger" not in response.headers
         field = body.split('id="field-consultant_id"')[1].split("</div>\n")[0]
-        assert REFUSED in field and "is-invalid" in field
+        assert REFUSED in field and "is-invalid" in field and "autofocus" in field
+        assert "autofocus" not in body.split('id="field-mobile"')[1].split("</div>")[0]
         assert 'value="钱八"' in body  # what was typed is kept
     assert rows(Visit, store) == [] and rows(FollowUpCard, store) == [] and rows(Customer, store) == []
 

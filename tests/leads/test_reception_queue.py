@@ -237,3 +237,15 @@ def test_the_roll_up_has_no_queue(app, store):
     page = client.get("/leads/visits/today")
     assert page.status_code == 200 and 'data-testid="duty-row"' not in page.get_data(as_text=True)
     assert client.get("/leads/visits/queue", headers=HX).status_code == 200
+
+
+def test_a_deactivated_consultant_drops_out_of_the_queue(store, in_store):
+    receptionist = factories.user_with_role("receptionist", store)
+    gone = factories.user_with_role("sales_consultant", store, name="离职")
+    stays = factories.user_with_role("sales_consultant", store, name="在职")
+    with in_store(receptionist, permissions=MANAGER):
+        services.set_duty_roster([gone.id, stays.id])
+        gone.is_active = False
+        db.session.flush()
+        queue = services.reception_queue()
+    assert [e.consultant.id for e in queue.entries] == [stays.id] and queue.proposed.id == stays.id

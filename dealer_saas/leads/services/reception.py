@@ -142,7 +142,8 @@ def next_free_consultant(entries: Sequence[QueueEntry]) -> User | None:
 
 def reception_queue(day: dt.date | None = None) -> ReceptionQueue | None:
     """The store's queue of one day (today): each on-duty consultant's state in rotation
-    order, the customers in the store and the proposed next consultant. None in the roll-up."""
+    order (only active consultants of the store), the customers in the store and the
+    proposed next consultant. None in the roll-up."""
     if tenancy.current_store() is None:
         return None
     day = day or tenancy.store_today()
@@ -156,7 +157,11 @@ def reception_queue(day: dt.date | None = None) -> ReceptionQueue | None:
             .limit(2000)
         ).scalars()
     )
-    entries = [QueueEntry(consultant=slot.user, position=slot.position) for slot in duty_roster(day)]
+    # a consultant deactivated or moved to another store since the roster was set drops out
+    serving = {u.id for u in consultants()}
+    entries = [
+        QueueEntry(consultant=slot.user, position=slot.position) for slot in duty_roster(day) if slot.user_id in serving
+    ]
     by_user = {e.consultant.id: e for e in entries}
     for visit in walk_ins:  # oldest first: the last one seen is the latest
         entry = by_user.get(visit.consultant_id)
