@@ -15,16 +15,17 @@ MODULE = registry.declare(
         permissions={
             "visits.view": _l("查看来店/来电登记"),
             "visits.edit": _l("登记来店/来电"),
+            "visits.roster": _l("设置顾问轮岗排班"),
             "cards.view": _l("查看意向跟进卡"),
             "cards.edit": _l("跟进意向客户"),
             "cards.approve_lost": _l("审批战败申请"),
         },
         grants={
             **{
-                role: ("visits.view", "visits.edit", "cards.view", "cards.edit", "cards.approve_lost")
+                role: ("visits.view", "visits.edit", "visits.roster", "cards.view", "cards.edit", "cards.approve_lost")
                 for role in ("group_manager", "store_manager", "sales_manager")
             },
-            "receptionist": ("visits.view", "visits.edit", "cards.view"),
+            "receptionist": ("visits.view", "visits.edit", "visits.roster", "cards.view"),
             "sales_consultant": ("visits.view", "visits.edit", "cards.view", "cards.edit"),
         },
         reads=("visits.view", "cards.view"),

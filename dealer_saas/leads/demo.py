@@ -13,7 +13,7 @@ from ..customers.services import find_or_create_for_visit
 from ..extensions import db
 from ..inventory.models import VehicleModel
 from ..timeutil import local_today, utcnow
-from .models import CardContact, FollowUpCard, Visit
+from .models import CardContact, DutySlot, FollowUpCard, Visit
 
 SUMMARIES = [
     "看了展车，关心油耗和保养费用",
@@ -150,4 +150,17 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
                 )
             )
             card.last_contact_at = at
+    db.session.flush()
+
+
+@demo.seeder(31)
+def seed_duty_roster(staff: demo.StoreStaff, rng: random.Random) -> None:
+    """Today's duty roster (顾问轮岗): the store's consultants on duty in the order of their
+    usernames, so the reception queue has content (idempotent: a day already set is kept)."""
+    today = local_today(staff.store.timezone)
+    if db.session.execute(select(DutySlot.id).where(DutySlot.day == today).limit(1)).scalar() is not None:
+        return
+    consultants = sorted(staff.by_role.get("sales_consultant") or [], key=lambda u: u.username)
+    for position, user in enumerate(consultants, start=1):
+        db.session.add(DutySlot(day=today, user_id=user.id, position=position))
     db.session.flush()

@@ -34,13 +34,22 @@ class VisitForm(Form):
     party_size = bounded_int(_l("人数"), 1, 50, default=1)
     model_id = RadioField(_l("意向车型"), coerce=coerce_id_or_none, default=None, validate_choice=False)
     intended_model = StringField(_l("其他车型"), validators=[Length(max=80)])
-    source = SelectField(_l("来源"), choices=[("", _l("同类型"))] + list(SOURCES.items()), default="")
+    #: follows the kind (到店/来电) until the user picks another one (static/js/visit_form.js);
+    #: a post without it takes the kind (the service checks the value)
+    source = SelectField(_l("来源"), choices=list(SOURCES.items()), default="", validate_choice=False)
     consultant_id = SelectField(_l("接待顾问"), coerce=coerce_id_or_none, validate_choice=False)
+    #: shown only to a user who may leave an H or A card unassigned (services.UNASSIGNED_NEEDS)
+    allow_unassigned = BooleanField(_l("暂不分配（经理确认）"))
     time_in = DateTimeLocalField(_l("到店时间"), format=_DATETIME_FORMATS, validators=[Optional()])
     time_out = DateTimeLocalField(_l("离店时间"), format=_DATETIME_FORMATS, validators=[Optional()])
     wants_test_drive = BooleanField(_l("试乘试驾"))
     summary = TextAreaField(_l("接待摘要"), validators=[Length(max=2000)])
     card_level = RadioField(_l("开意向跟进卡"), choices=level_choices(_l("不开卡")), default="")
+
+
+class RosterForm(Form):
+    """Today's duty roster: the consultants ticked, in the order given (the views read the
+    ``on_duty`` and ``position_<id>`` fields of the post)."""
 
 
 class CardForm(Form):

@@ -156,3 +156,25 @@ class CardContact(StoreScoped, db.Model):
 
     card: Mapped[FollowUpCard] = relationship(back_populates="contacts")
     by_user: Mapped[User | None] = relationship()
+
+
+class DutySlot(StoreScoped, db.Model):
+    """One consultant on duty on one day of the store (顾问轮岗): the day's roster is the
+    store's rows of that day in ``position`` order; the reception queue proposes the next
+    free one (``leads.services.reception.next_free_consultant``)."""
+
+    __tablename__ = "duty_slots"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "day", "user_id", name="uq_duty_slots_store_day_user"),
+        sa.Index("ix_duty_slots_store_day_position", "store_id", "day", "position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the store's local day
+    day: Mapped[dt.date]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: rotation order, 1 first
+    position: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

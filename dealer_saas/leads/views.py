@@ -28,11 +28,14 @@ from ..web import (
     wants_fragment,
 )
 from . import bp, services
-from .forms import CardForm, ContactForm, LevelForm, LostRequestForm, SendBackForm, VisitForm
+from .forms import CardForm, ContactForm, LevelForm, LostRequestForm, RosterForm, SendBackForm, VisitForm
 from .models import CARD_STATUSES, INTENT_LEVELS, VISIT_KINDS
 
 #: card-status actions a consultant triggers from the card page (the manager's are in the queue)
 CARD_PAGE_ACTIONS = ("request_lost", "make_dormant", "reactivate")
+#: who sets the day's duty roster on the reception page: the receptionist and the managers
+#: (the consultants do not hold it)
+ROSTER_NEEDS = "visits.roster"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -57,13 +60,81 @@ def _card_helpers() -> dict[str, Any]:
 @bp.route("/visits/today")
 @permission_required("visits.view")
 def visit_board():
-    """Today's visits grouped by consultant with the day's counts; refreshes on visitLogged."""
+    """The reception page: the reception queue (consultants on duty in rotation, who is with
+    a customer, the customers in the store) above today's visits grouped by consultant with
+    the day's counts; each part refreshes on visitLogged."""
     return render_htmx(
         "leads/visit_board.html",
         "leads/_visit_board.html",
         board=services.visit_board(),
         highlight=visibility.sees_whole_store(),
+        **_queue_context(),
     )
+
+
+def _roster_rows(queue) -> list[tuple[Any, bool, int]]:
+    """(consultant, on duty, position) for the roster form: today's roster in order, then the
+    store's other consultants; on a day without a roster, the latest roster is offered."""
+    on_duty = [e.consultant.id for e in queue.entries] if queue.entries else services.last_roster_user_ids()
+    everyone = services.consultants()
+    by_id = {u.id: u for u in everyone}
+    ordered = [by_id[i] for i in on_duty if i in by_id] + [u for u in everyone if u.id not in on_duty]
+    return [(u, u.id in on_duty, n) for n, u in enumerate(ordered, start=1)]
+
+
+def _queue_context(roster_form: RosterForm | None = None) -> dict[str, Any]:
+    queue = services.reception_queue()
+    can_roster = queue is not None and tenancy.current().can(ROSTER_NEEDS)
+    return {
+        "queue": queue,
+        "roster_rows": _roster_rows(queue) if can_roster else [],
+        "can_roster": can_roster,
+        "roster_form": roster_form or RosterForm(formdata=None),
+    }
+
+
+@bp.route("/visits/queue")
+@permission_required("visits.view")
+def reception_queue():
+    """The reception queue fragment; re-fetched on visitLogged."""
+    return render_template("leads/_reception_queue.html", **_queue_context())
+
+
+def _posted_roster() -> list[int]:
+    """The ticked consultants in the order of their position fields (ties: the form's order)."""
+    ticked: list[tuple[int, int, int]] = []
+    for n, raw in enumerate(request.form.getlist("on_duty")):
+        try:
+            user_id = int(raw)
+        except ValueError:
+            continue
+        if not 0 < user_id < 2**31:
+            continue
+        try:
+            position = int(request.form.get(f"position_{user_id}", ""))
+        except ValueError:
+            position = 10_000
+        ticked.append((max(0, min(position, 10_000)), n, user_id))
+    return [user_id for _position, _n, user_id in sorted(ticked)]
+
+
+@bp.route("/visits/roster", methods=["POST"])
+@permission_required(ROSTER_NEEDS)
+def duty_roster():
+    """Set today's duty roster (who is on duty, in rotation order); the queue re-renders."""
+    form = RosterForm()
+    if form.validate_on_submit():
+        if domain.attempt(form, lambda: services.set_duty_roster(_posted_roster())):
+            if not wants_fragment():
+                flash(_("已保存今日排班。"), "success")
+                return redirect_to(url_for("leads.visit_board"))
+            return htmx_response(render_template("leads/_reception_queue.html", **_queue_context()))
+    else:
+        rollback_only()
+    if not wants_fragment():
+        flash(" ".join(str(e) for e in form.form_errors) or _("排班未保存，请重试。"), "error")
+        return redirect_to(url_for("leads.visit_board"))
+    return htmx_response(render_template("leads/_reception_queue.html", **_queue_context(roster_form=form)))
 
 
 def _model_chips(models) -> list[tuple[int, str]]:
@@ -77,8 +148,34 @@ def _model_chips(models) -> list[tuple[int, str]]:
 
 
 def _prepare_visit_form(form: VisitForm) -> None:
-    form.model_id.choices = _model_chips(services.vehicle_models())
+    # the chips show only the store's own brands (Store.brand_list)
+    form.model_id.choices = _model_chips(services.vehicle_models(own_brands_only=True))
     form.consultant_id.choices = _consultant_choices(_("未分配"))
+
+
+def _propose_consultant(form: VisitForm, wanted: int | None = None):
+    """Fill in who receives the visitor: the consultant chosen in the queue (``wanted``), else
+    a consultant logging their own walk-in, else the next free one in rotation
+    (services.next_free_consultant). Answers the queue (None in the roll-up)."""
+    queue = services.reception_queue()
+    choices = {value for value, _label in form.consultant_id.choices if value}
+    user_id = tenancy.current().user_id
+    if wanted in choices:
+        form.consultant_id.data = wanted
+    elif user_id in choices:
+        form.consultant_id.data = user_id
+    elif queue is not None and queue.proposed is not None and queue.proposed.id in choices:
+        form.consultant_id.data = queue.proposed.id
+    return queue
+
+
+def _visit_form_context(form: VisitForm, queue=None, **extra: Any) -> dict[str, Any]:
+    return dict(
+        form=form,
+        queue=queue,
+        may_leave_unassigned=tenancy.current().can(services.UNASSIGNED_NEEDS),
+        **extra,
+    )
 
 
 def _visit_input(form: VisitForm) -> services.VisitInput:
@@ -98,10 +195,10 @@ def visit_new():
     form = VisitForm()
     _prepare_visit_form(form)
     saved = None
+    queue = None
     if request.method == "GET":
-        user_id = tenancy.current().user_id
-        if any(value == user_id for value, _label in form.consultant_id.choices):
-            form.consultant_id.data = user_id
+        queue = _propose_consultant(form, arg_id("consultant_id"))
+        form.source.data = form.kind.data  # 到店 -> 到店; the script keeps it in step with the kind
         form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
     elif form.validate_on_submit():
         logged = domain.attempt(form, lambda: services.log_visit(_visit_input(form)))
@@ -113,33 +210,38 @@ def visit_new():
             if not wants_fragment():
                 flash(_("已登记。"), "success")
                 return redirect_to(url_for("leads.visit_board"))
-            # a fresh form for the next visitor, with what was just saved on top
+            # a fresh form for the next visitor, with what was just saved on top and the
+            # next consultant in rotation proposed
             saved = (visit, card)
             form = VisitForm(formdata=None)
             _prepare_visit_form(form)
-            form.consultant_id.data = visit.consultant_id
+            next_queue = _propose_consultant(form)
+            form.source.data = form.kind.data
             form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
             return render_htmx(
                 "leads/visit_form.html",
                 "leads/_visit_form.html",
-                form=form,
-                saved=saved,
                 trigger=triggers,
-                action=url_for("leads.visit_new"),
+                **_visit_form_context(form, next_queue, saved=saved, action=url_for("leads.visit_new")),
             )
     else:
         rollback_only()
+    if queue is None:
+        queue = services.reception_queue()
     return render_htmx(
-        "leads/visit_form.html", "leads/_visit_form.html", form=form, saved=saved, action=url_for("leads.visit_new")
+        "leads/visit_form.html",
+        "leads/_visit_form.html",
+        **_visit_form_context(form, queue, saved=saved, action=url_for("leads.visit_new")),
     )
 
 
 @bp.route("/visits/customer-hint")
 @permission_required("visits.edit")
 def visit_customer_hint():
-    """As the mobile is typed: "老客户：张三（顾问 李四）" when the store knows the number."""
-    customer = services.customer_for_mobile(request.args.get("mobile", ""))
-    return render_template("leads/_customer_hint.html", customer=customer)
+    """As the mobile is typed: "老客户：张三（顾问 李四）" when the store knows the number; for
+    the last 4 digits, the customers whose number ends so (masked without customers.pii)."""
+    hint = services.customer_hint(request.args.get("mobile", "")[:40])
+    return render_template("leads/_customer_hint.html", hint=hint)
 
 
 @bp.route("/visits")
@@ -202,10 +304,7 @@ def visit_edit(visit_id: int):
     return render_htmx(
         "leads/visit_form.html",
         "leads/_visit_form.html",
-        form=form,
-        visit=visit,
-        saved=None,
-        action=url_for("leads.visit_edit", visit_id=visit.id),
+        **_visit_form_context(form, visit=visit, saved=None, action=url_for("leads.visit_edit", visit_id=visit.id)),
     )
 
 

@@ -8,6 +8,7 @@ list queries.
 - ``visits``: the visit log, the day's board and the list
 - ``my_day``: a consultant's due and overdue cards
 - ``pipeline``: the board by level and the lost-request queue
+- ``reception``: the duty roster (顾问轮岗), the reception queue and the next free consultant
 
 Everything public is re-exported here, so ``services.log_visit(...)`` and
 ``from dealer_saas.leads.services import ACTION_LABELS`` keep working.
@@ -48,12 +49,24 @@ from .cards import (
 from .contacts import card_contacts, last_contacts, log_contact
 from .my_day import MY_DAY_LIMIT, MyDay, my_day, my_day_counts
 from .pipeline import PIPELINE_COLUMN_SIZE, lost_queue, pipeline_column
+from .reception import (
+    QueueEntry,
+    ReceptionQueue,
+    duty_roster,
+    last_roster_user_ids,
+    next_free_consultant,
+    reception_queue,
+    set_duty_roster,
+)
 from .visits import (
+    UNASSIGNED_NEEDS,
     VISIT_SORTS,
     ConsultantGroup,
+    CustomerHint,
     VisitBoard,
     VisitInput,
     customer_for_mobile,
+    customer_hint,
     get_visit,
     list_visits,
     log_visit,
@@ -93,6 +106,9 @@ __all__ = [
     "last_contacts",
     "log_contact",
     "customer_for_mobile",
+    "CustomerHint",
+    "customer_hint",
+    "UNASSIGNED_NEEDS",
     "VisitInput",
     "log_visit",
     "update_visit",
@@ -110,4 +126,11 @@ __all__ = [
     "PIPELINE_COLUMN_SIZE",
     "pipeline_column",
     "lost_queue",
+    "QueueEntry",
+    "ReceptionQueue",
+    "duty_roster",
+    "last_roster_user_ids",
+    "set_duty_roster",
+    "next_free_consultant",
+    "reception_queue",
 ]

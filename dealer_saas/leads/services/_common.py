@@ -69,19 +69,18 @@ def _check_consultant(consultant_id: int | None, allowed_extra: int | None = Non
     return consultant_id
 
 
-def vehicle_models() -> list[VehicleModel]:
+def vehicle_models(own_brands_only: bool = False) -> list[VehicleModel]:
     """The organisation's active models for the "intended model" chips, the active store's
     own brands first (a group sells several brands; a VW store's visitors want VWs); in the
-    roll-up, with no store, no brand comes first."""
+    roll-up, with no store, no brand comes first. With ``own_brands_only`` (the visit form's
+    chips) only the store's brands (``Store.brand_list``), unless the store names none."""
     store = tenancy.current_store()
     brands = store.brand_list if store else []
     own_first = sa.case((VehicleModel.brand.in_(brands), 0), else_=1) if brands else sa.literal(0)
-    stmt = (
-        select(VehicleModel)
-        .where(VehicleModel.is_active.is_(True))
-        .order_by(own_first, VehicleModel.brand, VehicleModel.series, VehicleModel.id)
-        .limit(60)
-    )
+    stmt = select(VehicleModel).where(VehicleModel.is_active.is_(True))
+    if own_brands_only and brands:
+        stmt = stmt.where(VehicleModel.brand.in_(brands))
+    stmt = stmt.order_by(own_first, VehicleModel.brand, VehicleModel.series, VehicleModel.id).limit(60)
     return list(db.session.execute(stmt).scalars())
 
 

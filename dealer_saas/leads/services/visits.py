@@ -1,10 +1,13 @@
 """The visit log (来店/来电): one save logs the visit, finds or creates the customer by
 mobile and may open a card (which goes to the customer's consultant when the user cannot
-see the whole store); edits, "left", the day's board and the list."""
+see the whole store; an H or A card needs a consultant unless a manager chooses to leave it
+unassigned); the returning-customer hint (full number or last 4 digits); edits, "left", the
+day's board and the list."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ... import audit, tenancy, visibility
-from ...customers.models import Customer
-from ...customers.services import find_by_mobile, find_or_create_for_visit
+from ...customers.models import SOURCES, Customer
+from ...customers.services import find_by_mobile, find_or_create_for_visit, visible_customers
 from ...extensions import db
+from ...formatting import mask_phone
 from ...pagination import Page, Sort, keyset_page
 from ...tenancy import User
 from ...timeutil import local_day_bounds, utcnow
@@ -36,6 +40,58 @@ def customer_for_mobile(mobile: str) -> Customer | None:
     return find_by_mobile(normalised)
 
 
+#: how many last-4 matches the hint lists
+HINT_LIMIT = 5
+_LAST4 = re.compile(r"^\s*(\d{4})\s*$")
+
+
+@dataclass
+class CustomerHint:
+    """What the visit form shows under the mobile as it is typed: the customer with that full
+    number, or the customers whose number ends in the 4 digits typed, each with the number
+    as the user may see it."""
+
+    exact: Customer | None = None
+    last4: str = ""
+    #: (customer, the number shown: full only with ``customers.pii``, else masked)
+    matches: list[tuple[Customer, str]] = field(default_factory=list)
+    more: bool = False
+
+
+def customer_hint(typed: str) -> CustomerHint:
+    """Rule: a full mobile names the store's customer with it (as before: the receptionist
+    must not create a duplicate); exactly 4 digits list up to :data:`HINT_LIMIT` customers
+    the user may see (the visibility rule) whose mobile ends so. A full number is only ever
+    shown to a user with ``customers.pii``; everyone else sees it masked (138****1234)."""
+    exact = customer_for_mobile(typed)
+    if exact is not None:
+        return CustomerHint(exact=exact)
+    found = _LAST4.match(typed or "")
+    if not found:
+        return CustomerHint()
+    digits = found.group(1)
+    stmt = (
+        visible_customers()
+        .where(Customer.mobile_last4 == digits)
+        .options(joinedload(Customer.owner))
+        .order_by(Customer.id.desc())
+        .limit(HINT_LIMIT + 1)
+    )
+    customers = list(db.session.execute(stmt).unique().scalars())
+    full = tenancy.current().can("customers.pii")
+    return CustomerHint(
+        last4=digits,
+        matches=[(c, c.mobile if full else mask_phone(c.mobile)) for c in customers[:HINT_LIMIT]],
+        more=len(customers) > HINT_LIMIT,
+    )
+
+
+#: the permission that may save an H or A card without a consultant ("暂不分配（经理确认）")
+UNASSIGNED_NEEDS = "cards.approve_lost"
+#: intent levels whose card must have a consultant
+LEVELS_NEEDING_OWNER = ("H", "A")
+
+
 @dataclass
 class VisitInput:
     kind: str = "walk_in"
@@ -51,6 +107,8 @@ class VisitInput:
     wants_test_drive: bool = False
     summary: str = ""
     card_level: str = ""
+    #: a manager's explicit "暂不分配（经理确认）" for an H or A card without a consultant
+    allow_unassigned: bool = False
 
     @classmethod
     def from_form(cls, data: dict[str, Any]) -> VisitInput:
@@ -63,6 +121,8 @@ def _visit_values(data: VisitInput) -> dict[str, Any]:
         raise LeadsError(_("请选择到店或来电。"), "kind")
     if data.time_in and data.time_out and data.time_out < data.time_in:
         raise LeadsError(_("离店时间不能早于到店时间。"), "time_out")
+    if data.source and data.source not in SOURCES:
+        raise LeadsError(_("请选择来源。"), "source")
     model_id, model_text = _model_label(data.model_id, data.intended_model)
     return dict(
         kind=data.kind,
@@ -104,11 +164,23 @@ def _card_consultant(customer: Customer, consultant_id: int | None) -> int | Non
     return customer.owner_id
 
 
+def _check_card_owner(level: str, card_consultant_id: int | None, allow_unassigned: bool) -> None:
+    """Rule: an H or A card (buys within 15 days) is not left without a consultant, unless a
+    user with :data:`UNASSIGNED_NEEDS` ticks "暂不分配（经理确认）"."""
+    if level not in LEVELS_NEEDING_OWNER or card_consultant_id is not None:
+        return
+    if allow_unassigned and tenancy.current().can(UNASSIGNED_NEEDS):
+        return
+    raise LeadsError(_("H、A 级意向客户必须指定接待顾问；暂不分配需经理确认。"), "consultant_id")
+
+
 def log_visit(data: VisitInput) -> tuple[Visit, FollowUpCard | None]:
     """Rule: one save logs the visit, finds or creates the customer by mobile and may open a
     card (level -> next call-back); a card for another consultant's customer goes to that
-    consultant (:func:`_card_consultant`). A visit without contact details is still logged.
-    Raises LeadsError (with the field) for a bad mobile, a missing name or consultant."""
+    consultant (:func:`_card_consultant`); an H or A card needs a consultant unless a manager
+    chose to leave it unassigned (:func:`_check_card_owner`). A visit without contact details
+    is still logged. Raises LeadsError (with the field) for a bad mobile, a missing name or
+    consultant."""
     ctx = tenancy.current()
     consultant_id = _check_consultant(data.consultant_id)
     values = _visit_values(data)
@@ -117,6 +189,8 @@ def log_visit(data: VisitInput) -> tuple[Visit, FollowUpCard | None]:
     if data.card_level and not (data.mobile or "").strip():
         raise LeadsError(_("开意向跟进卡需要客户手机号。"), "mobile")
     customer = _find_customer(data, consultant_id)
+    if data.card_level:
+        _check_card_owner(data.card_level, _card_consultant(customer, consultant_id), data.allow_unassigned)
     visit = Visit(
         customer_id=customer.id if customer else None,
         visitor_name="" if customer else (data.name or "").strip()[:80],
