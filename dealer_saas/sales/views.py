@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from .. import domain, events, tenancy, visibility
 from ..extensions import db
 from ..inventory import services as inventory
-from ..timeutil import from_local, local, utcnow
+from ..timeutil import as_utc, from_local, local, utcnow
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, services
 from .forms import (
@@ -154,6 +154,7 @@ def _test_drive_page(test_drive_id: Any, *, trigger_event: bool = False, **forms
         "sales/test_drive_detail.html",
         "sales/_test_drive.html",
         drive=drive,
+        started=utcnow() >= as_utc(drive.starts_at),
         statuses=TEST_DRIVE_STATUSES,
         trigger=trigger(events.TEST_DRIVE_SAVED, id=drive.id) if trigger_event else None,
         **forms,
@@ -443,16 +444,27 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         "discount_pct": services.discount_percent(order.list_price, order.discount),
         # the approver rule, the same one the action and the queue apply
         "can_approve": services.may_approve(order),
+        # cost and margin are for those who approve (a consultant does not see the car's cost)
+        "figures": services.deal_figures([order])[order.id] if _sees_margins() else None,
+        "cancel_refusal": services.cancel_refusal(order),
         "open_section": forms.get("open_section"),
         "hidden_errors": _hidden_errors(order, forms),
     }
+
+
+def _sees_margins() -> bool:
+    """Who sees the car's cost and the deal's margin: those who approve orders."""
+    return tenancy.current().can(services.APPROVAL_PERMISSIONS[1])
 
 
 def _hidden_errors(order, forms: dict[str, Any]) -> list[str]:
     """Messages of a refused form whose section the order's state no longer shows."""
     name = forms.get("open_section")
     form = forms.get(name) if name else None
-    if form is None or order.status in services.ORDER_FORM_STATES.get(name, {order.status}):
+    shown = order.status in services.ORDER_FORM_STATES.get(name, {order.status})
+    if name == "cancel_form" and services.cancel_refusal(order) is not None:
+        shown = False
+    if form is None or shown:
         return []
     messages = list(getattr(form, "form_errors", []))
     for field in form:
@@ -630,7 +642,11 @@ def approval_queue():
     """Orders waiting for the approval level the user holds."""
     orders = services.approval_queue()
     return render_template(
-        "sales/approval_queue.html", orders=orders, statuses=ORDER_STATUSES, pct=services.discount_percent
+        "sales/approval_queue.html",
+        orders=orders,
+        figures=services.deal_figures(orders),
+        statuses=ORDER_STATUSES,
+        pct=services.discount_percent,
     )
 
 
