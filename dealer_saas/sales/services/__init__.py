@@ -14,7 +14,8 @@
 - ``approvals``: the approver rule, once (service, queue and Approve button);
 - ``payments``: payments, refunds, loan money owed, the invoice;
 - ``delivery``: car allocation and the hand-over (through the customers service);
-- ``finance``: loans and insurance policies.
+- ``finance``: loans and insurance policies;
+- ``loan_calculator``: the monthly payment of the store's loan plans (quote and order).
 
 Every state machine is a :class:`dealer_saas.domain.Transitions` (``*_MOVES``; the old
 ``*_TRANSITIONS`` names are their tables of moves). Visibility: a user with
@@ -65,6 +66,7 @@ from .finance import (
     get_loan_application,
     order_finance,
 )
+from .loan_calculator import LoanCalculator, LoanQuote, calculator, loan_quote, monthly_payment
 from .orders import (
     DEPOSIT_HELD_STATES,
     LIVE_ORDER_STATES,
@@ -133,6 +135,11 @@ from .test_drives import (
 )
 
 __all__ = [
+    "LoanCalculator",
+    "LoanQuote",
+    "calculator",
+    "loan_quote",
+    "monthly_payment",
     "cancel_refusal",
     "DealFigures",
     "concession",

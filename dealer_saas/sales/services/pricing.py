@@ -267,17 +267,17 @@ def _figures(order: Any, vehicle: StockVehicle | None, today: Any) -> DealFigure
 
 def deal_figures(orders: list[Any]) -> dict[int, DealFigures]:
     """:class:`DealFigures` by order id. An order without a car is costed on the oldest
-    in-stock car of its model (the one allocation offers first): one query per model."""
+    in-stock car of its model in its store (the one allocation offers first; in the read-only
+    roll-up the other stores' cars are not the reference): one query per model."""
     today = tenancy.store_today()
-    oldest: dict[int, StockVehicle | None] = {}
+    stock: dict[int, list[StockVehicle]] = {}
     result: dict[int, DealFigures] = {}
     for order in orders:
         vehicle = order.stock_vehicle
         if vehicle is None and order.status not in ("delivered", "cancelled"):
-            if order.model_id not in oldest:
-                cars = inventory.available_for_model(order.model_id, limit=1)
-                oldest[order.model_id] = cars[0] if cars else None
-            vehicle = oldest[order.model_id]
+            if order.model_id not in stock:
+                stock[order.model_id] = inventory.available_for_model(order.model_id)
+            vehicle = next((car for car in stock[order.model_id] if car.store_id == order.store_id), None)
         result[order.id] = _figures(order, vehicle, today)
     return result
 
