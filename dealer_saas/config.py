@@ -48,6 +48,9 @@ class Config:
     #: None means the embedded mode: jobs run in-process on an in-memory Redis
     REDIS_URL = os.environ.get("REDIS_URL") or None
     PRODUCTION = _bool("PRODUCTION", False)
+    #: the public address customers open shared links on (https://crm.example.com); unset:
+    #: the address of the request (fine when users and customers reach the same host)
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", PRODUCTION)

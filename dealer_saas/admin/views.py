@@ -113,7 +113,9 @@ def store_settings(store_id: int):
     discount approval thresholds, the default deposit ...)."""
     store = services.get_store_or_404(store_id)
     sections = services.settings_sections()
-    form = store_settings_form(sections)(data=services.store_settings_values(store))
+    values = services.store_settings_values(store)
+    formdata = services.settings_formdata(sections, request.form, values) if request.method == "POST" else None
+    form = store_settings_form(sections)(formdata=formdata, data=values)
     if request.method == "POST" and form.validate_on_submit():
         if attempt(form, lambda: services.update_store_settings(store_id, form.data)):
             flash(_("设置已保存。"), "success")

@@ -29,6 +29,7 @@ class VehicleModelForm(Form):
         _l("可选颜色"), validators=[Optional(), Length(max=300)], description=_l("用逗号分隔，例如：极地白,曜石黑")
     )
     is_active = BooleanField(_l("在售"), default=True)
+    is_new_energy = BooleanField(_l("新能源车型（购置税按新能源税率）"), default=False)
 
 
 class StockVehicleForm(Form):

@@ -36,6 +36,8 @@ class VehicleModel(OrgScoped, db.Model):
     list_price: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2))
     colours: Mapped[str] = mapped_column(sa.String(300), default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: 新能源: purchase tax at the store's reduced new-energy rate (sales settings)
+    is_new_energy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     @property
     def label(self) -> str:

@@ -63,7 +63,12 @@ MODULE = registry.declare(
             MenuEntry("sales.quote_list", _l("报价"), "sales.quote", "🧾", _l("销售"), order=60),
             MenuEntry("sales.order_list", _l("订单"), "sales.view", "📑", _l("销售"), order=70),
         ),
-        settings=(settings.APPROVAL_SECTION, settings.DEPOSIT_SECTION),
+        settings=(
+            settings.APPROVAL_SECTION,
+            settings.DEPOSIT_SECTION,
+            settings.PURCHASE_TAX_SECTION,
+            settings.LOAN_PLANS_SECTION,
+        ),
     )
 )
 

@@ -13,15 +13,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import domain, events, tenancy, visibility
 from ..extensions import db
 from ..inventory import services as inventory
-from ..timeutil import from_local, local, utcnow
-from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
+from ..timeutil import as_utc, from_local, local, utcnow
+from ..web import (
+    arg_date,
+    arg_id,
+    htmx_response,
+    permission_required,
+    public,
+    redirect_to,
+    render_htmx,
+    rollback_only,
+    trigger,
+    wants_fragment,
+)
 from . import bp, services
 from .forms import (
     AllocateForm,
@@ -151,6 +163,7 @@ def _test_drive_page(test_drive_id: Any, *, trigger_event: bool = False, **forms
         "sales/test_drive_detail.html",
         "sales/_test_drive.html",
         drive=drive,
+        started=utcnow() >= as_utc(drive.starts_at),
         statuses=TEST_DRIVE_STATUSES,
         trigger=trigger(events.TEST_DRIVE_SAVED, id=drive.id) if trigger_event else None,
         **forms,
@@ -280,16 +293,62 @@ def quote_new():
 @permission_required("sales.quote")
 def quote_detail(quote_id: int):
     """A quote, printable, with its share link and "make an order"."""
-    quote = services.get_quote(quote_id)
+    return _quote_detail_page(services.get_quote(quote_id), StateForm(formdata=None))
+
+
+def share_url(quote) -> str:
+    """The customer's link to a quote: on the configured public address (``PUBLIC_BASE_URL``,
+    e.g. https://crm.example.com), else on the address the request came to."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return base + url_for("sales.quote_shared", token=quote.share_token)
+    return url_for("sales.quote_shared", token=quote.share_token, _external=True)
+
+
+def _quote_loan(quote, args) -> services.LoanCalculator:
+    return services.calculator(
+        tenancy.store_of(quote), car_price=quote.list_price - quote.discount, deal_total=quote.total, args=args
+    )
+
+
+def _quote_detail_page(quote, form):
     return render_template(
         "sales/quote_detail.html",
         quote=quote,
         store=tenancy.store_of(quote),
         statuses=QUOTE_STATUSES,
         expired=services.is_quote_expired(quote, tenancy.store_today()),
-        share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
-        form=StateForm(formdata=None),
+        share_url=share_url(quote),
+        form=form,
         shared=False,
+        loan=_quote_loan(quote, request.args),
+        loan_url=url_for("sales.quote_loan", quote_id=quote.id),
+        loan_page=url_for("sales.quote_detail", quote_id=quote.id),
+    )
+
+
+def _loan_fragment(calc: services.LoanCalculator, loan_url: str, page_url: str):
+    """The calculator block for htmx; the address bar keeps the inputs (reload, print).
+    Without htmx: the page itself, with the same inputs."""
+    query = {"plan": calc.plan.name, "down_payment": calc.down_payment, "term": calc.term} if calc.plan else {}
+    page_with_inputs = page_url + ("?" + urlencode(query) if query else "")
+    if not wants_fragment():
+        return redirect(page_with_inputs)
+    response = htmx_response(render_template("sales/_loan_calc.html", loan=calc, loan_url=loan_url, loan_page=page_url))
+    response.headers["HX-Replace-Url"] = page_with_inputs
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/quotes/<int:quote_id>/loan")
+@permission_required("sales.quote")
+def quote_loan(quote_id: int):
+    """The quote's loan calculator recomputed for ``plan``, ``down_payment`` and ``term``."""
+    quote = services.get_quote(quote_id)
+    return _loan_fragment(
+        _quote_loan(quote, request.args),
+        url_for("sales.quote_loan", quote_id=quote.id),
+        url_for("sales.quote_detail", quote_id=quote.id),
     )
 
 
@@ -317,17 +376,7 @@ def quote_mark_sent(quote_id: int):
     services.get_quote(quote_id)
     form = StateForm()
     if domain.attempt(form, lambda: services.mark_quote_sent(quote_id)) is None and form.form_errors:
-        quote = services.get_quote(quote_id)
-        return render_template(
-            "sales/quote_detail.html",
-            quote=quote,
-            store=tenancy.store_of(quote),
-            statuses=QUOTE_STATUSES,
-            expired=services.is_quote_expired(quote, tenancy.store_today()),
-            share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
-            form=form,
-            shared=False,
-        )
+        return _quote_detail_page(services.get_quote(quote_id), form)
     return redirect_to(
         url_for("sales.quote_detail", quote_id=quote_id), trigger=trigger(events.QUOTE_SAVED, id=quote_id)
     )
@@ -375,17 +424,7 @@ def order_from_quote(quote_id: int):
     form = StateForm()
     order = domain.attempt(form, lambda: services.create_order_from_quote(quote_id))
     if order is None:
-        quote = services.get_quote(quote_id)
-        return render_template(
-            "sales/quote_detail.html",
-            quote=quote,
-            store=tenancy.store_of(quote),
-            statuses=QUOTE_STATUSES,
-            expired=services.is_quote_expired(quote, tenancy.store_today()),
-            share_url=url_for("sales.quote_shared", token=quote.share_token, _external=True),
-            form=form,
-            shared=False,
-        )
+        return _quote_detail_page(services.get_quote(quote_id), form)
     return redirect_to(
         url_for("sales.order_detail", sales_order_id=order.id), trigger=trigger(events.ORDER_STATE_CHANGED, id=order.id)
     )
@@ -440,16 +479,48 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         "discount_pct": services.discount_percent(order.list_price, order.discount),
         # the approver rule, the same one the action and the queue apply
         "can_approve": services.may_approve(order),
+        # cost and margin are for those who approve (a consultant does not see the car's cost)
+        "figures": services.deal_figures([order])[order.id] if _sees_margins() else None,
+        "cancel_refusal": services.cancel_refusal(order),
+        "loan": _order_loan(order, request.args if request.method == "GET" else {}),
+        "loan_url": url_for("sales.order_loan", sales_order_id=order.id),
+        "loan_page": url_for("sales.order_detail", sales_order_id=order.id),
         "open_section": forms.get("open_section"),
         "hidden_errors": _hidden_errors(order, forms),
     }
+
+
+def _order_loan(order, args) -> services.LoanCalculator:
+    return services.calculator(
+        tenancy.store_of(order), car_price=order.list_price - order.discount, deal_total=order.total, args=args
+    )
+
+
+@bp.route("/orders/<int:sales_order_id>/loan")
+@permission_required("sales.view")
+def order_loan(sales_order_id: int):
+    """The order's loan calculator recomputed for ``plan``, ``down_payment`` and ``term``."""
+    order = services.get_order(sales_order_id)
+    return _loan_fragment(
+        _order_loan(order, request.args),
+        url_for("sales.order_loan", sales_order_id=order.id),
+        url_for("sales.order_detail", sales_order_id=order.id),
+    )
+
+
+def _sees_margins() -> bool:
+    """Who sees the car's cost and the deal's margin: those who approve orders."""
+    return tenancy.current().can(services.APPROVAL_PERMISSIONS[1])
 
 
 def _hidden_errors(order, forms: dict[str, Any]) -> list[str]:
     """Messages of a refused form whose section the order's state no longer shows."""
     name = forms.get("open_section")
     form = forms.get(name) if name else None
-    if form is None or order.status in services.ORDER_FORM_STATES.get(name, {order.status}):
+    shown = order.status in services.ORDER_FORM_STATES.get(name, {order.status})
+    if name == "cancel_form" and services.cancel_refusal(order) is not None:
+        shown = False
+    if form is None or shown:
         return []
     messages = list(getattr(form, "form_errors", []))
     for field in form:
@@ -627,7 +698,11 @@ def approval_queue():
     """Orders waiting for the approval level the user holds."""
     orders = services.approval_queue()
     return render_template(
-        "sales/approval_queue.html", orders=orders, statuses=ORDER_STATUSES, pct=services.discount_percent
+        "sales/approval_queue.html",
+        orders=orders,
+        figures=services.deal_figures(orders),
+        statuses=ORDER_STATUSES,
+        pct=services.discount_percent,
     )
 
 

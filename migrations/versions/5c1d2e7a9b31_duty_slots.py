@@ -1,7 +1,7 @@
 """duty slots: the day's consultant rotation (顾问轮岗) of the reception queue
 
 Revision ID: 5c1d2e7a9b31
-Revises: 1092b33daaef
+Revises: 5c1e7a9d3b20
 Create Date: 2026-12-01 08:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c1d2e7a9b31'
-down_revision = '1092b33daaef'
+down_revision = '5c1e7a9d3b20'
 branch_labels = None
 depends_on = None
 

@@ -205,9 +205,22 @@ def test_quote_to_delivery(page, another_page):
     note = "同意，优惠在本月政策内"
     taps.type("approve", approval.get_by_label("审批意见"), note, "note")
     _fits(manager, "the approval form", "approval")
+    # what the manager decides on: discount, the oldest car's cost and days in stock, margin
+    figures = manager.locator("#order-detail [data-testid=deal-figures]")
+    expect(figures.locator("[data-testid=figure-discount]")).to_contain_text(f"（{pct}%）")
+    expect(figures.locator("[data-testid=figure-margin]")).not_to_be_empty()
+    # 通过 asks for confirmation first (hx-confirm), naming the level and the discount
+    dialogs = []
+
+    def confirm(dialog):
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    manager.once("dialog", confirm)
     with _posted(manager, "/approve") as posted:
         taps.tap("approve", approval.get_by_role("button", name="通过"), "通过")
     assert posted.value.status == 200
+    assert dialogs and "确认通过第 1 级审批" in dialogs[0], dialogs
     expect(_status(manager)).to_have_text("已审批")
     decision = manager.locator("#order-detail li", has_text="第 1 级")
     expect(decision).to_contain_text(manager_name)

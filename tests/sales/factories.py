@@ -63,9 +63,13 @@ def order(
     done: int = 0,
     **fields,
 ) -> SalesOrder:
-    """An order in any state (built directly, to test the rules of the next step)."""
+    """An order in any state (built directly, to test the rules of the next step). Its tax and
+    fees default to the computed purchase tax (nothing waived), unless ``fees_total`` is given."""
+    from dealer_saas.sales.services import default_purchase_tax
+
     consultant = consultant or w.consultant
     price = w.model.list_price
+    fields.setdefault("fees_total", default_purchase_tax(price, D(discount)))
     row = SalesOrder(
         store_id=w.store.id,
         org_id=w.store.org_id,

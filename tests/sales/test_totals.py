@@ -16,10 +16,11 @@ from .. import factories
 
 
 def test_default_purchase_tax_is_rounded_half_up_to_the_cent():
-    # (200000 - 5000 + 1100) / 1.13 * 10% = 17353.982... -> 17353.98
-    assert services.default_purchase_tax("200000", "5000", "1100") == D("17353.98")
+    # (200000 - 5000) / 1.13 * 10% = 17256.637... -> 17256.64 (accessories are not taxed:
+    # issue 14's decision; it was 17353.98 with 1100 of accessories in the base)
+    assert services.default_purchase_tax("200000", "5000") == D("17256.64")
     # 113.055 / 1.13 * 0.1 = 10.005 -> half-up 10.01 (float arithmetic would give 10.00)
-    assert services.default_purchase_tax("113.055", "0", "0") == D("10.01")
+    assert services.default_purchase_tax("113.055", "0") == D("10.01")
 
 
 def test_totals_add_up_in_decimal():
@@ -34,8 +35,9 @@ def test_totals_add_up_in_decimal():
     )
     assert totals.discount == D("5000.01")
     assert totals.accessories_total == D("1100.10")
-    assert totals.purchase_tax == D("17353.99")
-    assert totals.total == D("200000") - D("5000.01") + D("1100.10") + D("6800") + D("17353.99") + D("500") + D("0.10")
+    # on the car's price only: (200000 - 5000.01) / 1.13 x 10% (was 17353.99 with accessories)
+    assert totals.purchase_tax == D("17256.64")
+    assert totals.total == D("200000") - D("5000.01") + D("1100.10") + D("6800") + D("17256.64") + D("500") + D("0.10")
     assert all(isinstance(v, D) for v in vars(totals).values())
 
 
@@ -94,8 +96,9 @@ def test_create_quote_stores_computed_totals_and_number(w, in_store):
         )
         second = services.create_quote(w.customer.id, {"model_id": w.model.id, "payment_method": "loan"})
     assert quote.list_price == D("200000.00")  # from the catalogue, never typed
-    assert quote.purchase_tax == D("17283.19")
-    assert quote.total == D("200000") - D("5000") + D("300") + D("6800") + D("17283.19") + D("500")
+    # (200000 - 5000) / 1.13 x 10%: the 300 of accessories is not taxed (was 17283.19)
+    assert quote.purchase_tax == D("17256.64")
+    assert quote.total == D("200000") - D("5000") + D("300") + D("6800") + D("17256.64") + D("500")
     assert re.fullmatch(rf"Q-{w.store.code}-\d{{8}}-001", quote.number)
     assert second.number.endswith("-002")
     assert len(quote.share_token) >= 40

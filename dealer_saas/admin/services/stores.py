@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ... import audit, registry, tenancy
 from ...extensions import db
@@ -110,6 +111,20 @@ def settings_sections() -> list[SettingsSection]:
     """The settings sections (each module's) the current user may change."""
     ctx = tenancy.current()
     return [section for section in registry.settings_sections() if ctx.can(section.permission)]
+
+
+def settings_formdata(sections: list[SettingsSection], posted: Any, values: dict[str, Any]) -> MultiDict:
+    """The post as the settings form reads it: a section none of whose fields was posted
+    (a screen that predates a module's new section, a partial post) keeps what is stored;
+    a section with any field posted is validated as posted."""
+    formdata = MultiDict(posted)
+    for section in sections:
+        if any(name in posted for name in section.fields):
+            continue
+        for name in section.fields:
+            value = values.get(name)
+            formdata[name] = "" if value is None else str(value)
+    return formdata
 
 
 def store_settings_values(store: Store) -> dict[str, Any]:

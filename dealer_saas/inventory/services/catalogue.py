@@ -22,7 +22,7 @@ from .errors import InventoryError
 # --------------------------------------------------------------------------- catalogue
 
 
-MODEL_FIELDS = ("code", "brand", "series", "trim", "model_year", "list_price", "colours", "is_active")
+MODEL_FIELDS = ("code", "brand", "series", "trim", "model_year", "list_price", "colours", "is_active", "is_new_energy")
 
 
 def _clean_colours(value: str | None) -> str:
@@ -40,6 +40,7 @@ def _model_values(data: dict[str, Any]) -> dict[str, Any]:
         "list_price": data.get("list_price"),
         "colours": _clean_colours(data.get("colours")),
         "is_active": bool(data.get("is_active", True)),
+        "is_new_energy": bool(data.get("is_new_energy", False)),
     }
     if not values["brand"]:
         raise InventoryError(_("请填写品牌。"), "brand")

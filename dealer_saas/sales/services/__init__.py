@@ -4,7 +4,9 @@
 
 - ``_common``: the module's errors (on the rules kernel), money, who sees a sales row,
   the store's paperwork numbering and its lock;
-- ``pricing``: totals, purchase tax, accessories, discount %, approval levels, catalogue;
+- ``pricing``: totals, purchase tax (per model rate), accessories, discount %, the one
+  approval-level rule (discount plus tax waived), the deal figures and gross margin of the
+  approval screen, catalogue;
 - ``test_drives``: demo-car bookings and the test-drive table;
 - ``quotes``: quotes, the share link and the quote table;
 - ``orders``: the order state machine and the order-page sections per state, orders from
@@ -12,7 +14,8 @@
 - ``approvals``: the approver rule, once (service, queue and Approve button);
 - ``payments``: payments, refunds, loan money owed, the invoice;
 - ``delivery``: car allocation and the hand-over (through the customers service);
-- ``finance``: loans and insurance policies.
+- ``finance``: loans and insurance policies;
+- ``loan_calculator``: the monthly payment of the store's loan plans (quote and order).
 
 Every state machine is a :class:`dealer_saas.domain.Transitions` (``*_MOVES``; the old
 ``*_TRANSITIONS`` names are their tables of moves). Visibility: a user with
@@ -63,6 +66,7 @@ from .finance import (
     get_loan_application,
     order_finance,
 )
+from .loan_calculator import LoanCalculator, LoanQuote, calculator, loan_quote, monthly_payment
 from .orders import (
     DEPOSIT_HELD_STATES,
     LIVE_ORDER_STATES,
@@ -72,6 +76,7 @@ from .orders import (
     ORDER_SORTS,
     ORDER_TRANSITIONS,
     cancel_order,
+    cancel_refusal,
     create_order_from_quote,
     deliveries_this_month_count,
     get_order,
@@ -85,14 +90,22 @@ from .pricing import (
     MAX_ACCESSORIES,
     PURCHASE_TAX_RATE,
     VAT_DIVISOR,
+    DealFigures,
     Totals,
     approval_levels_for,
     compute_totals,
+    concession,
+    deal_figures,
     default_purchase_tax,
     discount_percent,
     format_accessories,
+    gross_margin,
     model_choices,
+    order_approval_levels,
+    order_tax_computed,
     parse_accessories,
+    purchase_tax_rate,
+    tax_shortfall,
 )
 from .quotes import (
     QUOTE_FILTERS,
@@ -122,6 +135,20 @@ from .test_drives import (
 )
 
 __all__ = [
+    "LoanCalculator",
+    "LoanQuote",
+    "calculator",
+    "loan_quote",
+    "monthly_payment",
+    "cancel_refusal",
+    "DealFigures",
+    "concession",
+    "deal_figures",
+    "gross_margin",
+    "order_approval_levels",
+    "order_tax_computed",
+    "purchase_tax_rate",
+    "tax_shortfall",
     "APPROVAL_PERMISSIONS",
     "CENT",
     "DELIVERY_CHECKLIST",

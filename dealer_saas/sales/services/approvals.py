@@ -149,7 +149,10 @@ def approval_queue(limit: int = 50) -> list[SalesOrder]:
         select(SalesOrder)
         .where(approvable_clause())
         .options(
-            joinedload(SalesOrder.customer), joinedload(SalesOrder.vehicle_model), joinedload(SalesOrder.consultant)
+            joinedload(SalesOrder.customer),
+            joinedload(SalesOrder.vehicle_model),
+            joinedload(SalesOrder.consultant),
+            joinedload(SalesOrder.stock_vehicle),
         )
         .order_by(SalesOrder.created_at, SalesOrder.id)
         .limit(limit)

@@ -33,7 +33,7 @@ from ._common import (
     money,
     own_clause,
 )
-from .pricing import approval_levels_for, compute_totals, discount_percent, parse_accessories
+from .pricing import compute_totals, discount_percent, order_approval_levels, parse_accessories, purchase_tax_rate
 from .quotes import QUOTE_MOVES, get_quote, is_quote_expired
 
 #: the sales order state machine (DESIGN section 4); cancelled from any state before delivered
@@ -138,6 +138,7 @@ def create_order_from_quote(quote_id: Any) -> SalesOrder:
         purchase_tax=quote.purchase_tax,
         registration_fee=quote.registration_fee,
         other_fees=quote.other_fees,
+        tax_rate=purchase_tax_rate(store, quote.vehicle_model),
     )
     order = SalesOrder(
         number=_next_number(SalesOrder, f"SO-{store.code}-{_today_code()}"),
@@ -184,6 +185,7 @@ def update_order(sales_order_id: Any, version: Any, data: dict[str, Any]) -> Sal
         accessories=accessories,
         insurance_amount=data.get("insurance_amount"),
         purchase_tax=data.get("fees_total"),
+        tax_rate=purchase_tax_rate(tenancy.store_of(order), order.vehicle_model),
     )
     deposit = money(data.get("deposit_required"))
     if deposit <= 0 or deposit > totals.total:
@@ -205,10 +207,13 @@ def update_order(sales_order_id: Any, version: Any, data: dict[str, Any]) -> Sal
 
 
 def submit_order(sales_order_id: Any) -> SalesOrder:
-    """Submit a draft: the discount % decides the approvals needed (store thresholds); none
-    needed means approved at once. Raises InvalidTransition."""
+    """Submit a draft: the concession (the discount, plus tax or fees charged below the
+    computed purchase tax) decides the approvals needed (store thresholds, the one rule of
+    ``pricing.approval_levels_for``); none needed means approved at once. Raises
+    InvalidTransition."""
     order = get_order(sales_order_id)
-    levels = approval_levels_for(tenancy.writable_store(), order.list_price, order.discount)
+    tenancy.writable_store()
+    levels = order_approval_levels(order)
     _transition(
         order,
         "submitted",
@@ -220,13 +225,27 @@ def submit_order(sales_order_id: Any) -> SalesOrder:
     return order
 
 
+def cancel_refusal(order: SalesOrder) -> str | None:
+    """Why the order cannot be cancelled now (None: it can, by its state). An invoiced order
+    whose money is all in is a sale: the refund comes first (then it may be cancelled)."""
+    if not ORDER_MOVES.can(order, "cancelled"):
+        return _("订单当前状态为“%(s)s”，不能取消。", s=ORDER_STATUSES.get(order.status))
+    if order.status == "invoiced" and order.paid_total >= order.total:
+        return _("订单已开票且车款已收齐，不能直接取消；如客户退车，请先登记尾款退款。")
+    return None
+
+
 def cancel_order(sales_order_id: Any, reason: str) -> SalesOrder:
-    """Cancel an order before delivery, with a reason; an allocated car goes back in stock."""
+    """Cancel an order before delivery, with a reason; an allocated car goes back in stock.
+    Refused for an invoiced, fully paid order (:func:`cancel_refusal`)."""
     order = get_order(sales_order_id)
     reason = (reason or "").strip()
     if not reason:
         raise SalesError(_("请填写取消原因。"), "reason")
     _transition(order, "cancelled", check_only=True)
+    refusal = cancel_refusal(order)
+    if refusal is not None:
+        raise InvalidTransition(refusal)
     if order.stock_vehicle is not None:
         try:
             inventory.release_from_order(order.stock_vehicle)

@@ -30,7 +30,7 @@ from ._common import (
     card_for_customer,
     customer_for_sales,
 )
-from .pricing import _catalogue_model, compute_totals, parse_accessories
+from .pricing import _catalogue_model, compute_totals, parse_accessories, purchase_tax_rate
 
 #: quote states
 QUOTE_MOVES = domain.Transitions(
@@ -71,6 +71,7 @@ def _fill_quote(quote: Quote, data: dict[str, Any]) -> None:
         purchase_tax=data.get("purchase_tax"),
         registration_fee=data.get("registration_fee"),
         other_fees=data.get("other_fees"),
+        tax_rate=purchase_tax_rate(tenancy.writable_store(), model),
     )
     payment_method = data.get("payment_method") or "cash"
     if payment_method not in ("cash", "loan"):

@@ -1,6 +1,7 @@
 """Test-drive rules: the day's demo-car bookings, no overlapping booking of one car (the car
 row is locked), the licence check and signed waiver before a drive is done, feedback after
-it, and the booked -> done / cancelled / no_show table. A demo car with drives still booked
+it, and the booked -> done / cancelled / no_show table. A slot is booked from now on (never
+in the past) and is marked done or no-show only once it has started. A demo car with drives still booked
 cannot be transferred (an inventory transfer check).
 """
 
@@ -115,8 +116,10 @@ def book_test_drive(
     if not car.is_demo or car.state == "delivered":
         raise SalesError(_("该车辆不是试驾车。"), "vehicle_id")
     starts_at = as_utc(starts_at)
-    if starts_at < utcnow() - dt.timedelta(hours=1):
-        raise SalesError(_("试驾开始时间不能早于现在。"), "starts_at")
+    # the form has minute precision: the current minute is not the past
+    if starts_at < utcnow().replace(second=0, microsecond=0):
+        now = local(utcnow(), tenancy.store_timezone()).strftime("%Y-%m-%d %H:%M")
+        raise SalesError(_("不能预约过去的时间：试驾开始时间须晚于现在（%(now)s）。", now=now), "starts_at")
     ends_at = starts_at + dt.timedelta(minutes=duration_minutes)
     clash = db.session.execute(
         select(TestDrive)
@@ -173,9 +176,19 @@ def check_in_test_drive(
 
 
 def change_test_drive_state(test_drive_id: Any, new_state: str) -> TestDrive:
-    """booked -> done (only with the licence checked and the waiver signed), cancelled or
-    no_show. Raises InvalidTransition / SalesError."""
+    """booked -> done (only once the slot has started, with the licence checked and the
+    waiver signed), cancelled, or no_show (once the slot has started). Raises
+    InvalidTransition / SalesError."""
     drive = get_test_drive(test_drive_id)
+    if new_state in ("done", "no_show") and drive.status == "booked" and utcnow() < as_utc(drive.starts_at):
+        starts = local(drive.starts_at, tenancy.store_timezone()).strftime("%m-%d %H:%M")
+        raise SalesError(
+            _(
+                "试驾时段 %(t)s 尚未开始，不能标记为“%(s)s”。",
+                t=starts,
+                s=TEST_DRIVE_STATUSES[new_state],
+            )
+        )
     if new_state == "done" and drive.status == "booked":
         if not (drive.licence_checked and drive.licence_number):
             raise SalesError(_("试驾前须核验驾驶证。"))
