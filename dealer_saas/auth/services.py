@@ -67,6 +67,11 @@ def _recent_failures(column, value: str, since: dt.datetime) -> int:
     ).scalar_one()
 
 
+def frozen_message() -> str:
+    """What a frozen account is told at sign-in and when it is signed out."""
+    return _("该账号短时间内打开的客户档案过多，已被冻结。请联系门店管理员核实后解冻。")
+
+
 def authenticate(username: str, password: str, ip: str, throttle: Throttle) -> User:
     """Check a sign-in. Raises AuthError after too many recent failures for the account or
     the address (whatever the password), or for a wrong name or password. Records the try."""
@@ -81,6 +86,9 @@ def authenticate(username: str, password: str, ip: str, throttle: Throttle) -> U
     ok = user is not None and user.is_active and verify_password(user, password)
     if ok and user.org_id is not None and not user.organisation.is_active:
         ok = False
+    if ok and user.frozen_at is not None:
+        # the right password, but the account is frozen (customers.services.pii): say so
+        raise AuthError(frozen_message())
     db.session.add(LoginAttempt(username=username, ip=ip or "", succeeded=ok))
     if not ok:
         db.session.flush()
