@@ -180,3 +180,14 @@ def test_the_daily_purge_deletes_or_anonymises_and_is_idempotent(store):
     assert db.session.get(Customer, live.id).deleted_at is None
 
     assert run_job_now("customers.purge_deleted", store.id, period="2026-12-02") == {"deleted": 0, "anonymised": 0}
+
+
+def test_a_deleted_customer_leaves_the_duplicate_groups(in_store, store):
+    first = factories.CustomerFactory(store=store, mobile="13500000021")
+    twin = factories.CustomerFactory(store=store, mobile="13500000022", other_phones="13500000021")
+    db.session.flush()
+    with in_store(factories.user_with_role("store_manager", store)):
+        assert [sorted(c.id for c in g.customers) for g in services.duplicate_groups()] == [sorted([first.id, twin.id])]
+        twin.deleted_at, twin.delete_reason = utcnow(), "重复"
+        db.session.flush()
+        assert services.duplicate_groups() == []
