@@ -82,6 +82,16 @@ class ModuleSpec:
     reads: Iterable[str] = ()
 
 
+def grants(*pairs: tuple[Iterable[str], Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """``ModuleSpec.grants`` from (roles, permissions) pairs, a role named in several pairs
+    getting the union (a dict literal would keep only its last entry)."""
+    merged: dict[str, dict[str, None]] = {}
+    for roles, names in pairs:
+        for role in roles:
+            merged.setdefault(role, {}).update(dict.fromkeys(names))
+    return {role: tuple(names) for role, names in merged.items()}
+
+
 _SPECS: dict[str, ModuleSpec] = {}
 _collected = False
 _collecting = False

@@ -128,6 +128,10 @@ class User(db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: frozen by the customer-record threshold (``customers.services.pii``) until an admin
+    #: unfreezes the account: signed out on the next request, cannot sign in
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    frozen_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
     organisation: Mapped[Organisation | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(

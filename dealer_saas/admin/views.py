@@ -143,7 +143,14 @@ def user_list():
     q = request.args.get("q", "")
     page = services.list_users(q, request.args.get("after"), current_app.config["PAGE_SIZE"])
     next_url = url_for("admin.user_list", q=q or None, after=page.next_token) if page.next_token else None
-    return render_htmx("admin/user_list.html", "admin/_user_list.html", result=page, q=q, next_url=next_url)
+    return render_htmx(
+        "admin/user_list.html",
+        "admin/_user_list.html",
+        result=page,
+        q=q,
+        next_url=next_url,
+        frozen=services.frozen_users() if not request.htmx else [],
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -198,6 +205,18 @@ def user_set_active(user_id: int):
     if not attempt(form, lambda: services.set_user_active(user_id, active)):
         return _user_page(user, form)
     flash(_("用户已启用。") if active else _("用户已停用。"), "success")
+    return redirect_to(url_for("admin.user_edit", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/unfreeze", methods=["POST"])
+@permission_required("admin.users")
+def user_unfreeze(user_id: int):
+    """Unfreeze an account the customer-record threshold froze (audit-logged)."""
+    user = services.get_user_or_404(user_id)
+    form = UserEditForm(obj=user, formdata=None)
+    if not attempt(form, lambda: services.unfreeze_user(user_id)):
+        return _user_page(user, form)
+    flash(_("账号已解冻。"), "success")
     return redirect_to(url_for("admin.user_edit", user_id=user_id))
 
 

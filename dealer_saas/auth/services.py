@@ -98,6 +98,11 @@ def _failures_since(column, value: str, since: dt.datetime) -> int:
     ).scalar_one()
 
 
+def frozen_message() -> str:
+    """What a frozen account is told at sign-in and when it is signed out."""
+    return _("该账号短时间内打开的客户档案过多，已被冻结。请联系门店管理员核实后解冻。")
+
+
 def _find_user(username: str) -> User | None:
     return db.session.execute(select(User).where(func.lower(User.username) == username)).scalar_one_or_none()
 
@@ -151,6 +156,9 @@ def authenticate(username: str, password: str, ip: str, throttle: Throttle, *, c
         ok = verify_password(user, password) and user.is_active
     if ok and user.org_id is not None and not user.organisation.is_active:
         ok = False
+    if ok and user.frozen_at is not None:
+        # the right password, but the account is frozen (customers.services.pii): say so
+        raise AuthError(frozen_message())
     db.session.add(LoginAttempt(username=username, ip=ip or "", succeeded=ok))
     if not ok:
         db.session.flush()

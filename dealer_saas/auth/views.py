@@ -42,6 +42,21 @@ def _client_ip() -> str:
     return request.remote_addr or ""
 
 
+@bp.before_app_request
+def _sign_out_frozen():
+    """A frozen account (too many customer records opened in an hour) is signed out on its
+    next request, on every device, until an admin unfreezes it."""
+    if request.endpoint == "static" or not current_user.is_authenticated or current_user.frozen_at is None:
+        return None
+    audit.record(
+        "logout", "users", current_user.id, org_id=current_user.org_id, user_id=current_user.id, summary="frozen"
+    )
+    logout_user()
+    session.clear()
+    flash(services.frozen_message(), "error")
+    return redirect_to(url_for("auth.login"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():

@@ -36,7 +36,18 @@ def trgm_index(name: str, column: str) -> sa.Index:
 class Customer(StoreScoped, db.Model):
     __tablename__ = "customers"
     __table_args__ = (
-        sa.UniqueConstraint("store_id", "mobile", name="uq_customers_store_mobile"),
+        # a mobile is unique among the store's live customers: a soft-deleted customer's
+        # number may be given to a new customer (partial index, PostgreSQL and SQLite)
+        sa.Index(
+            "uq_customers_store_mobile",
+            "store_id",
+            "mobile",
+            unique=True,
+            postgresql_where=sa.text("deleted_at IS NULL"),
+            sqlite_where=sa.text("deleted_at IS NULL"),
+        ),
+        # the "recently deleted" page and the daily purge
+        sa.Index("ix_customers_store_deleted", "store_id", "deleted_at"),
         sa.Index("ix_customers_store_created", "store_id", "created_at", "id"),
         sa.Index("ix_customers_store_name_pinyin", "store_id", "name_pinyin", "id"),
         sa.Index("ix_customers_store_owner_created", "store_id", "owner_id", "created_at", "id"),
@@ -80,8 +91,16 @@ class Customer(StoreScoped, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    #: soft delete: hidden from every read (``services.visible_customers``), restorable for
+    #: ``services.RESTORE_DAYS`` days, then purged by the daily job
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    deleted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    delete_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    #: set when the purge anonymised the row (other modules' rows still reference it)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])
     contacts: Mapped[list[CustomerContact]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerContact.id"
     )
@@ -181,3 +200,18 @@ class VehicleOwnership(StoreScoped, db.Model):
 
     vehicle: Mapped[CustomerVehicle] = relationship(back_populates="ownerships")
     customer: Mapped[Customer] = relationship()
+
+
+class CustomerOpen(db.Model):
+    """One opening of a customer 360 by a user: what the hourly threshold counts
+    (``services.pii.record_open``). Not store-scoped: counted per user across the stores they
+    work in, like the audit log; written and read only by user id."""
+
+    __tablename__ = "customer_opens"
+    __table_args__ = (sa.Index("ix_customer_opens_user_at", "user_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True)

@@ -7,13 +7,12 @@ import datetime as dt
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ..dashboard.tiles import TileValue, register_tile
 from ..pagination import count_upto
 from ..timeutil import utcnow
 from .models import Customer
-from .services import COUNT_LIMIT, visible_customers
+from .services import COUNT_LIMIT, live_customers, visible_customers
 
 
 def _shown(count: int, more: bool) -> str:
@@ -31,7 +30,7 @@ def new_customers_this_week() -> TileValue:
 @register_tile("customers_unassigned", _l("待分配客户"), "customers.assign", order=21)
 def unassigned_customers() -> TileValue:
     """The unassigned pool (store_id, owner_id, created_at index)."""
-    count, more = count_upto(select(Customer).where(Customer.owner_id.is_(None)), COUNT_LIMIT)
+    count, more = count_upto(live_customers().where(Customer.owner_id.is_(None)), COUNT_LIMIT)
     return TileValue(
         _shown(count, more),
         detail=_("公共池中的客户"),

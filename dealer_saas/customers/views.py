@@ -7,8 +7,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, current_app, flash, render_template, request, url_for
+from flask import Response, abort, current_app, flash, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import logout_user
 from markupsafe import Markup, escape
 
 from .. import domain, events, tenancy, visibility
@@ -94,6 +95,7 @@ def customer_list():
     """Search and list the customers the user may see; a fragment for htmx."""
     query = services.CustomerQuery.from_args(request.args)
     context = _list_context(query)
+    services.record_list_view(context["result"].page.items)  # full numbers on the page: one audit row
     if not wants_fragment():
         # the owner filter only means something to those who see more than their own
         context["owners"] = services.store_owners() if visibility.sees_whole_store() else []
@@ -236,6 +238,7 @@ def customer_edit(customer_id: int):
             fresh.form_errors = [str(error)]
             form = fresh
             customer = tenancy_customer
+            services.record_pii_view("edit", {customer.id: services.full_fields_on_form(customer)})
         except services.CustomerError as error:
             domain.attach_error(form, error)
             duplicate = _duplicate_link(error)
@@ -249,6 +252,7 @@ def customer_edit(customer_id: int):
         rollback_only()
     else:
         _load_form(form, customer)
+        services.record_pii_view("edit", {customer.id: services.full_fields_on_form(customer)})
     return render_template(
         "customers/form.html",
         form=form,
@@ -291,8 +295,16 @@ def _timeline_context(customer: Customer, before: dt.datetime | None) -> dict[st
 def customer_detail(customer_id: int):
     """The customer 360: header, quick actions, cars, contacts and one timeline."""
     customer = services.get_customer(customer_id)
+    if services.record_open(customer):
+        # this open took the account past the store's hourly threshold: frozen, signed out
+        logout_user()
+        session.clear()
+        flash(_("账号一小时内打开的客户档案超过门店上限，已被冻结，请联系门店管理员解冻。"), "error")
+        return redirect_to(url_for("auth.login"))
     ctx = tenancy.current()
     work = open_work(customer.id)
+    can_call = services.can_call(customer)
+    services.record_pii_view("detail", {customer.id: services.full_fields_on_detail(customer, can_call=can_call)})
     context = {
         "customer": customer,
         "vehicles": services.vehicles_of(customer.id),
@@ -300,7 +312,8 @@ def customer_detail(customer_id: int):
         "actions": _quick_actions(customer, work),
         "owners": services.assignable_users() if can_in_view(ctx, "customers.assign") else [],
         "can_claim": can_in_view(ctx, "customers.edit") and services.can_claim(customer),
-        "can_call": services.can_call(customer),
+        "can_call": can_call,
+        "can_delete": can_in_view(ctx, "customers.edit") and services.can_delete(),
         **_timeline_context(customer, None),
     }
     return render_template("customers/detail.html", **context)
@@ -490,3 +503,62 @@ def merge():
         abort(404)
     pair = [services.get_customer(i) for i in ids]
     return render_template("customers/merge.html", pair=pair, vehicles={c.id: services.vehicles_of(c.id) for c in pair})
+
+
+# --------------------------------------------------------------------------- delete and restore
+
+
+@bp.route("/<int:customer_id>/delete", methods=["GET", "POST"])
+@permission_required("customers.edit")
+def customer_delete(customer_id: int):
+    """Delete a customer with a reason (store managers and admins, ``customers.delete``): a
+    soft delete, restorable for 30 days from the recently deleted page."""
+    customer = services.get_customer(customer_id)
+    if not services.can_delete():
+        abort(403)
+    error = None
+    reason = request.form.get("reason", "")
+    if request.method == "POST":
+        try:
+            services.delete_customer(customer.id, reason)
+        except services.CustomerError as exc:
+            rollback_only()
+            error = str(exc)
+        else:
+            flash(_("客户已删除，%(n)d 天内可在「最近删除」中恢复。", n=services.RESTORE_DAYS), "success")
+            return redirect_to(
+                url_for("customers.customer_list"), trigger=trigger(events.CUSTOMER_SAVED, id=customer.id)
+            )
+    return render_template("customers/delete.html", customer=customer, reason=reason, error=error)
+
+
+@bp.route("/deleted")
+@permission_required("customers.view_all")
+def deleted_list():
+    """Customers deleted in the last 30 days, with a restore button (managers only)."""
+    if not services.can_delete():
+        abort(403)
+    rows = services.recently_deleted()
+    return render_template(
+        "customers/deleted.html", rows=rows, restore_until=services.restore_until, days=services.RESTORE_DAYS
+    )
+
+
+@bp.route("/<int:customer_id>/restore", methods=["POST"])
+@permission_required("customers.edit")
+def customer_restore(customer_id: int):
+    """Undo a delete (within 30 days); a number given to a new customer since is refused."""
+    services.get_deleted_customer(customer_id)  # another store's id: 404
+    if not services.can_delete():
+        abort(403)
+    try:
+        customer = services.restore_customer(customer_id)
+    except services.CustomerError as error:
+        rollback_only()
+        flash(str(error), "error")
+        return redirect_to(url_for("customers.deleted_list"))
+    flash(_("客户已恢复。"), "success")
+    return redirect_to(
+        url_for("customers.customer_detail", customer_id=customer.id),
+        trigger=trigger(events.CUSTOMER_SAVED, id=customer.id),
+    )

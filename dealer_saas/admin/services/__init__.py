@@ -53,6 +53,7 @@ from .users import (
     can_manage_account,
     can_manage_roles,
     create_user,
+    frozen_users,
     get_membership_or_404,
     get_user_or_404,
     grantable_roles,
@@ -61,10 +62,13 @@ from .users import (
     remove_membership,
     reset_password,
     set_user_active,
+    unfreeze_user,
     update_user,
 )
 
 __all__ = [
+    "frozen_users",
+    "unfreeze_user",
     "AdminError",
     "_org_id",
     "grantable_permissions",

@@ -243,6 +243,36 @@ def set_user_active(user_id: int, active: bool) -> User:
     return user
 
 
+def frozen_users(limit: int = 20) -> list[User]:
+    """Accounts in scope frozen by the customer-record threshold (the banner on the user
+    list), most recently frozen first."""
+    stmt = _users_stmt().where(User.frozen_at.isnot(None)).order_by(User.frozen_at.desc(), User.id).limit(limit)
+    return list(db.session.execute(stmt).scalars())
+
+
+def unfreeze_user(user_id: int) -> User:
+    """Lift a freeze of the customer-record threshold (``customers.services.pii``); the opens
+    before now do not count again. Audit-logged. Raises AdminError."""
+    user = get_user_or_404(user_id)
+    _check_account_manageable(user)
+    if user.frozen_at is None:
+        raise AdminError(_("该账号未被冻结。"))
+    before = audit.snapshot(user, ["frozen_at", "frozen_reason"])
+    user.frozen_at = None
+    user.frozen_reason = None
+    db.session.flush()
+    audit.record(
+        "unfreeze",
+        user,
+        org_id=user.org_id,
+        store_id=tenancy.current().store_id,
+        before=before,
+        after=audit.snapshot(user, ["frozen_at", "frozen_reason"]),
+        summary=user.username,
+    )
+    return user
+
+
 def reset_password(user_id: int) -> tuple[User, str]:
     """An admin resets a user's password: a temporary one, to change at the next sign-in. A
     store-level admin resets only users of the active store alone. Raises AdminError."""

@@ -8,6 +8,9 @@ owner assignment.
 - ``vehicles``: customers' cars, VINs, owner history and transfers
 - ``contacts``: contact persons of company customers
 - ``merge``: duplicate groups and merging two customers
+- ``pii``: who saw full numbers (``view_pii`` audit rows), the hourly ceiling on opening
+  customer records and freezing an account
+- ``deleting``: soft delete by managers, restore within 30 days, the purge
 
 Everything is re-exported here, so ``services.create_customer(...)`` and
 ``from dealer_saas.customers.services import CustomerQuery`` keep working; a few private
@@ -30,6 +33,7 @@ from ._common import (
     find_by_mobile,
     get_customer,
     is_visible,
+    live_customers,
     visible_customers,
 )
 from .contacts import add_contact, get_contact, remove_contact, update_contact
@@ -47,8 +51,26 @@ from .customers import (
     store_owners,
     update_customer,
 )
+from .deleting import (
+    ANONYMOUS_NAME,
+    RESTORE_DAYS,
+    can_delete,
+    delete_customer,
+    get_deleted_customer,
+    purge_deleted,
+    recently_deleted,
+    restore_customer,
+    restore_until,
+)
 from .delivered import OWNER_LEVEL, attach_delivered_vehicle, mark_customer_owner
 from .merge import DuplicateGroup, duplicate_groups, merge_customers
+from .pii import (
+    full_fields_on_detail,
+    full_fields_on_form,
+    record_list_view,
+    record_open,
+    record_pii_view,
+)
 from .search import (
     FILTERS,
     LIKE_ESCAPE,
@@ -119,4 +141,19 @@ __all__ = [
     "DuplicateGroup",
     "duplicate_groups",
     "merge_customers",
+    "live_customers",
+    "RESTORE_DAYS",
+    "ANONYMOUS_NAME",
+    "can_delete",
+    "delete_customer",
+    "get_deleted_customer",
+    "recently_deleted",
+    "restore_customer",
+    "restore_until",
+    "purge_deleted",
+    "full_fields_on_detail",
+    "full_fields_on_form",
+    "record_pii_view",
+    "record_list_view",
+    "record_open",
 ]

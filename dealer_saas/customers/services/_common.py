@@ -63,11 +63,17 @@ class StaleVehicle(FieldError, domain.StaleEdit):
         super().__init__(None, _("该车辆已被他人修改，请刷新后重试。"))
 
 
+def live_customers() -> sa.Select:
+    """``select(Customer)`` of customers not deleted (``services.deleting``)."""
+    return select(Customer).where(Customer.deleted_at.is_(None))
+
+
 def visible_customers() -> sa.Select:
     """``select(Customer)`` restricted by the consultant visibility rule
     (:mod:`dealer_saas.visibility`: own customers plus the unassigned pool, or the whole store
-    with ``customers.view_all``); tenancy adds the store."""
-    return visibility.restrict(select(Customer), visibility.mine_or_pool(Customer.owner_id))
+    with ``customers.view_all``); tenancy adds the store. Every customer read (list, search,
+    360, export, assignment) starts here, so a soft-deleted customer is in none of them."""
+    return visibility.restrict(live_customers(), visibility.mine_or_pool(Customer.owner_id))
 
 
 def get_customer(customer_id: Any) -> Customer:
@@ -105,9 +111,9 @@ def can_see_id_number() -> bool:
 def find_by_mobile(mobile: str) -> Customer | None:
     """The store's customer with this (normalised) mobile, if any. A mobile is unique per
     store, but the all-stores roll-up reads several stores: there the oldest match is
-    returned (nothing is written in the roll-up)."""
+    returned (nothing is written in the roll-up). A deleted customer's number is free."""
     return (
-        db.session.execute(select(Customer).where(Customer.mobile == mobile).order_by(Customer.id).limit(1))
+        db.session.execute(live_customers().where(Customer.mobile == mobile).order_by(Customer.id).limit(1))
         .scalars()
         .first()
     )

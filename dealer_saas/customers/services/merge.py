@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ... import audit, tenancy
 from ...extensions import db
 from ..models import Customer, CustomerVehicle
-from ._common import FieldError, StaleRecord, _fill_search_columns, get_customer
+from ._common import FieldError, StaleRecord, _fill_search_columns, get_customer, live_customers
 
 
 @dataclass
@@ -73,7 +73,7 @@ def duplicate_groups(limit: int = 50) -> list[DuplicateGroup]:
         {
             c.id: c
             for c in db.session.execute(
-                select(Customer).where(Customer.id.in_(ids)).options(joinedload(Customer.owner))
+                live_customers().where(Customer.id.in_(ids)).options(joinedload(Customer.owner))
             ).scalars()
         }
         if ids
