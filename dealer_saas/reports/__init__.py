@@ -20,9 +20,12 @@ MODULE = registry.declare(
             "reports.view": _l("查看门店报表"),
             "reports.targets": _l("设置销售目标与预测参数"),
             "reports.export": _l("导出报表"),
+            "reports.own": _l("查看本人业绩与目标"),
         },
         grants={
-            **{role: ("reports.view", "reports.targets", "reports.export") for role in _MANAGERS},
+            # managers hold what they grant: a store manager may only give roles within their own powers
+            **{role: ("reports.view", "reports.targets", "reports.export", "reports.own") for role in _MANAGERS},
+            "sales_consultant": ("reports.own",),
         },
         menu=(
             MenuEntry("reports.funnel", _l("销售报表"), "reports.view", "📊", _l("报表"), order=180),
@@ -32,4 +35,4 @@ MODULE = registry.declare(
     )
 )
 
-from . import demo, models, views  # noqa: E402,F401
+from . import demo, models, tiles, views  # noqa: E402,F401

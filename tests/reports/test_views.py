@@ -209,3 +209,55 @@ def test_junk_query_arguments_never_fail(manager_client, group_client, query):
             assert status in (200, 403), (path, query, status)
     form = dict(pair.split("=", 1) for pair in query.split("&"))
     assert manager_client.post("/reports/export", data={"report": "funnel", **form}).status_code == 200
+
+
+def test_tiles_a_consultants_month_against_target_and_the_stores_month(app, world, client_as):
+    from dealer_saas.timeutil import local_today, utcnow
+
+    month = local_today("Asia/Shanghai").replace(day=1)
+    db.session.add(
+        SalesTarget(
+            store_id=world.store.id,
+            org_id=world.store.org_id,
+            consultant_id=world.c1.id,
+            month=month,
+            units=5,
+            deliveries=3,
+            gross_margin=0,
+        )
+    )
+    k = factories.CustomerFactory(store=world.store)
+    from .conftest import _order
+
+    car = factories.StockVehicleFactory(store=world.store, vehicle_model=world.models[0], cost=100000)
+    _order(
+        world.store,
+        k,
+        world.c1,
+        world.models[0],
+        car,
+        created=utcnow(),
+        status="delivered",
+        list_price="130000",
+        delivered=utcnow(),
+    )
+    _order(world.store, k, world.c2, world.models[0], None, created=utcnow(), status="approved", list_price="1")
+    db.session.flush()
+    consultant = login(app.test_client(), world.c1, world.store)
+    body = consultant.get("/tiles/reports_my_month", headers=HX).get_data(as_text=True)
+    assert "1 / 5" in body and "交车 1 / 3" in body
+    assert consultant.get("/tiles/reports_store_month", headers=HX).status_code == 404  # not a tile of theirs
+    manager = login(app.test_client(), world.manager, world.store)
+    body = manager.get("/tiles/reports_store_month", headers=HX).get_data(as_text=True)
+    assert 'data-testid="tile-value-reports_store_month"' in body and "¥30,000.00" in body
+
+
+def test_tiles_work_in_the_roll_up(app, world):
+    admin = factories.user_with_role("group_admin", world.store, org_wide=True)  # every permission
+    client = login(app.test_client(), admin, world.store)
+    with client.session_transaction() as session:
+        session["store_id"] = "all"
+    for name in ("reports_my_month", "reports_store_month"):
+        response = client.get(f"/tiles/{name}", headers=HX)
+        assert response.status_code == 200, name
+        assert f'data-testid="tile-value-{name}"' in response.get_data(as_text=True)
