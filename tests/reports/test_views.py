@@ -261,3 +261,12 @@ def test_tiles_work_in_the_roll_up(app, world):
         response = client.get(f"/tiles/{name}", headers=HX)
         assert response.status_code == 200, name
         assert f'data-testid="tile-value-{name}"' in response.get_data(as_text=True)
+
+
+def test_a_report_page_runs_at_most_four_statements_before_its_fragment(manager_client):
+    from ..conftest import count_queries
+
+    manager_client.get("/reports/")  # warm up: the first request of a client loads more
+    with count_queries() as statements:
+        assert manager_client.get("/reports/").status_code == 200
+    assert len(statements) <= 4, statements
