@@ -12,7 +12,7 @@ from ..customers.models import Customer
 from ..customers.services import find_or_create_for_visit
 from ..extensions import db
 from ..inventory.models import VehicleModel
-from ..timeutil import local_today, utcnow
+from ..timeutil import from_local, local_today, utcnow
 from .models import CardContact, DutySlot, FollowUpCard, Visit
 
 SUMMARIES = [
@@ -59,14 +59,20 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
     now = utcnow()
     today = local_today(staff.store.timezone)
 
+    # the reports default to this month: a third of the history falls in it (the days before
+    # today; the same random draws, so the rest of the demo does not change)
+    month_start = from_local(dt.datetime.combine(today.replace(day=1), dt.time.min), staff.store.timezone)
+    days_before_today = (today - today.replace(day=1)).days
     count = max(2, int(60 * staff.scale))
     for n in range(count):
         # the first few are today; every seventh visitor leaves no contact details
-        when = (
-            now - dt.timedelta(minutes=rng.randint(5, 240))
-            if n < max(2, count // 10)
-            else now - dt.timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
-        )
+        if n < max(2, count // 10):
+            when = now - dt.timedelta(minutes=rng.randint(5, 240))
+        else:
+            days, minutes = rng.randint(1, 30), rng.randint(0, 600)
+            if n % 3 == 0 and days_before_today:
+                days = 1 + (days - 1) % days_before_today
+            when = now - dt.timedelta(days=days, minutes=minutes)
         anonymous = n % 7 == 3 or n == 1
         customer = None if anonymous else customers[n % len(customers)]
         kind = "phone" if n % 4 == 2 else "walk_in"
@@ -108,7 +114,10 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
     for n, (level, status, offset) in enumerate(plans):
         customer = customers[n % len(customers)]
         consultant = first if n < 6 or n % 2 == 0 else consultants[n % len(consultants)]
-        created = now - dt.timedelta(days=rng.randint(3, 40))
+        days = rng.randint(3, 40)
+        created = now - dt.timedelta(days=days)
+        if n % 3 == 1:  # created this month, for the reports' default period
+            created = month_start + (now - month_start) * ((days - 3) / 38)
         card = FollowUpCard(
             customer_id=customer.id,
             consultant_id=consultant.id,

@@ -94,6 +94,8 @@ class FollowUpCard(StoreScoped, db.Model):
         sa.Index("ix_cards_store_level_status_next", "store_id", "level", "status", "next_contact_on"),
         # lost-request queue, oldest request first
         sa.Index("ix_cards_store_status_lost_requested", "store_id", "status", "lost_requested_at"),
+        # the reports count cards by the period of their creation
+        sa.Index("ix_cards_store_created", "store_id", "created_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))

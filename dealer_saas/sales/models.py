@@ -56,6 +56,8 @@ class TestDrive(StoreScoped, db.Model):
         sa.Index("ix_test_drives_store_start", "store_id", "starts_at"),
         sa.Index("ix_test_drives_store_customer", "store_id", "customer_id"),
         sa.Index("ix_test_drives_store_consultant_start", "store_id", "consultant_id", "starts_at"),
+        # the reports count test drives by the period they were booked in
+        sa.Index("ix_test_drives_store_created", "store_id", "created_at"),
     )
     __test__ = False  # not a pytest class
     id: Mapped[int] = mapped_column(primary_key=True)

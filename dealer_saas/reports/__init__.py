@@ -1,0 +1,40 @@
+"""reports module (报表): the sales funnel, the consultant ranking with monthly targets, the
+pipeline forecast and the group's stores side by side; every figure is defined once in
+``metrics.py``."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from .. import registry
+from ..registry import MenuEntry
+from . import settings
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+_MANAGERS = ("store_manager", "sales_manager", "group_manager")
+
+MODULE = registry.declare(
+    registry.ModuleSpec(
+        "reports",
+        permissions={
+            "reports.view": _l("查看门店报表"),
+            "reports.targets": _l("设置销售目标与预测参数"),
+            "reports.export": _l("导出报表"),
+            "reports.own": _l("查看本人业绩与目标"),
+        },
+        grants={
+            # managers hold what they grant: a store manager may only give roles within their own powers
+            **{role: ("reports.view", "reports.targets", "reports.export", "reports.own") for role in _MANAGERS},
+            "sales_consultant": ("reports.own",),
+        },
+        reads=("reports.view", "reports.export", "reports.own"),
+        records={"sales_targets": _l("销售目标")},
+        menu=(
+            MenuEntry("reports.funnel", _l("销售报表"), "reports.view", "📊", _l("报表"), order=180),
+            MenuEntry("reports.stores", _l("门店对比"), "reports.group", "🏆", _l("报表"), order=190),
+        ),
+        settings=(settings.FORECAST_SECTION,),
+    )
+)
+
+from . import demo, models, tiles, views  # noqa: E402,F401

@@ -1,0 +1,463 @@
+"""Every figure the reports show, defined once.
+
+Each metric is one function with a docstring that is its definition. They are aggregate SQL
+(``GROUP BY`` over the store_id-leading indexes of the rows the modules already write),
+run through the tenancy core: the selects are ORM selects of tenant models, so the store
+filter is added for them, and every query also names its stores explicitly (the context's
+``store_ids``, optionally narrowed by the caller, never widened), a second wall for the
+inner subqueries.
+
+Conventions shared by every metric:
+
+- A :class:`Period` is a range of calendar days, both ends included, in one time zone: the
+  active store's, or the default zone (Asia/Shanghai) in the group roll-up (the same rule
+  as the dashboard tiles). A row belongs to the period when its timestamp falls between the
+  start of the first day and the end of the last day in that zone.
+- A count is returned as ``{(store_id, key): n}``; ``key`` is the value of the breakdown
+  (``by``: ``"source"``, ``"consultant"`` (a user id) or ``"model"`` (a vehicle model id),
+  None when not known) or None without a breakdown. Combine stores with :func:`combine`.
+- A customer's **source** at a stage is the source of the row itself where it has one (a
+  visit, a card) and otherwise the source of the row's card, or of its customer when it has
+  no card (test drives, orders, deliveries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from .. import tenancy
+from ..customers.models import Customer
+from ..extensions import db
+from ..inventory.models import StockVehicle
+from ..leads.models import FollowUpCard, Visit
+from ..sales.models import SalesOrder, TestDrive
+from ..timeutil import DEFAULT_TZ
+from .models import SalesTarget
+
+Counts = dict[tuple[int, Any], int]
+Amounts = dict[tuple[int, Any], Decimal]
+
+#: the breakdowns every funnel stage supports
+DIMENSIONS = ("source", "consultant", "model")
+#: the funnel's stages, in order
+STAGES = ("visits", "cards", "test_drives", "orders", "deliveries")
+#: order states that are not (or no longer) a sale: a draft is a form, a cancelled order fell through
+NOT_SOLD = ("draft", "cancelled")
+#: test drive states that did not happen
+NOT_DRIVEN = ("cancelled", "no_show")
+ZERO = Decimal("0.00")
+#: an explicit range longer than this is cut (a report is about months, not decades)
+MAX_DAYS = 366
+
+_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]{1,60}$")
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Period:
+    """Calendar days ``start`` .. ``end``, both included."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def month_of(cls, day: dt.date) -> Period:
+        first = day.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return cls(first, following - dt.timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self, tz: str | None) -> tuple[dt.datetime, dt.datetime]:
+        """The UTC instants where the period starts and ends (the end excluded)."""
+        zone = ZoneInfo(zone_name(tz))
+        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def zone_name(tz: str | None) -> str:
+    """A usable time zone name: ``tz`` when it is one, else the default zone."""
+    if tz and _ZONE_NAME.match(tz):
+        try:
+            ZoneInfo(tz)
+            return tz
+        except (KeyError, ValueError, OSError):
+            pass
+    return DEFAULT_TZ
+
+
+def local_date(column: Any, tz: str | None) -> Any:
+    """SQL for the calendar day of a UTC timestamp column in zone ``tz``. PostgreSQL
+    converts with the zone's rules; SQLite (the embedded default, timestamps stored as UTC
+    text) shifts by the zone's offset now, exact for zones without daylight saving time (every
+    zone of mainland China)."""
+    name = zone_name(tz)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(func.timezone(name, column), sa.Date)
+    offset = ZoneInfo(name).utcoffset(dt.datetime.now())
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    return func.date(column, f"{minutes:+d} minutes")
+
+
+def scope(store_ids: Iterable[int] | None = None) -> tuple[int, ...]:
+    """The stores a metric counts: the context's readable stores, narrowed to ``store_ids``
+    when given (an id outside the context is dropped, never added)."""
+    allowed = tuple(tenancy.current().store_ids)
+    if store_ids is None:
+        return allowed
+    wanted = set(store_ids)
+    return tuple(s for s in allowed if s in wanted)
+
+
+def _tally(
+    store_col: Any, dim: Any, value: Any, where: Iterable[Any], joins: Iterable[tuple[Any, Any]] = (), from_: Any = None
+) -> list[Any]:
+    """``SELECT store, [dim,] value ... GROUP BY store[, dim]`` as (store_id, key, value) rows."""
+    columns = [store_col, *([dim] if dim is not None else []), value]
+    stmt = select(*columns)
+    if from_ is not None:
+        stmt = stmt.select_from(from_)
+    for target, on in joins:
+        stmt = stmt.outerjoin(target, on)
+    stmt = stmt.where(*where).group_by(store_col, *([dim] if dim is not None else []))
+    return [(row[0], row[1] if dim is not None else None, row[-1]) for row in db.session.execute(stmt)]
+
+
+def _counts(rows: list[Any]) -> Counts:
+    return {(store_id, key): int(value or 0) for store_id, key, value in rows}
+
+
+def _check_dimension(by: str | None) -> None:
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown breakdown {by!r}")
+
+
+# --------------------------------------------------------------------------- funnel stages
+
+
+def visit_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+    """**Visits** (来店/来电登记, walk-ins and calls alike) in the period, counting a customer
+    once per calendar day: two visits of one customer on one day are one visit, visits on two
+    days are two. A visit logged without a customer counts on its own. Broken down by the
+    visit's source, consultant or intended model; a customer seen twice in one day under two
+    different keys counts once under each (and once in the total)."""
+    _check_dimension(by)
+    start, end = period.bounds(tz)
+    ids = scope(store_ids)
+    dims = {"source": Visit.source, "consultant": Visit.consultant_id, "model": Visit.model_id}
+    dim = dims.get(by)
+    who = func.coalesce(Visit.customer_id, -Visit.id)  # an anonymous visit is its own "customer"
+    columns = [Visit.store_id.label("store_id"), who.label("who"), local_date(Visit.time_in, tz).label("day")]
+    if dim is not None:
+        columns.append(dim.label("dim"))
+    per_day = (
+        select(*columns)
+        .where(Visit.store_id.in_(ids), Visit.time_in >= start, Visit.time_in < end)
+        .distinct()
+        .subquery("visit_days")
+    )
+    return _counts(
+        _tally(per_day.c.store_id, per_day.c.dim if dim is not None else None, func.count(), (), from_=per_day)
+    )
+
+
+def card_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+    """**Cards**: follow-up cards (意向跟进卡) created in the period, whatever became of them
+    since (open, won, lost or dormant). By the card's source, consultant or intended model."""
+    _check_dimension(by)
+    start, end = period.bounds(tz)
+    dims = {"source": FollowUpCard.source, "consultant": FollowUpCard.consultant_id, "model": FollowUpCard.model_id}
+    where = (
+        FollowUpCard.store_id.in_(scope(store_ids)),
+        FollowUpCard.created_at >= start,
+        FollowUpCard.created_at < end,
+    )
+    return _counts(_tally(FollowUpCard.store_id, dims.get(by), func.count(FollowUpCard.id), where))
+
+
+def test_drive_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+    """**Test drives** booked (created) in the period that were not cancelled and not a
+    no-show: booked ones still to come and done ones. By source (the card's, else the
+    customer's), consultant, or the model of the car driven."""
+    _check_dimension(by)
+    start, end = period.bounds(tz)
+    source = func.coalesce(FollowUpCard.source, Customer.source)
+    dims = {"source": source, "consultant": TestDrive.consultant_id, "model": StockVehicle.model_id}
+    joins = {
+        "source": (
+            (FollowUpCard, FollowUpCard.id == TestDrive.card_id),
+            (Customer, Customer.id == TestDrive.customer_id),
+        ),
+        "model": ((StockVehicle, StockVehicle.id == TestDrive.vehicle_id),),
+    }.get(by or "", ())
+    where = (
+        TestDrive.store_id.in_(scope(store_ids)),
+        TestDrive.created_at >= start,
+        TestDrive.created_at < end,
+        TestDrive.status.not_in(NOT_DRIVEN),
+    )
+    return _counts(_tally(TestDrive.store_id, dims.get(by), func.count(TestDrive.id), where, joins))
+
+
+def _order_dims(by: str | None) -> tuple[Any, tuple[tuple[Any, Any], ...]]:
+    source = func.coalesce(FollowUpCard.source, Customer.source)
+    dims = {"source": source, "consultant": SalesOrder.consultant_id, "model": SalesOrder.model_id}
+    joins = (
+        ((FollowUpCard, FollowUpCard.id == SalesOrder.card_id), (Customer, Customer.id == SalesOrder.customer_id))
+        if by == "source"
+        else ()
+    )
+    return dims.get(by), joins
+
+
+def order_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+    """**Orders** (units sold, 订单台数): sales orders created in the period that are not a
+    draft and not cancelled (one order is one car). An order cancelled later leaves the
+    period it was created in. By source, consultant or model ordered."""
+    _check_dimension(by)
+    start, end = period.bounds(tz)
+    dim, joins = _order_dims(by)
+    where = (
+        SalesOrder.store_id.in_(scope(store_ids)),
+        SalesOrder.created_at >= start,
+        SalesOrder.created_at < end,
+        SalesOrder.status.not_in(NOT_SOLD),
+    )
+    return _counts(_tally(SalesOrder.store_id, dim, func.count(SalesOrder.id), where, joins))
+
+
+def delivery_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+    """**Deliveries** (交车): orders handed over in the period (state delivered, by the
+    time of the handover), whenever they were ordered. By source, consultant or model."""
+    _check_dimension(by)
+    start, end = period.bounds(tz)
+    dim, joins = _order_dims(by)
+    where = (
+        SalesOrder.store_id.in_(scope(store_ids)),
+        SalesOrder.status == "delivered",
+        SalesOrder.delivered_at >= start,
+        SalesOrder.delivered_at < end,
+    )
+    return _counts(_tally(SalesOrder.store_id, dim, func.count(SalesOrder.id), where, joins))
+
+
+def gross_margin(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Amounts:
+    """**Vehicle gross margin** (单车毛利合计) of the orders delivered in the period (as
+    :func:`delivery_count`): the car's price after discount (list price minus discount)
+    minus the cost of the stock car allocated to the order. Accessories, insurance, fees and
+    finance commission are not in it. By source, consultant or model."""
+    _check_dimension(by)
+    start, end = period.bounds(tz)
+    dim, joins = _order_dims(by)
+    margin = func.sum(SalesOrder.list_price - SalesOrder.discount - func.coalesce(StockVehicle.cost, 0))
+    where = (
+        SalesOrder.store_id.in_(scope(store_ids)),
+        SalesOrder.status == "delivered",
+        SalesOrder.delivered_at >= start,
+        SalesOrder.delivered_at < end,
+    )
+    joins = ((StockVehicle, StockVehicle.id == SalesOrder.stock_vehicle_id), *joins)
+    rows = _tally(SalesOrder.store_id, dim, margin, where, joins)
+    return {(store_id, key): _money(value) for store_id, key, value in rows}
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+STAGE_METRICS = {
+    "visits": visit_count,
+    "cards": card_count,
+    "test_drives": test_drive_count,
+    "orders": order_count,
+    "deliveries": delivery_count,
+}
+
+
+def combine(counts: Mapping[tuple[int, Any], Any]) -> dict[tuple[None, Any], Any]:
+    """The same figures with the stores added together (key ``(None, key)``)."""
+    total: dict[tuple[None, Any], Any] = {}
+    for (_store, key), value in counts.items():
+        total[(None, key)] = total.get((None, key), 0) + value
+    return total
+
+
+# --------------------------------------------------------------------------- the funnel
+
+
+def ratio(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
+    """``numerator / denominator`` to 4 places (0.1234 = 12.34 %); None when nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+@dataclass
+class FunnelRow:
+    """One line of the funnel: a store (None: the stores together) and a breakdown key."""
+
+    store_id: int | None
+    key: Any
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def conversions(self) -> list[Decimal | None]:
+        """**Conversion** of each stage into the next, for the same cohort (the same period,
+        store and key): cards/visits, test drives/cards, orders/test drives,
+        deliveries/orders. None where the earlier stage is 0. It can pass 100 % (a card
+        opened from a call that was not a visit; an order without a test drive)."""
+        return [ratio(self.counts[b], self.counts[a]) for a, b in zip(STAGES, STAGES[1:], strict=False)]
+
+    @property
+    def overall(self) -> Decimal | None:
+        """Orders per visit (成交率) for the same cohort."""
+        return ratio(self.counts["orders"], self.counts["visits"])
+
+
+def funnel(
+    period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None, per_store: bool = True
+) -> list[FunnelRow]:
+    """The five stages for the period, one row per (store, key), or per key with the stores
+    added together when ``per_store`` is False. Rows come ordered by store then by visits
+    (most first)."""
+    stages = {name: metric(period, by=by, tz=tz, store_ids=store_ids) for name, metric in STAGE_METRICS.items()}
+    if not per_store:
+        stages = {name: combine(counts) for name, counts in stages.items()}
+    keys = sorted({k for counts in stages.values() for k in counts}, key=lambda k: (k[0] or 0, str(k[1])))
+    rows = [FunnelRow(store, key, {name: stages[name].get((store, key), 0) for name in STAGES}) for store, key in keys]
+    rows.sort(key=lambda r: (r.store_id or 0, -r.counts["visits"], -r.counts["orders"]))
+    return rows
+
+
+def funnel_total(rows: Iterable[FunnelRow]) -> FunnelRow:
+    """The rows added together (the total line of a breakdown or of the stores)."""
+    total = FunnelRow(None, None, dict.fromkeys(STAGES, 0))
+    for row in rows:
+        for name in STAGES:
+            total.counts[name] += row.counts[name]
+    return total
+
+
+# --------------------------------------------------------------------------- ranking and targets
+
+
+@dataclass
+class ConsultantRow:
+    """A consultant's month: orders, deliveries and gross margin against their targets."""
+
+    store_id: int
+    consultant_id: int
+    units: int = 0
+    deliveries: int = 0
+    gross_margin: Decimal = ZERO
+    target_units: int | None = None
+    target_deliveries: int | None = None
+    target_gross_margin: Decimal | None = None
+
+    @property
+    def units_attainment(self) -> Decimal | None:
+        return ratio(self.units, self.target_units or 0)
+
+    @property
+    def deliveries_attainment(self) -> Decimal | None:
+        return ratio(self.deliveries, self.target_deliveries or 0)
+
+    @property
+    def margin_attainment(self) -> Decimal | None:
+        return ratio(self.gross_margin, self.target_gross_margin or 0)
+
+
+def consultant_ranking(month: Period, *, tz: str | None = None, store_ids=None) -> list[ConsultantRow]:
+    """**The ranking** (龙虎榜) for one calendar month: per consultant, orders
+    (:func:`order_count`), deliveries (:func:`delivery_count`) and gross margin
+    (:func:`gross_margin`) in the month, beside the month's targets (``SalesTarget``; a
+    target of 0 or none has no attainment). Everyone with a figure or a target is listed;
+    rows without a consultant are left out. Ordered by deliveries, then orders, then margin."""
+    units = order_count(month, by="consultant", tz=tz, store_ids=store_ids)
+    deliveries = delivery_count(month, by="consultant", tz=tz, store_ids=store_ids)
+    margins = gross_margin(month, by="consultant", tz=tz, store_ids=store_ids)
+    targets = db.session.execute(
+        select(SalesTarget).where(SalesTarget.store_id.in_(scope(store_ids)), SalesTarget.month == month.start)
+    ).scalars()
+    rows: dict[tuple[int, int], ConsultantRow] = {}
+
+    def row(key: tuple[int, Any]) -> ConsultantRow:
+        return rows.setdefault(key, ConsultantRow(key[0], key[1]))
+
+    for key, n in units.items():
+        if key[1] is not None:
+            row(key).units = n
+    for key, n in deliveries.items():
+        if key[1] is not None:
+            row(key).deliveries = n
+    for key, amount in margins.items():
+        if key[1] is not None:
+            row(key).gross_margin = amount
+    for target in targets:
+        r = row((target.store_id, target.consultant_id))
+        r.target_units, r.target_deliveries = target.units, target.deliveries
+        r.target_gross_margin = _money(target.gross_margin)
+    return sorted(rows.values(), key=lambda r: (-r.deliveries, -r.units, -r.gross_margin, r.store_id, r.consultant_id))
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+@dataclass
+class ForecastRow:
+    """One store's open cards per intent level and the orders they are expected to bring."""
+
+    store_id: int
+    open_cards: dict[str, int]
+    probabilities: dict[str, Decimal]
+
+    @property
+    def expected_by_level(self) -> dict[str, Decimal]:
+        return {
+            level: (Decimal(n) * self.probabilities.get(level, ZERO) / 100).quantize(Decimal("0.01"))
+            for level, n in self.open_cards.items()
+        }
+
+    @property
+    def expected_orders(self) -> Decimal:
+        """Σ open cards of a level × that level's probability (the store's setting)."""
+        return sum(self.expected_by_level.values(), Decimal("0.00")).quantize(Decimal("0.1"))
+
+
+def pipeline_forecast(*, store_ids=None) -> list[ForecastRow]:
+    """**Pipeline forecast** (成交预测): the orders expected in the next 30 days, as the sum
+    over a store's **open** follow-up cards (status open; lost-pending, won, lost and dormant
+    ones are out) of each card's intent level probability H/A/B/C, a store setting
+    (``settings.order_probabilities``, default 70/40/15/5 %). Each store uses its own
+    probabilities, in the roll-up too."""
+    from .settings import LEVELS, order_probabilities
+
+    ids = scope(store_ids)
+    counts = _counts(
+        _tally(
+            FollowUpCard.store_id,
+            FollowUpCard.level,
+            func.count(FollowUpCard.id),
+            (FollowUpCard.store_id.in_(ids), FollowUpCard.status == "open"),
+        )
+    )
+    stores = {s.id: s for s in db.session.execute(select(tenancy.Store).where(tenancy.Store.id.in_(ids))).scalars()}
+    rows = []
+    for store_id in ids:
+        open_cards = {level: counts.get((store_id, level), 0) for level in LEVELS}
+        rows.append(ForecastRow(store_id, open_cards, order_probabilities(stores.get(store_id))))
+    return rows
