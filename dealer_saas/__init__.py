@@ -20,6 +20,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.leads",
     "dealer_saas.sales",
     "dealer_saas.inventory",
+    "dealer_saas.service",
 )
 
 
