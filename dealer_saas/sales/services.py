@@ -592,8 +592,9 @@ def record_test_drive_feedback(test_drive_id: Any, *, rating: int | None, feedba
 
 
 def test_drives_today_count() -> int:
-    store = current_store()
-    start, end = local_day_bounds(local_today(store.timezone), store.timezone)
+    """Drives booked or done today (a consultant's own). In the roll-up: every store's,
+    "today" in the default zone (there is no single store)."""
+    start, end = local_day_bounds(tenancy.store_today(), tenancy.store_timezone())
     stmt = select(TestDrive.id).where(
         TestDrive.starts_at >= start, TestDrive.starts_at < end, TestDrive.status.in_(("booked", "done"))
     )
@@ -1384,9 +1385,10 @@ def orders_in_progress_count() -> tuple[int, bool]:
 
 
 def deliveries_this_month_count() -> tuple[int, bool]:
-    store = current_store()
-    today = local_today(store.timezone)
-    start, _end = local_day_bounds(today.replace(day=1), store.timezone)
+    """Cars handed over since the first of the month (a consultant's own). In the roll-up:
+    every store's, the month of the default zone (there is no single store)."""
+    tz = tenancy.store_timezone()
+    start, _end = local_day_bounds(tenancy.store_today().replace(day=1), tz)
     stmt = select(SalesOrder.id).where(SalesOrder.status == "delivered", SalesOrder.delivered_at >= start)
     if not sees_all():
         stmt = stmt.where(_own_clause(SalesOrder))

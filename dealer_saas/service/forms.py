@@ -166,3 +166,13 @@ class RescheduleForm(ServiceForm):
     advisor_id = SelectField(_l("服务顾问"), coerce=str, validate_choice=False)
     technician_id = SelectField(_l("技师"), coerce=str, validate_choice=False)
     version = HiddenField()
+
+
+class PublicBookingForm(ServiceForm):
+    """The customer's own booking through a signed link."""
+
+    slot = SelectField(
+        _l("预约时段"), coerce=str, validate_choice=False, validators=[DataRequired(_l("请选择预约时段。"))]
+    )
+    service_type = SelectField(_l("服务类型"), choices=_choices(CATEGORIES), default="maintenance")
+    notes = TextAreaField(_l("需求说明"), validators=[Optional(), Length(max=500)])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..customers.models import Customer, CustomerVehicle
 from ..extensions import db
+from ..signed_links import LinkHit  # noqa: F401  (its table is in this module's migration)
 from ..tenancy import OrgScoped, StoreScoped, User
 from ..timeutil import utcnow
 
@@ -56,13 +57,14 @@ RO_STATUSES = {
 #: states in which an RO is on the workshop board
 BOARD_STATES = ("open", "in_progress", "quality_check", "ready")
 LINE_STATUSES = {
-    "pending": _l("待派工"),
+    "pending": _l("待开工"),
     "working": _l("施工中"),
     "paused": _l("已暂停"),
     "done": _l("待质检"),
     "passed": _l("质检通过"),
 }
 APPOINTMENT_STATUSES = {
+    "pending": _l("待确认"),
     "booked": _l("已预约"),
     "confirmed": _l("已确认"),
     "arrived": _l("已到店"),

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import tenancy
+from .. import signed_links, tenancy
+from ..customers.models import CustomerVehicle
 from ..domain import attempt
 from ..extensions import db
 from ..timeutil import from_local, local, utcnow
-from ..web import permission_required, redirect_to, render_htmx, rollback_only, trigger
+from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events, settings
 from .forms import (
     ActionForm,
@@ -27,6 +29,7 @@ from .forms import (
     PackageForm,
     PackageLineForm,
     PaymentForm,
+    PublicBookingForm,
     QcForm,
     ReceptionEditForm,
     ReceptionForm,
@@ -491,7 +494,6 @@ def _my_work_page(*, errors: list[str] | None = None, trigger_event: Any = None)
         line_moves=LINE_MOVES,
         errors=errors or [],
         read_only=_read_only(),
-        now=utcnow(),
         trigger=trigger_event,
     )
 
@@ -653,3 +655,68 @@ def appointment_arrive(appointment_id: int):
         )
     rollback_only()
     return _appointment_page(appointment_id, action_form=form)
+
+
+# --------------------------------------------------------------------------- public booking
+
+#: the purpose the booking links are signed for, and how long they live
+BOOKING_LINK = "service_booking"
+BOOKING_LINK_DAYS = 14
+
+
+@bp.route("/vehicles/<int:customer_vehicle_id>/booking-link")
+@permission_required("service.appointment")
+def booking_link(customer_vehicle_id: int):
+    """A signed booking link for one car, to send to its owner (valid 14 days)."""
+    vehicle = tenancy.get_or_404(CustomerVehicle, customer_vehicle_id)
+    token = signed_links.issue(BOOKING_LINK, vehicle.store_id, vehicle.id, days=BOOKING_LINK_DAYS)
+    return render_template(
+        "service/booking_link.html",
+        vehicle=vehicle,
+        url=url_for("service.public_booking", token=token, _external=True),
+        expires_on=(utcnow() + dt.timedelta(days=BOOKING_LINK_DAYS)),
+    )
+
+
+def _link_page(reason: str, status: int):
+    response = render_template("service/public_link_problem.html", reason=reason)
+    return response, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+@bp.route("/book/<token>", methods=["GET", "POST"])
+@public
+def public_booking(token: str):
+    """The customer's booking page (no login, phone first): the link's store's free slots
+    of the next 14 days; booking makes a pending appointment and nothing else. A tampered,
+    expired or over-used link answers a friendly page."""
+    try:
+        link = signed_links.read(BOOKING_LINK, token)
+    except signed_links.LinkExpired:
+        return _link_page("expired", 410)
+    except signed_links.LinkInvalid:
+        return _link_page("invalid", 404)
+    try:
+        signed_links.check_rate(BOOKING_LINK, token, request.remote_addr)
+    except signed_links.LinkRateLimited:
+        return _link_page("rate", 429)
+    with tenancy.system():
+        store = db.session.execute(
+            sa.select(tenancy.Store).where(tenancy.Store.id == link.store_id)
+        ).scalar_one_or_none()
+    if store is None or not store.is_active:
+        return _link_page("invalid", 404)
+    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
+    with tenancy.use(ctx):
+        vehicle = tenancy.get_or_none(CustomerVehicle, link.record_id)  # only in the link's store
+        if vehicle is None or vehicle.owner_id is None:
+            return _link_page("invalid", 404)
+        form = PublicBookingForm()
+        form.slot.choices = [("", _("请选择"))] + appointments.free_slots(appointments.PUBLIC_DAYS)
+        booked = None
+        if form.validate_on_submit():
+            booked = attempt(form, lambda: appointments.book_from_link(vehicle.id, dict(form.data)))
+            # the refused booking is undone by its savepoint; the request still commits,
+            # so a failed try counts against the rate limit
+            g.rollback_only = False
+        body = render_template("service/public_booking.html", form=form, store=store, vehicle=vehicle, booked=booked)
+    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

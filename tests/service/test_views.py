@@ -3,6 +3,7 @@ nothing saved), the roll-up without write controls, tiles and the 360 timeline."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -273,3 +274,39 @@ def test_tiles_count_today_and_the_board(w, app):
     board = client.get("/tiles/service_ros_by_state", headers=HX).get_data(as_text=True)
     assert ">2<" in board.replace(" ", "") or "2" in board
     assert client.get("/tiles/service_appointments_today", headers=HX).status_code == 200
+
+
+def test_tiles_work_in_the_roll_up_and_count_every_store(w, app):
+    sibling = factories.StoreFactory(organisation=w.store.organisation)
+    sf.ro(w, status="open")
+    customer = factories.CustomerFactory(store=sibling)
+    vehicle = factories.CustomerVehicleFactory(store=sibling, owner=customer)
+    sf.ro(dataclasses.replace(w, store=sibling, customer=customer, vehicle=vehicle), status="in_progress")
+    manager = factories.user_with_role("group_manager", w.store, org_wide=True)
+    client = _client(app, manager, w.store)
+    with client.session_transaction() as session:
+        session["store_id"] = "all"
+    board = client.get("/tiles/service_ros_by_state", headers=HX)
+    assert board.status_code == 200 and ">2<" in board.get_data(as_text=True).replace(" ", "").replace("\n", "")
+    assert client.get("/tiles/service_appointments_today", headers=HX).status_code == 200
+    assert client.get("/service/appointments").status_code == 200
+    assert "售后预约" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/service/board", "/service/repair-orders", "/service/my-work"])
+def test_lists_and_the_board_cost_the_same_for_3_or_30_orders(w, app, path):
+    from ..conftest import count_queries
+
+    user = w.tech if path == "/service/my-work" else w.advisor
+    client = _client(app, user, w.store)
+    for _ in range(3):
+        sf.ro(w, status="in_progress", lines=2)
+    client.get(path)  # warm the identity map
+    with count_queries() as few:
+        assert client.get(path, headers=HX).status_code == 200
+    for _ in range(27):
+        sf.ro(w, status="in_progress", lines=2)
+    with count_queries() as many:
+        response = client.get(path, headers=HX)
+    assert response.status_code == 200
+    assert len(many) == len(few) and len(many) <= 12, "\n".join(s[:120] for s in many)

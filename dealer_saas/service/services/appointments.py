@@ -169,6 +169,37 @@ def book(data: dict[str, Any]) -> Appointment:
     return appointment
 
 
+#: the public booking page offers this many days ahead
+PUBLIC_DAYS = 14
+
+
+def book_from_link(vehicle_id: int, data: dict[str, Any]) -> Appointment:
+    """The customer books their own car through a signed link: a pending appointment in
+    a free slot of the next 14 days of the link's store, and nothing else."""
+    store = tenancy.writable_store()
+    vehicle = tenancy.get_or_none(CustomerVehicle, vehicle_id)
+    if vehicle is None or vehicle.owner_id is None:
+        raise ServiceError(_("该链接已失效。"))
+    if data.get("service_type") not in CATEGORIES:
+        raise ServiceError(_("请选择服务类型。"), "service_type")
+    starts_at = _parse_slot(data.get("slot"), store.timezone)
+    if starts_at > utcnow() + dt.timedelta(days=PUBLIC_DAYS):
+        raise ServiceError(_("请选择预约时段。"), "slot")
+    _check_slot(store, starts_at, advisor_id=None, exclude_id=None)
+    appointment = Appointment(
+        customer_id=vehicle.owner_id,
+        vehicle_id=vehicle.id,
+        starts_at=starts_at,
+        service_type=data["service_type"],
+        status="pending",
+        notes=(data.get("notes") or "").strip()[:500],
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    audit.record("create", appointment, after=audit.snapshot(appointment), summary=_("客户自助预约"))
+    return appointment
+
+
 def change_state(appointment_id: Any, action: str) -> Appointment:
     """confirm, no_show or cancel, as the table allows."""
     if action not in ("confirm", "no_show", "cancel"):

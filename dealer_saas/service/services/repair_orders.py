@@ -59,8 +59,7 @@ RO_SORTS = {"new": pagination.Sort("new", (RepairOrder.opened_at, RepairOrder.id
 
 def get_repair_order(repair_order_id: Any) -> RepairOrder:
     """An RO of the store (or of the roll-up's stores), or 404."""
-    ro = tenancy.get_or_404(RepairOrder, repair_order_id)
-    return ro
+    return tenancy.get_or_404(RepairOrder, repair_order_id)
 
 
 def repair_order_page(*, after: str | None = None, status: str | None = None, size: int = 20) -> pagination.Page:

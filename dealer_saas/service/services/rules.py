@@ -91,6 +91,12 @@ QC_ACTIONS = ("pass", "fail")
 APPOINTMENT_MOVES = Transitions(
     labels=APPOINTMENT_STATUSES,
     actions={
+        # "pending": booked by the customer through the public link, for the desk to confirm
+        ("pending", "confirm"): "confirmed",
+        ("pending", "reschedule"): "booked",
+        ("pending", "arrive"): "arrived",
+        ("pending", "no_show"): "no_show",
+        ("pending", "cancel"): "cancelled",
         ("booked", "confirm"): "confirmed",
         ("booked", "reschedule"): "booked",
         ("confirmed", "reschedule"): "booked",
@@ -115,7 +121,7 @@ APPOINTMENT_MOVES = Transitions(
 #: the actions offered as plain buttons (reschedule and arrival have their own forms)
 APPOINTMENT_BUTTONS = ("confirm", "no_show", "cancel")
 #: appointments that hold their slot
-LIVE_APPOINTMENT_STATES = ("booked", "confirmed", "arrived")
+LIVE_APPOINTMENT_STATES = ("pending", "booked", "confirmed", "arrived")
 
 
 def money(value: Any, field: str | None = None) -> Decimal:

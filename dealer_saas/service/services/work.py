@@ -17,7 +17,7 @@ from ...extensions import db
 from ...timeutil import as_utc, utcnow
 from ..models import BOARD_STATES, RepairOrder, RepairOrderLine
 from .repair_orders import follow, get_line
-from .rules import LINE_MOVES, QC_ACTIONS, WORK_ACTIONS, ServiceError, ctx
+from .rules import LINE_MOVES, QC_ACTIONS, RO_MOVES, WORK_ACTIONS, ServiceError, ctx
 
 #: the longest stretch counted for one start/finish (a line left running over night)
 MAX_STRETCH_MINUTES = 12 * 60
@@ -43,7 +43,7 @@ def work_on_line(repair_order_line_id: Any, action: str) -> RepairOrderLine:
     if line.technician_id is not None and line.technician_id != me:
         raise ServiceError(_("该项目已派给其他技师。"))
     if action == "start" and ro.status not in ("open", "in_progress"):
-        raise ServiceError(_("工单状态为「%(s)s」，不能开工。", s=ro.status))
+        raise ServiceError(_("工单状态为「%(s)s」，不能开工。", s=RO_MOVES.label(ro.status)))
     now = utcnow()
     changes: dict[str, Any] = {}
     if action == "start":
