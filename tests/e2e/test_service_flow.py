@@ -63,3 +63,25 @@ def test_technician_and_advisor_take_a_car_through_the_workshop(phone_page, anot
     expect(advisor.locator("[data-testid=statement-totals]")).to_be_visible()
     assert horizontal_overflow(advisor) <= 0, "the statement overflows at 375 px"
     assert not advisor.server_errors and not advisor.js_errors
+
+
+def test_a_customer_books_through_the_public_link_on_a_phone(phone_page, another_page):
+    advisor = phone_page
+    login(advisor, "gz01.advisor")
+    advisor.goto("/service/repair-orders")
+    advisor.locator("#repair-order-rows a").first.click()
+    advisor.get_by_role("link", name="预约链接").first.click()
+    url = advisor.locator("[data-testid=booking-url]").input_value()
+    assert "/service/book/" in url
+
+    customer = another_page(advisor)  # a fresh browser context: nobody signed in
+    customer.goto(url)
+    expect(customer.locator("#public-booking-form")).to_be_visible()
+    assert customer.locator("#module-nav").count() == 0, "a public page never shows the staff menu"
+    assert horizontal_overflow(customer) <= 0, "the booking page overflows at 375 px"
+    customer.locator("select[name=slot]").select_option(index=1)
+    customer.get_by_role("button", name="提交预约").click()
+    expect(customer.locator("[data-testid=public-booked]")).to_be_visible()
+    customer.goto(url[:-4] + "xxxx")
+    expect(customer.locator("[data-testid=link-problem]")).to_contain_text("链接无效")
+    assert not customer.server_errors and not customer.js_errors
