@@ -543,6 +543,21 @@ def appointment_day():
     )
 
 
+@bp.route("/appointments/week")
+@permission_required("service.view")
+def appointment_week():
+    """Seven days of slots from ``?day=`` (today): how full each one is."""
+    first = _arg_date("day") or tenancy.store_today()
+    return render_template(
+        "service/appointment_week.html",
+        days=appointments.week_view(first),
+        first=first,
+        prev_week=first - dt.timedelta(days=7),
+        next_week=first + dt.timedelta(days=7),
+        read_only=_read_only(),
+    )
+
+
 def _fill_booking_choices(form: AppointmentForm | RescheduleForm, keep: dt.datetime | None = None) -> None:
     form.slot.choices = [("", _("请选择"))] + appointments.free_slots(keep=keep)
     form.advisor_id.choices = _staff_choices(repair_orders.advisors(), _("不指定"))

@@ -173,3 +173,21 @@ def test_day_view_puts_bookings_in_their_slots(w, in_store):
     assert [s.booked for s in view][:5] == [0, 0, 0, 1, 0] and not loose
     assert len(view) == 10 and view[3].capacity == 3
     assert any("余 2" in label for label in free.values())
+
+
+def test_the_week_view_shows_how_full_each_slot_is(w, in_store, app):
+    slots = _tomorrow_slots(w.store)
+    other = factories.CustomerVehicleFactory(store=w.store, owner=w.customer)
+    with in_store(w.advisor):
+        _book(w, slots[0])
+        _book(w, slots[0], other.plate)
+        today = tenancy.store_today()
+        week = appointments.week_view(today)
+    assert [d.day for d in week] == [today + dt.timedelta(days=n) for n in range(7)]
+    tomorrow = week[1]
+    assert tomorrow.slots[0][1:] == (2, 3) and tomorrow.booked == 2 and tomorrow.capacity == 30
+    from ..conftest import login
+
+    client = login(app.test_client(), w.tech, w.store)
+    body = client.get(f"/service/appointments/week?day={today.isoformat()}").get_data(as_text=True)
+    assert f'data-testid="week-day-{(today + dt.timedelta(days=1)).isoformat()}"' in body and "2/3" in body

@@ -300,3 +300,51 @@ def free_slots(days: int = 14, *, keep: dt.datetime | None = None) -> list[tuple
                 )
             )
     return result
+
+
+@dataclass
+class DayLoad:
+    day: dt.date
+    slots: list[tuple[str, int, int]]  # (local start "HH:MM", booked, capacity)
+
+    @property
+    def booked(self) -> int:
+        return sum(n for _label, n, _cap in self.slots)
+
+    @property
+    def capacity(self) -> int:
+        return sum(cap for _label, _n, cap in self.slots)
+
+
+def week_view(first_day: dt.date) -> list[DayLoad]:
+    """Seven days from ``first_day``: each slot's bookings against its capacity (one
+    grouped count). Empty in the roll-up (every store has its own slots)."""
+    store = tenancy.current_store()
+    if store is None:
+        return []
+    rule = settings.workshop(store)
+    days = [first_day + dt.timedelta(days=n) for n in range(7)]
+    start, _ = local_day_bounds(days[0], store.timezone)
+    _, end = local_day_bounds(days[-1], store.timezone)
+    counts = {
+        as_utc(at): n
+        for at, n in db.session.execute(
+            select(Appointment.starts_at, func.count(Appointment.id))
+            .where(
+                Appointment.starts_at >= start,
+                Appointment.starts_at < end,
+                Appointment.status.in_(LIVE_APPOINTMENT_STATES),
+            )
+            .group_by(Appointment.starts_at)
+        ).all()
+    }
+    return [
+        DayLoad(
+            day,
+            [
+                (local(s, store.timezone).strftime("%H:%M"), counts.get(s, 0), rule.capacity)
+                for s in slot_starts(day, store)
+            ],
+        )
+        for day in days
+    ]
