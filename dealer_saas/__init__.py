@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.leads",
     "dealer_saas.sales",
     "dealer_saas.inventory",
+    "dealer_saas.service",
     "dealer_saas.reports",
 )
 

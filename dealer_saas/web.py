@@ -186,12 +186,14 @@ def htmx_response(
 
 
 def render_htmx(
-    page: str, partial: str, *, status: int = 200, trigger: str | dict | None = None, **context: Any
+    page: str, partial: str, *, http_status: int = 200, trigger: str | dict | None = None, **context: Any
 ) -> Response:
     """Render the full page, or only its partial for an htmx swap. The page includes the
-    partial, so the markup exists once; ``Vary`` keeps caches and the back button honest."""
+    partial, so the markup exists once; ``Vary`` keeps caches and the back button honest.
+    Everything else in ``context`` goes to the template (a template's ``status`` is never
+    taken for the HTTP status)."""
     template = partial if wants_fragment() else page
-    response = htmx_response(render_template(template, **context), status, trigger=trigger)
+    response = htmx_response(render_template(template, **context), http_status, trigger=trigger)
     response.vary.add("HX-Request")
     return response
 

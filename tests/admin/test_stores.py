@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from dealer_saas import registry
 from dealer_saas.audit import AuditLog
 from dealer_saas.extensions import db
 from dealer_saas.leads import settings as leads_settings
@@ -118,6 +119,13 @@ def test_settings_defaults_save_and_validation(client_as, store):
         "threshold_sales_manager": "2.5",
         "threshold_store_manager": "5",
         "default_deposit": "3000",
+        # the other modules' sections, as the screen shows them (their defaults)
+        **{
+            key: str(value)
+            for section in registry.settings_sections()
+            if section.name not in ("callback_days", "approval_thresholds", "default_deposit")
+            for key, value in section.load(store).items()
+        },
     }
     assert client.post(f"/admin/stores/{store.id}/settings", data=good).status_code == 303
     db.session.refresh(store)

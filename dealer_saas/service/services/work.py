@@ -1,0 +1,131 @@
+"""The workshop floor: a technician starts, pauses and finishes a line (actual time kept
+per line), someone else checks it (a failed check is rework, counted), and the board of
+every open RO by state and technician."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...extensions import db
+from ...timeutil import as_utc, utcnow
+from ..models import BOARD_STATES, RepairOrder, RepairOrderLine
+from .repair_orders import follow, get_line
+from .rules import LINE_MOVES, QC_ACTIONS, RO_MOVES, WORK_ACTIONS, ServiceError, ctx
+
+#: the longest stretch counted for one start/finish (a line left running over night)
+MAX_STRETCH_MINUTES = 12 * 60
+
+
+def _elapsed_minutes(line: RepairOrderLine, now: dt.datetime) -> int:
+    if line.work_started_at is None:
+        return 0
+    seconds = (now - as_utc(line.work_started_at)).total_seconds()
+    return max(0, min(MAX_STRETCH_MINUTES, round(seconds / 60)))
+
+
+def work_on_line(repair_order_line_id: Any, action: str) -> RepairOrderLine:
+    """start / pause / finish by the line's technician (an unassigned line is taken by the
+    one who starts it). The time between a start and the next pause or finish is added to
+    the line's actual time. The RO follows its lines (``repair_orders.follow``)."""
+    if action not in WORK_ACTIONS:
+        raise ServiceError(_("未知操作。"))
+    line = get_line(repair_order_line_id)
+    ro = line.repair_order
+    me = ctx().user_id
+    target = LINE_MOVES.target_of(line, action)
+    if line.technician_id is not None and line.technician_id != me:
+        raise ServiceError(_("该项目已派给其他技师。"))
+    if action == "start" and ro.status not in ("open", "in_progress"):
+        raise ServiceError(_("工单状态为「%(s)s」，不能开工。", s=RO_MOVES.label(ro.status)))
+    now = utcnow()
+    changes: dict[str, Any] = {}
+    if action == "start":
+        changes = {"work_started_at": now, "technician_id": me}
+    else:
+        changes = {"work_started_at": None, "actual_minutes": line.actual_minutes + _elapsed_minutes(line, now)}
+    LINE_MOVES.apply(line, target, changes=changes, summary=ro.number, checked=True)
+    follow(ro)
+    return line
+
+
+def check_line(repair_order_line_id: Any, action: str, note: str = "") -> RepairOrderLine:
+    """Quality check of a finished line, by anyone but its technician: ``pass``, or
+    ``fail`` with a note, which sends the line back as rework (counted) and the RO with it."""
+    if action not in QC_ACTIONS:
+        raise ServiceError(_("未知操作。"))
+    line = get_line(repair_order_line_id)
+    me = ctx().user_id
+    target = LINE_MOVES.target_of(line, action)
+    if me is None or line.technician_id == me:
+        raise ServiceError(_("质检须由施工技师以外的人员完成。"))
+    note = (note or "").strip()
+    if action == "fail" and not note:
+        raise ServiceError(_("请填写不通过的原因。"), "note")
+    changes: dict[str, Any] = {"qc_by_id": me, "qc_at": utcnow(), "qc_note": note[:300]}
+    if action == "fail":
+        changes["rework_count"] = line.rework_count + 1
+    LINE_MOVES.apply(line, target, changes=changes, summary=line.repair_order.number, checked=True)
+    follow(line.repair_order)
+    return line
+
+
+def my_lines() -> list[RepairOrderLine]:
+    """The current user's lines on ROs still in the workshop, the running ones first."""
+    rows = db.session.execute(
+        select(RepairOrderLine)
+        .join(RepairOrder, RepairOrder.id == RepairOrderLine.repair_order_id)
+        .where(
+            RepairOrderLine.technician_id == ctx().user_id,
+            RepairOrderLine.status.in_(("pending", "working", "paused", "done")),
+            RepairOrder.status.in_(("open", "in_progress", "quality_check")),
+        )
+        .options(
+            joinedload(RepairOrderLine.repair_order).joinedload(RepairOrder.vehicle),
+        )
+        .order_by(RepairOrderLine.id)
+        .limit(100)
+    ).scalars()
+    order = {"working": 0, "paused": 1, "pending": 2, "done": 3}
+    return sorted(rows, key=lambda line: (order.get(line.status, 9), line.id))
+
+
+@dataclass
+class BoardCard:
+    ro: RepairOrder
+    is_overdue: bool
+    technicians: list[str]
+
+
+def board() -> OrderedDict[str, list[BoardCard]]:
+    """Every RO still in the workshop (or waiting for its customer), by state; overdue
+    when its promised time has passed and it is not ready. Two queries."""
+    now = utcnow()
+    rows = (
+        db.session.execute(
+            select(RepairOrder)
+            .where(RepairOrder.status.in_(BOARD_STATES))
+            .options(
+                joinedload(RepairOrder.vehicle),
+                joinedload(RepairOrder.customer),
+                selectinload(RepairOrder.lines).joinedload(RepairOrderLine.technician),
+            )
+            .order_by(RepairOrder.promised_at.is_(None), RepairOrder.promised_at, RepairOrder.id)
+            .limit(300)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    columns: OrderedDict[str, list[BoardCard]] = OrderedDict((state, []) for state in BOARD_STATES)
+    for ro in rows:
+        names = list(dict.fromkeys(line.technician.name for line in ro.lines if line.technician))
+        overdue = ro.promised_at is not None and as_utc(ro.promised_at) < now and ro.status != "ready"
+        columns[ro.status].append(BoardCard(ro, overdue, names))
+    return columns

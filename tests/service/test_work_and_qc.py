@@ -1,0 +1,148 @@
+"""The technician's start/pause/finish (actual time per line), the line table, and the
+quality check by someone other than the line's technician with rework counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dealer_saas.service.models import LINE_STATUSES
+from dealer_saas.service.services import work
+from dealer_saas.service.services.rules import LINE_MOVES, ServiceError, ServiceTransitionError
+
+from . import factories as sf
+
+LINE_ACTIONS = {"start": {"pending", "paused"}, "pause": {"working"}, "finish": {"working"}}
+QC_FROM = {"pass": {"done"}, "fail": {"done"}}
+
+
+class Clock:
+    def __init__(self, monkeypatch):
+        self.now = dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.UTC)
+        monkeypatch.setattr(work, "utcnow", lambda: self.now)
+
+    def advance(self, minutes: int) -> None:
+        self.now += dt.timedelta(minutes=minutes)
+
+
+def test_start_pause_finish_records_the_actual_time(w, in_store, monkeypatch):
+    clock = Clock(monkeypatch)
+    order = sf.ro(w, status="open")
+    line = order.lines[0]
+    with in_store(w.tech):
+        work.work_on_line(line.id, "start")
+        clock.advance(25)
+        work.work_on_line(line.id, "pause")
+        clock.advance(60)  # lunch: not counted
+        work.work_on_line(line.id, "start")
+        clock.advance(20)
+        work.work_on_line(line.id, "finish")
+    assert line.status == "done" and line.actual_minutes == 45 and str(line.actual_hours) == "0.75"
+    assert line.work_started_at is None and order.status == "quality_check"
+
+
+@pytest.mark.parametrize(
+    ("state", "action"), [(s, a) for a, legal in LINE_ACTIONS.items() for s in LINE_STATUSES if s not in legal]
+)
+def test_every_illegal_work_move_is_refused(w, in_store, state, action):
+    order = sf.ro(w, status="in_progress")
+    line = order.lines[0]
+    line.status = state
+    with in_store(w.tech), pytest.raises(ServiceTransitionError):
+        work.work_on_line(line.id, action)
+    assert line.status == state
+
+
+@pytest.mark.parametrize(
+    ("state", "action"), [(s, a) for a, legal in QC_FROM.items() for s in LINE_STATUSES if s not in legal]
+)
+def test_every_illegal_check_is_refused(w, in_store, state, action):
+    order = sf.ro(w, status="in_progress")
+    line = order.lines[0]
+    line.status = state
+    with in_store(w.advisor), pytest.raises(ServiceTransitionError):
+        work.check_line(line.id, action, "原因")
+
+
+def test_the_line_table():
+    assert {s: set(LINE_MOVES.allowed(s)) for s in LINE_STATUSES} == {
+        "pending": {"working"},
+        "paused": {"working"},
+        "working": {"paused", "done"},
+        "done": {"passed", "pending"},
+        "passed": set(),
+    }
+
+
+def test_another_technicians_line_cannot_be_worked(w, in_store):
+    order = sf.ro(w, status="open")
+    with in_store(w.tech2), pytest.raises(ServiceError):
+        work.work_on_line(order.lines[0].id, "start")
+    assert order.lines[0].status == "pending"
+
+
+def test_an_unassigned_line_is_taken_by_whoever_starts_it(w, in_store):
+    order = sf.ro(w, status="open")
+    line = order.lines[0]
+    line.technician_id = None
+    with in_store(w.tech2):
+        work.work_on_line(line.id, "start")
+    assert line.technician_id == w.tech2.id
+
+
+def test_quality_check_by_the_lines_own_technician_is_refused(w, in_store):
+    order = sf.ro(w, status="quality_check")
+    with in_store(w.tech), pytest.raises(ServiceError) as refused:
+        work.check_line(order.lines[0].id, "pass")
+    assert "施工技师以外" in str(refused.value)
+    assert order.lines[0].status == "done" and order.status == "quality_check"
+
+
+def test_failing_sends_the_line_back_as_rework_and_counts_it(w, in_store):
+    order = sf.ro(w, status="quality_check", lines=2)
+    first, second = order.lines
+    with in_store(w.tech2):  # another technician may check
+        work.check_line(second.id, "pass")
+        assert order.status == "quality_check"
+        with pytest.raises(ServiceError) as no_note:
+            work.check_line(first.id, "fail", " ")
+        assert no_note.value.field == "note"
+        work.check_line(first.id, "fail", "螺丝未拧紧")
+    assert (first.status, first.rework_count, first.qc_note, first.qc_by_id) == ("pending", 1, "螺丝未拧紧", w.tech2.id)
+    assert order.status == "in_progress"
+    with in_store(w.tech):
+        work.work_on_line(first.id, "start")
+        work.work_on_line(first.id, "finish")
+    assert order.status == "quality_check"
+    with in_store(w.advisor):
+        work.check_line(first.id, "fail", "仍有异响")
+    assert first.rework_count == 2
+    with in_store(w.tech):
+        work.work_on_line(first.id, "start")
+        work.work_on_line(first.id, "finish")
+    with in_store(w.advisor):
+        work.check_line(first.id, "pass")
+    assert order.status == "ready" and order.ready_at is not None and first.rework_count == 2
+
+
+def test_my_lines_are_mine_and_on_live_orders(w, in_store):
+    mine = sf.ro(w, status="in_progress")
+    sf.ro(w, status="ready")  # passed lines: done with
+    theirs = sf.ro(w, status="open")
+    theirs.lines[0].technician_id = w.tech2.id
+    with in_store(w.tech):
+        assert [line.id for line in work.my_lines()] == [mine.lines[0].id]
+
+
+def test_the_board_groups_by_state_and_flags_overdue(w, in_store):
+    late = sf.ro(w, status="in_progress")
+    late.promised_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ready = sf.ro(w, status="ready")
+    ready.promised_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)  # ready: not overdue
+    sf.ro(w, status="closed")
+    with in_store(w.advisor):
+        columns = work.board()
+    assert list(columns) == ["open", "in_progress", "quality_check", "ready"]
+    assert [(c.ro.id, c.is_overdue, c.technicians) for c in columns["in_progress"]] == [(late.id, True, [w.tech.name])]
+    assert [(c.ro.id, c.is_overdue) for c in columns["ready"]] == [(ready.id, False)]
