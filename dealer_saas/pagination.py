@@ -89,7 +89,8 @@ def keyset_page(stmt: sa.Select, sort: Sort, after: str | None, size: int, *, sc
     stmt = stmt.order_by(*order).limit(size + 1)
     # The sort values are selected alongside the row so the token needs no attribute access.
     stmt = stmt.add_columns(*[c.label(f"_k{i}") for i, c in enumerate(columns)])
-    rows = db.session.execute(stmt).all()
+    # unique(): a joined eager load of a collection repeats the row once per child
+    rows = db.session.execute(stmt).unique().all()
     has_more = len(rows) > size
     rows = rows[:size]
     n = len(columns)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, settings, tenancy
 from ..audit import AuditLog
 from ..auth import services as auth_services
+from ..auth import sessions as auth_sessions
 from ..extensions import db
 from ..formatting import mask_phone
 from ..pagination import Page, Sort, keyset_page
@@ -419,6 +420,8 @@ def set_user_active(user_id: int, active: bool) -> User:
     before = audit.snapshot(user)
     user.is_active = active
     db.session.flush()
+    if not active:
+        auth_sessions.revoke_all(user.id)  # every signed-in browser of the user ends now
     audit.record(
         "activate" if active else "deactivate",
         user,

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit, tenancy
 from ..extensions import db
-from ..pagination import Page, Sort, count_upto, keyset_page
+from ..pagination import Page, Sort, keyset_page
 from ..pinyin import full_pinyin, initials
 from ..tenancy import Membership, Role, User
 from ..timeutil import local_day_bounds
@@ -373,12 +373,22 @@ def search_customers(
     query: CustomerQuery, *, tz: str | None = None, size: int = PAGE_SIZE, with_count: bool = True
 ) -> CustomerPage:
     """One keyset page of the customers the user may see that match ``query``, with a
-    bounded count (never a count over the whole store)."""
+    bounded count (never a count over the whole store), in ONE statement: the count is an
+    uncorrelated scalar subquery (PostgreSQL runs it once, as an InitPlan) and the owner and
+    the tags are joined eager loads around the limited page."""
     stmt, kind = matching_customers(query, tz)
-    count, more = count_upto(stmt, COUNT_LIMIT) if with_count and not query.after else (0, False)
-    listed = stmt.options(joinedload(Customer.owner), selectinload(Customer.tags))
-    page = keyset_page(listed, SORTS[query.sort], query.after, size)
-    return CustomerPage(page=page, count=count, count_is_more=more, kind=kind, query=query)
+    counted = with_count and not query.after
+    listed = stmt.options(joinedload(Customer.owner), joinedload(Customer.tags))
+    if counted:
+        bounded = stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()
+        listed = listed.add_columns(select(sa.func.count()).select_from(bounded).scalar_subquery().label("_count"))
+    page = keyset_page(listed, SORTS[query.sort], query.after, size, scalars=not counted)
+    count = more = 0
+    if counted:
+        total = page.items[0][1] if page.items else 0  # no row on the first page: none match
+        count, more = min(total, COUNT_LIMIT), total > COUNT_LIMIT
+        page = Page(items=[row[0] for row in page.items], next_token=page.next_token)
+    return CustomerPage(page=page, count=count, count_is_more=bool(more), kind=kind, query=query)
 
 
 def store_tags(limit: int = 50) -> list[str]:
@@ -820,55 +830,50 @@ class DuplicateGroup:
 def duplicate_groups(limit: int = 50) -> list[DuplicateGroup]:
     """Groups of the store's customers that look like one person: a mobile of one listed
     among another's other phones, or cars with the same plate. (VIN and mobile are unique
-    per store, so they cannot repeat within those columns.) A few grouped, indexed queries."""
+    per store, so they cannot repeat within those columns.) Three grouped, indexed queries."""
     groups: list[DuplicateGroup] = []
-    # plates: GROUP BY over the (store_id, plate) index
-    plates = (
+    customers: dict[int, Customer] = {}
+    # plates: GROUP BY over the (store_id, plate) index, and their owners in the same statement
+    shared_plates = (
+        select(CustomerVehicle.plate)
+        .where(CustomerVehicle.plate != "", CustomerVehicle.owner_id.isnot(None))
+        .group_by(CustomerVehicle.plate)
+        .having(sa.func.count(sa.distinct(CustomerVehicle.owner_id)) > 1)
+        .limit(limit)
+    )
+    owners_by_plate: dict[str, set[int]] = {}
+    for customer, plate in db.session.execute(
+        select(Customer, CustomerVehicle.plate)
+        .join(CustomerVehicle, CustomerVehicle.owner_id == Customer.id)
+        .where(CustomerVehicle.plate.in_(shared_plates))
+        .options(joinedload(Customer.owner))
+    ):
+        customers[customer.id] = customer
+        owners_by_plate.setdefault(plate, set()).add(customer.id)
+    # phones: customers with other phones (few), matched against mobiles in one IN query
+    holders = (
         db.session.execute(
-            select(CustomerVehicle.plate)
-            .where(CustomerVehicle.plate != "", CustomerVehicle.owner_id.isnot(None))
-            .group_by(CustomerVehicle.plate)
-            .having(sa.func.count(sa.distinct(CustomerVehicle.owner_id)) > 1)
-            .limit(limit)
+            select(Customer).where(Customer.other_phones != "").options(joinedload(Customer.owner)).limit(5000)
         )
         .scalars()
         .all()
     )
-    owners_by_plate: dict[str, set[int]] = {}
-    if plates:
-        for plate, owner_id in db.session.execute(
-            select(CustomerVehicle.plate, CustomerVehicle.owner_id).where(CustomerVehicle.plate.in_(plates))
-        ):
-            owners_by_plate.setdefault(plate, set()).add(owner_id)
-    # phones: customers with other phones (few), matched against mobiles in one IN query
-    phone_rows = db.session.execute(
-        select(Customer.id, Customer.other_phones).where(Customer.other_phones != "").limit(5000)
-    ).all()
     wanted: dict[str, set[int]] = {}
-    for customer_id, other in phone_rows:
-        for phone in other.split(","):
+    for holder in holders:
+        for phone in holder.other_phones.split(","):
             if phone.strip():
-                wanted.setdefault(phone.strip(), set()).add(customer_id)
+                wanted.setdefault(phone.strip(), set()).add(holder.id)
     by_phone: dict[str, set[int]] = {}
     if wanted:
         keys = list(wanted)[:2000]
-        for customer_id, mobile in db.session.execute(
-            select(Customer.id, Customer.mobile).where(Customer.mobile.in_(keys))
-        ):
-            members = wanted[mobile] | {customer_id}
+        for match in db.session.execute(
+            select(Customer).where(Customer.mobile.in_(keys)).options(joinedload(Customer.owner))
+        ).scalars():
+            members = wanted[match.mobile] | {match.id}
             if len(members) > 1:
-                by_phone[mobile] = members
-    ids = set().union(*owners_by_plate.values(), *by_phone.values()) if (owners_by_plate or by_phone) else set()
-    customers = (
-        {
-            c.id: c
-            for c in db.session.execute(
-                select(Customer).where(Customer.id.in_(ids)).options(joinedload(Customer.owner))
-            ).scalars()
-        }
-        if ids
-        else {}
-    )
+                by_phone[match.mobile] = members
+                customers[match.id] = match
+                customers.update({h.id: h for h in holders if h.id in members})
     for phone, members in sorted(by_phone.items()):
         found = [customers[i] for i in sorted(members) if i in customers]
         if len(found) > 1:

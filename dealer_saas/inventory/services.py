@@ -156,6 +156,7 @@ def demo_cars() -> list[StockVehicle]:
         db.session.execute(
             select(StockVehicle)
             .where(StockVehicle.is_demo.is_(True), StockVehicle.state != "delivered")
+            .options(joinedload(StockVehicle.vehicle_model))  # every page shows the model
             .order_by(StockVehicle.id)
         ).scalars()
     )
@@ -182,7 +183,8 @@ def store_today() -> dt.date:
     ctx = tenancy.current()
     tz = None
     if ctx.store_id is not None:
-        tz = db.session.execute(select(Store.timezone).where(Store.id == ctx.store_id)).scalar_one_or_none()
+        store = db.session.get(Store, ctx.store_id)  # the identity map has it (the user's load)
+        tz = store.timezone if store is not None else None
     return local_today(tz)
 
 

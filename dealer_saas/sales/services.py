@@ -142,7 +142,7 @@ def _ctx() -> tenancy.TenantContext:
 
 def current_store() -> Store:
     """The store being written to (writes are refused in the all-stores roll-up)."""
-    return db.session.execute(select(Store).where(Store.id == _ctx().store_id)).scalar_one()
+    return db.session.get_one(Store, _ctx().store_id)  # usually from the identity map
 
 
 def store_of(row: Any) -> Store:
