@@ -344,7 +344,7 @@ def drive(
 
 def summarise(persona: str, concurrency: int, samples: list[Sample], elapsed: float) -> list[dict[str, Any]]:
     rows = []
-    for kind in dict.fromkeys(s.kind for s in samples):
+    for kind in [k for k in ALL_KINDS if any(s.kind == k for s in samples)]:
         mine = [s for s in samples if s.kind == kind]
         ms = [s.ms for s in mine if s.ok]
         sql = [s.sql for s in mine if s.sql is not None]
@@ -564,3 +564,50 @@ def run_command(
         raise click.ClickException(f"{total_errors} requests failed")
     if not rows:
         raise click.ClickException("no request was made")
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The README's table of a result file: c=1 latencies per persona and kind, and the
+    throughput of each persona's fragment mix at the higher concurrencies."""
+    personas = list(dict.fromkeys(r["persona"] for r in result["results"]))
+    seen = {r["kind"] for r in result["results"] if r["concurrency"] == 1}
+    kinds = [k for k in ALL_KINDS if k in seen]
+    at = {(r["persona"], r["kind"], r["concurrency"]): r for r in result["results"]}
+    lines = [
+        "| kind (c=1: p50 / p95 / p99 ms, SQL statements) | " + " | ".join(personas) + " |",
+        "|---|" + "---|" * len(personas),
+    ]
+    for kind in kinds:
+        cells = []
+        for persona in personas:
+            r = at.get((persona, kind, 1))
+            cells.append(f"{r['p50']:.0f} / {r['p95']:.0f} / {r['p99']:.0f} ({r['sql_mean']:.0f})" if r else "-")
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    for level in sorted({p["concurrency"] for p in result["phases"]} - {1}):
+        cells = []
+        for persona in personas:
+            phase = next((p for p in result["phases"] if p["persona"] == persona and p["concurrency"] == level), None)
+            mine = [r for r in result["results"] if r["persona"] == persona and r["concurrency"] == level]
+            p95 = max((r["p95"] for r in mine), default=0.0)
+            cells.append(
+                f"{phase['rps']:.0f} req/s, {phase['errors']} errors, worst p95 {p95:.0f} ms" if phase else "-"
+            )
+        lines.append(f"| fragment mix at c={level} | " + " | ".join(cells) + " |")
+    rss = result.get("worker_rss_mb", {})
+    machine = result.get("machine", {})
+    lines.append("")
+    lines.append(
+        f"{result.get('when', '')}: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('memory')}, "
+        f"load average at start {machine.get('load_average_at_start')}; PostgreSQL {result.get('postgresql')}; "
+        f"gunicorn {result['gunicorn']['workers']} workers x {result['gunicorn']['threads']} threads; "
+        f"{result.get('seconds_per_phase')} s per phase; worker RSS MB start {rss.get('start')}, "
+        f"after warm-up {rss.get('after_warm_up')}, end {rss.get('end')}."
+    )
+    return "\n".join(lines)
+
+
+@bench.command("report")
+@click.argument("json_path", type=click.Path(exists=True))
+def report_command(json_path: str) -> None:
+    """Print a result file of `flask bench run` as the README's Markdown table."""
+    click.echo(markdown(json.loads(Path(json_path).read_text())))

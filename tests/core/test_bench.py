@@ -60,3 +60,19 @@ def test_summaries_and_compare():
 def test_csrf_token_is_found_in_a_form_and_in_the_htmx_headers():
     assert driver._csrf('<input type="hidden" name="csrf_token" value="abc">') == "abc"
     assert driver._csrf("""<body hx-headers='{"X-CSRFToken": "xyz"}'>""") == "xyz"
+
+
+def test_the_readme_table_of_a_result_file():
+    samples = [driver.Sample("list", 10.0, True, 2), driver.Sample("mobile", 5.0, True, 2)]
+    result = {
+        "results": driver.summarise("store20k", 1, samples, 1.0) + driver.summarise("store20k", 50, samples, 1.0),
+        "phases": [
+            {"persona": "store20k", "concurrency": 1, "rps": 2.0, "errors": 0},
+            {"persona": "store20k", "concurrency": 50, "rps": 151.0, "errors": 0},
+        ],
+        "gunicorn": {"workers": 2, "threads": 4},
+        "machine": {"cores": 2},
+    }
+    table = driver.markdown(result)
+    assert "| list | 10 / 10 / 10 (2) |" in table and "| mobile | 5 / 5 / 5 (2) |" in table
+    assert "| fragment mix at c=50 | 151 req/s, 0 errors, worst p95 10 ms |" in table
