@@ -7,23 +7,10 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from . import tenancy
-from .config import ROOT
+from .dbsetup import setup_database
 from .extensions import db
 
-
-def setup_database() -> None:
-    """Bring the schema to the newest migration (creating the database file if needed)."""
-    from flask_migrate import upgrade
-
-    versions = ROOT / "migrations" / "versions"
-    if versions.is_dir() and any(versions.glob("*.py")):
-        upgrade(directory=str(ROOT / "migrations"))
-    else:  # before the first migration exists (development of the schema itself)
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as connection:
-                connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        with tenancy.system():
-            db.create_all()
+__all__ = ["init_app", "setup_database"]
 
 
 def _print_logins() -> None:
@@ -36,6 +23,8 @@ def _print_logins() -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Imported here, not at module import: the benchmark package is only needed by the CLI
+    # (and it imports nothing of this module).
     from .bench import bench
 
     app.cli.add_command(bench)

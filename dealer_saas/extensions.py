@@ -81,6 +81,20 @@ def _sqlite_begin_statement(connection) -> str:
     return "BEGIN"
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_on_connect(dbapi_connection, connection_record) -> None:
+    """PostgreSQL: always plan with the actual values. psycopg prepares a statement after
+    five executions, and PostgreSQL may then switch to a generic plan that ignores the
+    search term: a rare pinyin prefix in the roll-up went from 0.7 ms to 500 ms that way
+    (issue 15). Search selectivity depends on the term, so a custom plan every time."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.autocommit = autocommit
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":

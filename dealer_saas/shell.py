@@ -39,35 +39,31 @@ class Access:
 
 
 def load_access(user: User) -> Access:
-    """Stores and permissions from the user's memberships (two queries at most)."""
+    """Stores and permissions from the user's memberships. Issues no query of its own: it
+    reads what ``_load_user`` loaded in its one statement (the memberships with their roles,
+    and the organisation with its stores, of which every membership's store is one)."""
     if user.is_platform_admin and user.org_id is None:
         return Access()
-    memberships = (
-        db.session.execute(
-            select(Membership)
-            .where(Membership.user_id == user.id)
-            .options(joinedload(Membership.role), joinedload(Membership.store))
-        )
-        .scalars()
-        .all()
-    )
+    organisation = user.organisation
+    org_stores = {s.id: s for s in organisation.stores} if organisation is not None else {}
     group_perms: set[str] = set()
     per_store: dict[int, set[str]] = {}
     stores: dict[int, Store] = {}
-    for m in memberships:
+    for m in user.memberships:
         if m.org_id != user.org_id:
             continue  # never trust a membership that points outside the user's organisation
         if m.store_id is None:
             group_perms |= m.role.permission_set
-        elif m.store is not None and m.store.is_active:
-            per_store.setdefault(m.store_id, set()).update(m.role.permission_set)
-            stores[m.store_id] = m.store
+        else:
+            store = org_stores.get(m.store_id)  # a store of another organisation is not there
+            if store is not None and store.is_active:
+                per_store.setdefault(m.store_id, set()).update(m.role.permission_set)
+                stores[m.store_id] = store
     if group_perms:
-        for store in db.session.execute(
-            select(Store).where(Store.org_id == user.org_id, Store.is_active.is_(True))
-        ).scalars():
-            stores[store.id] = store
-            per_store.setdefault(store.id, set()).update(group_perms)
+        for store in org_stores.values():
+            if store.is_active:
+                stores[store.id] = store
+                per_store.setdefault(store.id, set()).update(group_perms)
     ordered = sorted(stores.values(), key=lambda s: (s.code, s.id))
     return Access(
         stores=ordered,
@@ -115,15 +111,47 @@ active_store = tenancy.current_store
 
 @login_manager.user_loader
 def _load_user(user_key: str) -> User | None:
+    """The signed-in user, in ONE statement: the user, their server-side session record
+    (which must exist and not be revoked), organisation with its stores, and memberships
+    with their roles. ``load_access`` then needs no query."""
+    from .auth import sessions
+    from .auth.models import UserSession
+    from .tenancy import Organisation
+
     try:
         user_id, stamp = (int(part) for part in user_key.split(":"))
     except ValueError:
         return None
-    user = db.session.execute(select(User).where(User.id == user_id)).scalar_one_or_none()
-    if user is None or not user.is_active or user.get_id() != f"{user_id}:{stamp}":
+    token = session.get(sessions.SESSION_KEY)
+    if not isinstance(token, str) or not token:
         return None
-    if user.org_id is not None and not user.organisation.is_active:
+    row = (
+        db.session.execute(
+            select(User, UserSession)
+            .join(
+                UserSession,
+                (UserSession.user_id == User.id)
+                & (UserSession.token_hash == sessions.hash_token(token))
+                & UserSession.revoked_at.is_(None),
+            )
+            .where(User.id == user_id)
+            .options(
+                joinedload(User.organisation).joinedload(Organisation.stores),
+                joinedload(User.memberships).joinedload(Membership.role),
+            )
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .first()
+    )
+    if row is None:
         return None
+    user, record = row
+    if not user.is_active or user.get_id() != f"{user_id}:{stamp}":
+        return None
+    if user.org_id is not None and (user.organisation is None or not user.organisation.is_active):
+        return None
+    sessions.touch(record)
     return user
 
 

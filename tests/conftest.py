@@ -134,9 +134,14 @@ def client(app) -> FlaskClient:
 
 
 def login(client: FlaskClient, user, store=None) -> FlaskClient:
-    """Sign a test client in as ``user`` (and make ``store`` active) without the form."""
+    """Sign a test client in as ``user`` (and make ``store`` active) without the form: a
+    server-side session record is created as the login form would."""
+    from dealer_saas.auth import sessions
+
+    token = sessions.start(user.id, "127.0.0.1", "test-client")
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
+        session[sessions.SESSION_KEY] = token
         session["_fresh"] = True
         if store is not None:
             session["store_id"] = store.id if hasattr(store, "id") else store

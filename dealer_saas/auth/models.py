@@ -32,3 +32,22 @@ class LoginCaptcha(db.Model):
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     answer_hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the signed cookie carries a random token, this row its hash.
+
+    The user loader accepts a cookie only while its row exists and is not revoked, so
+    logout (this row), a password change, an admin reset or a deactivation (every row of
+    the user) ends every copy of the cookie, wherever it was copied to."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: sha256 of the cookie's token, hex; the token itself is never stored
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")

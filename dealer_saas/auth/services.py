@@ -19,6 +19,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..tenancy import User
 from ..timeutil import utcnow
+from . import sessions
 from .models import LoginAttempt
 
 _hasher = PasswordHasher()
@@ -181,9 +182,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def set_password(user: User, new_password: str) -> None:
     check_password_rules(new_password)
     user.password_hash = hash_password(new_password)
-    # A new stamp changes the session id, so every other session of this user ends.
+    # Every session of this user ends (the records are revoked; the new stamp changes the
+    # session id too).
     user.password_changed_at = utcnow()
     db.session.flush()
+    sessions.revoke_all(user.id)
 
 
 def reset_password_by_admin(user: User) -> str:

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 from .. import audit, events
 from ..shell import ALL_STORES
 from ..web import htmx_response, login_only, public, redirect_to, safe_next
-from . import bp, captcha, services
+from . import bp, captcha, services, sessions
 from .forms import ChangePasswordForm, LoginForm
 
 
@@ -84,6 +84,9 @@ def login():
             return _login_page(form, captcha_shown=services.captcha_needed(form.username.data, ip, throttle))
         session.clear()
         login_user(user)
+        session[sessions.SESSION_KEY] = sessions.start(
+            user.id, request.remote_addr or "", request.user_agent.string or ""
+        )
         target = safe_next(form.next.data, url_for("dashboard.index"))
         if user.must_change_password:
             flash(_("请先设置新密码。"), "warning")
@@ -116,6 +119,7 @@ def logout():
     """Sign out (POST only, with the CSRF token, so a link cannot sign anyone out)."""
     if current_user.is_authenticated:
         audit.record("logout", "users", current_user.id, org_id=current_user.org_id, user_id=current_user.id)
+    sessions.revoke(session.get(sessions.SESSION_KEY))  # a copy of the cookie ends too
     logout_user()
     session.clear()
     return redirect_to(url_for("auth.login"))
@@ -134,7 +138,12 @@ def change_password():
         except services.PasswordRuleError as error:
             form.new_password.errors.append(str(error))
         else:
-            login_user(current_user._get_current_object())  # the session id changed with the password stamp
+            # The change ended every session of the user (and the id changed with the
+            # password stamp): this browser goes on in a new one.
+            login_user(current_user._get_current_object())
+            session[sessions.SESSION_KEY] = sessions.start(
+                current_user.id, request.remote_addr or "", request.user_agent.string or ""
+            )
             flash(_("密码已修改。"), "success")
             return redirect_to(url_for("dashboard.index"))
     return render_template("auth/change_password.html", form=form)

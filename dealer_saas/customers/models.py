@@ -52,7 +52,19 @@ class Customer(StoreScoped, db.Model):
         sa.Index("ix_customers_store_name_pinyin", "store_id", "name_pinyin", "id"),
         sa.Index("ix_customers_store_owner_created", "store_id", "owner_id", "created_at", "id"),
         sa.Index("ix_customers_store_last4", "store_id", "mobile_last4"),
-        sa.Index("ix_customers_store_initials", "store_id", "name_initials"),
+        # prefix searches (LIKE 'x%'): pattern_ops serve LIKE in any collation (PostgreSQL)
+        sa.Index(
+            "ix_customers_store_initials_prefix",
+            "store_id",
+            "name_initials",
+            postgresql_ops={"name_initials": "varchar_pattern_ops"},
+        ),
+        sa.Index(
+            "ix_customers_store_pinyin_prefix",
+            "store_id",
+            "name_pinyin",
+            postgresql_ops={"name_pinyin": "varchar_pattern_ops"},
+        ),
         sa.Index("ix_customers_store_source_created", "store_id", "source", "created_at"),
         sa.Index("ix_customers_store_level_created", "store_id", "level", "created_at"),
         # the "recently updated" sort of the customer list
@@ -61,7 +73,18 @@ class Customer(StoreScoped, db.Model):
         # the group roll-up ("all stores") filters by org first: the same orders per org
         sa.Index("ix_customers_org_created", "org_id", "created_at", "id"),
         sa.Index("ix_customers_org_name_pinyin", "org_id", "name_pinyin", "id"),
-        sa.Index("ix_customers_org_initials", "org_id", "name_initials"),
+        sa.Index(
+            "ix_customers_org_initials_prefix",
+            "org_id",
+            "name_initials",
+            postgresql_ops={"name_initials": "varchar_pattern_ops"},
+        ),
+        sa.Index(
+            "ix_customers_org_pinyin_prefix",
+            "org_id",
+            "name_pinyin",
+            postgresql_ops={"name_pinyin": "varchar_pattern_ops"},
+        ),
         sa.Index("ix_customers_org_last4", "org_id", "mobile_last4"),
         trgm_index("ix_customers_name_trgm", "name"),
         trgm_index("ix_customers_mobile_trgm", "mobile"),
@@ -150,6 +173,21 @@ class CustomerVehicle(StoreScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "vin", name="uq_customer_vehicles_store_vin"),
         sa.Index("ix_customer_vehicles_store_plate", "store_id", "plate"),
+        # plate prefix search (LIKE '粤B1%'), in one store and in the roll-up
+        sa.Index(
+            "ix_customer_vehicles_store_plate_prefix",
+            "store_id",
+            "plate",
+            postgresql_ops={"plate": "varchar_pattern_ops"},
+        ),
+        sa.Index(
+            "ix_customer_vehicles_org_plate_prefix",
+            "org_id",
+            "plate",
+            postgresql_ops={"plate": "varchar_pattern_ops"},
+        ),
+        # exact VIN in the roll-up (the store's unique (store_id, vin) serves one store)
+        sa.Index("ix_customer_vehicles_org_vin", "org_id", "vin"),
         sa.Index("ix_customer_vehicles_store_owner", "store_id", "owner_id"),
         sa.Index("ix_customer_vehicles_store_insurance", "store_id", "insurance_expiry"),
         sa.Index("ix_customer_vehicles_store_service_due", "store_id", "next_service_date"),

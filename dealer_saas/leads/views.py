@@ -613,7 +613,8 @@ def my_day_counts():
 @permission_required("cards.view")
 def pipeline():
     """Kanban of open cards by level; drag (or the select) changes the level."""
-    columns = [(level, label, *services.pipeline_column(level)) for level, label in INTENT_LEVELS.items()]
+    by_level = services.pipeline_columns(INTENT_LEVELS)
+    columns = [(level, label, *by_level[level]) for level, label in INTENT_LEVELS.items()]
     return render_htmx(
         "leads/pipeline.html",
         "leads/_pipeline_board.html",

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dealer_saas import create_app, tenancy
+from dealer_saas.auth import sessions
 from dealer_saas.customers.models import Customer
 from dealer_saas.extensions import _sqlite_begin_statement, db
 from dealer_saas.leads.models import Visit
@@ -44,7 +45,15 @@ def embedded(tmp_path):
             users = [factories.user_with_role("receptionist", store) for _ in range(USERS)]
             model = factories.VehicleModelFactory(store=store)
             db.session.commit()
-            ids = {"store": store.id, "org": store.org_id, "model": model.id, "users": [u.get_id() for u in users]}
+            # each receptionist's server-side session record, as the login form makes it
+            tokens = [sessions.start(u.id, "127.0.0.1", "test-client") for u in users]
+            db.session.commit()
+            ids = {
+                "store": store.id,
+                "org": store.org_id,
+                "model": model.id,
+                "users": [(u.get_id(), token) for u, token in zip(users, tokens, strict=True)],
+            }
         db.session.remove()
     yield app, ids
     with app.app_context():
@@ -57,10 +66,12 @@ def test_concurrent_visit_logging_on_sqlite_gives_no_errors(embedded):
     start = threading.Barrier(USERS)
     failures: list[str] = []
 
-    def receptionist(n: int, user_id: str) -> None:
+    def receptionist(n: int, user: tuple[str, str]) -> None:
+        user_id, token = user
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = user_id
+            session[sessions.SESSION_KEY] = token
             session["_fresh"] = True
             session["store_id"] = ids["store"]
         start.wait()

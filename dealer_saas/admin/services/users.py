@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from ... import audit, tenancy
 from ...auth import services as auth_services
+from ...auth import sessions as auth_sessions
 from ...extensions import db
 from ...pagination import Page, Sort, keyset_page
 from ...permissions import ensure_builtin_roles
@@ -230,6 +231,8 @@ def set_user_active(user_id: int, active: bool) -> User:
         raise AdminError(_("不能停用自己的账号。"))
     before = audit.snapshot(user)
     user.is_active = active
+    if not active:
+        auth_sessions.revoke_all(user.id)  # every signed-in browser of the user ends now
     db.session.flush()
     audit.record(
         "activate" if active else "deactivate",

@@ -30,55 +30,51 @@ class DuplicateGroup:
 def duplicate_groups(limit: int = 50) -> list[DuplicateGroup]:
     """Groups of the store's customers that look like one person: a mobile of one listed
     among another's other phones, or cars with the same plate. (VIN and mobile are unique
-    per store, so they cannot repeat within those columns.) A few grouped, indexed queries."""
+    per store, so they cannot repeat within those columns.) Three grouped, indexed queries."""
     groups: list[DuplicateGroup] = []
-    # plates: GROUP BY over the (store_id, plate) index
-    plates = (
+    customers: dict[int, Customer] = {}
+    # plates: GROUP BY over the (store_id, plate) index, and their owners in the same statement
+    shared_plates = (
+        select(CustomerVehicle.plate)
+        .where(CustomerVehicle.plate != "", CustomerVehicle.owner_id.isnot(None))
+        .group_by(CustomerVehicle.plate)
+        .having(sa.func.count(sa.distinct(CustomerVehicle.owner_id)) > 1)
+        .limit(limit)
+    )
+    owners_by_plate: dict[str, set[int]] = {}
+    for customer, plate in db.session.execute(
+        live_customers()
+        .add_columns(CustomerVehicle.plate)
+        .join(CustomerVehicle, CustomerVehicle.owner_id == Customer.id)
+        .where(CustomerVehicle.plate.in_(shared_plates))
+        .options(joinedload(Customer.owner))
+    ):
+        customers[customer.id] = customer
+        owners_by_plate.setdefault(plate, set()).add(customer.id)
+    # phones: customers with other phones (few), matched against mobiles in one IN query
+    holders = (
         db.session.execute(
-            select(CustomerVehicle.plate)
-            .where(CustomerVehicle.plate != "", CustomerVehicle.owner_id.isnot(None))
-            .group_by(CustomerVehicle.plate)
-            .having(sa.func.count(sa.distinct(CustomerVehicle.owner_id)) > 1)
-            .limit(limit)
+            live_customers().where(Customer.other_phones != "").options(joinedload(Customer.owner)).limit(5000)
         )
         .scalars()
         .all()
     )
-    owners_by_plate: dict[str, set[int]] = {}
-    if plates:
-        for plate, owner_id in db.session.execute(
-            select(CustomerVehicle.plate, CustomerVehicle.owner_id).where(CustomerVehicle.plate.in_(plates))
-        ):
-            owners_by_plate.setdefault(plate, set()).add(owner_id)
-    # phones: customers with other phones (few), matched against mobiles in one IN query
-    phone_rows = db.session.execute(
-        select(Customer.id, Customer.other_phones).where(Customer.other_phones != "").limit(5000)
-    ).all()
     wanted: dict[str, set[int]] = {}
-    for customer_id, other in phone_rows:
-        for phone in other.split(","):
+    for holder in holders:
+        for phone in holder.other_phones.split(","):
             if phone.strip():
-                wanted.setdefault(phone.strip(), set()).add(customer_id)
+                wanted.setdefault(phone.strip(), set()).add(holder.id)
     by_phone: dict[str, set[int]] = {}
     if wanted:
         keys = list(wanted)[:2000]
-        for customer_id, mobile in db.session.execute(
-            select(Customer.id, Customer.mobile).where(Customer.mobile.in_(keys))
-        ):
-            members = wanted[mobile] | {customer_id}
+        for match in db.session.execute(
+            live_customers().where(Customer.mobile.in_(keys)).options(joinedload(Customer.owner))
+        ).scalars():
+            members = wanted[match.mobile] | {match.id}
             if len(members) > 1:
-                by_phone[mobile] = members
-    ids = set().union(*owners_by_plate.values(), *by_phone.values()) if (owners_by_plate or by_phone) else set()
-    customers = (
-        {
-            c.id: c
-            for c in db.session.execute(
-                live_customers().where(Customer.id.in_(ids)).options(joinedload(Customer.owner))
-            ).scalars()
-        }
-        if ids
-        else {}
-    )
+                by_phone[match.mobile] = members
+                customers[match.id] = match
+                customers.update({h.id: h for h in holders if h.id in members})
     for phone, members in sorted(by_phone.items()):
         found = [customers[i] for i in sorted(members) if i in customers]
         if len(found) > 1:

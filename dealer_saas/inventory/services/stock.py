@@ -123,6 +123,7 @@ def demo_cars() -> list[StockVehicle]:
         db.session.execute(
             select(StockVehicle)
             .where(StockVehicle.is_demo.is_(True), StockVehicle.state != "delivered")
+            .options(joinedload(StockVehicle.vehicle_model))  # every page shows the model
             .order_by(StockVehicle.id)
         ).scalars()
     )

@@ -48,7 +48,7 @@ from .cards import (
 )
 from .contacts import card_contacts, last_contacts, log_contact
 from .my_day import MY_DAY_LIMIT, MyDay, my_day, my_day_counts
-from .pipeline import PIPELINE_COLUMN_SIZE, lost_queue, pipeline_column
+from .pipeline import PIPELINE_COLUMN_SIZE, lost_queue, pipeline_column, pipeline_columns
 from .reception import (
     QueueEntry,
     ReceptionQueue,
@@ -125,6 +125,7 @@ __all__ = [
     "my_day_counts",
     "PIPELINE_COLUMN_SIZE",
     "pipeline_column",
+    "pipeline_columns",
     "lost_queue",
     "QueueEntry",
     "ReceptionQueue",

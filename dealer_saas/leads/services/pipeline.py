@@ -3,6 +3,8 @@ of lost requests."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -40,3 +42,29 @@ def lost_queue(limit: int = 100) -> list[FollowUpCard]:
         .limit(limit)
     )
     return list(db.session.execute(stmt).scalars())
+
+
+def pipeline_columns(levels, limit: int = PIPELINE_COLUMN_SIZE) -> dict[str, tuple[list[FollowUpCard], bool]]:
+    """Every level's column of :func:`pipeline_column` in ONE statement: the cards are ranked
+    per level (``row_number``) and the first ``limit + 1`` of each are loaded."""
+    levels = list(levels)
+    order = (FollowUpCard.updated_at.desc(), FollowUpCard.id.desc())
+    ranked = (
+        visible_cards()
+        .with_only_columns(
+            FollowUpCard.id,
+            sa.func.row_number().over(partition_by=FollowUpCard.level, order_by=order).label("rn"),
+        )
+        .where(FollowUpCard.status == "open", FollowUpCard.level.in_(levels))
+        .subquery()
+    )
+    stmt = (
+        select(FollowUpCard)
+        .where(FollowUpCard.id.in_(select(ranked.c.id).where(ranked.c.rn <= limit + 1)))
+        .options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
+        .order_by(*order)
+    )
+    by_level: dict[str, list[FollowUpCard]] = {level: [] for level in levels}
+    for card in db.session.execute(stmt).scalars():
+        by_level.setdefault(card.level, []).append(card)
+    return {level: (cards[:limit], len(cards) > limit) for level, cards in by_level.items()}

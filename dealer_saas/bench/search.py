@@ -21,9 +21,7 @@ import math
 import random
 import re
 import statistics
-import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -31,47 +29,12 @@ from typing import Any
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
+
+from . import bench
+from .common import _admin, _create_database, _drop_database, _percentile, _server_url  # noqa: F401
 
 BENCH_ORG = "bench"
 PAGE_SIZE = 25
-
-
-@click.group("bench", cls=AppGroup)
-def bench() -> None:
-    """Performance benchmarks (PostgreSQL)."""
-
-
-# --------------------------------------------------------------------------- database
-
-
-def _server_url(url: str) -> sa.URL:
-    parsed = sa.make_url(url)
-    if parsed.drivername in ("postgres", "postgresql"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    if not parsed.drivername.startswith("postgresql"):
-        raise click.ClickException("the benchmark needs PostgreSQL: set DATABASE_URL=postgresql://...")
-    return parsed
-
-
-def _admin(url: sa.URL) -> sa.Engine:
-    return sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-
-def _create_database(url: sa.URL) -> str:
-    name = f"dealer_bench_{uuid.uuid4().hex[:8]}"
-    engine = _admin(url)
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine.dispose()
-    return name
-
-
-def _drop_database(url: sa.URL, name: str) -> None:
-    engine = _admin(url)
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    engine.dispose()
 
 
 # --------------------------------------------------------------------------- data
@@ -127,7 +90,7 @@ def _mobile(i: int) -> str:
 
 
 def _vin(i: int) -> str:
-    from .validation import with_check_digit
+    from ..validation import with_check_digit
 
     serial = _encode(i, VIN_CHARS, 9)  # distinct for every i; the 9th VIN character is the check digit
     return with_check_digit("LSVAU2" + serial[:2] + "0" + "N" + serial[2:])
@@ -187,10 +150,10 @@ def load(customers: int, store_customers: int, seed: int = 20261123) -> list[int
     """Create the benchmark organisation, its stores, customers and vehicles; returns store ids."""
     from datetime import datetime, timedelta
 
-    from .customers.models import Customer, CustomerVehicle
-    from .extensions import db
-    from .pinyin import full_pinyin, initials
-    from .tenancy import Organisation, Store
+    from ..customers.models import Customer, CustomerVehicle
+    from ..extensions import db
+    from ..pinyin import full_pinyin, initials
+    from ..tenancy import Organisation, Store
 
     rng = random.Random(seed)
     n_stores = max(1, math.ceil(customers / store_customers))
@@ -311,8 +274,8 @@ class Case:
 
 
 def _cases(sample: dict[str, list[Any]]) -> list[Case]:
-    from .customers.models import Customer, CustomerVehicle
-    from .pagination import Sort
+    from ..customers.models import Customer, CustomerVehicle
+    from ..pagination import Sort
 
     newest = Sort("newest", (Customer.created_at, Customer.id), desc=True)
 
@@ -364,7 +327,7 @@ def _cases(sample: dict[str, list[Any]]) -> list[Case]:
 
 
 def _sample(store_id: int, n: int, rng: random.Random) -> dict[str, list[Any]]:
-    from .extensions import db
+    from ..extensions import db
 
     rows = db.session.execute(
         sa.text(
@@ -426,15 +389,8 @@ def _costly_seq_scans(plan: list[str], limit: int = 5000) -> list[str]:
     return costly
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = math.floor(k), math.ceil(k)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
 def run_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_plans: bool) -> list[dict]:
-    from .extensions import db
+    from ..extensions import db
 
     results = []
     sample = _sample(store_id, repeat, rng)
@@ -486,8 +442,8 @@ def run_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_p
 def run_service_cases(label: str, repeat: int, rng: random.Random, store_id: int, show_plans: bool) -> list[dict]:
     """The same searches typed into the customer list's search box: the whole service call
     (bounded count, keyset page, eager loads), every statement it runs explained."""
-    from .customers.services import CustomerQuery, search_customers
-    from .extensions import db
+    from ..customers.services import CustomerQuery, search_customers
+    from ..extensions import db
 
     sample = _sample(store_id, repeat, rng)
     typed = [
@@ -580,11 +536,11 @@ def search_command(
 
 
 def _run(url: sa.URL, customers: int, store_customers: int, repeat: int, plans: bool, fresh: bool) -> None:
-    from . import create_app, tenancy
-    from .cli import setup_database
-    from .extensions import db
-    from .permissions import ALL_PERMISSIONS
-    from .tenancy import Organisation, Store
+    from .. import create_app, tenancy
+    from ..dbsetup import setup_database
+    from ..extensions import db
+    from ..permissions import ALL_PERMISSIONS
+    from ..tenancy import Organisation, Store
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False), "REDIS_URL": None})
     with app.app_context():
@@ -646,15 +602,7 @@ def _run(url: sa.URL, customers: int, store_customers: int, repeat: int, plans: 
 
 def _has_search_service() -> bool:
     try:
-        from .customers.services import CustomerQuery, search_customers  # noqa: F401
+        from ..customers.services import CustomerQuery, search_customers  # noqa: F401
     except ImportError:
         return False
     return True
-
-
-if __name__ == "__main__":  # python -m dealer_saas.bench search ...
-    from . import create_app
-
-    _app = create_app()
-    with _app.app_context():
-        sys.exit(bench.main(prog_name="python -m dealer_saas.bench"))

@@ -1,0 +1,78 @@
+"""The benchmark package: no import loop with the CLI, valid generated VINs and plates,
+and the result arithmetic (summaries, --compare). The load and the HTTP run themselves
+need PostgreSQL and gunicorn: CI runs their smoke version (.ci/run)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dealer_saas.bench import data, driver
+from dealer_saas.config import ROOT
+from dealer_saas.validation import normalise_plate, vin_check_digit
+
+
+def test_bench_and_cli_do_not_import_each_other_at_import_time():
+    code = (
+        "import sys\n"
+        "import dealer_saas.bench\n"
+        "assert 'dealer_saas.cli' not in sys.modules, 'bench imported the CLI'\n"
+        "for name in list(sys.modules):\n"
+        "    if name.startswith('dealer_saas.bench'):\n"
+        "        del sys.modules[name]\n"
+        "import dealer_saas.cli\n"
+        "assert 'dealer_saas.bench' not in sys.modules, 'the CLI imported bench at import time'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_generated_vins_are_valid_and_distinct_and_plates_look_like_plates():
+    vins = [data.vin(i) for i in range(3000)]
+    assert len(set(vins)) == len(vins)
+    for v in vins[:500]:
+        assert len(v) == 17 and v[8] == vin_check_digit(v) and not set(v) & set("IOQ")
+    plates = [data.plate(i) for i in range(3000)]
+    assert len(set(plates)) == len(plates)
+    assert all(p.startswith("粤A") and len(p) == 7 and normalise_plate(p) == p for p in plates)
+
+
+def test_spec_puts_the_large_store_last():
+    spec = data.Spec(stores=3, store_customers=1000, large_store_customers=3000)
+    assert [spec.customers_of(i) for i in range(3)] == [1000, 1000, 3000] and spec.total == 5000
+    assert data.Spec().total == 1_200_000
+
+
+def test_summaries_and_compare():
+    samples = [driver.Sample("list", ms, True, 2) for ms in range(1, 101)] + [driver.Sample("list", 5, False, None)]
+    (row,) = driver.summarise("store20k", 1, samples, elapsed=10.0)
+    assert row["requests"] == 101 and row["errors"] == 1 and row["rps"] == 10.1
+    assert row["p50"] == 50.5 and 95 <= row["p95"] <= 96 and row["sql_mean"] == 2 and row["sql_max"] == 2
+    old = {
+        "results": [dict(row, p95=200.0)],
+        "phases": [{"persona": "store20k", "concurrency": 1, "rps": 5, "errors": 0}],
+    }
+    new = {"results": [row], "phases": [{"persona": "store20k", "concurrency": 1, "rps": 10.1, "errors": 1}]}
+    lines = driver.compare(old, new)
+    assert any("list" in line and "-52%" in line for line in lines)
+    assert any("5.0 -> 10.1 req/s" in line for line in lines)
+
+
+def test_csrf_token_is_found_in_a_form_and_in_the_htmx_headers():
+    assert driver._csrf('<input type="hidden" name="csrf_token" value="abc">') == "abc"
+    assert driver._csrf("""<body hx-headers='{"X-CSRFToken": "xyz"}'>""") == "xyz"
+
+
+def test_the_readme_table_of_a_result_file():
+    samples = [driver.Sample("list", 10.0, True, 2), driver.Sample("mobile", 5.0, True, 2)]
+    result = {
+        "results": driver.summarise("store20k", 1, samples, 1.0) + driver.summarise("store20k", 50, samples, 1.0),
+        "phases": [
+            {"persona": "store20k", "concurrency": 1, "rps": 2.0, "errors": 0},
+            {"persona": "store20k", "concurrency": 50, "rps": 151.0, "errors": 0},
+        ],
+        "gunicorn": {"workers": 2, "threads": 4},
+        "machine": {"cores": 2},
+    }
+    table = driver.markdown(result)
+    assert "| list | 10 / 10 / 10 (2) |" in table and "| mobile | 5 / 5 / 5 (2) |" in table
+    assert "| fragment mix at c=50 | 151 req/s, 0 errors, worst p95 10 ms |" in table

@@ -1,0 +1,81 @@
+"""A search matches first: when all its matches fit under the count limit they are sorted
+in Python and the page is loaded by id; when there are more, the page walks the list's
+order. Both give the same pages, with the same keyset tokens, in every sort."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dealer_saas import tenancy
+from dealer_saas.customers import services
+from dealer_saas.extensions import db
+
+from .. import factories
+from ..conftest import count_queries
+
+
+@pytest.fixture
+def many_zhang(store):
+    base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for i in range(13):
+        factories.CustomerFactory(
+            store=store,
+            name=f"张{'伟芳娜秀英敏静丽强磊军洋勇'[i]}",
+            mobile=f"1381234{i:04d}",
+            mobile_last4=f"{i:04d}",
+            created_at=base + dt.timedelta(hours=i % 5),  # ties: the id decides
+        )
+    factories.CustomerFactory(store=store, name="李四", mobile="13900000000", mobile_last4="0000")
+    factories.CustomerFactory(store=factories.StoreFactory(), name="张外店", mobile="13812340099")
+    db.session.flush()
+
+
+def _all_pages(store, q: str, sort: str, size: int = 4) -> tuple[list[str], list[int]]:
+    names, counts, after = [], [], None
+    with tenancy.enter(store.id):
+        while True:
+            query = services.CustomerQuery(q=q, sort=sort, after=after)
+            result = services.search_customers(query, size=size)
+            names.extend(c.name for c in result.page.items)
+            counts.append(result.count)
+            after = result.page.next_token
+            if not after:
+                return names, counts
+
+
+@pytest.mark.parametrize("sort", list(services.SORTS))
+@pytest.mark.parametrize("q", ["张", "zh", "1381234"])
+def test_few_and_many_matches_give_the_same_pages(store, many_zhang, monkeypatch, sort, q):
+    few, few_counts = _all_pages(store, q, sort)  # 13 matches, all under the limit
+    # now "more than 5": the ordered walk (the limit as the search module reads it)
+    monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 5)
+    many, many_counts = _all_pages(store, q, sort)
+    assert len(few) == 13 and "张外店" not in few and "李四" not in few
+    assert few == many
+    assert few_counts[0] == 13 and many_counts[0] == 5  # shown as "5+"
+
+
+def test_a_search_page_is_at_most_two_statements(store, many_zhang):
+    with tenancy.enter(store.id):
+        for q in ("张", "zh", "0003", "13812340003", "粤B1"):
+            with count_queries() as statements:
+                services.search_customers(services.CustomerQuery(q=q))
+            assert len(statements) <= 2, (q, statements)
+        with count_queries() as statements:
+            result = services.search_customers(services.CustomerQuery())
+        assert len(statements) == 1 and result.count == 14
+
+
+def test_prefix_searches_are_a_plain_like_on_postgresql(store, many_zhang):
+    """On PostgreSQL the prefix is one LIKE (the pattern_ops indexes serve it, estimated
+    once); SQLite keeps the range its B-tree serves."""
+    with tenancy.enter(store.id):
+        with count_queries() as statements:
+            services.search_customers(services.CustomerQuery(q="zh"))
+    match = statements[0]
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert "LIKE" in match and ">=" not in match
+    else:
+        assert "LIKE" in match and ">=" in match
