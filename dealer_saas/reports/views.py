@@ -16,18 +16,10 @@ from . import bp, csvfile, services, tables
 from .metrics import Period
 
 
-def _tz() -> str | None:
-    return tenancy.store_timezone()
-
-
-def _today():
-    return tenancy.store_today()
-
-
 def _filters(args) -> dict[str, Any]:
     """The report filters from ``args`` (junk falls back), and their values for links."""
-    period = services.period_from_args(args, _today())
-    month = services.month_from_args(args, _today())
+    period = services.period_from_args(args, tenancy.store_today())
+    month = services.month_from_args(args, tenancy.store_today())
     by = services.dimension_from_args(args)
     store_ids = services.stores_from_args(args) if tenancy.current().is_rollup else None
     query = {
@@ -72,7 +64,7 @@ def funnel():
 def funnel_data():
     """The funnel's figures: a funnel chart, the stage table and the breakdown table."""
     f = _filters(request.args)
-    report = tables.funnel_report(f["period"], f["by"], tz=_tz(), store_ids=f["store_ids"])
+    report = tables.funnel_report(f["period"], f["by"], tz=tenancy.store_timezone(), store_ids=f["store_ids"])
     return _fragment("reports/_report.html", _("销售漏斗"), report=report, name="funnel", **f)
 
 
@@ -90,7 +82,7 @@ def ranking():
 @permission_required("reports.view")
 def ranking_data():
     f = _filters(request.args)
-    report = tables.ranking_report(f["month"], tz=_tz(), store_ids=f["store_ids"])
+    report = tables.ranking_report(f["month"], tz=tenancy.store_timezone(), store_ids=f["store_ids"])
     return _fragment("reports/_report.html", _("龙虎榜"), report=report, name="ranking", **f)
 
 
@@ -101,7 +93,7 @@ def ranking_data():
 @permission_required("reports.targets")
 def targets():
     """The month's targets of the store's consultants (units, deliveries, gross margin)."""
-    month = services.month_from_args(request.values, _today())
+    month = services.month_from_args(request.values, tenancy.store_today())
     if tenancy.current().is_rollup:
         return render_template("reports/targets.html", month=month, rollup=True, consultants=[], targets={})
     errors: dict[str, str] = {}
@@ -165,7 +157,7 @@ def stores():
 @permission_required("reports.view", "reports.group")
 def stores_data():
     f = _filters(request.args)
-    report = tables.stores_report(f["period"], tz=_tz(), store_url=_store_report_url)
+    report = tables.stores_report(f["period"], tz=tenancy.store_timezone(), store_url=_store_report_url)
     return _fragment("reports/_report.html", _("门店对比"), report=report, name="stores", **f)
 
 
@@ -186,13 +178,13 @@ def export():
         abort(403)
     f = _filters(request.form)
     if name == "funnel":
-        report = tables.funnel_report(f["period"], f["by"], tz=_tz(), store_ids=f["store_ids"])
+        report = tables.funnel_report(f["period"], f["by"], tz=tenancy.store_timezone(), store_ids=f["store_ids"])
     elif name == "ranking":
-        report = tables.ranking_report(f["month"], tz=_tz(), store_ids=f["store_ids"])
+        report = tables.ranking_report(f["month"], tz=tenancy.store_timezone(), store_ids=f["store_ids"])
     elif name == "forecast":
         report = tables.forecast_report(store_ids=f["store_ids"])
     else:
-        report = tables.stores_report(f["period"], tz=_tz(), store_url=_store_report_url)
+        report = tables.stores_report(f["period"], tz=tenancy.store_timezone(), store_url=_store_report_url)
     sections = [(t.caption, t.header, t.rows) for t in report["tables"]]
     as_xlsx = request.form.get("format") == "xlsx"
     content = csvfile.write_xlsx(sections, name) if as_xlsx else csvfile.write_csv(sections)

@@ -78,10 +78,6 @@ def _store_name(store_id: int) -> str:
     return store.name if store else ""
 
 
-def _tz() -> str | None:
-    return tenancy.store_timezone()
-
-
 def _read_only() -> bool:
     return tenancy.current().is_rollup
 
@@ -228,7 +224,7 @@ def repair_order_new():
             vehicle = repair_orders.find_vehicle(form.plate_or_vin.data)
             data = dict(form.data)
             if form.promised_at.data:
-                data["promised_at"] = from_local(form.promised_at.data, _tz())
+                data["promised_at"] = from_local(form.promised_at.data, tenancy.store_timezone())
             return repair_orders.open_repair_order(vehicle.id, data)
 
         ro = attempt(form, receive)
@@ -260,7 +256,7 @@ def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
         reception = ReceptionEditForm(formdata=None, obj=ro)
         reception.version.data = ro.version
         if ro.promised_at:
-            reception.promised_at.data = local(ro.promised_at, _tz()).replace(tzinfo=None)
+            reception.promised_at.data = local(ro.promised_at, tenancy.store_timezone()).replace(tzinfo=None)
         reception.advisor_id.data = str(ro.advisor_id or "")
     _fill_reception_choices(reception)
     payment = forms.get("payment_form") or PaymentForm(formdata=None)
@@ -337,7 +333,9 @@ def repair_order_reception(repair_order_id: int):
 
     def call():
         data = dict(form.data)
-        data["promised_at"] = from_local(form.promised_at.data, _tz()) if form.promised_at.data else None
+        data["promised_at"] = (
+            from_local(form.promised_at.data, tenancy.store_timezone()) if form.promised_at.data else None
+        )
         return repair_orders.update_reception(ro.id, form.version.data, data)
 
     return _ro_done(repair_order_id, form, "reception_form", call)
@@ -570,7 +568,9 @@ def appointment_new():
         booked = attempt(form, lambda: appointments.book(dict(form.data)))
         if booked:
             return redirect_to(
-                url_for("service.appointment_day", day=local(booked.starts_at, _tz()).date().isoformat()),
+                url_for(
+                    "service.appointment_day", day=local(booked.starts_at, tenancy.store_timezone()).date().isoformat()
+                ),
                 trigger=trigger(events.APPOINTMENT_SAVED, id=booked.id),
             )
     if request.method == "POST":
@@ -595,7 +595,11 @@ def _appointment_page(appointment_id: Any, *, event: bool = False, **forms: Any)
         form = forms.get("reschedule_form")
         if form is None:
             form = RescheduleForm(formdata=None)
-            form.slot.data = local(appointment.starts_at, _tz()).replace(tzinfo=None).isoformat(timespec="minutes")
+            form.slot.data = (
+                local(appointment.starts_at, tenancy.store_timezone())
+                .replace(tzinfo=None)
+                .isoformat(timespec="minutes")
+            )
             form.advisor_id.data = str(appointment.advisor_id or "")
             form.technician_id.data = str(appointment.technician_id or "")
             form.version.data = appointment.version
