@@ -9,11 +9,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField
 from wtforms.validators import NumberRange, Optional
 
 from .. import settings
 from ..domain import DomainError
+from ..forms_base import NumericField
 from ..registry import SettingsSection
 
 #: intent levels in display order (labels in ``leads.models.INTENT_LEVELS``)
@@ -63,12 +63,12 @@ def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
     new["forecast_probabilities"] = values
 
 
-def _percent_field(label: Any) -> DecimalField:
-    return DecimalField(
+def _percent_field(label: Any) -> NumericField:
+    return NumericField(
         label,
-        places=None,
         validators=[Optional(), NumberRange(0, 100, _l("比例需在 0 到 100 之间"))],
-        render_kw={"inputmode": "decimal"},
+        digits=5,
+        places=2,
     )
 
 

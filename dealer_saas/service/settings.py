@@ -10,11 +10,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, IntegerField
+from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from .. import settings
 from ..domain import DomainError
+from ..forms_base import money_field
 from ..registry import SettingsSection
 from .models import CATEGORIES
 
@@ -143,12 +144,7 @@ LABOUR_RATE_SECTION = SettingsSection(
     "labour_rates",
     _l("工时单价（元/小时）"),
     fields={
-        f"rate_{code}": DecimalField(
-            label,
-            places=2,
-            validators=[InputRequired(_l("请输入金额")), NumberRange(0, None, _l("不能为负数"))],
-            render_kw={"inputmode": "decimal"},
-        )
+        f"rate_{code}": money_field(label, required=_l("请输入金额"), message=_l("不能为负数"))
         for code, label in CATEGORIES.items()
     },
     load=lambda store: {f"rate_{code}": rate for code, rate in labour_rates(store).items()},

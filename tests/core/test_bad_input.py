@@ -37,6 +37,11 @@ def _all_forms() -> list[type]:
             importlib.import_module(f"{name}.forms")
         except ModuleNotFoundError:
             pass
+    # the settings screen's form is built from every module's settings sections
+    from dealer_saas import registry
+    from dealer_saas.admin.forms import store_settings_form
+
+    store_settings_form(registry.settings_sections())
     found, todo = [], list(FlaskForm.__subclasses__())
     while todo:
         cls = todo.pop()

@@ -3,8 +3,10 @@ CSV, and drills down to one store's funnel; at phone and desktop widths."""
 
 from __future__ import annotations
 
+import io
 import re
 
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from .conftest import horizontal_overflow, is_phone, login
@@ -26,9 +28,16 @@ def test_group_manager_compares_stores_and_drills_down(page):
     assert horizontal_overflow(page) == 0
 
     with page.expect_download() as download:
-        page.locator("[data-testid=report-export] button").click()
+        page.get_by_role("button", name="导出 CSV").click()
     content = open(download.value.path(), encoding="utf-8-sig").read()
     assert all(name in content for name in STORES)
+    with page.expect_download() as download:  # the same report as an Excel workbook
+        page.locator("[data-testid=export-xlsx]").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with open(download.value.path(), "rb") as workbook:  # the download's file has no extension
+        sheet = load_workbook(io.BytesIO(workbook.read())).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert all(any(name in cell for cell in cells) for name in STORES)
 
     report.get_by_role("link", name=STORES[1]).first.click()
     page.wait_for_url(re.compile(r"/reports/\?store=\d+"))
