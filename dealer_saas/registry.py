@@ -124,6 +124,24 @@ def collect() -> bool:
     return True
 
 
+def _collected_once(build: Callable[[], Any]) -> Callable[[], Any]:
+    """Compute a collected table once every module has declared itself (the menu, the
+    read permissions ...: asked on every request); before that, compute it each time."""
+    cache: list[Any] = []
+
+    def read() -> Any:
+        if cache:
+            return cache[0]
+        value = build()
+        if _collected:
+            cache.append(value)
+        return value
+
+    read.__doc__ = build.__doc__
+    read.__name__ = build.__name__
+    return read
+
+
 def specs() -> list[ModuleSpec]:
     """Every declared module, in ``MODULES`` order (the core's own declarations first)."""
     from . import MODULES, permissions  # noqa: F401  (permissions declares the core's own)
@@ -133,10 +151,12 @@ def specs() -> list[ModuleSpec]:
     return sorted(_SPECS.values(), key=lambda s: position.get(s.name, -1))
 
 
+@_collected_once
 def menu() -> list[MenuEntry]:
     return sorted((entry for spec in specs() for entry in spec.menu), key=lambda e: e.order)
 
 
+@_collected_once
 def tabs() -> list[MenuEntry]:
     return sorted((entry for spec in specs() for entry in spec.tabs), key=lambda e: e.order)
 
@@ -148,25 +168,30 @@ def _merged(attribute: str) -> dict[str, Any]:
     return merged
 
 
+@_collected_once
 def record_labels() -> dict[str, Any]:
     """Table name -> label, for the audit log's "kind of record" choice."""
     return _merged("records")
 
 
+@_collected_once
 def audit_action_labels() -> dict[str, Any]:
     """The modules' own audit actions (the common verbs are in ``audit.ACTION_LABELS``)."""
     return _merged("audit_actions")
 
 
+@_collected_once
 def job_labels() -> dict[str, Any]:
     """Job kind -> label, for the jobs page."""
     return _merged("job_labels")
 
 
+@_collected_once
 def read_permissions() -> frozenset[str]:
     """Permissions that change nothing; see ``ModuleSpec.reads``."""
     return frozenset(name for spec in specs() for name in spec.reads)
 
 
+@_collected_once
 def settings_sections() -> list[SettingsSection]:
     return sorted((section for spec in specs() for section in spec.settings), key=lambda s: s.order)
