@@ -287,6 +287,31 @@ def transfer_receive(stock_transfer_id: int):
     )
 
 
+@bp.route("/transfers/<int:stock_transfer_id>/cancel", methods=["POST"])
+@permission_required("inventory.transfer")
+def transfer_cancel(stock_transfer_id: int):
+    """The sending store calls a transfer back before it is received."""
+    try:
+        row = services.cancel_transfer(stock_transfer_id)
+    except services.InventoryError as error:
+        rollback_only()
+        page = services.list_transfers("", "", None)
+        return render_template(
+            "inventory/transfer_list.html",
+            listing=page,
+            next_url=None,
+            direction="",
+            state="",
+            transfer_states=TRANSFER_STATES,
+            error=str(error),
+        )
+    flash(_("调拨已取消，车辆回到本店库存。"), "success")
+    return redirect_to(
+        url_for("inventory.stock_detail", stock_vehicle_id=row.vehicle_id),
+        trigger=trigger(events.STOCK_CHANGED, id=row.vehicle_id),
+    )
+
+
 # --------------------------------------------------------------------------- minimums
 
 

@@ -26,9 +26,10 @@ from ..models import TRANSFER_STATES, StockTransfer, StockVehicle
 from .errors import InvalidStockTransition, InventoryError, StaleEdit, VehicleUnavailable
 from .stock import change_state, lock_vehicle, state_label
 
-#: a transfer row's states: each side is received once (both sides together)
+#: a transfer row's states: each side is received, or called back by the sender, once (both
+#: sides together); a received transfer can no longer be cancelled
 TRANSFER_MOVES = Transitions(
-    {"in_transit": {"received"}, "received": set(), "cancelled": set()},
+    {"in_transit": {"received", "cancelled"}, "received": set(), "cancelled": set()},
     TRANSFER_STATES,
     attr="state",
     error=InvalidStockTransition,
@@ -157,6 +158,39 @@ def receive_transfer(stock_transfer_id: int) -> StockTransfer:
         ).scalar_one_or_none()
         if out_row is not None:
             TRANSFER_MOVES.apply(out_row, "received", changes={"received_at": now}, summary=row.reference)
+    return row
+
+
+def cancel_transfer(stock_transfer_id: int) -> StockTransfer:
+    """The sending store calls a transfer back before it is received: the car returns to the
+    sending store, in stock, and both sides are cancelled. Raises InventoryError."""
+    row = tenancy.get_or_404(StockTransfer, stock_transfer_id)
+    if row.direction != "out":
+        raise InventoryError(_("只有调出门店可以取消调拨。"))
+    TRANSFER_MOVES.check(row, "cancelled")
+    source_id = row.store_id
+    with tenancy.allow_writes_to(row.other_store_id):
+        vehicle = lock_vehicle(row.vehicle_id)
+        in_row = db.session.execute(
+            select(StockTransfer).where(
+                StockTransfer.reference == row.reference,
+                StockTransfer.direction == "in",
+                StockTransfer.store_id == row.other_store_id,
+            )
+        ).scalar_one_or_none()
+        if in_row is not None:
+            TRANSFER_MOVES.apply(in_row, "cancelled", summary=row.reference)
+        before = audit.snapshot(vehicle, ["store_id", "location"])
+        vehicle.store_id = source_id
+        change_state(vehicle, "in_stock", summary=f"{row.reference} {vehicle.vin}")
+        audit.record(
+            "transfer",
+            vehicle,
+            before=before,
+            after=audit.snapshot(vehicle, ["store_id", "location"]),
+            summary=_("%(ref)s 已取消", ref=row.reference),
+        )
+    TRANSFER_MOVES.apply(row, "cancelled", summary=row.reference)
     return row
 
 
