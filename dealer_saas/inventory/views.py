@@ -262,12 +262,11 @@ def transfer_list():
     )
 
 
-@bp.route("/transfers/<int:stock_transfer_id>/receive", methods=["POST"])
-@permission_required("inventory.transfer")
-def transfer_receive(stock_transfer_id: int):
-    """The receiving store takes delivery of a transferred car."""
+def _settle_transfer(call: Callable[[], Any], done: str):
+    """Receive or cancel a transfer: on to the car's page, or the transfer list with the
+    refusal shown (nothing saved)."""
     try:
-        row = services.receive_transfer(stock_transfer_id)
+        row = call()
     except services.InventoryError as error:
         rollback_only()
         page = services.list_transfers("", "", None)
@@ -280,36 +279,25 @@ def transfer_receive(stock_transfer_id: int):
             transfer_states=TRANSFER_STATES,
             error=str(error),
         )
-    flash(_("车辆已接收入库。"), "success")
+    flash(done, "success")
     return redirect_to(
         url_for("inventory.stock_detail", stock_vehicle_id=row.vehicle_id),
         trigger=trigger(events.STOCK_CHANGED, id=row.vehicle_id),
     )
+
+
+@bp.route("/transfers/<int:stock_transfer_id>/receive", methods=["POST"])
+@permission_required("inventory.transfer")
+def transfer_receive(stock_transfer_id: int):
+    """The receiving store takes delivery of a transferred car."""
+    return _settle_transfer(lambda: services.receive_transfer(stock_transfer_id), _("车辆已接收入库。"))
 
 
 @bp.route("/transfers/<int:stock_transfer_id>/cancel", methods=["POST"])
 @permission_required("inventory.transfer")
 def transfer_cancel(stock_transfer_id: int):
     """The sending store calls a transfer back before it is received."""
-    try:
-        row = services.cancel_transfer(stock_transfer_id)
-    except services.InventoryError as error:
-        rollback_only()
-        page = services.list_transfers("", "", None)
-        return render_template(
-            "inventory/transfer_list.html",
-            listing=page,
-            next_url=None,
-            direction="",
-            state="",
-            transfer_states=TRANSFER_STATES,
-            error=str(error),
-        )
-    flash(_("调拨已取消，车辆回到本店库存。"), "success")
-    return redirect_to(
-        url_for("inventory.stock_detail", stock_vehicle_id=row.vehicle_id),
-        trigger=trigger(events.STOCK_CHANGED, id=row.vehicle_id),
-    )
+    return _settle_transfer(lambda: services.cancel_transfer(stock_transfer_id), _("调拨已取消，车辆回到本店库存。"))
 
 
 # --------------------------------------------------------------------------- minimums
