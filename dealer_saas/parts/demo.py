@@ -90,7 +90,7 @@ def _back_date(reference_like: str, days: int) -> None:
 
 
 def _parts(staff: demo.StoreStaff, rng: random.Random, suppliers: list) -> list[PartStock]:
-    count = max(30, int(300 * staff.scale))
+    count = max(30, int(200 * staff.scale))
     rows = []
     for n in range(count):
         stem, name, category, unit, cost, price = ITEMS[n % len(ITEMS)]
