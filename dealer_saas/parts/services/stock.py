@@ -100,20 +100,21 @@ def below_reorder_point(store_id: int, limit: int | None = None) -> list[Any]:
     (``is_low``, kept by :func:`refresh_flags`; an index range read on
     ``ix_part_stocks_store_low``). Rows carry part_stock_id, part_id, code, name, on_hand,
     reserved, reorder_point, maximum, supplier_id. Used by the low-stock alert job."""
+    # code and name by primary key per low row: a hash join would read the whole master
+    master = sa.orm.aliased(Part)
     stmt = (
         select(
             PartStock.id.label("part_stock_id"),
             PartStock.part_id.label("part_id"),
-            Part.code,
-            Part.name,
+            select(master.code).where(master.id == PartStock.part_id).scalar_subquery().label("code"),
+            select(master.name).where(master.id == PartStock.part_id).scalar_subquery().label("name"),
             PartStock.on_hand,
             PartStock.reserved,
             PartStock.reorder_point,
             PartStock.maximum,
             PartStock.supplier_id,
         )
-        .join(Part, Part.id == PartStock.part_id)
-        .where(PartStock.store_id == store_id, PartStock.is_low.is_(True))
+        .where(PartStock.store_id == store_id, PartStock.is_low == sa.true())
         .order_by(PartStock.part_id)
     )
     if limit is not None:
@@ -125,7 +126,7 @@ def low_stock_page(*, after: str | None = None, size: int = 50):
     """Low stock of the store (or the roll-up's stores) for the list page."""
     stmt = (
         select(PartStock)
-        .where(PartStock.is_low.is_(True))
+        .where(PartStock.is_low == sa.true())
         .options(joinedload(PartStock.part), joinedload(PartStock.supplier))
     )
     return pagination.keyset_page(stmt, pagination.Sort("part", (PartStock.part_id, PartStock.id)), after, size)
@@ -136,7 +137,7 @@ def over_stock(limit: int = 50) -> tuple[list[PartStock], list[PartStock]]:
     above = list(
         db.session.execute(
             select(PartStock)
-            .where(PartStock.is_over.is_(True))
+            .where(PartStock.is_over == sa.true())
             .options(joinedload(PartStock.part))
             .order_by(PartStock.part_id)
             .limit(limit)
