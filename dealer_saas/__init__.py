@@ -24,6 +24,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.sales",
     "dealer_saas.inventory",
     "dealer_saas.service",
+    "dealer_saas.parts",
     "dealer_saas.reports",
 )
 

@@ -264,6 +264,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     from ..permissions import ensure_builtin_roles
     from ..sales.models import SalesOrder
     from ..tenancy import Membership, Organisation, Role, Store, User
+    from . import parts as bench_parts
 
     started = time.perf_counter()
     counts: dict[str, int] = {}
@@ -525,6 +526,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
         f"{counts['customer_tags']} tags (INSERT ... SELECT) in {time.perf_counter() - step:.1f} s"
     )
 
+    counts.update(bench_parts.load(db.session.connection(), org_id, echo))
     step = time.perf_counter()
     connection = db.session.connection()
     build_indexes(connection, definitions)

@@ -42,8 +42,8 @@ from .common import _percentile, database_exists, server_url
 from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username
 
 HOST = "127.0.0.1"
-FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin")
-PAGE_KINDS = ("customer_360", "my_day", "cards", "order")
+FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "parts")
+PAGE_KINDS = ("customer_360", "my_day", "cards", "order", "low_stock")
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 REQUEST_TIMEOUT = 30.0
 
@@ -282,6 +282,8 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return "/leads/cards", {}
     if kind == "order":
         return f"/sales/orders/{pick('order_id')}", {}
+    if kind in ("parts", "low_stock"):
+        return ("/parts/", hx) if kind == "parts" else ("/parts/low-stock", {})
     raise ValueError(kind)
 
 

@@ -36,7 +36,7 @@ from .forms import (
     RescheduleForm,
 )
 from .models import CATEGORIES, RO_STATUSES
-from .services import appointments, repair_orders, work
+from .services import appointments, parts_lines, repair_orders, work
 from .services import catalogue as labour_catalogue
 from .services.rules import (
     APPOINTMENT_BUTTONS,
@@ -292,6 +292,7 @@ def _ro_page(repair_order_id: Any, *, event: bool = False, **forms: Any):
         "me": tenancy.current().user_id,
         "history": [r for r in repair_orders.history_for_vehicle(ro.vehicle_id) if r.id != ro.id],
         "store": tenancy.store_of(ro),
+        **parts_lines.page_context(ro),
     }
     if not context["read_only"]:
         context.update(_ro_forms(ro, forms))
@@ -416,6 +417,7 @@ def repair_order_statement(repair_order_id: int):
         totals=repair_orders.totals_by_payer(ro),
         paid=repair_orders.paid_by_payer(ro),
         outstanding=repair_orders.outstanding_by_payer(ro),
+        ro_parts=parts_lines.page_context(ro)["ro_parts"],
         printed_at=utcnow(),
     )
 

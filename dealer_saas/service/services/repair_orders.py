@@ -19,6 +19,7 @@ from ...customers import service_history
 from ...customers.models import CustomerVehicle
 from ...domain import flush_or_stale
 from ...extensions import db
+from ...parts.services import ro_parts
 from ...timeutil import as_utc, local_today, utcnow
 from .. import settings
 from ..models import (
@@ -195,7 +196,8 @@ def _editable(ro: RepairOrder) -> None:
 
 def _recompute_total(ro: RepairOrder) -> None:
     db.session.flush()
-    ro.total = sum((line.amount for line in ro.lines), Decimal("0.00"))
+    parts = sum(ro_parts.totals_by_payer(ro.id).values(), Decimal("0.00")) if ro.id else Decimal("0.00")
+    ro.total = sum((line.amount for line in ro.lines), Decimal("0.00")) + parts
 
 
 def _line_common(data: dict[str, Any]) -> tuple[str, int | None, Decimal]:
@@ -308,10 +310,13 @@ def assign_technician(repair_order_line_id: Any, technician_id: Any) -> RepairOr
 
 
 def totals_by_payer(ro: RepairOrder) -> OrderedDict[str, Decimal]:
-    """What each payer owes on the RO (only the payers that have lines), in ``PAYERS`` order."""
+    """What each payer owes on the RO, labour and parts lines (only the payers that have
+    lines), in ``PAYERS`` order."""
     sums: dict[str, Decimal] = {}
     for line in ro.lines:
         sums[line.payer] = sums.get(line.payer, Decimal("0.00")) + line.amount
+    for payer, amount in ro_parts.totals_by_payer(ro.id).items():
+        sums[payer] = sums.get(payer, Decimal("0.00")) + amount
     return OrderedDict((payer, sums[payer]) for payer in PAYERS if payer in sums)
 
 
@@ -392,6 +397,7 @@ def change_state(repair_order_id: Any, action: str, *, reason: str = "") -> Repa
         if any(line.status != "pending" or line.actual_minutes for line in ro.lines):
             raise ServiceError(_("已开工的工单不能取消。"))
         changes = {"cancelled_at": now, "cancel_reason": reason[:200]}
+        ro_parts.release_all(ro.id, ro.number)
     elif action == "settle":
         if not ro.lines:
             raise ServiceError(_("工单没有项目，不能结算。"))
@@ -428,6 +434,7 @@ def follow(ro: RepairOrder) -> None:
     statuses = {line.status for line in ro.lines}
     if ro.status == "open" and statuses & {"working", "paused", "done", "passed"}:
         RO_MOVES.apply(ro, "in_progress", summary=ro.number)
+        ro_parts.issue_all(ro.id, ro.number)  # work started: the reserved parts are issued
     if ro.status == "in_progress" and ro.lines and statuses <= {"done", "passed"}:
         RO_MOVES.apply(ro, "quality_check", summary=ro.number)
     if ro.status == "quality_check":
