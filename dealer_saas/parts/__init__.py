@@ -63,7 +63,7 @@ MODULE = registry.declare(
     )
 )
 
-from . import models, tiles, views  # noqa: E402,F401
+from . import alerts, models, tiles, views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ counter sales, stocktakes, transfers between stores and the parts lines of repai
 with the store, so the low-stock query is an index range read.
 
 Revision ID: 89826c8bf65e
-Revises: 9a4c2e7b1d63
+Revises: 9b5d3f8c2e74
 Create Date: 2026-12-01 10:13:57.372049
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '89826c8bf65e'
-down_revision = '9a4c2e7b1d63'
+down_revision = '9b5d3f8c2e74'
 branch_labels = None
 depends_on = None
 

@@ -69,3 +69,22 @@ def test_stores_keep_their_own_state(app, two_tenants):
     assert _scan(t.a1, "p1")["crossed"] == 1
     assert _scan(t.a2, "p1") == {"low": 0, "crossed": 0, "recovered": 0, "told": 0}
     assert len(_told(a_manager)) == 1 and _told(sister_manager) == []
+
+
+def test_parts_at_or_below_their_reorder_point_are_reported_once(app, store, in_store):
+    from dealer_saas.alerts import services as alerts
+    from dealer_saas.parts.services import stock
+
+    from ..parts import factories as parts_factories
+
+    clerk = factories.user_with_role("parts_clerk", store)
+    manager = factories.user_with_role("store_manager", store)
+    with app.test_request_context(), in_store(clerk):
+        world = parts_factories.world(store, clerk)  # pads: on hand 3, reorder point 2
+        assert alerts.scan("p1", ["parts.below_reorder_point"])["parts.below_reorder_point"]["crossed"] == 0
+        stock.apply_movement(world.pads.id, "sale", parts_factories.D(-1), reference="S1")
+        first = alerts.scan("p2", ["parts.below_reorder_point"])["parts.below_reorder_point"]
+        again = alerts.scan("p3", ["parts.below_reorder_point"])["parts.below_reorder_point"]
+    assert first["crossed"] == 1 and again["crossed"] == 0
+    titles = _told(manager) + _told(clerk)
+    assert len(_told(manager)) == 1 and len(_told(clerk)) == 1 and all("BP0001" in t for t in titles)
