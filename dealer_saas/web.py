@@ -87,8 +87,10 @@ def _security_headers(response: Response) -> Response:
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     # Anything a signed-in user is shown may carry customer data: no cache keeps it (shared
     # computers in the showroom, the back button after sign-out). Static files may cache.
+    # A view that already said no-store (a photo's "private, no-store") keeps its words.
     if request.endpoint != "static" and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -203,6 +205,16 @@ def redirect_to(url: str, *, trigger: str | dict | None = None) -> Response:
     if request.htmx:
         return htmx_response("", 200, redirect_to=url, trigger=trigger)
     return redirect(url, code=303)
+
+
+def public_url(endpoint: str, **values: Any) -> str:
+    """The address of a page customers open (a shared quote, a booking or progress link):
+    on the configured public address (``PUBLIC_BASE_URL``, e.g. https://crm.example.com),
+    else on the address the request came to."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
 
 
 def trigger(name: str, **payload: Any) -> dict[str, Any]:
