@@ -264,6 +264,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     from ..permissions import ensure_builtin_roles
     from ..sales.models import SalesOrder
     from ..tenancy import Membership, Organisation, Role, Store, User
+    from .service import load as load_service
 
     started = time.perf_counter()
     counts: dict[str, int] = {}
@@ -527,6 +528,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
 
     step = time.perf_counter()
     connection = db.session.connection()
+    counts.update(load_service(connection, org_id, echo))
     build_indexes(connection, definitions)
     db.session.commit()
     echo(f"  {len(definitions)} indexes built in {time.perf_counter() - step:.1f} s")

@@ -298,7 +298,7 @@ def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
 
 def _ro_page(repair_order_id: Any, *, event: bool = False, **forms: Any):
     db.session.expire_all()
-    ro = repair_orders.get_repair_order(repair_order_id)
+    ro = repair_orders.repair_order_for_page(repair_order_id)
     context: dict[str, Any] = {
         "ro": ro,
         "totals": repair_orders.totals_by_payer(ro),

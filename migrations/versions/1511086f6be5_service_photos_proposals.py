@@ -1,4 +1,5 @@
-"""service: walk-around photos of a repair order, extra work proposed to the customer
+"""service: walk-around photos of a repair order, extra work proposed to the customer, and
+the index of the RO list (newest first over every state)
 
 Revision ID: 1511086f6be5
 Revises: 8d3f0a6c2e11
@@ -27,6 +28,8 @@ def _tenant_columns(table: str) -> list:
 
 
 def upgrade():
+    with op.batch_alter_table("repair_orders", schema=None) as batch_op:
+        batch_op.create_index("ix_repair_orders_store_opened", ["store_id", "opened_at", "id"], unique=False)
     op.create_table(
         "repair_order_photos",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -105,3 +108,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_repair_order_photos_store_id"))
         batch_op.drop_index(batch_op.f("ix_repair_order_photos_org_id"))
     op.drop_table("repair_order_photos")
+    with op.batch_alter_table("repair_orders", schema=None) as batch_op:
+        batch_op.drop_index("ix_repair_orders_store_opened")

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,6 +21,7 @@ from ...customers.models import CustomerVehicle
 from ...domain import flush_or_stale
 from ...extensions import db
 from ...timeutil import as_utc, local_today, utcnow
+from ...validation import bounded_id
 from .. import settings
 from ..models import (
     FUEL_LEVELS,
@@ -60,6 +62,33 @@ RO_SORTS = {"new": pagination.Sort("new", (RepairOrder.opened_at, RepairOrder.id
 def get_repair_order(repair_order_id: Any) -> RepairOrder:
     """An RO of the store (or of the roll-up's stores), or 404."""
     return tenancy.get_or_404(RepairOrder, repair_order_id)
+
+
+def repair_order_for_page(repair_order_id: Any) -> RepairOrder:
+    """An RO (or 404) with what its page shows loaded up front: customer, car and advisor
+    joined, lines (with their technicians), payments, photos and proposals in one select
+    each, instead of a lazy load per relationship."""
+    from ..models import RepairOrderLine as Line
+
+    ident = bounded_id(repair_order_id)
+    if ident is None:
+        abort(404)
+    ro = db.session.execute(
+        select(RepairOrder)
+        .where(RepairOrder.id == ident)
+        .options(
+            joinedload(RepairOrder.customer),
+            joinedload(RepairOrder.vehicle),
+            joinedload(RepairOrder.advisor),
+            selectinload(RepairOrder.lines).joinedload(Line.technician),
+            selectinload(RepairOrder.payments),
+            selectinload(RepairOrder.photos),
+            selectinload(RepairOrder.proposals),
+        )
+    ).scalar_one_or_none()
+    if ro is None:
+        abort(404)
+    return ro
 
 
 def repair_order_page(*, after: str | None = None, status: str | None = None, size: int = 20) -> pagination.Page:
