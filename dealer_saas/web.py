@@ -207,16 +207,6 @@ def redirect_to(url: str, *, trigger: str | dict | None = None) -> Response:
     return redirect(url, code=303)
 
 
-def public_url(endpoint: str, **values: Any) -> str:
-    """The address of a page customers open (a shared quote, a booking or progress link):
-    on the configured public address (``PUBLIC_BASE_URL``, e.g. https://crm.example.com),
-    else on the address the request came to."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def trigger(name: str, **payload: Any) -> dict[str, Any]:
     """An HX-Trigger value for one event with an id-only payload."""
     return {name: payload or True}

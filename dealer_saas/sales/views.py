@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import domain, events, tenancy, visibility
@@ -28,7 +28,6 @@ from ..web import (
     htmx_response,
     permission_required,
     public,
-    public_url,
     redirect_to,
     render_htmx,
     rollback_only,
@@ -300,7 +299,10 @@ def quote_detail(quote_id: int):
 def share_url(quote) -> str:
     """The customer's link to a quote: on the configured public address (``PUBLIC_BASE_URL``,
     e.g. https://crm.example.com), else on the address the request came to."""
-    return public_url("sales.quote_shared", token=quote.share_token)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return base + url_for("sales.quote_shared", token=quote.share_token)
+    return url_for("sales.quote_shared", token=quote.share_token, _external=True)
 
 
 def _quote_loan(quote, args) -> services.LoanCalculator:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
@@ -22,7 +21,6 @@ from ..web import (
     arg_date,
     permission_required,
     public,
-    public_url,
     redirect_to,
     render_htmx,
     rollback_only,
@@ -283,7 +281,7 @@ def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
     return {
         "photo_form": forms.get("photo_form") or PhotoForm(formdata=None),
         "proposal_form": proposal,
-        "progress_url": public_url("service.public_progress", token=progress.issue_link(ro)),
+        "progress_url": signed_links.public_url("service.public_progress", token=progress.issue_link(ro)),
         "labour_form": labour,
         "package_form": package,
         "reception_form": reception,
@@ -769,36 +767,9 @@ def booking_link(customer_vehicle_id: int):
     return render_template(
         "service/booking_link.html",
         vehicle=vehicle,
-        url=public_url("service.public_booking", token=token),
+        url=signed_links.public_url("service.public_booking", token=token),
         expires_on=(utcnow() + dt.timedelta(days=BOOKING_LINK_DAYS)),
     )
-
-
-def _link_page(reason: str, status: int):
-    response = render_template("service/public_link_problem.html", reason=reason)
-    return response, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-
-
-def _open_link(purpose: str, token: str) -> tuple[Any, Any, Any]:
-    """(link, store, None) for a genuine, unexpired token within its rate limit whose store
-    is active; else (None, None, the friendly page to answer with)."""
-    try:
-        link = signed_links.read(purpose, token)
-    except signed_links.LinkExpired:
-        return None, None, _link_page("expired", 410)
-    except signed_links.LinkInvalid:
-        return None, None, _link_page("invalid", 404)
-    try:
-        signed_links.check_rate(purpose, token, request.remote_addr)
-    except signed_links.LinkRateLimited:
-        return None, None, _link_page("rate", 429)
-    with tenancy.system():
-        store = db.session.execute(
-            sa.select(tenancy.Store).where(tenancy.Store.id == link.store_id)
-        ).scalar_one_or_none()
-    if store is None or not store.is_active:
-        return None, None, _link_page("invalid", 404)
-    return link, store, None
 
 
 @bp.route("/book/<token>", methods=["GET", "POST"])
@@ -807,24 +778,25 @@ def public_booking(token: str):
     """The customer's booking page (no login, phone first): the link's store's free slots
     of the next 14 days; booking makes a pending appointment and nothing else. A tampered,
     expired or over-used link answers a friendly page."""
-    link, store, problem = _open_link(BOOKING_LINK, token)
-    if problem is not None:
-        return problem
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        vehicle = tenancy.get_or_none(CustomerVehicle, link.record_id)  # only in the link's store
-        if vehicle is None or vehicle.owner_id is None:
-            return _link_page("invalid", 404)
-        form = PublicBookingForm()
-        form.slot.choices = [("", _("请选择"))] + appointments.free_slots(appointments.PUBLIC_DAYS)
-        booked = None
-        if form.validate_on_submit():
-            booked = attempt(form, lambda: appointments.book_from_link(vehicle.id, dict(form.data)))
-            # the refused booking is undone by its savepoint; the request still commits,
-            # so a failed try counts against the rate limit
-            g.rollback_only = False
-        body = render_template("service/public_booking.html", form=form, store=store, vehicle=vehicle, booked=booked)
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    try:
+        with signed_links.opened(BOOKING_LINK, token, request.remote_addr) as (link, store):
+            vehicle = tenancy.get_or_none(CustomerVehicle, link.record_id)  # only in the link's store
+            if vehicle is None or vehicle.owner_id is None:
+                raise signed_links.LinkRefused("invalid", 404)
+            form = PublicBookingForm()
+            form.slot.choices = [("", _("请选择"))] + appointments.free_slots(appointments.PUBLIC_DAYS)
+            booked = None
+            if form.validate_on_submit():
+                booked = attempt(form, lambda: appointments.book_from_link(vehicle.id, dict(form.data)))
+                # the refused booking is undone by its savepoint; the request still commits,
+                # so a failed try counts against the rate limit
+                g.rollback_only = False
+            body = render_template(
+                "service/public_booking.html", form=form, store=store, vehicle=vehicle, booked=booked
+            )
+    except signed_links.LinkRefused as refused:
+        return signed_links.refusal_page(refused)
+    return body, 200, signed_links.PUBLIC_HEADERS
 
 
 # --------------------------------------------------------------------------- repair progress
@@ -836,33 +808,33 @@ def public_progress(token: str):
     """The customer's progress page (no login, phone first): the RO's state, the expected
     ready time, its work and the extra work proposed, which the customer approves or
     declines here (recorded with the time and the address). Only the link's store and RO."""
-    link, store, problem = _open_link(progress.PROGRESS_LINK, token)
-    if problem is not None:
-        return problem
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        ro = tenancy.get_or_none(repair_orders.RepairOrder, link.record_id)  # only in the link's store
-        if ro is None or ro.status == "cancelled":
-            return _link_page("invalid", 404)
-        form = ProposalAnswerForm()
-        answered = None
-        if request.method == "POST" and form.validate_on_submit():
-            answered = attempt(
-                form, lambda: progress.decide(ro, form.proposal_id.data, form.action.data or "", request.remote_addr)
+    try:
+        with signed_links.opened(progress.PROGRESS_LINK, token, request.remote_addr) as (link, store):
+            ro = tenancy.get_or_none(repair_orders.RepairOrder, link.record_id)  # only in the link's store
+            if ro is None or ro.status == "cancelled":
+                raise signed_links.LinkRefused("invalid", 404)
+            form = ProposalAnswerForm()
+            answered = None
+            if request.method == "POST" and form.validate_on_submit():
+                answered = attempt(
+                    form,
+                    lambda: progress.decide(ro, form.proposal_id.data, form.action.data or "", request.remote_addr),
+                )
+            # a refused answer is undone by its savepoint; the request still commits its rate-limit hit
+            g.rollback_only = False
+            db.session.expire_all()
+            ro = tenancy.get_or_none(repair_orders.RepairOrder, link.record_id)
+            body = render_template(
+                "service/public_progress.html",
+                ro=ro,
+                store=store,
+                form=form,
+                answered=answered,
+                proposals=progress.proposals(ro),
+                proposal_statuses=PROPOSAL_MOVES.labels,
+                proposal_actions=PROPOSAL_MOVES.action_labels,
+                steps=("open", "in_progress", "quality_check", "ready", "settled", "closed"),
             )
-        # a refused answer is undone by its savepoint; the request still commits its rate-limit hit
-        g.rollback_only = False
-        db.session.expire_all()
-        ro = tenancy.get_or_none(repair_orders.RepairOrder, link.record_id)
-        body = render_template(
-            "service/public_progress.html",
-            ro=ro,
-            store=store,
-            form=form,
-            answered=answered,
-            proposals=progress.proposals(ro),
-            proposal_statuses=PROPOSAL_MOVES.labels,
-            proposal_actions=PROPOSAL_MOVES.action_labels,
-            steps=("open", "in_progress", "quality_check", "ready", "settled", "closed"),
-        )
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    except signed_links.LinkRefused as refused:
+        return signed_links.refusal_page(refused)
+    return body, 200, signed_links.PUBLIC_HEADERS

@@ -2,7 +2,7 @@
 the index of the RO list (newest first over every state)
 
 Revision ID: 1511086f6be5
-Revises: 8d3f0a6c2e11
+Revises: 9a4c2e7b1d63
 Create Date: 2026-12-01 10:10:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1511086f6be5"
-down_revision = "8d3f0a6c2e11"
+down_revision = "9a4c2e7b1d63"  # the kernel revision merged from main (was 8d3f0a6c2e11)
 branch_labels = None
 depends_on = None
 
