@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from dealer_saas import signed_links
 from dealer_saas.extensions import db
+from dealer_saas.notifications.models import Notification
 from dealer_saas.service.models import RepairOrderLine, RepairOrderProposal
 from dealer_saas.service.services import progress
 from dealer_saas.service.services.rules import ServiceError
@@ -100,6 +101,9 @@ def test_the_public_page_shows_progress_and_takes_the_answer(w, app, in_store):
     answers = {p.id: (p.status, p.decided_ip) for p in db.session.execute(sa.select(RepairOrderProposal)).scalars()}
     assert answers == {yes.id: ("approved", "203.0.113.9"), no.id: ("declined", "203.0.113.9")}
     assert db.session.execute(sa.select(sa.func.count(RepairOrderLine.id))).scalar() == 2
+    told = db.session.execute(sa.select(Notification).where(Notification.user_id == w.advisor.id)).scalars().all()
+    assert sorted(n.key for n in told) == sorted([f"service_proposal:{yes.id}", f"service_proposal:{no.id}"])
+    assert any("客户同意追加" in n.title for n in told) and all(n.link.endswith(f"/{order.id}") for n in told)
 
     # a junk answer is a message on the page, nothing changes
     junk = client.post(f"/service/progress/{token}", data={"proposal_id": "99999999999", "action": "approve"})

@@ -7,11 +7,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ... import audit, signed_links, tenancy
 from ...extensions import db
+from ...notifications.services import notify
 from ...timeutil import utcnow
 from .. import settings
 from ..models import LabourOperation, RepairOrder, RepairOrderLine, RepairOrderProposal
@@ -100,4 +102,22 @@ def decide(ro: RepairOrder, proposal_id: Any, action: str, ip: str | None) -> Re
     PROPOSAL_MOVES.apply(proposal, target, changes=changes, summary=ro.number, checked=True)
     if action == "approve":
         follow(ro)
+    _tell_the_advisor(ro, proposal)
     return proposal
+
+
+def _tell_the_advisor(ro: RepairOrder, proposal: RepairOrderProposal) -> None:
+    """The RO's advisor (else every advisor of the store) hears of the answer in the app."""
+    title = (
+        _("客户同意追加：%(d)s（%(n)s）", d=proposal.description, n=ro.number)
+        if proposal.status == "approved"
+        else _("客户暂不需要：%(d)s（%(n)s）", d=proposal.description, n=ro.number)
+    )
+    notify(
+        kind="service_proposal",
+        title=title[:200],
+        key=f"service_proposal:{proposal.id}",
+        link=url_for("service.repair_order_detail", repair_order_id=ro.id),
+        user_ids=[ro.advisor_id] if ro.advisor_id else (),
+        permission=None if ro.advisor_id else "service.ro",
+    )
