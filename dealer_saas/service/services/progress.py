@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP
 from typing import Any
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -106,6 +106,13 @@ def decide(ro: RepairOrder, proposal_id: Any, action: str, ip: str | None) -> Re
     return proposal
 
 
+def _app_path(endpoint: str, **values: Any) -> str:
+    """A path inside the app, in a request or outside one (the demo seeder, a job)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def _tell_the_advisor(ro: RepairOrder, proposal: RepairOrderProposal) -> None:
     """The RO's advisor (else every advisor of the store) hears of the answer in the app."""
     title = (
@@ -117,7 +124,7 @@ def _tell_the_advisor(ro: RepairOrder, proposal: RepairOrderProposal) -> None:
         kind="service_proposal",
         title=title[:200],
         key=f"service_proposal:{proposal.id}",
-        link=url_for("service.repair_order_detail", repair_order_id=ro.id),
+        link=_app_path("service.repair_order_detail", repair_order_id=ro.id),
         user_ids=[ro.advisor_id] if ro.advisor_id else (),
         permission=None if ro.advisor_id else "service.ro",
     )
