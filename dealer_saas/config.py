@@ -51,6 +51,11 @@ class Config:
     #: the public address customers open shared links on (https://crm.example.com); unset:
     #: the address of the request (fine when users and customers reach the same host)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    #: where uploaded files (walk-around photos) are kept; unset: ``uploads`` in the instance
+    #: folder. Never under ``static/``: files are served through guarded routes only.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", "").strip() or None
+    #: the largest photo accepted, in bytes (phone cameras take 2-6 MB)
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES") or 10 * 1024 * 1024)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", PRODUCTION)

@@ -110,8 +110,10 @@ def _security_headers(response: Response) -> Response:
         response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     # Anything a signed-in user is shown may carry customer data: no cache keeps it (shared
     # computers in the showroom, the back button after sign-out). Static files may cache.
+    # A view that already said no-store (a photo's "private, no-store") keeps its words.
     if request.endpoint != "static" and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 

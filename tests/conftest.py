@@ -63,7 +63,7 @@ class CommittingClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     from dealer_saas.cli import setup_database
 
     app = create_app(
@@ -74,6 +74,7 @@ def app(database_url):
             "WTF_CSRF_ENABLED": False,
             "REDIS_URL": os.environ.get("REDIS_URL") or None,
             "SERVER_NAME": "localhost",
+            "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         }
     )
     app.test_client_class = CommittingClient

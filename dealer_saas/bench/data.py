@@ -265,6 +265,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     from ..sales.models import SalesOrder
     from ..tenancy import Membership, Organisation, Role, Store, User
     from . import parts as bench_parts
+    from .service import load as load_service
 
     started = time.perf_counter()
     counts: dict[str, int] = {}
@@ -529,6 +530,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     counts.update(bench_parts.load(db.session.connection(), org_id, echo))
     step = time.perf_counter()
     connection = db.session.connection()
+    counts.update(load_service(connection, org_id, echo))
     build_indexes(connection, definitions)
     db.session.commit()
     echo(f"  {len(definitions)} indexes built in {time.perf_counter() - step:.1f} s")

@@ -43,8 +43,13 @@ from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_
 
 HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "parts")
-PAGE_KINDS = ("customer_360", "my_day", "cards", "order", "low_stock")
+PAGE_KINDS = ("customer_360", "my_day", "cards", "order", "low_stock", "board", "ro_list", "appointments", "ro")
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
+SERVICE_PATHS = {
+    "board": "/service/board",
+    "ro_list": "/service/repair-orders",
+    "appointments": "/service/appointments",
+}
 REQUEST_TIMEOUT = 30.0
 
 
@@ -246,10 +251,14 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         orders = connection.execute(
             sa.text(f"SELECT id FROM sales_orders WHERE {where} ORDER BY id LIMIT 2000"), params
         ).all()
+        ros = connection.execute(
+            sa.text(f"SELECT id FROM repair_orders WHERE {where} ORDER BY id LIMIT 2000"), params
+        ).all()
     rng = random.Random(seed)
     customers = rng.sample(customers, min(n, len(customers)))
     cars = rng.sample(cars, min(n, len(cars)))
     orders = rng.sample(orders, min(n, len(orders)))
+    ros = rng.sample(ros, min(n, len(ros)))
     return {
         "customer_id": [str(c.id) for c in customers],
         "mobile": [c.mobile for c in customers],
@@ -260,6 +269,7 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         "plate": [c.plate for c in cars],
         "vin": [c.vin for c in cars],
         "order_id": [str(o.id) for o in orders],
+        "ro_id": [str(r.id) for r in ros],
     }
 
 
@@ -284,11 +294,15 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return f"/sales/orders/{pick('order_id')}", {}
     if kind in ("parts", "low_stock"):
         return ("/parts/", hx) if kind == "parts" else ("/parts/low-stock", {})
+    if kind in SERVICE_PATHS:
+        return SERVICE_PATHS[kind], {}
+    if kind == "ro":
+        return f"/service/repair-orders/{pick('ro_id')}", {}
     raise ValueError(kind)
 
 
 def _usable(kind: str, persona: Persona) -> bool:
-    key = {"customer_360": "customer_id", "order": "order_id"}.get(kind, kind)
+    key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id"}.get(kind, kind)
     return key not in persona.samples or bool(persona.samples[key])
 
 

@@ -72,7 +72,7 @@ MODULE = registry.declare(
             MenuEntry("service.repair_order_list", _l("维修工单"), "service.view", "📋", _l("售后"), order=83),
             MenuEntry("service.catalogue", _l("工时目录"), "service.view", "📚", _l("售后"), order=84),
         ),
-        settings=(settings.WORKSHOP_SECTION, settings.LABOUR_RATE_SECTION),
+        settings=(settings.WORKSHOP_SECTION, settings.INTERVAL_SECTION, settings.LABOUR_RATE_SECTION),
     )
 )
 

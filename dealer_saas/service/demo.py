@@ -1,14 +1,21 @@
 """Demo service data for every demo store: the group's labour catalogue and packages, repair
 orders in every state (with lines, work time, a rework, payments, a closed one that updated
-its car), and today's and tomorrow's appointments. Built through the services so the rows
-obey the rules. Idempotent: a store with repair orders is left alone."""
+its car, walk-around photos, extra work proposed to and answered by the customer), twelve
+months of closed ROs as the cars' service history, the next-service rule per model, and
+today's and tomorrow's appointments. Built through the services so the rows obey the rules
+(the past ROs are written directly: the services only act now). Idempotent: a store with
+repair orders is left alone."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import datetime as dt
+import io
 import random
+import struct
+import zlib
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -17,9 +24,9 @@ from ..customers.models import CustomerVehicle
 from ..extensions import db
 from ..tenancy import User
 from ..timeutil import from_local, local_today, utcnow
-from .models import Appointment, LabourOperation, RepairOrder, ServicePackage
-from .services import appointments, catalogue, repair_orders, work
-from .settings import workshop
+from .models import Appointment, LabourOperation, RepairOrder, RepairOrderLine, ServicePackage
+from .services import appointments, catalogue, photos, progress, repair_orders, work
+from .settings import labour_rates, workshop
 
 #: (code, name, category, body area, standard hours)
 OPERATIONS = (
@@ -108,6 +115,9 @@ def _repair_order(staff: demo.StoreStaff, rng: random.Random, vehicle: CustomerV
                 "discount": "20.00" if n % 3 == 0 else "0",
             },
         )
+    if state in ("open", "in_progress"):
+        with as_user(advisor):
+            photos.add_photos(ro.id, [_photo(rng, n, k) for k in range(2)])
     if state == "cancelled":
         with as_user(advisor):
             repair_orders.change_state(ro.id, "cancel", reason="客户临时有事，改日再来")
@@ -120,6 +130,13 @@ def _repair_order(staff: demo.StoreStaff, rng: random.Random, vehicle: CustomerV
         if state == "in_progress":
             ro.promised_at = utcnow() - dt.timedelta(minutes=rng.choice((20, 45)))  # overdue on the board
             db.session.flush()
+            with as_user(advisor):
+                proposal = progress.propose(
+                    ro.id, {"operation_id": _operation("R003").id, "note": "仪表盘故障灯亮，建议检测"}
+                )
+                if n % 2:
+                    progress.decide(ro, proposal.id, "approve", "203.0.113.8")
+                progress.propose(ro.id, {"operation_id": _operation("M005").id, "note": "刹车油含水量偏高"})
             return
         for line in ro.lines:
             work.work_on_line(line.id, "finish")
@@ -193,6 +210,108 @@ def _appointments(staff: demo.StoreStaff, rng: random.Random, vehicles: list[Cus
     db.session.flush()
 
 
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A small solid-colour PNG (the demo has no camera and no imaging library)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _photo(rng: random.Random, n: int, k: int):
+    from werkzeug.datastructures import FileStorage
+
+    colour = rng.choice(((180, 40, 40), (40, 90, 170), (200, 200, 205), (30, 30, 30)))
+    return FileStorage(io.BytesIO(_png(48, 32, colour)), filename=f"walkaround-{n}-{k}.png", content_type="image/png")
+
+
+#: the next-service rule per model in the demo stores (the others keep the store default)
+DEMO_INTERVALS = (
+    {"model": "ID.4", "months": 12, "km": 15000},
+    {"model": "帕萨特", "months": 6, "km": 7500},
+    {"model": "A6L", "months": 12, "km": 10000},
+)
+#: months ago of the past visits, per car with history
+PAST_MONTHS = (11, 8, 5, 2)
+
+
+def _past_history(staff: demo.StoreStaff, rng: random.Random, vehicles: list[CustomerVehicle]) -> None:
+    """Closed ROs over the last twelve months (a maintenance package and, now and then, a
+    repair), so the cars' service history, the 360 timeline and the reports have a year."""
+    store = staff.store
+    advisor, tech = staff.first("service_advisor"), staff.first("technician")
+    today = local_today(store.timezone)
+    package = _package("PK10K")
+    repair = _operation("R001")
+    rates = labour_rates(store)
+    seq = 900
+    for vehicle in vehicles[: max(4, int(30 * staff.scale))]:
+        current = vehicle.mileage or 20000
+        for k, months in enumerate(PAST_MONTHS):
+            day = repair_orders.add_months(today, -months) - dt.timedelta(days=rng.randrange(0, 20))
+            opened = from_local(dt.datetime.combine(day, dt.time(9 + k)), store.timezone)
+            mileage = max(0, current - (len(PAST_MONTHS) - k) * rng.randrange(2500, 4500))
+            seq += 1
+            ro = RepairOrder(
+                number=f"RO-{day.strftime('%Y%m%d')}-{seq}",
+                customer_id=vehicle.owner_id,
+                vehicle_id=vehicle.id,
+                advisor_id=advisor.id if advisor else None,
+                status="closed",
+                mileage_in=mileage,
+                fuel_level="half",
+                complaints=rng.choice(("常规保养", "常规保养", "刹车有异响", "更换轮胎咨询")),
+                opened_at=opened,
+                ready_at=opened + dt.timedelta(hours=3),
+                settled_at=opened + dt.timedelta(hours=4),
+                closed_at=opened + dt.timedelta(hours=4),
+                next_due_date=repair_orders.add_months(day, 6),
+                next_due_mileage=mileage + 5000,
+            )
+            lines = [
+                RepairOrderLine(
+                    package_id=package.id,
+                    description=f"{package.code} {package.name}",
+                    category="maintenance",
+                    payer="customer",
+                    technician_id=tech.id if tech else None,
+                    hours=package.hours or Decimal("1.00"),
+                    rate=package.price,
+                    amount=package.price,
+                    status="passed",
+                    actual_minutes=int((package.hours or 1) * 60),
+                )
+            ]
+            if k % 2:
+                amount = (repair.standard_hours * rates["repair"]).quantize(Decimal("0.01"))
+                lines.append(
+                    RepairOrderLine(
+                        operation_id=repair.id,
+                        description=f"{repair.code} {repair.name}",
+                        category="repair",
+                        payer="customer",
+                        technician_id=tech.id if tech else None,
+                        hours=repair.standard_hours,
+                        rate=rates["repair"],
+                        amount=amount,
+                        status="passed",
+                        actual_minutes=int(repair.standard_hours * 60),
+                    )
+                )
+            ro.lines.extend(lines)
+            ro.total = ro.paid_total = sum((line.amount for line in lines), Decimal("0.00"))
+            db.session.add(ro)
+    db.session.flush()
+
+
 @demo.seeder(60)
 def seed_service(staff: demo.StoreStaff, rng: random.Random) -> None:
     if db.session.execute(select(RepairOrder.id).limit(1)).first() is not None:
@@ -205,6 +324,13 @@ def seed_service(staff: demo.StoreStaff, rng: random.Random) -> None:
     )
     if not vehicles:
         return
+    store = staff.store
+    store.settings = {
+        **(store.settings if isinstance(store.settings, dict) else {}),
+        "service_intervals": list(DEMO_INTERVALS),
+    }
+    db.session.flush()
+    _past_history(staff, rng, vehicles)
     count = max(len(RO_PLAN[:7]), int(len(RO_PLAN) * 3 * staff.scale))
     for n in range(count):
         _repair_order(staff, rng, vehicles[n % len(vehicles)], RO_PLAN[n % len(RO_PLAN)], n)

@@ -4,6 +4,7 @@ store's staff; the rules live in the services."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -172,3 +173,29 @@ class PublicBookingForm(ServiceForm):
     )
     service_type = SelectField(_l("服务类型"), choices=_choices(CATEGORIES), default="maintenance")
     notes = TextAreaField(_l("需求说明"), validators=[Optional(), Length(max=500)])
+
+
+class PhotoForm(ServiceForm):
+    """Walk-around photos from the phone camera (the file types are checked by their bytes
+    in ``services.photos``)."""
+
+    photos = MultipleFileField(
+        _l("环车照片"),
+        render_kw={"accept": "image/*", "capture": "environment", "multiple": True},
+        description=_l("可一次拍摄或选择多张，JPEG / PNG / WebP / HEIC"),
+    )
+
+
+class ProposalForm(ServiceForm):
+    """Extra work proposed to the customer (追加项目), priced like a labour line."""
+
+    operation_id = SelectField(_l("追加的工时项目"), coerce=str, validate_choice=False)
+    hours = _hours(_l("工时（小时）"), required=False)
+    note = StringField(_l("说明（客户可见）"), validators=[Optional(), Length(max=300)])
+
+
+class ProposalAnswerForm(ServiceForm):
+    """The customer's answer to one proposed job, on the public progress page."""
+
+    proposal_id = HiddenField()
+    action = HiddenField()

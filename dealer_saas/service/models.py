@@ -173,6 +173,8 @@ class RepairOrder(StoreScoped, db.Model):
         sa.Index("ix_repair_orders_store_status_opened", "store_id", "status", "opened_at"),
         sa.Index("ix_repair_orders_store_customer", "store_id", "customer_id"),
         sa.Index("ix_repair_orders_store_vehicle", "store_id", "vehicle_id"),
+        #: the RO list, newest first over every state (keyset on opened_at, id)
+        sa.Index("ix_repair_orders_store_opened", "store_id", "opened_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))
@@ -205,6 +207,8 @@ class RepairOrder(StoreScoped, db.Model):
     payments: Mapped[list[ServicePayment]] = relationship(
         back_populates="repair_order", order_by="ServicePayment.received_at"
     )
+    photos: Mapped[list[RepairOrderPhoto]] = relationship(order_by="RepairOrderPhoto.id", viewonly=True)
+    proposals: Mapped[list[RepairOrderProposal]] = relationship(order_by="RepairOrderProposal.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -285,3 +289,51 @@ class ServiceEvent(StoreScoped, db.Model):
     vehicle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("customer_vehicles.id"))
     occurred_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     handled_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+#: what the customer said about a job the advisor proposed on top of the RO
+PROPOSAL_STATUSES = {"proposed": _l("待客户确认"), "approved": _l("客户已同意"), "declined": _l("客户已拒绝")}
+
+
+class RepairOrderPhoto(StoreScoped, db.Model):
+    """A walk-around photo taken at reception; the file lives under ``UPLOAD_DIR`` by a
+    random name and is served only to the store's staff (``service.photo``)."""
+
+    __tablename__ = "repair_order_photos"
+    __table_args__ = (sa.Index("ix_repair_order_photos_store_order", "store_id", "repair_order_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    #: random name of the stored file (hex, with the extension of the sniffed type)
+    file_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(20))
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class RepairOrderProposal(StoreScoped, db.Model):
+    """Extra work the advisor proposes during the repair (追加项目): the customer approves or
+    declines it through the progress link (time and address recorded); an approved job
+    becomes a labour line of the RO."""
+
+    __tablename__ = "repair_order_proposals"
+    __table_args__ = (sa.Index("ix_repair_order_proposals_store_order", "store_id", "repair_order_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))
+    operation_id: Mapped[int] = mapped_column(sa.ForeignKey("labour_operations.id"))
+    description: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str] = mapped_column(sa.String(16))
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    hours: Mapped[decimal.Decimal] = mapped_column(HOURS)
+    rate: Mapped[decimal.Decimal] = mapped_column(MONEY)
+    amount: Mapped[decimal.Decimal] = mapped_column(MONEY)
+    status: Mapped[str] = mapped_column(sa.String(10), default="proposed")
+    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: the address the customer's answer came from (the progress link's request)
+    decided_ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("repair_order_lines.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

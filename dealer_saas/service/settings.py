@@ -1,5 +1,6 @@
 """The service module's store settings: the appointment slots (length, bays and advisors
-per slot, opening hours), the next-service rule, and the labour rate per category."""
+per slot, opening hours), the next-service rule (a store default and one per vehicle
+model), and the labour rate per category."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .. import settings
 from ..domain import DomainError
@@ -152,4 +153,112 @@ LABOUR_RATE_SECTION = SettingsSection(
     permission="service.settings",
     column="col-6 col-md-4",
     order=41,
+)
+
+
+# --------------------------------------------------------------------------- next service per model
+
+MAX_INTERVAL_RULES = 60
+
+
+@dataclass(frozen=True)
+class ServiceInterval:
+    """The next service after ``months`` or ``km``, whichever comes first (``model``: the
+    vehicle model it applies to, or "" for the store's default)."""
+
+    model: str
+    months: int
+    km: int
+
+    def as_line(self) -> str:
+        return f"{self.model} | {self.months} | {self.km}"
+
+
+def _model_key(name: str | None) -> str:
+    return "".join((name or "").split()).casefold()
+
+
+def interval_rules(store: Any) -> list[ServiceInterval]:
+    """The store's rules per vehicle model (none until the store sets them)."""
+    stored = settings.raw(store).get("service_intervals")
+    rules: list[ServiceInterval] = []
+    for row in stored if isinstance(stored, list) else []:
+        try:
+            model, months, km = str(row["model"])[:60], int(row["months"]), int(row["km"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        low_m, high_m = _WORKSHOP_LIMITS["interval_months"][1:]
+        low_k, high_k = _WORKSHOP_LIMITS["interval_km"][1:]
+        if model and low_m <= months <= high_m and low_k <= km <= high_k:
+            rules.append(ServiceInterval(model, months, km))
+    return rules
+
+
+def interval_for(store: Any, model: str | None) -> ServiceInterval:
+    """The rule for a car of ``model`` (matched ignoring case and spaces), else the store's
+    default interval (``workshop``)."""
+    key = _model_key(model)
+    if key:
+        for rule in interval_rules(store):
+            if _model_key(rule.model) == key:
+                return rule
+    default = workshop(store)
+    return ServiceInterval("", default.interval_months, default.interval_km)
+
+
+def parse_interval_rules(text: str | None) -> list[ServiceInterval]:
+    """Lines "车型 | 月数 | 公里数"; raises DomainError naming the bad line."""
+    low_m, high_m = _WORKSHOP_LIMITS["interval_months"][1:]
+    low_k, high_k = _WORKSHOP_LIMITS["interval_km"][1:]
+    rules: list[ServiceInterval] = []
+    for n, raw in enumerate((text or "").splitlines(), start=1):
+        line = raw.strip().replace("｜", "|")
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not parts[0]:
+            raise DomainError(_("第 %(n)d 行：请写成“车型 | 月数 | 公里数”。", n=n), "service_intervals")
+        if len(parts[0]) > 60:
+            raise DomainError(_("第 %(n)d 行：车型名称太长。", n=n), "service_intervals")
+        try:
+            months, km = int(parts[1]), int(parts[2].replace(",", ""))
+        except ValueError:
+            raise DomainError(_("第 %(n)d 行：月数和公里数须为整数。", n=n), "service_intervals") from None
+        if not low_m <= months <= high_m:
+            raise DomainError(
+                _("第 %(n)d 行：月数需在 %(a)s 到 %(b)s 之间。", n=n, a=low_m, b=high_m), "service_intervals"
+            )
+        if not low_k <= km <= high_k:
+            raise DomainError(
+                _("第 %(n)d 行：公里数需在 %(a)s 到 %(b)s 之间。", n=n, a=low_k, b=high_k), "service_intervals"
+            )
+        if any(_model_key(r.model) == _model_key(parts[0]) for r in rules):
+            raise DomainError(_("第 %(n)d 行：车型重复。", n=n), "service_intervals")
+        rules.append(ServiceInterval(parts[0], months, km))
+    if len(rules) > MAX_INTERVAL_RULES:
+        raise DomainError(_("最多 %(n)d 个车型。", n=MAX_INTERVAL_RULES), "service_intervals")
+    return rules
+
+
+def _save_intervals(new: dict[str, Any], data: Mapping[str, Any]) -> None:
+    new["service_intervals"] = [
+        {"model": r.model, "months": r.months, "km": r.km} for r in parse_interval_rules(data.get("service_intervals"))
+    ]
+
+
+INTERVAL_SECTION = SettingsSection(
+    "service_intervals",
+    _l("按车型的保养周期（未列出的车型按上面的保养间隔）"),
+    fields={
+        "service_intervals": TextAreaField(
+            _l("每行一个车型：车型 | 间隔月数 | 间隔公里数"),
+            validators=[Optional(), Length(max=4000)],
+            render_kw={"rows": 4, "placeholder": _l("朗逸 | 6 | 5000")},
+        )
+    },
+    load=lambda store: {"service_intervals": "\n".join(rule.as_line() for rule in interval_rules(store))},
+    save=_save_intervals,
+    permission="service.settings",
+    column="col-12",
+    order=42,
 )

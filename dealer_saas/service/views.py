@@ -9,16 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
-from flask import abort, g, render_template, request, url_for
+from flask import abort, g, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from .. import signed_links, tenancy
+from .. import signed_links, tenancy, visibility
 from ..customers.models import CustomerVehicle
 from ..domain import attempt
 from ..extensions import db
 from ..timeutil import from_local, local, utcnow
-from ..web import arg_date, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
+from ..web import (
+    arg_date,
+    permission_required,
+    public,
+    redirect_to,
+    render_htmx,
+    rollback_only,
+    trigger,
+)
 from . import bp, events, settings
 from .forms import (
     ActionForm,
@@ -29,6 +36,9 @@ from .forms import (
     PackageForm,
     PackageLineForm,
     PaymentForm,
+    PhotoForm,
+    ProposalAnswerForm,
+    ProposalForm,
     PublicBookingForm,
     QcForm,
     ReceptionEditForm,
@@ -36,12 +46,13 @@ from .forms import (
     RescheduleForm,
 )
 from .models import CATEGORIES, RO_STATUSES
-from .services import appointments, parts_lines, repair_orders, work
+from .services import appointments, parts_lines, photos, progress, repair_orders, work
 from .services import catalogue as labour_catalogue
 from .services.rules import (
     APPOINTMENT_BUTTONS,
     APPOINTMENT_MOVES,
     LINE_MOVES,
+    PROPOSAL_MOVES,
     RO_MOVES,
     RO_PAGE_ACTIONS,
     ServiceError,
@@ -265,7 +276,12 @@ def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
         first = next(((p, a) for p, a in outstanding.items() if a > 0), None)
         if first:
             payment.payer.data, payment.amount.data = first
+    proposal = forms.get("proposal_form") or ProposalForm(formdata=None)
+    proposal.operation_id.choices = labour.operation_id.choices
     return {
+        "photo_form": forms.get("photo_form") or PhotoForm(formdata=None),
+        "proposal_form": proposal,
+        "progress_url": signed_links.public_url("service.public_progress", token=progress.issue_link(ro)),
         "labour_form": labour,
         "package_form": package,
         "reception_form": reception,
@@ -280,7 +296,7 @@ def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
 
 def _ro_page(repair_order_id: Any, *, event: bool = False, **forms: Any):
     db.session.expire_all()
-    ro = repair_orders.get_repair_order(repair_order_id)
+    ro = repair_orders.repair_order_for_page(repair_order_id)
     context: dict[str, Any] = {
         "ro": ro,
         "totals": repair_orders.totals_by_payer(ro),
@@ -291,6 +307,9 @@ def _ro_page(repair_order_id: Any, *, event: bool = False, **forms: Any):
         "read_only": _read_only(),
         "me": tenancy.current().user_id,
         "history": [r for r in repair_orders.history_for_vehicle(ro.vehicle_id) if r.id != ro.id],
+        "photo_states": photos.PHOTO_STATES,
+        "proposal_states": progress.PROPOSAL_STATES,
+        "proposal_statuses": PROPOSAL_MOVES.labels,
         "store": tenancy.store_of(ro),
         **parts_lines.page_context(ro),
     }
@@ -420,6 +439,49 @@ def repair_order_statement(repair_order_id: int):
         ro_parts=parts_lines.page_context(ro)["ro_parts"],
         printed_at=utcnow(),
     )
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/photos", methods=["POST"])
+@permission_required("service.ro")
+def repair_order_photos(repair_order_id: int):
+    """Walk-around photos from the phone camera (several at once)."""
+    repair_orders.get_repair_order(repair_order_id)
+    form = PhotoForm()
+    return _ro_done(
+        repair_order_id, form, "photo_form", lambda: photos.add_photos(repair_order_id, form.photos.data or [])
+    )
+
+
+@bp.route("/photos/<int:repair_order_photo_id>")
+@permission_required("service.view")
+def photo_file(repair_order_photo_id: int):
+    """A photo's file, for the store's staff only; never cached by a browser or a proxy."""
+    photo = photos.get_photo(repair_order_photo_id)
+    path = photos.path_of(photo)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=photo.content_type, max_age=0, conditional=False, etag=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = f"inline; filename={photo.file_name}"
+    return response
+
+
+@bp.route("/photos/<int:repair_order_photo_id>/delete", methods=["POST"])
+@permission_required("service.ro")
+def photo_delete(repair_order_photo_id: int):
+    photo = photos.get_photo(repair_order_photo_id)
+    form = ActionForm()
+    return _ro_done(photo.repair_order_id, form, "action_form", lambda: photos.delete_photo(repair_order_photo_id))
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/proposals", methods=["POST"])
+@permission_required("service.ro")
+def repair_order_propose(repair_order_id: int):
+    """Propose extra work; the customer answers it through the progress link."""
+    repair_orders.get_repair_order(repair_order_id)
+    form = ProposalForm()
+    return _ro_done(repair_order_id, form, "proposal_form", lambda: progress.propose(repair_order_id, dict(form.data)))
 
 
 # --------------------------------------------------------------------------- lines
@@ -671,6 +733,26 @@ def appointment_arrive(appointment_id: int):
     return _appointment_page(appointment_id, action_form=form)
 
 
+# --------------------------------------------------------------------------- the car's history
+
+
+@bp.route("/vehicles/<int:customer_vehicle_id>")
+@permission_required("service.history")
+def vehicle_history(customer_vehicle_id: int):
+    """A customer's car with its service history (ROs, dates, mileage, work done) and the
+    next service due; read-only for consultants (their own customers and the pool)."""
+    vehicle = tenancy.get_or_404(CustomerVehicle, customer_vehicle_id)
+    if not visibility.is_mine_or_pool(vehicle.owner.owner_id if vehicle.owner else None):
+        abort(404)
+    return render_template(
+        "service/vehicle_history.html",
+        vehicle=vehicle,
+        history=repair_orders.history_for_vehicle(vehicle.id, limit=50, with_lines=True),
+        read_only=_read_only(),
+        store=tenancy.store_of(vehicle),
+    )
+
+
 # --------------------------------------------------------------------------- public booking
 
 #: the purpose the booking links are signed for, and how long they live
@@ -687,14 +769,9 @@ def booking_link(customer_vehicle_id: int):
     return render_template(
         "service/booking_link.html",
         vehicle=vehicle,
-        url=url_for("service.public_booking", token=token, _external=True),
+        url=signed_links.public_url("service.public_booking", token=token),
         expires_on=(utcnow() + dt.timedelta(days=BOOKING_LINK_DAYS)),
     )
-
-
-def _link_page(reason: str, status: int):
-    response = render_template("service/public_link_problem.html", reason=reason)
-    return response, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
 @bp.route("/book/<token>", methods=["GET", "POST"])
@@ -704,33 +781,62 @@ def public_booking(token: str):
     of the next 14 days; booking makes a pending appointment and nothing else. A tampered,
     expired or over-used link answers a friendly page."""
     try:
-        link = signed_links.read(BOOKING_LINK, token)
-    except signed_links.LinkExpired:
-        return _link_page("expired", 410)
-    except signed_links.LinkInvalid:
-        return _link_page("invalid", 404)
+        with signed_links.opened(BOOKING_LINK, token, request.remote_addr) as (link, store):
+            vehicle = tenancy.get_or_none(CustomerVehicle, link.record_id)  # only in the link's store
+            if vehicle is None or vehicle.owner_id is None:
+                raise signed_links.LinkRefused("invalid", 404)
+            form = PublicBookingForm()
+            form.slot.choices = [("", _("请选择"))] + appointments.free_slots(appointments.PUBLIC_DAYS)
+            booked = None
+            if form.validate_on_submit():
+                booked = attempt(form, lambda: appointments.book_from_link(vehicle.id, dict(form.data)))
+                # the refused booking is undone by its savepoint; the request still commits,
+                # so a failed try counts against the rate limit
+                g.rollback_only = False
+            body = render_template(
+                "service/public_booking.html", form=form, store=store, vehicle=vehicle, booked=booked
+            )
+    except signed_links.LinkRefused as refused:
+        return signed_links.refusal_page(refused)
+    return body, 200, signed_links.PUBLIC_HEADERS
+
+
+# --------------------------------------------------------------------------- repair progress
+
+
+@bp.route("/progress/<token>", methods=["GET", "POST"])
+@public
+def public_progress(token: str):
+    """The customer's progress page (no login, phone first): the RO's state, the expected
+    ready time, its work and the extra work proposed, which the customer approves or
+    declines here (recorded with the time and the address). Only the link's store and RO."""
     try:
-        signed_links.check_rate(BOOKING_LINK, token, request.remote_addr)
-    except signed_links.LinkRateLimited:
-        return _link_page("rate", 429)
-    with tenancy.system():
-        store = db.session.execute(
-            sa.select(tenancy.Store).where(tenancy.Store.id == link.store_id)
-        ).scalar_one_or_none()
-    if store is None or not store.is_active:
-        return _link_page("invalid", 404)
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        vehicle = tenancy.get_or_none(CustomerVehicle, link.record_id)  # only in the link's store
-        if vehicle is None or vehicle.owner_id is None:
-            return _link_page("invalid", 404)
-        form = PublicBookingForm()
-        form.slot.choices = [("", _("请选择"))] + appointments.free_slots(appointments.PUBLIC_DAYS)
-        booked = None
-        if form.validate_on_submit():
-            booked = attempt(form, lambda: appointments.book_from_link(vehicle.id, dict(form.data)))
-            # the refused booking is undone by its savepoint; the request still commits,
-            # so a failed try counts against the rate limit
+        with signed_links.opened(progress.PROGRESS_LINK, token, request.remote_addr) as (link, store):
+            ro = tenancy.get_or_none(repair_orders.RepairOrder, link.record_id)  # only in the link's store
+            if ro is None or ro.status == "cancelled":
+                raise signed_links.LinkRefused("invalid", 404)
+            form = ProposalAnswerForm()
+            answered = None
+            if request.method == "POST" and form.validate_on_submit():
+                answered = attempt(
+                    form,
+                    lambda: progress.decide(ro, form.proposal_id.data, form.action.data or "", request.remote_addr),
+                )
+            # a refused answer is undone by its savepoint; the request still commits its rate-limit hit
             g.rollback_only = False
-        body = render_template("service/public_booking.html", form=form, store=store, vehicle=vehicle, booked=booked)
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+            db.session.expire_all()
+            ro = tenancy.get_or_none(repair_orders.RepairOrder, link.record_id)
+            body = render_template(
+                "service/public_progress.html",
+                ro=ro,
+                store=store,
+                form=form,
+                answered=answered,
+                proposals=progress.proposals(ro),
+                proposal_statuses=PROPOSAL_MOVES.labels,
+                proposal_actions=PROPOSAL_MOVES.action_labels,
+                steps=("open", "in_progress", "quality_check", "ready", "settled", "closed"),
+            )
+    except signed_links.LinkRefused as refused:
+        return signed_links.refusal_page(refused)
+    return body, 200, signed_links.PUBLIC_HEADERS

@@ -63,6 +63,7 @@ NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messa
     "static",
     "sales.quote_shared",
     "service.public_booking",
+    "service.public_progress",
     "messaging.unsubscribe",
 )
 

@@ -107,6 +107,7 @@ def live_server(browser_available, tmp_path_factory) -> Iterator[LiveServer]:
             "TESTING": False,
             "REDIS_URL": None,  # jobs in-process: the browser tests exercise the embedded mode
             "LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP": 1000,
+            "UPLOAD_DIR": str(tmp_path_factory.mktemp("e2e-uploads")),
         }
     )
     with app.app_context():

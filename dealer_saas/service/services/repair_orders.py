@@ -10,9 +10,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import audit, pagination, tenancy
 from ...customers import service_history
@@ -21,6 +22,7 @@ from ...domain import flush_or_stale
 from ...extensions import db
 from ...parts.services import ro_parts
 from ...timeutil import as_utc, local_today, utcnow
+from ...validation import bounded_id
 from .. import settings
 from ..models import (
     FUEL_LEVELS,
@@ -63,6 +65,33 @@ def get_repair_order(repair_order_id: Any) -> RepairOrder:
     return tenancy.get_or_404(RepairOrder, repair_order_id)
 
 
+def repair_order_for_page(repair_order_id: Any) -> RepairOrder:
+    """An RO (or 404) with what its page shows loaded up front: customer, car and advisor
+    joined, lines (with their technicians), payments, photos and proposals in one select
+    each, instead of a lazy load per relationship."""
+    from ..models import RepairOrderLine as Line
+
+    ident = bounded_id(repair_order_id)
+    if ident is None:
+        abort(404)
+    ro = db.session.execute(
+        select(RepairOrder)
+        .where(RepairOrder.id == ident)
+        .options(
+            joinedload(RepairOrder.customer),
+            joinedload(RepairOrder.vehicle),
+            joinedload(RepairOrder.advisor),
+            selectinload(RepairOrder.lines).joinedload(Line.technician),
+            selectinload(RepairOrder.payments),
+            selectinload(RepairOrder.photos),
+            selectinload(RepairOrder.proposals),
+        )
+    ).scalar_one_or_none()
+    if ro is None:
+        abort(404)
+    return ro
+
+
 def repair_order_page(*, after: str | None = None, status: str | None = None, size: int = 20) -> pagination.Page:
     """Newest first; ``status`` one of the states or ``live`` (not closed or cancelled)."""
     stmt = select(RepairOrder).options(
@@ -93,15 +122,17 @@ def find_vehicle(plate_or_vin: str) -> CustomerVehicle:
     return vehicle
 
 
-def history_for_vehicle(vehicle_id: int, limit: int = 10) -> list[RepairOrder]:
-    return list(
-        db.session.execute(
-            select(RepairOrder)
-            .where(RepairOrder.vehicle_id == vehicle_id)
-            .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc())
-            .limit(limit)
-        ).scalars()
+def history_for_vehicle(vehicle_id: int, limit: int = 10, *, with_lines: bool = False) -> list[RepairOrder]:
+    """The car's ROs in the store, newest first (``with_lines``: their work loaded too)."""
+    stmt = (
+        select(RepairOrder)
+        .where(RepairOrder.vehicle_id == vehicle_id)
+        .order_by(RepairOrder.opened_at.desc(), RepairOrder.id.desc())
+        .limit(limit)
     )
+    if with_lines:
+        stmt = stmt.options(selectinload(RepairOrder.lines))
+    return list(db.session.execute(stmt).scalars())
 
 
 # --------------------------------------------------------------------------- reception
@@ -234,7 +265,7 @@ def add_labour_line(repair_order_id: Any, data: dict[str, Any]) -> RepairOrderLi
         discount=discount,
         amount=gross - discount,
     )
-    return _add_line(ro, line)
+    return append_line(ro, line)
 
 
 def add_package_line(repair_order_id: Any, data: dict[str, Any]) -> RepairOrderLine:
@@ -258,10 +289,10 @@ def add_package_line(repair_order_id: Any, data: dict[str, Any]) -> RepairOrderL
         discount=discount,
         amount=package.price - discount,
     )
-    return _add_line(ro, line)
+    return append_line(ro, line)
 
 
-def _add_line(ro: RepairOrder, line: RepairOrderLine) -> RepairOrderLine:
+def append_line(ro: RepairOrder, line: RepairOrderLine) -> RepairOrderLine:
     ro.lines.append(line)  # the relationship sets the RO (adding it twice would list it twice)
     _recompute_total(ro)
     flush_ro()
@@ -369,10 +400,11 @@ def record_payment(
 # --------------------------------------------------------------------------- the RO's own moves
 
 
-def next_service_due(ro: RepairOrder) -> tuple[dt.date, int]:
-    """The store's rule: the next service after ``interval_months`` or ``interval_km``."""
-    rule = settings.workshop(tenancy.writable_store())
-    return add_months(tenancy.store_today(), rule.interval_months), ro.mileage_in + rule.interval_km
+def next_service_due(ro: RepairOrder, closed_on: dt.date) -> tuple[dt.date, int]:
+    """The store's rule for the car's model (else the store's default interval): the next
+    service ``months`` after the close date, or ``km`` above the RO's mileage."""
+    rule = settings.interval_for(tenancy.writable_store(), ro.vehicle.model)
+    return add_months(closed_on, rule.months), ro.mileage_in + rule.km
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -406,11 +438,12 @@ def change_state(repair_order_id: Any, action: str, *, reason: str = "") -> Repa
             raise ServiceError(_("客户还有 %(a)s 未付，请先收款。", a=f"¥{owed:,.2f}"))
         changes = {"settled_at": now}
     elif action == "close":
-        due_date, due_mileage = next_service_due(ro)
+        closed_on = tenancy.store_today()
+        due_date, due_mileage = next_service_due(ro, closed_on)
         service_history.record_service_visit(
             ro.vehicle_id,
             mileage=ro.mileage_in,
-            serviced_on=tenancy.store_today(),
+            serviced_on=closed_on,
             next_due_date=due_date,
             next_due_mileage=due_mileage,
         )

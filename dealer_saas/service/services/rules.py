@@ -14,7 +14,7 @@ from ... import tenancy
 from ...domain import DomainError, InvalidTransition, StaleEdit, Transitions
 from ...extensions import db
 from ...tenancy import Membership, Role, Store, User
-from ..models import APPOINTMENT_STATUSES, LINE_STATUSES, RO_STATUSES
+from ..models import APPOINTMENT_STATUSES, LINE_STATUSES, PROPOSAL_STATUSES, RO_STATUSES
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("9999999999.99")
@@ -87,6 +87,16 @@ LINE_MOVES = Transitions(
 )
 WORK_ACTIONS = ("start", "pause", "finish")
 QC_ACTIONS = ("pass", "fail")
+
+#: extra work proposed to the customer: approved or declined once, through the progress link
+PROPOSAL_MOVES = Transitions(
+    labels=PROPOSAL_STATUSES,
+    actions={("proposed", "approve"): "approved", ("proposed", "decline"): "declined"},
+    action_labels={"approve": _l("同意追加"), "decline": _l("暂不需要")},
+    audit_fields=("decided_at", "decided_ip", "line_id"),
+    error=ServiceTransitionError,
+    stale=ServiceStale,
+)
 
 APPOINTMENT_MOVES = Transitions(
     labels=APPOINTMENT_STATUSES,
