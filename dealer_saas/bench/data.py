@@ -525,6 +525,11 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
         f"{counts['customer_tags']} tags (INSERT ... SELECT) in {time.perf_counter() - step:.1f} s"
     )
 
+    from . import care  # the modules' benchmark data (care imports this module)
+
+    counts.update(care.load(db.session.connection(), org_id, echo))
+    db.session.commit()
+
     step = time.perf_counter()
     connection = db.session.connection()
     build_indexes(connection, definitions)

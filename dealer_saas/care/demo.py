@@ -50,7 +50,9 @@ def seed_care(staff: demo.StoreStaff, rng: random.Random) -> None:
             due = today - dt.timedelta(days=1 + n % 5)  # overdue, still open
         else:
             due = today - dt.timedelta(days=rng.randrange(1, 365))
-        assignee = owner_id if RULES[rule].assignee == "owner" and owner_id else agents[n % len(agents)]
+        # the open ones are the care agent's queue; past calls went to whoever the rule names
+        owner_first = RULES[rule].assignee == "owner" and owner_id and n >= 10
+        assignee = owner_id if owner_first else agents[n % len(agents)]
         created = from_local(dt.datetime.combine(due - dt.timedelta(days=1), dt.time(3, 0)), tz)
         task = CallbackTask(
             rule=rule,

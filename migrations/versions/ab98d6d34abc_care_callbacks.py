@@ -1,7 +1,7 @@
 """care: call-back tasks and their attempts
 
 Revision ID: ab98d6d34abc
-Revises: 8d3f0a6c2e11
+Revises: 9a4c2e7b1d63
 Create Date: 2026-12-01 10:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "ab98d6d34abc"
-down_revision = "8d3f0a6c2e11"
+down_revision = "9a4c2e7b1d63"  # was 8d3f0a6c2e11 before main took the kernel migration
 branch_labels = None
 depends_on = None
 

@@ -185,6 +185,10 @@ def test_the_supervisor_reassigns_and_reschedules_in_bulk(store, team, app):
         db.session.refresh(r)
     assert [r.assignee_id for r in rows] == [team.other_agent.id, team.other_agent.id, team.agent.id]
     assert [r.due_on for r in rows] == [day, new_day, new_day]
+    from dealer_saas.notifications.models import Notification
+
+    told = db.session.execute(select(Notification).where(Notification.user_id == team.other_agent.id)).scalars()
+    assert [n.title for n in told] == ["2 条回访任务已分派给你"]
     # a consultant is no care agent; the past is no day to call; nothing ticked is refused
     refused = client.post(
         "/care/supervise/bulk",

@@ -288,6 +288,7 @@ def reassign(task_ids: Iterable[int], assignee_id: int) -> int:
         .values(assignee_id=assignee_id, updated_at=utcnow(), version=CallbackTask.version + 1)
         .execution_options(synchronize_session="fetch")
     )
+    _tell_assignee(assignee_id, [t.id for t in rows])
     audit.record(
         "care_reassign",
         "care_callbacks",
@@ -296,6 +297,21 @@ def reassign(task_ids: Iterable[int], assignee_id: int) -> int:
         summary=str(len(rows)),
     )
     return len(rows)
+
+
+def _tell_assignee(assignee_id: int, task_ids: list[int]) -> None:
+    """The agent finds the calls given to them in the inbox (once per hand-over)."""
+    from flask import url_for
+
+    from ...notifications.services import notify
+
+    notify(
+        kind="care",
+        title=_("%(n)s 条回访任务已分派给你", n=len(task_ids)),
+        key=f"care-reassign:{assignee_id}:{task_ids[0]}:{len(task_ids)}:{utcnow():%Y%m%d%H%M%S%f}",
+        link=url_for("care.queue"),
+        user_ids=[assignee_id],
+    )
 
 
 def reschedule(task_ids: Iterable[int], due_on: dt.date, today: dt.date) -> int:
