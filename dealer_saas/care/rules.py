@@ -195,7 +195,8 @@ def _insurance(w: Window) -> tuple[str, dict[str, Any]]:
 def projected_due_sql(d: Dialect) -> tuple[str, str]:
     """(FROM clause, due expression) of the service due day of every car of the store:
     the next service date, or sooner the day the car reaches its next service mileage at
-    its average km per day over its repair orders (first to last reading); date-only when
+    its average km per day over its readings (the repair orders' mileage in, and the
+    delivery's when it was sold here: first to last reading); date-only when
     the car has fewer than two readings on different days."""
     first, last = "h.first_day", "h.last_day"
     span = d.days_between(last, first)
@@ -217,7 +218,12 @@ def projected_due_sql(d: Dialect) -> tuple[str, str]:
                   FROM repair_orders ro
                   WHERE ro.store_id = :store AND ro.status <> 'cancelled' AND ro.vehicle_id IN (
                       SELECT v2.id FROM customer_vehicles v2
-                      WHERE v2.store_id = :store AND v2.owner_id > :c_lo AND v2.owner_id <= :c_hi)) r
+                      WHERE v2.store_id = :store AND v2.owner_id > :c_lo AND v2.owner_id <= :c_hi)
+                  UNION ALL
+                  SELECT v3.id, {d.local_day("dl.delivered_at")}, dl.mileage
+                  FROM customer_vehicles v3 JOIN deliveries dl ON dl.order_id = v3.sales_order_id
+                  WHERE v3.store_id = :store AND v3.owner_id > :c_lo AND v3.owner_id <= :c_hi
+                    AND dl.mileage IS NOT NULL) r
             GROUP BY r.vehicle_id
         ) h ON h.vehicle_id = cv.id"""
     return history, due

@@ -111,6 +111,18 @@ def test_maintenance_due_is_projected_from_the_odometer_a_car_driven_80_km_a_day
     assert {t.vehicle_id for t in tasks(rule="maintenance")} == {new.id, fast.id}
 
 
+def test_the_delivery_mileage_counts_as_a_reading(store):
+    """A car sold here at 10 km and serviced once at 3 010 km 100 days later: 30 km a day,
+    so its next service at 7 510 km is 150 days after the service."""
+    owner = cf.customer(store)
+    handed = cf.delivery(store, owner, TODAY - dt.timedelta(days=100))
+    handed.mileage = 10
+    car = cf.vehicle(store, owner, sales_order_id=handed.order_id, next_service_mileage=7510)
+    cf.repair_order(store, car, TODAY, 3010)
+    with tenancy.enter(store.id):
+        assert generation.projected_service_due([car.id]) == {car.id: TODAY + dt.timedelta(days=150)}
+
+
 def test_an_owner_lapsing_for_12_months_is_warned_once(store):
     lapsed, loyal = cf.customer(store), cf.customer(store)
     old_car, car = cf.vehicle(store, lapsed), cf.vehicle(store, loyal)
@@ -122,6 +134,27 @@ def test_an_owner_lapsing_for_12_months_is_warned_once(store):
     with tenancy.enter(store.id):
         generation.generate(store.id, TODAY + dt.timedelta(days=1))
     assert len(tasks(rule="lapsing")) == 1
+
+
+def test_the_settings_section_saves_rules_and_refuses_junk(store):
+    from dealer_saas.care import settings as care_settings
+    from dealer_saas.domain import DomainError
+
+    data = care_settings._load(store)
+    assert data["care_delivery_offsets"] == "3, 30" and data["care_insurance_offsets"] == "60, 30"
+    data.update(care_delivery_offsets="2，14", care_visit_enabled=False, care_no_answer_limit=5)
+    new: dict = {}
+    care_settings._save(new, data)
+    store.settings = new
+    saved = care_settings.rule_settings(store)
+    assert saved["delivery"].offsets == (2, 14) and not saved["visit"].enabled
+    assert care_settings.no_answer_limit(store) == 5
+    for field, value in (("care_delivery_offsets", "3,x"), ("care_birthday_offsets", "99"), ("care_visit_offsets", "")):
+        with pytest.raises(DomainError) as refused:
+            care_settings._save({}, {**data, field: value})
+        assert refused.value.field == field
+    with pytest.raises(DomainError):
+        care_settings._save({}, {**data, "care_lapsing_assignee": "boss"})
 
 
 def test_rules_switched_off_and_other_offsets_follow_the_store_settings(store):
