@@ -220,8 +220,9 @@ def record_outcome(
         "last_attempt_at": now,
         "note": (note or "")[:NOTE_MAX],
     }
+    # refused first when the task is closed already (whatever the outcome's own checks)
+    target = TASK_MOVES.target_of(task, outcome)
     next_at = None
-    action = outcome
     if outcome == "call_again":
         if call_at is None:
             raise CareError(_("请填写再次联系的时间。"), "call_at")
@@ -231,20 +232,14 @@ def record_outcome(
         if next_at - now > dt.timedelta(days=366):
             raise CareError(_("再次联系的时间不能超过一年。"), "call_at")
         changes.update(due_on=local(next_at, tz).date(), call_at=next_at)
-    elif outcome == "no_answer":
-        if task.attempts + 1 >= no_answer_limit(store):
-            changes.update(closed_at=now, closed_by_id=ctx.user_id)
-            TASK_MOVES.check(task, "done")
-            _attempt(task, outcome, note, None, now)
-            TASK_MOVES.apply(task, "done", changes=changes, summary=outcome, checked=True)
-            return task
-        next_at = None
+    elif outcome == "no_answer" and task.attempts + 1 < no_answer_limit(store):
         changes.update(due_on=local(now, tz).date() + dt.timedelta(days=1), call_at=None)
     else:
+        # a final outcome, or the last unanswered call the store allows
+        target = "done"
         changes.update(closed_at=now, closed_by_id=ctx.user_id, call_at=None)
     if task.assignee_id is None and ctx.user_id is not None:
         changes["assignee_id"] = ctx.user_id  # whoever takes an unassigned call owns it
-    target = TASK_MOVES.target_of(task, action)
     _attempt(task, outcome, note, next_at, now)
     TASK_MOVES.apply(task, target, changes=changes, summary=outcome, checked=True)
     return task
