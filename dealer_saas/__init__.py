@@ -25,6 +25,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.inventory",
     "dealer_saas.service",
     "dealer_saas.parts",
+    "dealer_saas.care",
     "dealer_saas.reports",
 )
 

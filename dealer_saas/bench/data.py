@@ -531,6 +531,9 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     step = time.perf_counter()
     connection = db.session.connection()
     counts.update(load_service(connection, org_id, echo))
+    from . import care  # the modules' benchmark data (care imports this module)
+
+    counts.update(care.load(connection, org_id, echo))
     build_indexes(connection, definitions)
     db.session.commit()
     echo(f"  {len(definitions)} indexes built in {time.perf_counter() - step:.1f} s")

@@ -43,7 +43,18 @@ from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_
 
 HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "parts")
-PAGE_KINDS = ("customer_360", "my_day", "cards", "order", "low_stock", "board", "ro_list", "appointments", "ro")
+PAGE_KINDS = (
+    "customer_360",
+    "my_day",
+    "cards",
+    "order",
+    "low_stock",
+    "board",
+    "ro_list",
+    "appointments",
+    "ro",
+    "care_queue",
+)
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 SERVICE_PATHS = {
     "board": "/service/board",
@@ -298,6 +309,8 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return SERVICE_PATHS[kind], {}
     if kind == "ro":
         return f"/service/repair-orders/{pick('ro_id')}", {}
+    if kind == "care_queue":
+        return "/care/?view=overdue", {}
     raise ValueError(kind)
 
 

@@ -7,6 +7,7 @@ scheduler: flask --app wsgi scheduler
 from __future__ import annotations
 
 import logging
+import time
 
 import click
 from flask import Flask, current_app
@@ -47,6 +48,32 @@ def make_worker(
     )
 
 
+log = logging.getLogger(__name__)
+#: seconds between two starts of a worker that lost Redis
+RESTART_WAIT = 2.0
+
+
+def run_worker(queues: tuple[str, ...], *, burst: bool = False, with_scheduler: bool = True) -> None:
+    """Work until asked to stop. RQ's worker leaves its loop when Redis goes away in the
+    middle of a job's bookkeeping (a restart): a new worker is started on the same queues
+    once Redis answers again, so a restart of Redis needs no one to restart the workers."""
+    import redis
+
+    while True:
+        worker = None
+        try:
+            worker = make_worker(queues)
+            db.session.remove()
+            db.engine.dispose()  # the worker process itself holds no connection while waiting
+            worker.work(burst=burst, with_scheduler=with_scheduler)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            log.warning("worker lost Redis (%s): starting again in %.0f s", error, RESTART_WAIT)
+        if burst or (worker is not None and worker._stop_requested):
+            return
+        time.sleep(RESTART_WAIT)
+        log.info("starting the worker again")
+
+
 def init_app(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option(
@@ -70,10 +97,7 @@ def init_app(app: Flask) -> None:
                 "REDIS_URL is not set: without Redis, jobs run in-process and no worker is needed."
             )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-        worker = make_worker(queues or QUEUES)
-        db.session.remove()
-        db.engine.dispose()  # the worker process itself holds no connection while waiting
-        worker.work(burst=burst, with_scheduler=with_scheduler)
+        run_worker(queues or QUEUES, burst=burst, with_scheduler=with_scheduler)
 
     @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="Reconcile and enqueue what is due once, then exit.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from typing import Any
 
 from flask import Flask, current_app
@@ -152,4 +153,6 @@ def init_app(app: Flask) -> None:
     from . import cli
 
     app.config.setdefault("REDIS_URL", None)
+    # seconds before the scheduler checks a claimed period for a job Redis lost
+    app.config.setdefault("JOBS_RECOVER_AFTER", float(os.environ.get("JOBS_RECOVER_AFTER") or 120))
     cli.init_app(app)

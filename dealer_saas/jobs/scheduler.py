@@ -1,6 +1,10 @@
 """The database-driven scheduler: one row per (periodic job kind, store) says when the kind
 is next due; every minute the scheduler enqueues what is due.
 
+A period whose job Redis lost (a flush or a restart before a worker took it, or a worker
+that died with it) is enqueued again by ``recover``: the database says which periods were
+claimed and which finished, so nothing due is lost with Redis.
+
 Two guards keep a period from running twice, even with two schedulers or after a restart:
 the deterministic RQ job id (kind, store, period; see ``job_id_for``) enqueued with ``unique=True`` (Redis
 refuses a second copy while it remembers the job), and a conditional UPDATE of
@@ -27,7 +31,7 @@ from .. import tenancy
 from ..extensions import db
 from ..tenancy import Store
 from ..timeutil import utcnow
-from .models import JobSchedule, schedule_key
+from .models import JobRun, JobSchedule, schedule_key
 from .periods import current_slot
 from .registry import JOB_KINDS, JobKind
 
@@ -195,25 +199,102 @@ def _enqueue(enqueue: Callable, kind: JobKind, store_id: int | None, period: str
     return True
 
 
+#: a claimed period is checked for a lost job only after this long (the enqueue and the
+#: worker's first step have happened by then)
+RECOVER_AFTER = 120.0
+
+
+def recover(
+    now: dt.datetime | None = None, *, queue_for: QueueFor | None = None, after: float | None = None
+) -> list[str]:
+    """Enqueue again the claimed periods that never finished and whose job Redis no longer
+    holds; returns their job ids. Embedded (synchronous) queues have nothing to lose."""
+    from rq.job import Job
+
+    from .queue import enqueue, get_queue
+
+    now = now or utcnow()
+    queue_for = queue_for or (lambda kind: get_queue(kind.queue))
+    after = RECOVER_AFTER if after is None else after
+    finished = (
+        select(JobRun.id)
+        .where(
+            JobRun.kind == JobSchedule.kind,
+            JobRun.store_id.is_not_distinct_from(JobSchedule.store_id),
+            JobRun.period == JobSchedule.last_enqueued_period,
+            JobRun.outcome == "ok",
+        )
+        .exists()
+    )
+    with tenancy.system():
+        claimed = db.session.execute(
+            select(JobSchedule.kind, JobSchedule.store_id, JobSchedule.last_enqueued_period).where(
+                JobSchedule.enabled.is_(True),
+                JobSchedule.last_enqueued_period.is_not(None),
+                JobSchedule.last_enqueued_at < now - dt.timedelta(seconds=after),
+                ~finished,
+            )
+        ).all()
+        db.session.commit()
+    recovered: list[str] = []
+    for row in claimed:
+        kind = JOB_KINDS.get(row.kind)
+        if kind is None or kind.cadence is None:
+            continue
+        queue = queue_for(kind)
+        if not queue.is_async:
+            continue
+        job_id = job_id_for(row.kind, row.store_id, row.last_enqueued_period)
+        if Job.exists(job_id, connection=queue.connection):
+            continue  # queued, running, retrying or failed: RQ still has it
+        if _enqueue(enqueue, kind, row.store_id, row.last_enqueued_period, job_id, queue):
+            log.warning("job %s was lost by Redis: enqueued again", job_id)
+            recovered.append(job_id)
+    return recovered
+
+
+#: what a scheduler survives: Redis or the database going away for a while
+_TRANSIENT: tuple[type[BaseException], ...] = (sa.exc.OperationalError, sa.exc.DBAPIError)
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    import redis
+
+    return (*_TRANSIENT, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
 def run_forever(
     interval: float = 60.0, *, once: bool = False, reconcile_every: int = 15, sleep: Callable[[float], Any] = time.sleep
 ) -> None:
     """The scheduler loop: reconcile, then tick at the start of every ``interval``."""
+    from flask import current_app
+
+    recover_after = float(current_app.config.get("JOBS_RECOVER_AFTER") or RECOVER_AFTER)
+    transient = _transient_errors()
     ticks = 0
     while True:
-        if ticks % reconcile_every == 0:
-            report = reconcile()
-            db.session.commit()
-            if report.added or report.updated or report.disabled:
-                log.info(
-                    "schedules: %d added, %d updated, %d disabled",
-                    len(report.added),
-                    len(report.updated),
-                    len(report.disabled),
-                )
-        enqueued = tick()
-        if enqueued:
-            log.info("enqueued %s", ", ".join(enqueued))
+        try:
+            if ticks % reconcile_every == 0:
+                report = reconcile()
+                db.session.commit()
+                if report.added or report.updated or report.disabled:
+                    log.info(
+                        "schedules: %d added, %d updated, %d disabled",
+                        len(report.added),
+                        len(report.updated),
+                        len(report.disabled),
+                    )
+            enqueued = tick()
+            if enqueued:
+                log.info("enqueued %s", ", ".join(enqueued))
+            recover(after=recover_after)
+        except transient as error:
+            # Redis restarting, the database failing over: the due rows stay in the
+            # database, the next tick enqueues them
+            db.session.rollback()
+            log.warning("scheduler tick failed, trying again next tick: %s", error)
+            if once:
+                raise
         db.session.remove()  # do not hold a connection while sleeping
         ticks += 1
         if once:
