@@ -22,6 +22,8 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.sales",
     "dealer_saas.inventory",
     "dealer_saas.service",
+    "dealer_saas.complaints",
+    "dealer_saas.surveys",
     "dealer_saas.reports",
 )
 

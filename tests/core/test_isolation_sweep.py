@@ -59,7 +59,14 @@ def url_argument_values() -> dict[str, dict[str, list[str]]]:
 
 
 #: routes the sweeps do not request: files and the public pages reached by a secret token
-NOT_SWEPT = ("static", "sales.quote_shared", "service.public_booking")  # token pages: tests/service
+NOT_SWEPT = (
+    "static",
+    "sales.quote_shared",
+    "service.public_booking",
+    "surveys.public_survey",
+    "complaints.public_follow",
+    "complaints.public_form",
+)  # token pages: tests/service, tests/surveys, tests/complaints
 
 
 def rule_urls(app, rule, ids: dict[str, int]) -> tuple[list[str], str | None]:
