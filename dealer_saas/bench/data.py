@@ -31,7 +31,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from . import bench
+from . import bench, surveys
 from .common import _create_database, _drop_database, database_exists, server_url
 
 ORG_CODE = "bench"
@@ -524,6 +524,8 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
         f"  {counts['visits']} visits, {counts['follow_up_cards']} cards, {counts['sales_orders']} orders, "
         f"{counts['customer_tags']} tags (INSERT ... SELECT) in {time.perf_counter() - step:.1f} s"
     )
+
+    counts.update(surveys.load(db.session.connection(), org_id, echo))
 
     step = time.perf_counter()
     connection = db.session.connection()

@@ -43,7 +43,7 @@ from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_
 
 HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin")
-PAGE_KINDS = ("customer_360", "my_day", "cards", "order")
+PAGE_KINDS = ("customer_360", "my_day", "cards", "order", "complaints")
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 REQUEST_TIMEOUT = 30.0
 
@@ -282,6 +282,8 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return "/leads/cards", {}
     if kind == "order":
         return f"/sales/orders/{pick('order_id')}", {}
+    if kind == "complaints":
+        return "/complaints/", {}
     raise ValueError(kind)
 
 

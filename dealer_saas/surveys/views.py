@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -114,14 +114,20 @@ def invitation_detail(survey_invitation_id: int):
 @bp.route("/templates")
 @permission_required("surveys.manage")
 def template_list():
+    """The group's templates; the group's managers open them to edit."""
     return render_template(
-        "surveys/templates.html", templates=survey_templates.list_templates(), read_only=_read_only()
+        "surveys/templates.html",
+        templates=survey_templates.list_templates(),
+        can_edit=survey_templates.is_editor(),
+        read_only=_read_only(),
     )
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
 @permission_required("surveys.manage")
 def template_new():
+    if not survey_templates.is_editor():
+        abort(404)
     form = TemplateForm()
     if form.validate_on_submit():
         template = attempt(form, lambda: survey_templates.create_template(dict(form.data)))

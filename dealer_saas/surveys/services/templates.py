@@ -34,9 +34,17 @@ def list_templates(*, active_only: bool = False) -> list[SurveyTemplate]:
     return list(db.session.execute(stmt).scalars())
 
 
+def is_editor() -> bool:
+    """Templates are the group's: only a group-level role edits them (as the labour
+    catalogue); anyone else finds no edit page, as if the row were not there."""
+    return "surveys.manage" in tenancy.current().group_permissions
+
+
 def get_template(survey_template_id: Any) -> SurveyTemplate:
-    template = tenancy.get_or_404(SurveyTemplate, survey_template_id)
-    return template
+    """A template of the organisation, for its editor (404 for anyone else)."""
+    if not is_editor():
+        abort(404)
+    return tenancy.get_or_404(SurveyTemplate, survey_template_id)
 
 
 def with_questions(survey_template_id: Any) -> SurveyTemplate:
@@ -82,6 +90,8 @@ def _code_taken(code: str, but: int | None = None) -> bool:
 def create_template(data: dict[str, Any]) -> SurveyTemplate:
     """A new template of the organisation (code unique in it). Raises SurveyError."""
     tenancy.writable_store()
+    if not is_editor():
+        raise SurveyError(_("调查模板由集团统一维护。"))
     values = _values(data)
     if _code_taken(values["code"]):
         raise SurveyError(_("代码已存在。"), "code")
