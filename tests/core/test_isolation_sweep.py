@@ -59,14 +59,15 @@ def url_argument_values() -> dict[str, dict[str, list[str]]]:
 
 
 #: routes the sweeps do not request: files and the public pages reached by a secret token
-NOT_SWEPT = (
+NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messaging, tests/surveys, tests/complaints)
     "static",
     "sales.quote_shared",
     "service.public_booking",
+    "messaging.unsubscribe",
     "surveys.public_survey",
     "complaints.public_follow",
     "complaints.public_form",
-)  # token pages: tests/service, tests/surveys, tests/complaints
+)
 
 
 def rule_urls(app, rule, ids: dict[str, int]) -> tuple[list[str], str | None]:
