@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
 from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -265,49 +264,21 @@ def web_form_link():
     )
 
 
-def problem_page(reason: str, status: int):
-    body = render_template("surveys/public_problem.html", reason=reason)
-    return body, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
-
-
-def open_link(purpose: str, token: str):
-    """(link, store) of a valid public link, or (None, the friendly page)."""
-    try:
-        link = signed_links.read(purpose, token)
-    except signed_links.LinkExpired:
-        return None, problem_page("expired", 410)
-    except signed_links.LinkInvalid:
-        return None, problem_page("invalid", 404)
-    try:
-        signed_links.check_rate(purpose, token, request.remote_addr)
-    except signed_links.LinkRateLimited:
-        return None, problem_page("rate", 429)
-    with tenancy.system():
-        store = db.session.execute(
-            sa.select(tenancy.Store).where(tenancy.Store.id == link.store_id)
-        ).scalar_one_or_none()
-    if store is None or not store.is_active:
-        return None, problem_page("invalid", 404)
-    return (link, store), None
-
-
 @bp.route("/follow/<token>")
 @public
 def public_follow(token: str):
     """The customer's follow-up page (no login, phone first): the case's state, the public
     notes, the resolution or the explanation of a rejection. Nothing of another store."""
-    opened, problem = open_link(FOLLOW_LINK, token)
-    if problem:
-        return problem
-    link, store = opened
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        complaint = tenancy.get_or_none(Complaint, link.record_id)
-        if complaint is None:
-            return problem_page("invalid", 404)
-        notes = [n for n in complaint.notes if n.is_public]
-        body = render_template("complaints/public_follow.html", complaint=complaint, store=store, notes=notes)
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    try:
+        with signed_links.opened(FOLLOW_LINK, token, request.remote_addr) as (link, store):
+            complaint = tenancy.get_or_none(Complaint, link.record_id)  # only in the link's store
+            if complaint is None:
+                raise signed_links.LinkRefused("invalid", 404)
+            notes = [n for n in complaint.notes if n.is_public]
+            body = render_template("complaints/public_follow.html", complaint=complaint, store=store, notes=notes)
+    except signed_links.LinkRefused as error:
+        return signed_links.refusal_page(error)
+    return body, 200, signed_links.PUBLIC_HEADERS
 
 
 @bp.route("/form/<token>", methods=["GET", "POST"])
@@ -315,27 +286,30 @@ def public_follow(token: str):
 def public_form(token: str):
     """The store's public complaint / enquiry form: a case on channel "web", then its
     follow-up link."""
-    opened, problem = open_link(FORM_LINK, token)
-    if problem:
-        return problem
-    link, store = opened
-    if link.record_id != store.id:
-        return problem_page("invalid", 404)
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        form = PublicComplaintForm()
-        created = None
-        follow_url = None
-        if form.validate_on_submit():
-            created = attempt(form, lambda: cases.from_public_form(store.id, dict(form.data)))
-            if created:
-                follow = signed_links.issue(FOLLOW_LINK, store.id, created.id, days=FOLLOW_DAYS)
-                follow_url = url_for("complaints.public_follow", token=follow)
-            g.rollback_only = False  # a refused try still counts against the rate limit
-        body = render_template(
-            "complaints/public_form.html", form=form, store=store, created=created, follow_url=follow_url
-        )
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    try:
+        with signed_links.opened(FORM_LINK, token, request.remote_addr) as (link, store):
+            if link.record_id != store.id:
+                raise signed_links.LinkRefused("invalid", 404)
+            return _public_form(store)
+    except signed_links.LinkRefused as error:
+        return signed_links.refusal_page(error)
+
+
+def _public_form(store: Any):
+    """The form inside the link's store context: a case on channel "web", then its follow-up link."""
+    form = PublicComplaintForm()
+    created = None
+    follow_url = None
+    if form.validate_on_submit():
+        created = attempt(form, lambda: cases.from_public_form(store.id, dict(form.data)))
+        if created:
+            follow = signed_links.issue(FOLLOW_LINK, store.id, created.id, days=FOLLOW_DAYS)
+            follow_url = url_for("complaints.public_follow", token=follow)
+        g.rollback_only = False  # a refused try still counts against the rate limit
+    body = render_template(
+        "complaints/public_form.html", form=form, store=store, created=created, follow_url=follow_url
+    )
+    return body, 200, signed_links.PUBLIC_HEADERS
 
 
 # --------------------------------------------------------------------------- report

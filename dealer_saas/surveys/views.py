@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import tenancy
-from ..complaints.views import _bounds, _period, open_link, problem_page
+from .. import signed_links, tenancy
+from ..complaints.views import _bounds, _period
 from ..domain import DomainError, attach_error, attempt
 from ..extensions import db
 from ..pagination import Sort, keyset_page
@@ -217,46 +217,49 @@ def _submitted(questions) -> dict[str, Any]:
 def public_survey(token: str):
     """The customer's survey (no login, phone first), answered once: a second use, a
     tampered, expired or other store's link answers a friendly page."""
-    opened, problem = open_link(LINK_PURPOSE, token)
-    if problem:
-        return problem
-    link, store = opened
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        invitation = responses.invitation_for_link(link.record_id)
-        if invitation is None:
-            return problem_page("invalid", 404)
-        if invitation.status == "answered":
-            return problem_page("answered", 410)
-        questions = responses.questions_of(invitation)
-        form = AnswerForm()
-        errors: dict[str, str] = {}
-        done = None
-        values: dict[str, Any] = {}
-        if form.validate_on_submit():
-            values = _submitted(questions)
-            try:
-                with db.session.begin_nested():
-                    done = responses.answer(invitation.id, values)
-            except responses.AlreadyAnswered:
-                return problem_page("answered", 410)
-            except DomainError as error:
-                if error.field:
-                    errors[error.field] = str(error)
-                else:
-                    attach_error(form, error)
-                g.rollback_only = False  # the try still counts against the rate limit
-        elif request.method == "POST":
-            attach_error(form, DomainError(_("页面已过期，请刷新后重试。")))
-            g.rollback_only = False
-        body = render_template(
-            "surveys/public_survey.html",
-            store=store,
-            invitation=invitation,
-            questions=questions,
-            form=form,
-            errors=errors,
-            values=values,
-            done=done,
-        )
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    try:
+        with signed_links.opened(LINK_PURPOSE, token, request.remote_addr) as (link, store):
+            return _survey_page(link, store)
+    except signed_links.LinkRefused as error:
+        return signed_links.refusal_page(error)
+
+
+def _survey_page(link: Any, store: Any):
+    """The survey inside the link's store context (no permissions)."""
+    invitation = responses.invitation_for_link(link.record_id)
+    if invitation is None:
+        raise signed_links.LinkRefused("invalid", 404)
+    if invitation.status == "answered":
+        raise signed_links.LinkRefused("answered", 410)
+    questions = responses.questions_of(invitation)
+    form = AnswerForm()
+    errors: dict[str, str] = {}
+    done = None
+    values: dict[str, Any] = {}
+    if form.validate_on_submit():
+        values = _submitted(questions)
+        try:
+            with db.session.begin_nested():
+                done = responses.answer(invitation.id, values)
+        except responses.AlreadyAnswered:
+            raise signed_links.LinkRefused("answered", 410) from None
+        except DomainError as error:
+            if error.field:
+                errors[error.field] = str(error)
+            else:
+                attach_error(form, error)
+        g.rollback_only = False  # a refused try still counts against the rate limit
+    elif request.method == "POST":
+        attach_error(form, DomainError(_("页面已过期，请刷新后重试。")))
+        g.rollback_only = False
+    body = render_template(
+        "surveys/public_survey.html",
+        store=store,
+        invitation=invitation,
+        questions=questions,
+        form=form,
+        errors=errors,
+        values=values,
+        done=done,
+    )
+    return body, 200, signed_links.PUBLIC_HEADERS

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '73d92b8178e1'
-down_revision = '8d3f0a6c2e11'
+down_revision = '9a4c2e7b1d63'
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,10 @@
    throttle), each a message with a signed one-time link, queued through the messaging
    policy (``purpose="service"``: consent, quiet hours, throttle) in one ``queue_many``,
    idempotent on the key ``survey:<invitation id>``; the invitations are marked sent in the
-   same transaction. Due rows live in the database, never as RQ timers.
+   same transaction. The policy holds each message as deferred (past the quiet hours, spread
+   by the store's throttle) until ``messaging.release_due`` sends it. A customer who refused
+   service messages gets no survey (the invitation is skipped, "no_consent"). Due rows live
+   in the database, never as RQ timers.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import select
 
 from ... import signed_links, tenancy
 from ...customers.models import Customer
 from ...extensions import db
+from ...messaging import consent
+from ...messaging import services as messaging
 from ...sales.models import SalesOrder
 from ...service.models import RepairOrder, ServiceEvent
 from ...timeutil import utcnow
@@ -147,31 +151,12 @@ def create_due_invitations(now: dt.datetime | None = None) -> int:
 
 
 def public_url(token: str) -> str:
-    """The survey page's address for a message (built without a request: jobs send it)."""
-    from .. import bp
-
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}{bp.url_prefix}/s/{token}"
+    """The survey page's address for a message (a job has no request: the kernel's helper)."""
+    return signed_links.public_url("surveys.public_survey", token=token)
 
 
 def message_body(template_message: str, store_name: str, url: str) -> str:
     return f"【{store_name}】{template_message or DEFAULT_MESSAGE}{url}"
-
-
-def _queue(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """The messaging policy's bulk queue (consent, quiet hours, throttle), idempotent on the keys."""
-    from ...messaging import services as messaging
-
-    queue_many = getattr(messaging, "queue_many", None)
-    if queue_many is not None:
-        return queue_many(rows, purpose="service")
-    counts = {"queued": 0, "existing": 0}  # the kernel's policy not merged yet: one by one
-    for row in rows:
-        messaging.queue_message(
-            row["channel"], row["recipient"], row["body"], row["key"], row["customer_id"], template=row["template"]
-        )
-        counts["queued"] += 1
-    return counts
 
 
 def send_due(now: dt.datetime | None = None, limit: int | None = None) -> dict[str, int]:
@@ -199,10 +184,14 @@ def send_due(now: dt.datetime | None = None, limit: int | None = None) -> dict[s
     ).all()
     rows: list[dict[str, Any]] = []
     sent_ids: list[int] = []
-    skipped_ids: list[int] = []
+    skipped: dict[str, list[int]] = {"no_mobile": [], "no_consent": []}
+    refused = consent.refusing({row[1] for row in due}, "service")
     for invitation_id, customer_id, mobile, deleted_at, template_message, code in due:
         if not mobile or deleted_at is not None:
-            skipped_ids.append(invitation_id)
+            skipped["no_mobile"].append(invitation_id)
+            continue
+        if customer_id in refused:  # the policy would suppress it: no link is made at all
+            skipped["no_consent"].append(invitation_id)
             continue
         token = signed_links.issue(LINK_PURPOSE, store.id, invitation_id, days=LINK_DAYS)
         rows.append(
@@ -216,9 +205,9 @@ def send_due(now: dt.datetime | None = None, limit: int | None = None) -> dict[s
             }
         )
         sent_ids.append(invitation_id)
-    counts: dict[str, int] = {"due": len(due), "skipped": len(skipped_ids)}
+    counts: dict[str, int] = {"due": len(due), "skipped": sum(len(ids) for ids in skipped.values())}
     if rows:
-        counts.update(_queue(rows))
+        counts.update(messaging.queue_many(rows, purpose="service"))
     table = SurveyInvitation.__table__
     if sent_ids:
         db.session.execute(
@@ -226,12 +215,13 @@ def send_due(now: dt.datetime | None = None, limit: int | None = None) -> dict[s
             .where(table.c.store_id == store.id, table.c.id.in_(sent_ids), table.c.status == "due")
             .values(status="sent", sent_at=now)
         )
-    if skipped_ids:
-        db.session.execute(
-            table.update()
-            .where(table.c.store_id == store.id, table.c.id.in_(skipped_ids), table.c.status == "due")
-            .values(status="skipped", skip_reason="no_mobile")
-        )
+    for reason, ids in skipped.items():
+        if ids:
+            db.session.execute(
+                table.update()
+                .where(table.c.store_id == store.id, table.c.id.in_(ids), table.c.status == "due")
+                .values(status="skipped", skip_reason=reason)
+            )
     counts["sent"] = len(sent_ids)
     return counts
 
