@@ -15,10 +15,6 @@ def _choices(mapping, blank=None) -> list[tuple[str, object]]:
     return ([("", blank)] if blank is not None else []) + list(mapping.items())
 
 
-def _none_if_blank(value):
-    return value or None
-
-
 class ComplaintForm(Form):
     kind = SelectField(_l("类型"), choices=_choices(KINDS), default="complaint")
     channel = SelectField(_l("来源渠道"), choices=_choices(CHANNELS), default="phone")
@@ -29,9 +25,7 @@ class ComplaintForm(Form):
     subject = StringField(_l("主题"), validators=[Optional(), Length(max=120)])
     category = SelectField(_l("投诉类别"), choices=_choices(CATEGORIES), default="service")
     problem_type = SelectField(_l("问题类型"), choices=_choices(PROBLEM_TYPES), default="other")
-    grade = SelectField(
-        _l("投诉等级"), choices=_choices(GRADES, _l("（咨询/建议不分级）")), default="", filters=[_none_if_blank]
-    )
+    grade = SelectField(_l("投诉等级"), choices=_choices(GRADES, _l("（咨询/建议不分级）")), default="")
     attitude = SelectField(_l("客户态度"), choices=_choices(ATTITUDES), default="calm")
     description = TextAreaField(
         _l("问题描述（邮件可整封粘贴）"), validators=[DataRequired(_l("请填写问题描述。")), Length(max=5000)]
