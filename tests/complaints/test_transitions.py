@@ -120,7 +120,11 @@ def test_full_flow_with_an_unsatisfied_customer_reopening(w, act):
         cases.record_satisfaction(complaint.id, True, "满意")
     assert complaint.status == "closed" and complaint.satisfaction == "satisfied" and complaint.closed_at
     moves = (
-        db.session.execute(select(AuditLog).where(AuditLog.entity == "complaints", AuditLog.action == "transition"))
+        db.session.execute(
+            select(AuditLog)
+            .where(AuditLog.entity == "complaints", AuditLog.action == "transition")
+            .order_by(AuditLog.id)
+        )
         .scalars()
         .all()
     )

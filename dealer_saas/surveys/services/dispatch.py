@@ -145,8 +145,13 @@ def create_due_invitations(now: dt.datetime | None = None) -> int:
             "comment",
             "created_at",
         ]
-        statement = _insert(dialect).from_select(names, rows).on_conflict_do_nothing()
-        created += db.session.execute(statement).rowcount or 0
+        statement = (
+            _insert(dialect)
+            .from_select(names, rows)
+            .on_conflict_do_nothing()
+            .returning(SurveyInvitation.__table__.c.id)
+        )
+        created += len(db.session.execute(statement).all())
     return created
 
 
