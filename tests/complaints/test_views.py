@@ -20,7 +20,6 @@ from ..conftest import login
 
 
 def _client(app, user, store):
-    app.config["WTF_CSRF_ENABLED"] = False
     return login(app.test_client(), user, store)
 
 
@@ -33,51 +32,48 @@ def _case(w, **extra) -> Complaint:
 
 def test_intake_then_accept_investigate_resolve_and_close_on_the_page(app, w):
     client = _client(app, w.care, w.store)
-    try:
-        form = client.get("/complaints/new")
-        assert form.status_code == 200 and 'id="complaint-form"' in form.text
-        refused = client.post(
-            "/complaints/new",
-            data={"kind": "complaint", "channel": "phone", "subject": "x", "description": "d", "grade": ""},
+    form = client.get("/complaints/new")
+    assert form.status_code == 200 and 'id="complaint-form"' in form.text
+    refused = client.post(
+        "/complaints/new",
+        data={"kind": "complaint", "channel": "phone", "subject": "x", "description": "d", "grade": ""},
+    )
+    assert refused.status_code == 200 and "请选择投诉等级" in refused.text
+    assert db.session.execute(select(Complaint.id)).first() is None
+    made = client.post(
+        "/complaints/new",
+        data={
+            "kind": "complaint",
+            "channel": "phone",
+            "subject": "等待太久",
+            "description": "等了3小时",
+            "grade": "A",
+            "category": "service",
+            "problem_type": "delay",
+            "attitude": "angry",
+            "phone": "13800138000",
+        },
+    )
+    assert made.status_code == 303
+    complaint = db.session.execute(select(Complaint)).scalar_one()
+    assert complaint.customer_id == w.customer.id
+    url = f"/complaints/{complaint.id}"
+    for action, text in (("accept", ""), ("investigate", "联系车间"), ("resolve", "已致歉并补偿")):
+        page = client.post(
+            f"{url}/action",
+            data={"action": action, "text": text, "version": complaint.version},
+            headers={"HX-Request": "true"},
         )
-        assert refused.status_code == 200 and "请选择投诉等级" in refused.text
-        assert db.session.execute(select(Complaint.id)).first() is None
-        made = client.post(
-            "/complaints/new",
-            data={
-                "kind": "complaint",
-                "channel": "phone",
-                "subject": "等待太久",
-                "description": "等了3小时",
-                "grade": "A",
-                "category": "service",
-                "problem_type": "delay",
-                "attitude": "angry",
-                "phone": "13800138000",
-            },
-        )
-        assert made.status_code == 303
-        complaint = db.session.execute(select(Complaint)).scalar_one()
-        assert complaint.customer_id == w.customer.id
-        url = f"/complaints/{complaint.id}"
-        for action, text in (("accept", ""), ("investigate", "联系车间"), ("resolve", "已致歉并补偿")):
-            page = client.post(
-                f"{url}/action",
-                data={"action": action, "text": text, "version": complaint.version},
-                headers={"HX-Request": "true"},
-            )
-            assert page.status_code == 200 and page.headers["HX-Trigger"]
-            db.session.refresh(complaint)
-        assert complaint.status == "resolved"
-        stale = client.post(f"{url}/feedback", data={"satisfied": "yes", "version": complaint.version - 1})
-        assert stale.status_code == 200 and "已被他人修改" in stale.text
-        done = client.post(f"{url}/feedback", data={"satisfied": "yes", "note": "满意", "version": complaint.version})
-        assert done.status_code == 303
+        assert page.status_code == 200 and page.headers["HX-Trigger"]
         db.session.refresh(complaint)
-        assert complaint.status == "closed" and complaint.satisfaction == "satisfied"
-        assert "已结案" in client.get(url).text
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
+    assert complaint.status == "resolved"
+    stale = client.post(f"{url}/feedback", data={"satisfied": "yes", "version": complaint.version - 1})
+    assert stale.status_code == 200 and "已被他人修改" in stale.text
+    done = client.post(f"{url}/feedback", data={"satisfied": "yes", "note": "满意", "version": complaint.version})
+    assert done.status_code == 303
+    db.session.refresh(complaint)
+    assert complaint.status == "closed" and complaint.satisfaction == "satisfied"
+    assert "已结案" in client.get(url).text
 
 
 def test_an_advisor_lists_and_opens_only_their_own(app, w):
@@ -93,30 +89,26 @@ def test_an_advisor_lists_and_opens_only_their_own(app, w):
 
 def test_the_public_web_form_takes_a_case_and_gives_its_follow_up_link(app, w):
     token = signed_links.issue(FORM_LINK, w.store.id, w.store.id)
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        client = app.test_client()
-        page = client.get(f"/complaints/form/{token}")
-        assert page.status_code == 200 and w.store.name in page.text and "module-nav" not in page.text
-        done = client.post(
-            f"/complaints/form/{token}",
-            data={
-                "kind": "complaint",
-                "contact_name": "王先生",
-                "phone": "13800138000",
-                "subject": "发票未开",
-                "description": "提车一周了",
-            },
-        )
-        assert 'data-testid="public-complaint-created"' in done.text
-        complaint = db.session.execute(select(Complaint)).scalar_one()
-        assert complaint.channel == "web" and complaint.grade == "C" and complaint.customer_id == w.customer.id
-        follow = done.text.split('href="', 1)[1].split("/complaints/follow/", 1)[1].split('"', 1)[0]
-        progress = client.get(f"/complaints/follow/{follow}")
-        assert progress.status_code == 200 and complaint.number in progress.text
-        assert 'data-testid="public-complaint-status"' in progress.text
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    page = client.get(f"/complaints/form/{token}")
+    assert page.status_code == 200 and w.store.name in page.text and "module-nav" not in page.text
+    done = client.post(
+        f"/complaints/form/{token}",
+        data={
+            "kind": "complaint",
+            "contact_name": "王先生",
+            "phone": "13800138000",
+            "subject": "发票未开",
+            "description": "提车一周了",
+        },
+    )
+    assert 'data-testid="public-complaint-created"' in done.text
+    complaint = db.session.execute(select(Complaint)).scalar_one()
+    assert complaint.channel == "web" and complaint.grade == "C" and complaint.customer_id == w.customer.id
+    follow = done.text.split('href="', 1)[1].split("/complaints/follow/", 1)[1].split('"', 1)[0]
+    progress = client.get(f"/complaints/follow/{follow}")
+    assert progress.status_code == 200 and complaint.number in progress.text
+    assert 'data-testid="public-complaint-status"' in progress.text
 
 
 def test_follow_up_links_tampered_expired_or_of_another_store_answer_a_friendly_page(app, w, monkeypatch):

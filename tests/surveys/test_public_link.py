@@ -39,9 +39,7 @@ def _form(questions, score5: int, score10: int) -> dict:
 
 @pytest.fixture
 def client(app):
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield app.test_client()
-    app.config["WTF_CSRF_ENABLED"] = True
+    return app.test_client()  # the test app has CSRF off
 
 
 def test_the_page_answers_once_and_scores(w, client):
