@@ -26,6 +26,8 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.service",
     "dealer_saas.parts",
     "dealer_saas.care",
+    "dealer_saas.complaints",
+    "dealer_saas.surveys",
     "dealer_saas.reports",
 )
 

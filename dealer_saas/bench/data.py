@@ -31,7 +31,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from . import bench
+from . import bench, surveys
 from .common import _create_database, _drop_database, database_exists, server_url
 
 ORG_CODE = "bench"
@@ -528,6 +528,8 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     )
 
     counts.update(bench_parts.load(db.session.connection(), org_id, echo))
+    counts.update(surveys.load(db.session.connection(), org_id, echo))
+
     step = time.perf_counter()
     connection = db.session.connection()
     counts.update(load_service(connection, org_id, echo))

@@ -54,6 +54,7 @@ PAGE_KINDS = (
     "appointments",
     "ro",
     "care_queue",
+    "complaints",
 )
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 SERVICE_PATHS = {
@@ -311,6 +312,8 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return f"/service/repair-orders/{pick('ro_id')}", {}
     if kind == "care_queue":
         return "/care/?view=overdue", {}
+    if kind == "complaints":
+        return "/complaints/", {}
     raise ValueError(kind)
 
 

@@ -59,12 +59,15 @@ def url_argument_values() -> dict[str, dict[str, list[str]]]:
 
 
 #: routes the sweeps do not request: files and the public pages reached by a secret token
-NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messaging)
+NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messaging, tests/surveys, tests/complaints)
     "static",
     "sales.quote_shared",
     "service.public_booking",
     "service.public_progress",
     "messaging.unsubscribe",
+    "surveys.public_survey",
+    "complaints.public_follow",
+    "complaints.public_form",
 )
 
 

@@ -1,0 +1,3 @@
+"""HX-Trigger events of the surveys module (camelCase past tense, id-only payloads)."""
+
+SURVEY_TEMPLATE_SAVED = "surveyTemplateSaved"
