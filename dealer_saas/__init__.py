@@ -22,6 +22,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.sales",
     "dealer_saas.inventory",
     "dealer_saas.service",
+    "dealer_saas.marketing",
     "dealer_saas.reports",
 )
 
