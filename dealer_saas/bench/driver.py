@@ -43,7 +43,7 @@ from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_
 
 HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin")
-PAGE_KINDS = ("customer_360", "my_day", "cards", "order")
+PAGE_KINDS = ("customer_360", "my_day", "cards", "order", "campaigns", "campaign")
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 REQUEST_TIMEOUT = 30.0
 
@@ -246,6 +246,7 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         orders = connection.execute(
             sa.text(f"SELECT id FROM sales_orders WHERE {where} ORDER BY id LIMIT 2000"), params
         ).all()
+        campaigns = connection.execute(sa.text(f"SELECT id FROM campaigns WHERE {where} LIMIT 200"), params).all()
     rng = random.Random(seed)
     customers = rng.sample(customers, min(n, len(customers)))
     cars = rng.sample(cars, min(n, len(cars)))
@@ -260,6 +261,7 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         "plate": [c.plate for c in cars],
         "vin": [c.vin for c in cars],
         "order_id": [str(o.id) for o in orders],
+        "campaign_id": [str(c.id) for c in campaigns],
     }
 
 
@@ -282,11 +284,15 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return "/leads/cards", {}
     if kind == "order":
         return f"/sales/orders/{pick('order_id')}", {}
+    if kind in ("campaigns", "campaign"):
+        return (
+            ("/marketing/campaigns", {}) if kind == "campaigns" else (f"/marketing/campaigns/{pick('campaign_id')}", {})
+        )
     raise ValueError(kind)
 
 
 def _usable(kind: str, persona: Persona) -> bool:
-    key = {"customer_360": "customer_id", "order": "order_id"}.get(kind, kind)
+    key = {"customer_360": "customer_id", "order": "order_id", "campaign": "campaign_id"}.get(kind, kind)
     return key not in persona.samples or bool(persona.samples[key])
 
 

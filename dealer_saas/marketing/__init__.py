@@ -1,7 +1,9 @@
 """marketing module (市场活动): message templates with placeholders, customer reminders (jobs),
 campaigns with a public sign-up page, check-in and results, and bulk messages to a segment."""
 
-from flask import Blueprint
+import os
+
+from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
 from .. import registry
@@ -49,3 +51,9 @@ MODULE = registry.declare(
 )
 
 from . import jobs, models, tiles, timeline, views  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    # a bulk send's batch size and a pause after each batch (the fault tests slow it down)
+    app.config.setdefault("MARKETING_BULK_BATCH", int(os.environ.get("MARKETING_BULK_BATCH") or 500))
+    app.config.setdefault("MARKETING_BULK_PAUSE", float(os.environ.get("MARKETING_BULK_PAUSE") or 0))

@@ -6,13 +6,16 @@ counted as existing and nothing is sent twice."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ... import audit, tenancy, web
 from ...customers.models import Customer, CustomerVehicle
@@ -97,15 +100,23 @@ def get_send(bulk_send_id: Any) -> BulkSend:
 
 
 def recent_sends(limit: int = RECENT) -> list[BulkSend]:
-    stmt = select(BulkSend).order_by(BulkSend.created_at.desc(), BulkSend.id.desc()).limit(limit)
+    stmt = (
+        select(BulkSend)
+        .options(joinedload(BulkSend.template))
+        .order_by(BulkSend.created_at.desc(), BulkSend.id.desc())
+        .limit(limit)
+    )
     return list(db.session.execute(stmt).scalars())
 
 
-def run_send(bulk_send_id: int, *, batch: int = BATCH, commit: bool = True) -> dict[str, Any]:
+def run_send(bulk_send_id: int, *, batch: int | None = None, commit: bool = True) -> dict[str, Any]:
     """Queue the send's messages batch by batch (keyset on the customer id); each batch and
     the progress row commit together when ``commit`` (the job). A finished send is left
     alone; a send found "running" (its worker died) starts over, its earlier messages
     counted as existing."""
+    batch = batch or int(current_app.config.get("MARKETING_BULK_BATCH") or BATCH)
+    #: a pause after each batch (the fault tests slow a send down to kill its worker half-way)
+    pause = float(current_app.config.get("MARKETING_BULK_PAUSE") or 0)
     send = db.session.execute(select(BulkSend).where(BulkSend.id == bulk_send_id)).scalar_one_or_none()
     if send is None:
         return {"bulk_send_id": bulk_send_id, "skipped": "missing"}
@@ -150,6 +161,8 @@ def run_send(bulk_send_id: int, *, batch: int = BATCH, commit: bool = True) -> d
         db.session.flush()
         if commit:
             web.commit_and_run_effects()
+        if pause:
+            time.sleep(pause)
     send.status, send.finished_at = "done", utcnow()
     send.total = max(send.total, send.processed)
     db.session.flush()
