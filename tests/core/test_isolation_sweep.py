@@ -59,12 +59,13 @@ def url_argument_values() -> dict[str, dict[str, list[str]]]:
 
 
 #: routes the sweeps do not request: files and the public pages reached by a secret token
-NOT_SWEPT = (
+NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messaging, tests/marketing)
     "static",
     "sales.quote_shared",
     "service.public_booking",
+    "messaging.unsubscribe",
     "marketing.public_signup",
-)  # token pages: tests/service, tests/marketing
+)
 
 
 def rule_urls(app, rule, ids: dict[str, int]) -> tuple[list[str], str | None]:
