@@ -17,7 +17,7 @@ from ..extensions import db
 from ..service.demo import as_user
 from ..timeutil import utcnow
 from .models import BulkSend, Campaign
-from .services import campaigns, segments, templates
+from .services import bulk, campaigns, segments, templates
 
 TEMPLATES = (
     ("maint", "保养到期提醒", "maintenance", templates.DEFAULT_BODIES["maintenance"]),
@@ -114,21 +114,15 @@ def seed_marketing(staff: demo.StoreStaff, rng: random.Random) -> None:
     )
     for n, plan in enumerate(PLAN):
         _campaign(staff, rng, customers, plan, n)
-    # a finished bulk send, for the send page's history (its figures as the job records them)
-    segment = {"levels": ["owner", "vip"]}
-    reached = segments.count(segment, staff.store.timezone)
-    db.session.add(
-        BulkSend(
-            template_id=made[-1].id,
-            segment=segment,
-            status="done",
-            total=reached,
-            processed=reached,
-            queued=reached,
-            created_by_id=staff.first("marketing").id,
-            created_at=utcnow() - dt.timedelta(days=20),
-            started_at=utcnow() - dt.timedelta(days=20),
-            finished_at=utcnow() - dt.timedelta(days=20),
-        )
+    # a bulk send to the owners and VIPs, run as its job runs it (the policy decides who
+    # gets it: consent, the throttle, quiet hours)
+    send = BulkSend(
+        template_id=made[-1].id,
+        segment={"levels": ["owner", "vip"]},
+        total=segments.count({"levels": ["owner", "vip"]}, staff.store.timezone),
+        created_by_id=staff.first("marketing").id,
     )
+    db.session.add(send)
+    db.session.flush()
+    bulk.run_send(send.id, commit=False)
     db.session.flush()

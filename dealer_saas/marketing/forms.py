@@ -95,6 +95,7 @@ class SignupForm(Form):
     )
     party_size = bounded_int(_l("同行人数"), 1, 10, required=_l("请填写人数。"), default=1)
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
+    marketing_consent = BooleanField(_l("我愿意接收本店的活动与优惠信息"))
 
 
 class BulkForm(SegmentFields):

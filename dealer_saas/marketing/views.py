@@ -235,9 +235,9 @@ def signup_checkin(campaign_signup_id: int):
 # --------------------------------------------------------------------------- public sign-up
 
 
-def _link_page(reason: str, status: int):
-    response = render_template("marketing/public_link_problem.html", reason=reason)
-    return response, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+def _closed_page():
+    """A genuine link of a campaign no longer taking sign-ups."""
+    return render_template("marketing/signup_closed.html"), 410, signed_links.PUBLIC_HEADERS
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
@@ -247,44 +247,30 @@ def public_signup(token: str):
     signing up twice with one mobile keeps the first. A tampered, expired, over-used link,
     or a campaign no longer taking sign-ups, answers a friendly page."""
     try:
-        link = signed_links.read(links.SIGNUP_LINK, token)
-    except signed_links.LinkExpired:
-        return _link_page("expired", 410)
-    except signed_links.LinkInvalid:
-        return _link_page("invalid", 404)
-    try:
-        signed_links.check_rate(links.SIGNUP_LINK, token, request.remote_addr)
-    except signed_links.LinkRateLimited:
-        return _link_page("rate", 429)
-    with tenancy.system():
-        store = db.session.execute(
-            sa.select(tenancy.Store).where(tenancy.Store.id == link.store_id)
-        ).scalar_one_or_none()
-    if store is None or not store.is_active:
-        return _link_page("invalid", 404)
-    ctx = tenancy.context_for_store(store.id, permissions=frozenset(), ip=request.remote_addr)
-    with tenancy.use(ctx):
-        campaign = tenancy.get_or_none(Campaign, link.record_id)  # only in the link's store
-        if campaign is None:
-            return _link_page("invalid", 404)
-        if not campaigns.is_open_for_signup(campaign):
-            return _link_page("closed", 410)
-        form = SignupForm()
-        result = None
-        if form.validate_on_submit():
-            result = attempt(form, lambda: campaigns.sign_up(campaign.id, dict(form.data), source="link"))
-            # a refused sign-up is undone by its savepoint; the request still commits, so a
-            # failed try counts against the rate limit
-            g.rollback_only = False
-        body = render_template(
-            "marketing/public_signup.html",
-            form=form,
-            store=store,
-            campaign=campaign,
-            result=result,
-            starts=local(campaign.starts_at, store.timezone),
-        )
-    return body, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+        with signed_links.opened(links.SIGNUP_LINK, token, request.remote_addr) as (link, store):
+            campaign = tenancy.get_or_none(Campaign, link.record_id)  # only in the link's store
+            if campaign is None:
+                raise signed_links.LinkRefused("invalid", 404)
+            if not campaigns.is_open_for_signup(campaign):
+                return _closed_page()
+            form = SignupForm()
+            result = None
+            if form.validate_on_submit():
+                result = attempt(form, lambda: campaigns.sign_up(campaign.id, dict(form.data), source="link"))
+                # a refused sign-up is undone by its savepoint; the request still commits, so
+                # a failed try counts against the rate limit
+                g.rollback_only = False
+            body = render_template(
+                "marketing/public_signup.html",
+                form=form,
+                store=store,
+                campaign=campaign,
+                result=result,
+                starts=local(campaign.starts_at, store.timezone),
+            )
+    except signed_links.LinkRefused as error:
+        return signed_links.refusal_page(error)
+    return body, 200, signed_links.PUBLIC_HEADERS
 
 
 # --------------------------------------------------------------------------- templates

@@ -1,7 +1,7 @@
 """marketing: message templates, campaigns and their sign-ups, bulk sends
 
 Revision ID: faa0b964b511
-Revises: 8d3f0a6c2e11
+Revises: 9a4c2e7b1d63
 Create Date: 2026-12-01 10:17:23.383356
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'faa0b964b511'
-down_revision = '8d3f0a6c2e11'
+down_revision = '9a4c2e7b1d63'
 branch_labels = None
 depends_on = None
 

@@ -84,7 +84,7 @@ def test_bulk_send_preview_counts_then_sends_with_progress(client_as, store):
     client, _user = client_as("marketing")
     preview = client.post("/marketing/sends/new", data={"template_id": template.id, "levels": ["vip"]})
     body = preview.get_data(as_text=True)
-    assert "将发给 3 位客户" in body and f"{vips[0].name}：本周末到店有礼" in body
+    assert "目标客户 3 位，其中同意接收营销消息的 0 位会收到" in body and f"{vips[0].name}：本周末到店有礼" in body
     assert db.session.execute(sa.select(BulkSend)).first() is None
     sent = client.post("/marketing/sends/new", data={"template_id": template.id, "levels": ["vip"], "confirm": "y"})
     assert sent.status_code == 303

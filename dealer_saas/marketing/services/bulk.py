@@ -21,6 +21,7 @@ from ... import audit, tenancy, web
 from ...customers.models import Customer, CustomerVehicle
 from ...extensions import db
 from ...jobs import enqueue_after_commit
+from ...messaging import consent
 from ...timeutil import utcnow
 from ..models import BulkSend, Campaign
 from . import MarketingError, segments, sending, templates
@@ -34,16 +35,21 @@ RECENT = 20
 @dataclass
 class BulkPreview:
     count: int
+    #: of ``count``, the customers who accept marketing messages (the only ones sent to)
+    consenting: int
     text: str
     customer: Any
 
 
 def preview(template_id: Any, segment: Mapping[str, Any] | None, campaign_id: Any = None) -> BulkPreview:
-    """How many customers the segment reaches and the first one's message (2-3 statements)."""
+    """How many customers the segment reaches, how many of them accept marketing messages,
+    and the first one's message (3-4 statements)."""
     template = templates.get_template(template_id)
     campaign = tenancy.get_or_404(Campaign, campaign_id) if campaign_id else None
     tz = tenancy.store_timezone()
     count = segments.count(segment, tz)
+    reachable = segments.customer_ids(segment, tz).where(consent.consenting(Customer.id, "marketing")).subquery()
+    consenting = db.session.execute(select(sa.func.count()).select_from(reachable)).scalar_one()
     first_id = db.session.execute(
         segments.customer_ids(segment, tz).order_by(Customer.id).limit(1)
     ).scalar_one_or_none()
@@ -51,7 +57,7 @@ def preview(template_id: Any, segment: Mapping[str, Any] | None, campaign_id: An
     values = templates.store_values(tenancy.writable_store()) | _campaign_values(campaign, preview=True)
     if customer is not None:
         values |= templates.customer_values(customer)
-    return BulkPreview(count, templates.render(template.body, values), customer)
+    return BulkPreview(count, consenting, templates.render(template.body, values), customer)
 
 
 def _campaign_values(campaign: Campaign | None, *, preview: bool = False) -> dict[str, str]:

@@ -21,6 +21,7 @@ from ...domain import InvalidTransition, StaleEdit, Transitions, flush_or_stale
 from ...extensions import db
 from ...leads.models import FollowUpCard
 from ...leads.services.visits import VisitInput, log_visit
+from ...messaging import consent
 from ...pagination import Page, Sort, keyset_page
 from ...sales.models import SalesOrder
 from ...timeutil import utcnow
@@ -174,7 +175,8 @@ def sign_up(campaign_id: int, data: Mapping[str, Any], *, source: str = "link") 
     """Rule: one sign-up per mobile per campaign (signing up again returns the first), only
     while the campaign takes sign-ups and has places left (headcount 0: no limit); the
     person is matched to the store's customer by normalised mobile, or becomes a new
-    customer from source "campaign" (through the customers service). Raises MarketingError."""
+    customer from source "campaign" (through the customers service); a ticked "send me
+    offers" records the marketing consent (source "sign_up"). Raises MarketingError."""
     campaign = get_campaign(campaign_id)
     if not is_open_for_signup(campaign):
         raise MarketingError(_("该活动目前不接受报名。"))
@@ -214,6 +216,9 @@ def sign_up(campaign_id: int, data: Mapping[str, Any], *, source: str = "link") 
             raise
         return SignupResult(existing, False)
     audit.record("create", signup, after=audit.snapshot(signup), summary=f"{campaign.theme} {name}")
+    if data.get("marketing_consent") and customer is not None:
+        # a tick is a yes; no tick records nothing (it must not undo an earlier yes)
+        consent.record_consent(customer.id, "marketing", True, "sign_up")
     return SignupResult(signup, True)
 
 

@@ -4,46 +4,19 @@ throttle and the unsubscribe link are the messaging policy's, never re-done here
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable
 from typing import Any
 
 from ...messaging import services as messaging
 
-
-def _takes_purpose() -> bool:
-    return "purpose" in inspect.signature(messaging.queue_message).parameters
-
-
-def queue(
-    *, recipient: str, body: str, key: str, customer_id: int | None, template: str, purpose: str
-) -> tuple[Any, bool]:
-    """Queue one SMS; (message, created?) where an existing key means not created."""
-    existing = messaging._by_key(key)
-    if existing is not None:
-        return existing, False
-    extra = {"purpose": purpose} if _takes_purpose() else {}
-    message = messaging.queue_message("sms", recipient, body, key, customer_id=customer_id, template=template, **extra)
-    return message, True
+#: the outcomes a bulk queueing reports, as the send's progress row keeps them
+OUTCOMES = ("queued", "deferred", "suppressed", "existing")
 
 
 def queue_rows(rows: Iterable[dict[str, Any]], purpose: str) -> dict[str, int]:
-    """Queue many SMS rows (channel, recipient, body, key, customer_id, template): the
-    policy's set-based ``queue_many`` when it exists, one by one otherwise. Counts by
-    outcome, ``existing`` for keys already queued."""
-    rows = list(rows)
-    if hasattr(messaging, "queue_many"):
-        return dict(messaging.queue_many(rows, purpose))
-    counts = {"queued": 0, "deferred": 0, "suppressed": 0, "existing": 0}
-    for row in rows:
-        message, created = queue(
-            recipient=row["recipient"],
-            body=row["body"],
-            key=row["key"],
-            customer_id=row.get("customer_id"),
-            template=row.get("template", ""),
-            purpose=purpose,
-        )
-        status = getattr(message, "status", "queued")
-        counts["existing" if not created else (status if status in counts else "queued")] += 1
-    return counts
+    """Queue many SMS rows (channel, recipient, body, key, customer_id, template) through the
+    policy's set-based ``queue_many``; counts per outcome. A row the outbox refuses (an
+    unusable number) is counted with the suppressed ones: it is not sent either."""
+    counts = dict(messaging.queue_many(list(rows), purpose))
+    counts["suppressed"] = counts.get("suppressed", 0) + counts.pop("rejected", 0)
+    return {name: int(counts.get(name, 0)) for name in OUTCOMES}
