@@ -28,6 +28,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.care",
     "dealer_saas.complaints",
     "dealer_saas.surveys",
+    "dealer_saas.marketing",
     "dealer_saas.reports",
 )
 

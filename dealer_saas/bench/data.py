@@ -21,6 +21,7 @@ The same arguments give the same rows (timestamps are relative to the load's sta
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 import itertools
 import json
@@ -521,6 +522,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
         o=org_id,
         tags=list(TAGS),
     )
+    counts.update(importlib.import_module(".marketing", __package__).load(connection, org_id, echo))
     db.session.commit()
     echo(
         f"  {counts['visits']} visits, {counts['follow_up_cards']} cards, {counts['sales_orders']} orders, "

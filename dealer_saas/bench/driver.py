@@ -55,6 +55,8 @@ PAGE_KINDS = (
     "ro",
     "care_queue",
     "complaints",
+    "campaigns",
+    "campaign",
 )
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 SERVICE_PATHS = {
@@ -266,6 +268,7 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         ros = connection.execute(
             sa.text(f"SELECT id FROM repair_orders WHERE {where} ORDER BY id LIMIT 2000"), params
         ).all()
+        campaigns = connection.execute(sa.text(f"SELECT id FROM campaigns WHERE {where} LIMIT 200"), params).all()
     rng = random.Random(seed)
     customers = rng.sample(customers, min(n, len(customers)))
     cars = rng.sample(cars, min(n, len(cars)))
@@ -282,6 +285,7 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         "vin": [c.vin for c in cars],
         "order_id": [str(o.id) for o in orders],
         "ro_id": [str(r.id) for r in ros],
+        "campaign_id": [str(c.id) for c in campaigns],
     }
 
 
@@ -314,11 +318,16 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return "/care/?view=overdue", {}
     if kind == "complaints":
         return "/complaints/", {}
+    if kind in ("campaigns", "campaign"):
+        return (
+            ("/marketing/campaigns", {}) if kind == "campaigns" else (f"/marketing/campaigns/{pick('campaign_id')}", {})
+        )
     raise ValueError(kind)
 
 
 def _usable(kind: str, persona: Persona) -> bool:
     key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id"}.get(kind, kind)
+    key = {"customer_360": "customer_id", "order": "order_id", "campaign": "campaign_id"}.get(kind, kind)
     return key not in persona.samples or bool(persona.samples[key])
 
 

@@ -59,7 +59,7 @@ def url_argument_values() -> dict[str, dict[str, list[str]]]:
 
 
 #: routes the sweeps do not request: files and the public pages reached by a secret token
-NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messaging, tests/surveys, tests/complaints)
+NOT_SWEPT = (  # token pages: each tested in its own module (tests/service, tests/marketing, ...)
     "static",
     "sales.quote_shared",
     "service.public_booking",
@@ -68,6 +68,7 @@ NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messa
     "surveys.public_survey",
     "complaints.public_follow",
     "complaints.public_form",
+    "marketing.public_signup",
 )
 
 
