@@ -37,4 +37,4 @@ MODULE = registry.declare(
     )
 )
 
-from . import demo, models, section_views, tiles, views  # noqa: E402,F401
+from . import demo, models, role_tiles, section_views, tiles, views  # noqa: E402,F401

@@ -109,7 +109,7 @@ def filters_from(args: Mapping[str, Any]) -> Filters:
     today = tenancy.store_today()
     if not args.get("start") and not args.get("end"):
         first = today.replace(day=1)
-        for _ in range(11):
+        for _step in range(11):
             first = (first - dt.timedelta(days=1)).replace(day=1)
         period = Period(first, today)
     else:

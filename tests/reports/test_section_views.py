@@ -89,3 +89,37 @@ def test_the_group_roll_up_may_export_and_shows_a_store_column(app, store, seede
     assert response.status_code == 200
     body = response.get_data().decode("utf-8-sig")
     assert "门店" in body and store.name in body
+
+
+ROLE_TILES = {
+    "sales_consultant": ("reports_my_month", "reports_my_deliveries_today", "leads.my_cards_due"),
+    "receptionist": ("reports_on_duty", "leads.visits_today"),
+    "service_advisor": ("service_appointments_today", "service_ros_by_state"),
+    "technician": ("reports_my_lines",),
+    "store_manager": ("reports_store_trend", "reports_store_month"),
+}
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_TILES))
+def test_each_role_sees_its_tiles_which_load_as_fragments(app, store, seeded, role):
+    client = _client(app, store, role)
+    page = client.get("/").get_data(as_text=True)
+    for name in ROLE_TILES[role]:
+        assert f'id="tile-{name}"' in page, (role, name)
+        with count_queries() as statements:
+            response = client.get(f"/tiles/{name}", headers=HX)
+        assert response.status_code == 200
+        assert len(statements) <= 4, (name, len(statements))
+    assert 'id="tile-reports_group_stores"' not in page
+
+
+def test_the_group_manager_sees_every_store_side_by_side_with_a_drill_down(app, store, seeded):
+    other = factories.StoreFactory(organisation=store.organisation, name="第二家店")
+    client = _client(app, store, "group_manager", rollup=True)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="tile-reports_group_stores"' in page and "echarts-6.1.0/echarts.min.js" in page
+    with count_queries() as statements:
+        body = client.get("/tiles/reports_group_stores", headers=HX).get_data(as_text=True)
+    assert len(statements) <= 4
+    assert store.name in body and "第二家店" in body and "data-chart=" in body
+    assert f"/reports/?store={store.id}" in body and f"/reports/?store={other.id}" in body
