@@ -23,7 +23,7 @@ from ..extensions import db
 from ..service.models import CATEGORIES, PAYERS, RepairOrder, RepairOrderLine
 from . import services
 from .metrics import ZERO, Period, _money, ratio, scope
-from .sections import Filters, hours_between, section, store_names
+from .sections import Filters, hours_between, is_postgres, section, store_names
 from .tables import Table, percent
 
 SETTLED = ("settled", "closed")
@@ -140,6 +140,13 @@ def repair_duration(
     return {(s, b): (int(n), float(h or 0)) for s, b, n, h in rows}
 
 
+def within_days(earlier: Any, later: Any, days: int) -> Any:
+    """SQL: timestamp ``earlier`` is at most ``days`` days before ``later``."""
+    if is_postgres():
+        return earlier >= later - dt.timedelta(days=days)
+    return func.julianday(earlier) >= func.julianday(later) - days
+
+
 def repeat_repairs(period: Period, *, tz: str | None = None, store_ids=None) -> dict[int, tuple[int, int]]:
     """**Repeat repairs within 30 days** (30天返修): per store, ``(ROs of the period, repeats)``
     where a repeat is an RO of the period whose vehicle had another RO (not cancelled) of the
@@ -153,7 +160,7 @@ def repeat_repairs(period: Period, *, tz: str | None = None, store_ids=None) -> 
             earlier.id != RepairOrder.id,
             earlier.status != "cancelled",
             earlier.opened_at < RepairOrder.opened_at,
-            earlier.opened_at >= RepairOrder.opened_at - dt.timedelta(days=REPEAT_DAYS),
+            within_days(earlier.opened_at, RepairOrder.opened_at, REPEAT_DAYS),
         )
         .exists()
     )

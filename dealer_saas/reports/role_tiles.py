@@ -134,35 +134,40 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
     or closed repair orders opened that month, as the after-sales report). One statement."""
     start, end = period.bounds(tz)
     ids = scope()
+    created, delivered, opened = (
+        local_month(SalesOrder.created_at, tz),
+        local_month(SalesOrder.delivered_at, tz),
+        local_month(RepairOrder.opened_at, tz),
+    )
     orders = (
-        select(literal("orders").label("k"), local_month(SalesOrder.created_at, tz).label("m"), func.count().label("v"))
+        select(literal("orders").label("k"), created.label("m"), func.count().label("v"))
         .where(
             SalesOrder.store_id.in_(ids),
             SalesOrder.created_at >= start,
             SalesOrder.created_at < end,
             SalesOrder.status.not_in(NOT_SOLD),
         )
-        .group_by(local_month(SalesOrder.created_at, tz))
+        .group_by(created)
     )
     deliveries = (
-        select(literal("deliveries"), local_month(SalesOrder.delivered_at, tz), func.count())
+        select(literal("deliveries"), delivered, func.count())
         .where(
             SalesOrder.store_id.in_(ids),
             SalesOrder.status == "delivered",
             SalesOrder.delivered_at >= start,
             SalesOrder.delivered_at < end,
         )
-        .group_by(local_month(SalesOrder.delivered_at, tz))
+        .group_by(delivered)
     )
     service = (
-        select(literal("service"), local_month(RepairOrder.opened_at, tz), func.sum(RepairOrder.total))
+        select(literal("service"), opened, func.sum(RepairOrder.total))
         .where(
             RepairOrder.store_id.in_(ids),
             RepairOrder.status.in_(("settled", "closed")),
             RepairOrder.opened_at >= start,
             RepairOrder.opened_at < end,
         )
-        .group_by(local_month(RepairOrder.opened_at, tz))
+        .group_by(opened)
     )
     rows = db.session.execute(sa.union_all(orders, deliveries, service)).all()
     return {(k, m): Decimal(str(v or 0)) for k, m, v in rows}
