@@ -110,13 +110,10 @@ def seed_history(staff: demo.StoreStaff, rng: random.Random) -> None:
         volume = HISTORY_VISITS * staff.scale * history_factor(org_code, months_back, first.month)
         visits = max(1, round(volume * rng.uniform(0.9, 1.1)))
 
-        def moment(day: int, hour: int) -> dt.datetime:
-            local = dt.datetime.combine(first.replace(day=min(day, last_day)), dt.time(hour, rng.randint(0, 59)))
-            return from_local(local, tz)
-
         month_customers = []
         for n in range(visits):
-            when = moment(rng.randint(1, last_day), rng.randint(9, 19))
+            local = dt.datetime.combine(first.replace(day=rng.randint(1, last_day)), dt.time(rng.randint(9, 19)))
+            when = from_local(local + dt.timedelta(minutes=rng.randint(0, 59)), tz)
             consultant = rng.choice(consultants)
             customer = None
             if n % 7 != 3:
