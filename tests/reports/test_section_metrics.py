@@ -354,3 +354,10 @@ def test_the_store_trend_tile_months(in_store):
         ("service", "2026-10"): D("1800.00"),
         ("service", "2026-06"): D("400.00"),
     }
+
+
+def test_the_growth_grid_adds_up_to_each_breakdown(in_store):
+    autumn = Period(dt.date(2026, 9, 1), dt.date(2026, 11, 30))
+    grid = cu.new_customers_grid(autumn, tz=TZ)
+    for index, by in ((1, "month"), (2, "source"), (3, "region")):
+        assert cu._marginal(grid, index) == cu.new_customers(autumn, by=by, tz=TZ)
