@@ -43,6 +43,11 @@ from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_
 
 HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "parts")
+#: the report fragments and dashboard tiles (issue 18), as htmx fragments
+_REPORT_PATHS = "customers/growth customers/segments customers/completeness stock/ageing stock/models stock/turnover aftersales/mix aftersales/technicians aftersales/quality"  # noqa: E501
+REPORT_KINDS = {f"report_{p.replace('/', '_')}": f"/reports/{p}" for p in _REPORT_PATHS.split()} | {
+    f"tile_{t}": f"/tiles/reports_{t}" for t in ("store_trend", "group_stores")
+}
 PAGE_KINDS = (
     "customer_360",
     "my_day",
@@ -57,6 +62,7 @@ PAGE_KINDS = (
     "complaints",
     "campaigns",
     "campaign",
+    *REPORT_KINDS,
 )
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
 SERVICE_PATHS = {
@@ -322,12 +328,17 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return (
             ("/marketing/campaigns", {}) if kind == "campaigns" else (f"/marketing/campaigns/{pick('campaign_id')}", {})
         )
+    if kind in REPORT_KINDS:
+        return REPORT_KINDS[kind], hx
     raise ValueError(kind)
 
 
 def _usable(kind: str, persona: Persona) -> bool:
-    key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id"}.get(kind, kind)
-    key = {"customer_360": "customer_id", "order": "order_id", "campaign": "campaign_id"}.get(kind, kind)
+    if kind == "tile_group_stores":  # a group role's tile
+        return persona.rollup
+    key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id", "campaign": "campaign_id"}.get(
+        kind, kind
+    )
     return key not in persona.samples or bool(persona.samples[key])
 
 

@@ -1,6 +1,8 @@
 """reports module (报表): the sales funnel, the consultant ranking with monthly targets, the
-pipeline forecast and the group's stores side by side; every figure is defined once in
-``metrics.py``."""
+pipeline forecast and the group's stores side by side (figures in ``metrics.py``); the
+customers, stock and after-sales reports made of sections (``sections.py``, figures in
+``customer_reports.py``, ``stock_reports.py``, ``aftersales_reports.py``); the role tiles of
+the dashboard (``tiles.py``, ``role_tiles.py``)."""
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
@@ -32,9 +34,12 @@ MODULE = registry.declare(
         menu=(
             MenuEntry("reports.funnel", _l("销售报表"), "reports.view", "📊", _l("报表"), order=180),
             MenuEntry("reports.stores", _l("门店对比"), "reports.group", "🏆", _l("报表"), order=190),
+            MenuEntry("reports.customers", _l("客户报表"), "reports.view", "👥", _l("报表"), order=191),
+            MenuEntry("reports.stock", _l("库存报表"), "reports.view", "🚗", _l("报表"), order=192),
+            MenuEntry("reports.aftersales", _l("售后报表"), "reports.view", "🔧", _l("报表"), order=193),
         ),
         settings=(settings.FORECAST_SECTION,),
     )
 )
 
-from . import demo, models, tiles, views  # noqa: E402,F401
+from . import demo, models, role_tiles, section_views, tiles, views  # noqa: E402,F401

@@ -21,7 +21,7 @@ def _this_month() -> Period:
     return Period.month_of(tenancy.store_today())
 
 
-@register_tile("reports_my_month", _l("我的本月业绩"), "reports.own", order=34)
+@register_tile("reports_my_month", _l("我的本月业绩"), "reports.own", order=34, chart=True)
 def my_month() -> TileValue:
     """The signed-in user's orders and deliveries this month (``metrics.order_count`` and
     ``delivery_count`` of their consultant key) against their targets."""
@@ -44,7 +44,19 @@ def my_month() -> TileValue:
         if target_units or target_deliveries
         else _("本月订单；交车 %(d)s", d=delivered)
     )
-    return TileValue(value, detail=detail, url=url_for("sales.order_list") if ctx.can("sales.view") else None)
+    chart = {
+        "type": "bar",
+        "compact": True,
+        "title": _("本月订单与交车对比目标"),
+        "labels": [_("订单"), _("交车")],
+        "series": [
+            {"name": _("实际"), "values": [units, delivered]},
+            {"name": _("目标"), "values": [int(target_units), int(target_deliveries)]},
+        ],
+    }
+    return TileValue(
+        value, detail=detail, url=url_for("sales.order_list") if ctx.can("sales.view") else None, chart=chart
+    )
 
 
 @register_tile("reports_store_month", _l("本月销售"), "reports.view", order=35)

@@ -4,6 +4,7 @@ they count every store of the group)."""
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -19,7 +20,7 @@ def appointments_today() -> TileValue:
     return TileValue(str(appointments.today_count()), url=url_for("service.appointment_day"))
 
 
-@register_tile("service_ros_by_state", _l("在修工单"), "service.view", order=41)
+@register_tile("service_ros_by_state", _l("在修工单"), "service.view", order=41, chart=True)
 def ros_by_state() -> TileValue:
     """ROs on the workshop board, by state."""
     counts = dict(
@@ -33,4 +34,11 @@ def ros_by_state() -> TileValue:
         str(sum(counts.values())),
         url=url_for("service.board"),
         rows=[(str(RO_STATUSES[state]), counts.get(state, 0)) for state in BOARD_STATES],
+        chart={
+            "type": "bar",
+            "compact": True,
+            "title": _("在修工单按状态"),
+            "labels": [str(RO_STATUSES[state]) for state in BOARD_STATES],
+            "series": [{"name": _("工单"), "values": [counts.get(state, 0) for state in BOARD_STATES]}],
+        },
     )

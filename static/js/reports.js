@@ -22,15 +22,20 @@
   }
 
   function barOption(spec) {
-    var small = narrow();
+    var small = narrow() || spec.compact;
     return {
       color: PALETTE,
       tooltip: { trigger: "axis" },
-      legend: { top: 0, type: "scroll" },
+      legend: { top: 0, type: "scroll", show: spec.series.length > 1 },
       grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: spec.labels, axisLabel: { interval: 0, rotate: small || spec.labels.length > 6 ? 40 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
-      series: spec.series.map(function (s) { return { type: "bar", name: s.name, data: s.values }; })
+      series: spec.series.map(function (s) {
+        var series = { type: s.type || spec.series_type || "bar", name: s.name, data: s.values };
+        if (spec.stack && series.type === "bar") { series.stack = "total"; }
+        if (series.type === "line") { series.smooth = true; }
+        return series;
+      })
     };
   }
 
