@@ -23,6 +23,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.inventory",
     "dealer_saas.service",
     "dealer_saas.reports",
+    "dealer_saas.datatools",
 )
 
 
