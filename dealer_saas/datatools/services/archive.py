@@ -216,7 +216,9 @@ def export_org(connection: sa.Connection, org_id: int, path: Path) -> dict[str, 
 
     data = read_org(connection, org_id)
     tables = {t.name: t for t in archived_tables()}
-    exported_ids = {name: {r[_pk(tables[name]).name] for r in rows} for name, rows in data.items() if _pk(tables[name])}
+    exported_ids = {
+        name: {r[_pk(tables[name]).name] for r in rows} for name, rows in data.items() if _pk(tables[name]) is not None
+    }
     external: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     manifest_tables: dict[str, Any] = {}
     org = data["organisations"][0] if data["organisations"] else None
@@ -321,7 +323,6 @@ def _resolve_external(connection: sa.Connection, table: sa.Table, key: dict[str,
 def import_org(connection: sa.Connection, path: Path) -> ImportResult:
     """Load an archive (see the module docstring) in the caller's transaction. Raises
     ArchiveError; the caller rolls back."""
-    from ...permissions import ensure_builtin_roles
     from .backup import code_version, database_version
 
     manifest, data = _read_archive(path)
@@ -340,14 +341,17 @@ def import_org(connection: sa.Connection, path: Path) -> ImportResult:
     code = manifest["organisation"]["code"]
     if connection.execute(sa.select(organisations.c.id).where(organisations.c.code == code)).first():
         raise ArchiveError(f"an organisation with code {code} exists here already")
-    ensure_builtin_roles()
-    db.session.flush()
+    _ensure_builtin_roles(connection)
+    archived_ids: dict[str, set[int]] = {}
+    for name, rows in data.items():
+        pk = _pk(tables[name])
+        if pk is not None:
+            archived_ids[name] = {int(r[pk.name]) for r in rows}
     mapping: dict[str, dict[int, int]] = defaultdict(dict)
     external_ids: dict[tuple[str, str], int | None] = {}
     deferred: list[tuple[sa.Table, int, str, str, int]] = []  # table, new id, column, target, old value
     total = 0
-    order = [t for t in archived_tables() if t.name in data]
-    for table in order:
+    for table in (t for t in archived_tables() if t.name in data):
         rows = data[table.name]
         if not rows:
             continue
@@ -359,36 +363,27 @@ def import_org(connection: sa.Connection, path: Path) -> ImportResult:
             record: dict[str, Any] = {}
             pending: list[tuple[str, str, int]] = []
             for name, text in raw.items():
+                if name not in table.c:
+                    raise ArchiveError(f"{table.name}: no column {name} here")
                 column = table.c[name]
-                value = _decode(text, column)
                 if pk is not None and name == pk.name:
                     continue
+                value = _decode(text, column)
                 if name in fks and value is not None:
                     target = fks[name]
-                    if target.name in data:
+                    if value in archived_ids.get(target.name, ()):
                         new = mapping[target.name].get(value)
-                        if new is None:
-                            if (
-                                target.name in mapping
-                                and target is not table
-                                and value not in mapping[target.name]
-                                and _loaded(order, target, table)
-                            ):
-                                raise ArchiveError(
-                                    f"{table.name}.{name}: row {value} of {target.name} is not in the archive"
-                                )
+                        if new is None:  # a row loaded later (a cycle, or the table itself)
                             pending.append((name, target.name, value))
-                            value = None
-                        else:
-                            value = new
-                    else:
+                        value = new
+                    else:  # a row outside the group: found here by its natural key, or NULL
                         key = (target.name, str(value))
                         if key not in external_ids:
                             entry = manifest.get("external", {}).get(target.name, {}).get(str(value))
                             external_ids[key] = _resolve_external(connection, target, entry)
                         value = external_ids[key]
-                    if value is None and not column.nullable and not pending:
-                        raise ArchiveError(f"{table.name}.{name}: no row here for {target.name} {raw[name]}")
+                        if value is None and not column.nullable:
+                            raise ArchiveError(f"{table.name}.{name}: no row here for {target.name} {text}")
                 record[name] = value
             if table.name == "users":
                 record["password_hash"] = "!" + secrets.token_hex(16)  # no password verifies against it
@@ -411,18 +406,29 @@ def import_org(connection: sa.Connection, path: Path) -> ImportResult:
             connection.execute(sa.insert(table), records)
         total += len(records)
     for table, new_id, name, target, old in deferred:
-        value = mapping[target].get(old)
-        if value is None:
-            raise ArchiveError(f"{table.name}.{name}: row {old} of {target} is not in the archive")
-        connection.execute(sa.update(table).where(_pk(table) == new_id).values({name: value}))
+        connection.execute(sa.update(table).where(_pk(table) == new_id).values({name: mapping[target][old]}))
     org_id = mapping["organisations"][manifest["organisation"]["id"]]
     return ImportResult(org_id=org_id, org_code=code, rows=total, mapping=dict(mapping))
 
 
-def _loaded(order: list[sa.Table], target: sa.Table, table: sa.Table) -> bool:
-    """Whether ``target`` is loaded before ``table`` (then a missing id is an error, not a cycle)."""
-    names = [t.name for t in order]
-    return names.index(target.name) < names.index(table.name)
+def _ensure_builtin_roles(connection: sa.Connection) -> None:
+    """The built-in roles exist in every installation (memberships point at them by code)."""
+    from ...permissions import builtin_roles
+
+    roles = db.metadata.tables["roles"]
+    have = set(connection.execute(sa.select(roles.c.code).where(roles.c.org_id.is_(None))).scalars())
+    for code, spec in builtin_roles().items():
+        if code not in have:
+            connection.execute(
+                sa.insert(roles).values(
+                    org_id=None,
+                    code=code,
+                    name=spec.name,
+                    is_builtin=True,
+                    is_group_role=spec.is_group_role,
+                    permissions=[],
+                )
+            )
 
 
 def encrypted_column_names() -> set[tuple[str, str]]:
