@@ -80,3 +80,15 @@ def init_app(app: Flask) -> None:
                 raise click.ClickException(str(error)) from None
             db.session.commit()
         click.echo(f"Imported organisation {result.org_code} (id {result.org_id}): {result.rows:,} rows")
+
+    @app.cli.command("import-benchmark")
+    @click.option("--rows", default=100_000, show_default=True, type=click.IntRange(1, 1_000_000))
+    @click.option("--database", default="dealer_import_bench", show_default=True, help="Scratch database (recreated).")
+    @click.option("--keep", is_flag=True, help="Keep the scratch database afterwards.")
+    def import_benchmark_command(rows: int, database: str, keep: bool) -> None:
+        """Time the import of a ROWS-customer CSV file (dry run, then commit) on PostgreSQL,
+        in a scratch database of the DATABASE_URL server (never the app's own database)."""
+        from .benchmark import run_benchmark
+
+        for line in run_benchmark(rows=rows, database=database, keep=keep):
+            click.echo(line)

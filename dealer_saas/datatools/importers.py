@@ -250,7 +250,6 @@ def _customer_row(row: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {k: (row.get(k) or "").strip() for k in ("name", "email", "wechat", "address", "tags")}
     values["notes"] = (row.get("notes") or "").strip()
     values["other_phones"] = (row.get("other_phones") or "").strip()
-    values["mobile"] = mobile_value(row.get("mobile", ""), required=False)
     gender = (row.get("gender") or "").strip()
     values["gender"] = {"男": "M", "女": "F", "m": "M", "f": "F"}.get(gender.lower(), gender)
     values["gender"] = choice(values["gender"], GENDERS, _l("性别"))
@@ -263,7 +262,14 @@ def _customer_row(row: dict[str, str]) -> dict[str, Any]:
         raise RowRejected(_("姓名过长（最多 80 个字）。"))
     for key, limit in (("email", 120), ("wechat", 60), ("address", 200)):
         values[key] = values[key][:limit]
-    return {k: v for k, v in values.items() if v not in ("", None)} | {"name": values["name"]}
+    values["mobile"] = (row.get("mobile") or "").strip()
+    values = {k: v for k, v in values.items() if v not in ("", None)} | {"name": values["name"]}
+    from ..customers.services.importing import clean_import_row
+
+    try:
+        return clean_import_row(values)  # the customers module's rules (one mobile parse)
+    except DomainError as error:
+        raise RowRejected(str(error)) from None
 
 
 def _write_customers(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:

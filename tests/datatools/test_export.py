@@ -23,7 +23,9 @@ def sheet_rows(response) -> list[list]:
 
 
 def test_cards_export_with_the_list_filter_and_an_audit_row(app, client_as, store, two_tenants):
-    hot = factories.FollowUpCardFactory(store=store, level="H", customer=factories.CustomerFactory(store=store, name="=HYPERLINK(1)"))
+    hot = factories.FollowUpCardFactory(
+        store=store, level="H", customer=factories.CustomerFactory(store=store, name="=HYPERLINK(1)")
+    )
     factories.FollowUpCardFactory(store=store, level="C", status="lost")
     factories.FollowUpCardFactory(store=two_tenants.b1, level="H")  # another organisation
     client, user = client_as("store_manager")
@@ -31,7 +33,9 @@ def test_cards_export_with_the_list_filter_and_an_audit_row(app, client_as, stor
     assert len(rows) == 2  # header + the open card of this store
     assert rows[1][1] == "'=HYPERLINK(1)"  # text, never a formula
     assert rows[1][3] == "H"
-    entry = db.session.execute(select(AuditLog).where(AuditLog.action == "export", AuditLog.entity == "cards")).scalar_one()
+    entry = db.session.execute(
+        select(AuditLog).where(AuditLog.action == "export", AuditLog.entity == "cards")
+    ).scalar_one()
     assert entry.user_id == user.id and entry.after["rows"] == 1 and entry.after["filters"]["status"] == "open"
     assert hot.id
 
