@@ -78,7 +78,8 @@ def run_benchmark(*, rows: int, database: str, keep: bool) -> Iterator[str]:
             path = folder / "customers.csv"
             started = time.monotonic()
             _write_file(path, rows)
-            yield f"file: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB written in {time.monotonic() - started:.1f} s"
+            size = path.stat().st_size / 1e6
+            yield f"file: {rows:,} rows, {size:.1f} MB written in {time.monotonic() - started:.1f} s"
             from .services.imports import run_import, upload_file
 
             with tenancy.enter(store_id, user_id=user_id):
