@@ -60,6 +60,8 @@ class Importer:
     key: Callable[[dict[str, Any]], str | None] = lambda values: None
     #: what the key is, for the report ("手机号")
     key_label: Any = ""
+    #: the field whose text the report shows for a row refused before it had a key
+    key_field: str = ""
     #: the owning module's permission the import also needs
     permission: str = ""
     chunk: int = 500
@@ -310,6 +312,7 @@ register(
         write=_write_customers,
         key=lambda values: values.get("mobile"),
         key_label=_l("手机号"),
+        key_field="mobile",
         permission="customers.edit",
         chunk=1000,
     )
@@ -384,6 +387,7 @@ register(
         write=lambda rows: _service_rows(rows, _write_vehicle),
         key=lambda values: values["vin"],
         key_label=_l("车架号"),
+        key_field="vin",
         permission="customers.edit",
     )
 )
@@ -573,6 +577,7 @@ register(
         write=lambda rows: _service_rows(rows, _write_stock),
         key=lambda values: values["vin"],
         key_label=_l("车架号"),
+        key_field="vin",
         permission="inventory.edit",
     )
 )

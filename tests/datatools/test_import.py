@@ -267,3 +267,44 @@ def test_customers_import_set_based(app, client_as, store):
     assert len(selects) < 20, len(selects)  # no look-up per row: one per chunk
     assert len(statements) < 60, len(statements)  # a few multi-row statements per chunk
     print(f"3 000 customers committed in {elapsed:.1f} s ({len(statements)} statements)")
+
+
+def test_visits_and_cards_through_the_leads_services(app, client_as, store):
+    from dealer_saas.leads.models import FollowUpCard, Visit
+
+    client, _user = client_as("store_manager")
+    known = factories.CustomerFactory(store=store, mobile="13800138000")
+    visits = [
+        ["到店时间", "手机号", "姓名", "类型", "意向车型"],
+        ["2024-05-01 10:30", "13800138000", "", "到店", "帕萨特"],
+        ["2024-05-02 15:00", "13700137000", "新客", "来电", ""],
+        ["昨天", "13700137001", "某人", "", ""],  # not a time
+    ]
+    upload(client, "visits", csv_file(visits))
+    batch = batch_of(store)
+    check(client, batch, skip=True)
+    client.post(f"/admin/data/import/{batch.id}/commit")
+    db.session.refresh(batch)
+    assert batch.status == "committed" and (batch.counts["created"], batch.counts["rejected"]) == (2, 1)
+    saved = db.session.execute(select(Visit).where(Visit.store_id == store.id).order_by(Visit.time_in)).scalars().all()
+    assert [(v.customer_id == known.id, v.kind, v.intended_model) for v in saved] == [
+        (True, "walk_in", "帕萨特"),
+        (False, "phone", ""),
+    ]
+    assert saved[0].time_in.hour in (2, 10)  # 10:30 in the store's zone, stored in UTC
+
+    cards = [
+        ["手机号", "意向级别", "预算"],
+        ["13800138000", "h", "200000"],
+        ["13900000009", "A", ""],
+        ["13800138000", "X", ""],
+    ]
+    upload(client, "cards", csv_file(cards))
+    batch = batch_of(store)
+    check(client, batch, skip=True)
+    db.session.refresh(batch)
+    reasons = {row[0]: row[2] for row in batch.report}
+    assert "13900000009" in reasons[3] and "H、A、B" in reasons[4]
+    client.post(f"/admin/data/import/{batch.id}/commit")
+    card = db.session.execute(select(FollowUpCard).where(FollowUpCard.customer_id == known.id)).scalar_one()
+    assert (card.level, str(card.budget), card.status) == ("H", "200000.00", "open")

@@ -253,7 +253,7 @@ def _apply(batch: ImportBatch, importer: Importer) -> tuple[dict[str, int], list
             values = importer.normalise(raw)
             key = importer.key(values) or ""
         except RowRejected as error:
-            note(number, "rejected", str(error), "")
+            note(number, "rejected", str(error), (raw.get(importer.key_field) or "")[:40])
             done += 1
             continue
         if key:
