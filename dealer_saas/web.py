@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -23,6 +24,8 @@ from werkzeug.utils import cached_property
 
 from .extensions import db
 from .validation import DATE_MAX, DATE_MIN, ID_MAX, bounded_id, strip_controls
+
+log = logging.getLogger(__name__)
 
 # htmx-flask 0.1.0 misses a comma in its list of allowed HX-Reswap values, so
 # "beforebegin" and "afterbegin" are refused; headers we set ourselves have no such gap.
@@ -43,8 +46,21 @@ def rollback_only() -> None:
     g.rollback_only = True
 
 
+def keep_record(fn: Callable[[], Any]) -> None:
+    """Run ``fn`` at the end of the request, before the commit, and also when the request's
+    own changes are rolled back (then in a transaction of its own): for records of what a
+    user was shown (the ``view_pii`` audit rows), which must exist whatever the request did."""
+    g.setdefault("keep_records", []).append(fn)
+
+
+def _write_kept_records() -> None:
+    for fn in g.pop("keep_records", []):
+        fn()
+
+
 def commit_and_run_effects() -> None:
     """Commit the unit of work, then run what waited for the commit. Jobs call it too."""
+    _write_kept_records()
     db.session.commit()
     effects = g.pop("after_commit", [])
     for effect in effects:
@@ -57,6 +73,13 @@ def _commit_after_request(response: Response) -> Response:
     else:
         db.session.rollback()
         g.pop("after_commit", None)
+        if g.get("keep_records"):
+            try:
+                _write_kept_records()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("could not write the records kept for a failed request")
     return response
 
 

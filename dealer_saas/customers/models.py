@@ -33,6 +33,10 @@ def trgm_index(name: str, column: str) -> sa.Index:
     return sa.Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
+#: what other modules' pages show in place of a deleted customer's name
+DELETED_NAME = _l("已删除客户")
+
+
 class Customer(StoreScoped, db.Model):
     __tablename__ = "customers"
     __table_args__ = (
@@ -136,6 +140,12 @@ class Customer(StoreScoped, db.Model):
     @property
     def tag_names(self) -> list[str]:
         return [t.tag for t in self.tags]
+
+    @property
+    def display_name(self) -> str:
+        """The name other modules' pages show: a deleted customer (restorable, or purged)
+        is "已删除客户" there, never their name."""
+        return str(DELETED_NAME) if self.deleted_at is not None or self.purged_at is not None else self.name
 
 
 class CustomerContact(StoreScoped, db.Model):

@@ -26,7 +26,7 @@ from ..web import (
     trigger,
     wants_fragment,
 )
-from . import bp, export, services
+from . import bp, export, pii_log, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
 from .timeline import QUICK_ACTIONS, OpenWork, open_work, timeline
@@ -37,13 +37,33 @@ def _phone_helpers() -> dict[str, Any]:
     """For every module's templates: a customer's phone, full or masked by the PII rule
     (``tel(number, masked=not full_mobile(customer))`` for a click-to-call link)."""
 
-    def phone(customer: Customer, number: str | None = None) -> str:
+    def phone(customer: Customer, number: str | None = None, allowed: bool | None = None) -> str:
+        """The number (the mobile by default) in full when the rule allows it (``allowed``
+        overrides the PII rule: a card's own "may call"), logged as a view; masked otherwise."""
+        field = "mobile" if number is None or number == customer.mobile else "other_phones"
         number = customer.mobile if number is None else number
-        if not number:
-            return ""
-        return number if services.can_see_full_mobile(customer) else mask_phone(number)
+        if not number or customer.deleted_at is not None:
+            return ""  # a deleted customer's number is shown nowhere outside the customer pages
+        if not (services.can_see_full_mobile(customer) if allowed is None else allowed):
+            return mask_phone(number)
+        pii_log.note(None, customer.id, [field])  # a full number on the page: audit-logged
+        return number
 
-    return {"phone": phone, "full_mobile": services.can_see_full_mobile}
+    def customer_tel(customer: Customer | None, allowed: bool | None = None) -> Markup:
+        """A click-to-call link with the customer's full mobile, or the masked number."""
+        if customer is None or not customer.mobile:
+            return Markup("")
+        shown = phone(customer, allowed=allowed)
+        if shown == customer.mobile:
+            return Markup('<a href="tel:{0}" class="text-decoration-none">📞 {0}</a>').format(shown)
+        return Markup('<span data-testid="masked-mobile">📞 {}</span>').format(shown)
+
+    def full_mobile(customer: Customer) -> bool:
+        """Whether the page may show the customer's full mobile (a template that then shows
+        it writes ``phone(customer)``, which logs the view)."""
+        return services.can_see_full_mobile(customer)
+
+    return {"phone": phone, "customer_tel": customer_tel, "full_mobile": full_mobile}
 
 
 @bp.context_processor
@@ -95,11 +115,12 @@ def customer_list():
     """Search and list the customers the user may see; a fragment for htmx."""
     query = services.CustomerQuery.from_args(request.args)
     context = _list_context(query)
-    services.record_list_view(context["result"].page.items)  # full numbers on the page: one audit row
+    for customer in context["result"].page.items:  # full numbers on the page: one audit row
+        if customer.mobile and services.can_see_full_mobile(customer):
+            pii_log.note("list", customer.id, ["mobile"])
     if not wants_fragment():
         # the owner filter only means something to those who see more than their own
-        context["owners"] = services.store_owners() if visibility.sees_whole_store() else []
-        context["tags"] = services.store_tags()
+        context["owners"], context["tags"] = services.list_filter_options(with_owners=visibility.sees_whole_store())
     return render_htmx("customers/list.html", "customers/_list.html", **context)
 
 
@@ -238,7 +259,7 @@ def customer_edit(customer_id: int):
             fresh.form_errors = [str(error)]
             form = fresh
             customer = tenancy_customer
-            services.record_pii_view("edit", {customer.id: services.full_fields_on_form(customer)})
+            pii_log.note("edit", customer.id, services.full_fields_on_form(customer))
         except services.CustomerError as error:
             domain.attach_error(form, error)
             duplicate = _duplicate_link(error)
@@ -252,7 +273,7 @@ def customer_edit(customer_id: int):
         rollback_only()
     else:
         _load_form(form, customer)
-        services.record_pii_view("edit", {customer.id: services.full_fields_on_form(customer)})
+        pii_log.note("edit", customer.id, services.full_fields_on_form(customer))
     return render_template(
         "customers/form.html",
         form=form,
@@ -304,7 +325,7 @@ def customer_detail(customer_id: int):
     ctx = tenancy.current()
     work = open_work(customer.id)
     can_call = services.can_call(customer)
-    services.record_pii_view("detail", {customer.id: services.full_fields_on_detail(customer, can_call=can_call)})
+    pii_log.note("detail", customer.id, services.full_fields_on_detail(customer, can_call=can_call))
     context = {
         "customer": customer,
         "vehicles": services.vehicles_of(customer.id),

@@ -34,4 +34,4 @@ MODULE = registry.declare(
     )
 )
 
-from . import models, tiles, views  # noqa: E402,F401
+from . import alerts, models, tiles, views  # noqa: E402,F401

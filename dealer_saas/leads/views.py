@@ -12,6 +12,7 @@ from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import domain, events, tenancy, visibility
+from ..customers import pii_log
 from ..customers import services as customer_services
 from ..customers.services import can_see_full_mobile
 from ..timeutil import from_local, local, utcnow
@@ -292,6 +293,8 @@ def visit_edit(visit_id: int):
         # a linked visit keeps its customer whatever the field says (update_visit), so a
         # number the user may not see is simply left out
         form.mobile.data = visit.customer.mobile if visit.customer and can_see_full_mobile(visit.customer) else ""
+        if form.mobile.data:
+            pii_log.note(None, visit.customer.id, ["mobile"])  # the form shows the full number
         if visit.consultant_id and not any(v == visit.consultant_id for v, _l in form.consultant_id.choices):
             form.consultant_id.choices.append((visit.consultant_id, visit.consultant.name))
     elif form.validate_on_submit():

@@ -65,3 +65,70 @@ def test_a_list_page_with_only_masked_numbers_is_not_logged(client_as, store):
     db.session.commit()
     assert client.get("/customers/").status_code == 200
     assert _views() == []
+
+
+def test_a_full_number_on_another_modules_page_is_logged_under_that_page(client_as, store):
+    """The card page shows the customer's number through the shared phone helper: a consultant
+    who may call their own card's customer is logged once, under the card page."""
+    client, consultant = client_as("sales_consultant")
+    customer = factories.CustomerFactory(store=store, mobile="13700000021", owner_id=consultant.id)
+    card = factories.FollowUpCardFactory(store=store, customer=customer, consultant_id=consultant.id)
+    db.session.commit()
+    page = client.get(f"/leads/cards/{card.id}")
+    assert page.status_code == 200 and "13700000021" in page.text
+    [row] = _views()
+    assert row.after == {
+        "page": "leads.card_detail",
+        "customer_ids": [customer.id],
+        "fields": {str(customer.id): ["mobile"]},
+    }
+
+
+def test_the_360_writes_one_row_however_many_places_show_the_number(client_as, store):
+    client, _manager = client_as("store_manager")
+    customer = factories.CustomerFactory(store=store, mobile="13700000022", other_phones="13700000023")
+    factories.FollowUpCardFactory(store=store, customer=customer)
+    db.session.commit()
+    assert client.get(f"/customers/{customer.id}").status_code == 200
+    [row] = _views()
+    assert row.after["page"] == "detail"
+
+
+def test_a_refused_form_that_showed_full_numbers_is_still_logged(client_as, store):
+    """The row is kept when the request's own changes roll back (here: a bad mobile)."""
+    client, _manager = client_as("store_manager")
+    customer = factories.CustomerFactory(store=store, mobile="13700000024")
+    db.session.commit()
+    client.get(f"/customers/{customer.id}/edit")
+    before = len(_views())
+    version = customer.version
+    response = client.post(
+        f"/customers/{customer.id}/edit",
+        data={
+            "name": customer.name,
+            "mobile": "13700000024",
+            "source": "walk_in",
+            "kind": "individual",
+            "version": str(version - 1),
+        },  # stale: the form is re-filled from the database
+    )
+    assert response.status_code in (200, 409, 422)
+    assert len(_views()) == before + 1
+    db.session.expire_all()
+    assert db.session.get(type(customer), customer.id).name == customer.name
+
+
+def test_a_deleted_customer_is_neither_named_nor_dialled_on_other_pages(client_as, store, in_store):
+    from dealer_saas.customers import services
+
+    client, manager = client_as("store_manager")
+    customer = factories.CustomerFactory(store=store, name="王已删", mobile="13700000025")
+    card = factories.FollowUpCardFactory(store=store, customer=customer)
+    db.session.commit()
+    with in_store(manager):
+        services.delete_customer(customer.id, "客户要求删除")
+    db.session.commit()
+    page = client.get(f"/leads/cards/{card.id}")
+    assert page.status_code == 200
+    assert "王已删" not in page.text and "13700000025" not in page.text and "已删除客户" in page.text
+    assert _views() == []

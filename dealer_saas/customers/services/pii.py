@@ -13,6 +13,11 @@ customers and which fields were shown in full; nothing is logged when everything
   consultant's own customers, every row for a role with ``customers.pii``). Lists keep the
   full number because a consultant dials from the list on the showroom floor; one row per
   page is cheap and tells who saw which numbers;
+- every other page that shows a full number (a card, a visit, an order, the duplicates):
+  the shared ``phone()`` / ``customer_tel()`` template helpers note it, and the row is named
+  after the page's endpoint (``leads.card_detail``);
+- the rows are collected per request (``customers/pii_log.py``) and written once at its end,
+  also when the request's own changes roll back (a refused form still showed the numbers);
 - the Excel export is its own ``export`` audit row (the filters and the number of rows; its
   phones are full exactly where the list shows them full, so no second row is written).
 
@@ -221,6 +226,16 @@ def _tell_admins(user: User, store: Store) -> None:
         reason=user.frozen_reason,
     )
     stamp = int(user.frozen_at.timestamp())
+    from ...notifications.services import notify
+
+    notify(
+        kind="account.frozen",
+        title=body,
+        key=f"account-frozen:{user.id}:{stamp}",
+        link=f"/admin/users/{user.id}",
+        user_ids=[admin.id for admin in store_admins(store) if admin.id != user.id],
+        store_id=store.id,
+    )
     for admin in store_admins(store):
         if admin.id == user.id:
             continue

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from ... import tenancy
 from ...extensions import db
 from ...pagination import Page, Sort, keyset_page, keyset_slice
+from ...tenancy import Membership, Role, User
 from ...timeutil import local_day_bounds
 from ...validation import DATE_MAX, DATE_MIN, bounded_id, normalise_plate, strip_controls
 from ..models import LEVELS, SOURCES, Customer, CustomerTag, CustomerVehicle
@@ -251,6 +252,45 @@ def search_customers(
         count, more = min(total, COUNT_LIMIT), total > COUNT_LIMIT
         page = Page(items=[row[0] for row in page.items], next_token=page.next_token)
     return CustomerPage(page=page, count=count, count_is_more=bool(more), kind=kind, query=query)
+
+
+@dataclass(frozen=True)
+class Owner:
+    id: int
+    name: str
+
+
+def list_filter_options(*, with_owners: bool, limit: int = 50) -> tuple[list[Owner], list[str]]:
+    """The list's filter choices in one statement: the store's tags (distinct over the
+    (store_id, tag) index) and, for those who see the whole store, the staff a customer may
+    be assigned to (members whose role follows up cards: ``assignable_users``' rule)."""
+    tags = select(CustomerTag.tag).distinct().order_by(CustomerTag.tag).limit(limit).subquery()
+    tag_rows = select(
+        sa.literal("tag").label("kind"),
+        sa.cast(sa.null(), sa.Integer).label("user_id"),
+        tags.c.tag.label("text"),
+        sa.cast(sa.null(), Role.code.type).label("role_code"),
+        sa.cast(sa.null(), sa.Boolean).label("role_is_builtin"),
+        sa.cast(sa.null(), Role.permissions.type).label("role_permissions"),
+    ).select_from(tags)
+    statement = tag_rows
+    if with_owners:
+        ctx = tenancy.current()
+        staff = (
+            select(sa.literal("user"), User.id, User.name, Role.code, Role.is_builtin, Role.permissions)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Role, Role.id == Membership.role_id)
+            .where(Membership.store_id == ctx.store_id, User.is_active.is_(True), User.org_id == ctx.org_id)
+        )
+        statement = sa.union_all(tag_rows, staff)
+    rows = db.session.execute(statement).all()
+    owners: dict[int, Owner] = {}
+    for row in sorted((r for r in rows if r.kind == "user"), key=lambda r: (r.text, r.user_id)):
+        # a role's powers as the tenancy core reads them (built-in roles from code)
+        role = Role(code=row.role_code, is_builtin=row.role_is_builtin, permissions=row.role_permissions or [])
+        if "cards.edit" in role.permission_set:
+            owners.setdefault(row.user_id, Owner(row.user_id, row.text))
+    return list(owners.values()), sorted(r.text for r in rows if r.kind == "tag")
 
 
 def store_tags(limit: int = 50) -> list[str]:

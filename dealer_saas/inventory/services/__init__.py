@@ -19,6 +19,7 @@ from .catalogue import (
     list_models,
     minimum_rows,
     models_below_minimum,
+    models_below_minimum_by_id,
     set_minimums,
     update_model,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "mark_delivered",
     "minimum_rows",
     "models_below_minimum",
+    "models_below_minimum_by_id",
     "receive_at_store",
     "cancel_transfer",
     "receive_transfer",

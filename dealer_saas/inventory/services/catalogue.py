@@ -183,9 +183,9 @@ def set_minimums(values: dict[int, int]) -> int:
     return changed
 
 
-def models_below_minimum() -> list[tuple[str, int, int]]:
-    """(model label, sellable in stock, minimum) for each model under its store minimum: one
-    grouped query (per store, so the roll-up adds stores up correctly)."""
+def models_below_minimum_by_id() -> list[tuple[int, str, int, int]]:
+    """(model id, model label, sellable in stock, minimum) for each model under its store
+    minimum: one grouped query (per store, so the roll-up adds stores up correctly)."""
     sellable = sa.and_(
         StockVehicle.model_id == ModelStockMinimum.model_id,
         StockVehicle.store_id == ModelStockMinimum.store_id,
@@ -194,6 +194,7 @@ def models_below_minimum() -> list[tuple[str, int, int]]:
     )
     rows = db.session.execute(
         select(
+            ModelStockMinimum.model_id,
             VehicleModel.brand,
             VehicleModel.series,
             VehicleModel.trim,
@@ -214,4 +215,12 @@ def models_below_minimum() -> list[tuple[str, int, int]]:
         .having(func.count(StockVehicle.id) < ModelStockMinimum.min_quantity)
         .order_by(VehicleModel.series, VehicleModel.trim)
     ).all()
-    return [(" ".join(p for p in (series, trim) if p), count, minimum) for _b, series, trim, minimum, count in rows]
+    return [
+        (model_id, " ".join(p for p in (series, trim) if p), count, minimum)
+        for model_id, _b, series, trim, minimum, count in rows
+    ]
+
+
+def models_below_minimum() -> list[tuple[str, int, int]]:
+    """(model label, sellable in stock, minimum) for each model under its store minimum."""
+    return [(label, count, minimum) for _id, label, count, minimum in models_below_minimum_by_id()]
