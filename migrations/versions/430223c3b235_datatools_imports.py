@@ -1,7 +1,7 @@
 """datatools: import batches and the column mappings remembered per organisation
 
 Revision ID: 430223c3b235
-Revises: 8d3f0a6c2e11
+Revises: 9b5d3f8c2e74
 Create Date: 2026-12-01 10:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '430223c3b235'
-down_revision = '8d3f0a6c2e11'
+down_revision = '9b5d3f8c2e74'
 branch_labels = None
 depends_on = None
 
