@@ -39,7 +39,7 @@ REPORT_OTHERS = 200
 PROGRESS_TTL = 24 * 3600
 
 
-class ImportError_(DomainError):
+class ImportRefused(DomainError):
     """A refused import step (shown beside the form)."""
 
 
@@ -59,7 +59,7 @@ def _limits() -> tuple[int, int]:
 def importer_for(entity: str) -> Importer:
     importer = IMPORTERS.get(entity)
     if importer is None:
-        raise ImportError_(_("不支持导入该类数据。"), "entity")
+        raise ImportRefused(_("不支持导入该类数据。"), "entity")
     return importer
 
 
@@ -85,11 +85,11 @@ def _file_kind(batch: ImportBatch) -> str:
 
 def upload_file(entity: str, filename: str, stream: Any) -> ImportBatch:
     """Keep the uploaded file and open a batch with its header and a guessed mapping.
-    Raises FileRefused (macros, size, format, no header), ImportError_."""
+    Raises FileRefused (macros, size, format, no header), ImportRefused."""
     tenancy.writable_store()
     importer = importer_for(entity)
     if not may_import(importer):
-        raise ImportError_(_("没有导入该类数据的权限。"), "entity")
+        raise ImportRefused(_("没有导入该类数据的权限。"), "entity")
     kind = files.kind_of(filename or "")
     max_bytes, max_rows = _limits()
     stored = f"{secrets.token_hex(16)}.{kind}"
@@ -137,16 +137,16 @@ def save_mapping(batch_id: int, mapping: dict[str, str], skip_rejected: bool) ->
     batch = tenancy.get_or_404(ImportBatch, batch_id)
     importer = importer_for(batch.entity)
     if batch.status not in ("uploaded", "checked", "failed") or not batch.stored_name:
-        raise ImportError_(_("该导入已完成或正在运行，不能再修改映射。"))
+        raise ImportRefused(_("该导入已完成或正在运行，不能再修改映射。"))
     clean: dict[str, str] = {}
     for position, key in mapping.items():
         if key and key in importer.fields and position.isdigit() and int(position) < len(batch.headers or []):
             if key in clean.values():
-                raise ImportError_(_("“%(field)s”被映射了两次。", field=importer.fields[key].label))
+                raise ImportRefused(_("“%(field)s”被映射了两次。", field=importer.fields[key].label))
             clean[position] = key
     missing = [str(c.label) for c in importer.columns if c.required and c.key not in clean.values()]
     if missing:
-        raise ImportError_(_("缺少必填列：%(names)s。", names="、".join(missing)))
+        raise ImportRefused(_("缺少必填列：%(names)s。", names="、".join(missing)))
     batch.mapping = clean
     batch.skip_rejected = bool(skip_rejected)
     batch.status = "checking"
@@ -171,9 +171,9 @@ def request_commit(batch_id: int) -> ImportBatch:
     user chose to skip them)."""
     batch = tenancy.get_or_404(ImportBatch, batch_id)
     if batch.status != "checked" or not batch.stored_name:
-        raise ImportError_(_("请先完成检查（试导入）再提交。"))
+        raise ImportRefused(_("请先完成检查（试导入）再提交。"))
     if (batch.counts or {}).get("rejected") and not batch.skip_rejected:
-        raise ImportError_(_("有被拒绝的行：请修改文件后重新上传，或选择跳过被拒绝的行。"))
+        raise ImportRefused(_("有被拒绝的行：请修改文件后重新上传，或选择跳过被拒绝的行。"))
     batch.status = "committing"
     db.session.flush()
     return batch
@@ -210,7 +210,7 @@ def _mapped_rows(batch: ImportBatch):
     """(row number as people count it: the header is row 1, values by field key)."""
     path = batch_path(batch)
     if path is None or not path.exists():
-        raise ImportError_(_("上传的文件已不存在，请重新上传。"))
+        raise ImportRefused(_("上传的文件已不存在，请重新上传。"))
     _max_bytes, max_rows = _limits()
     rows = files.read_rows(path, _file_kind(batch), max_rows)
     next(rows, None)
@@ -345,7 +345,7 @@ def discard_batch(batch_id: int) -> ImportBatch:
     """Delete an unfinished batch's file (the batch stays in the list as failed)."""
     batch = tenancy.get_or_404(ImportBatch, batch_id)
     if batch.status in ("checking", "committing"):
-        raise ImportError_(_("正在运行的导入不能取消。"))
+        raise ImportRefused(_("正在运行的导入不能取消。"))
     path = batch_path(batch)
     if path is not None:
         path.unlink(missing_ok=True)
