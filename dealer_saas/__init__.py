@@ -30,6 +30,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.surveys",
     "dealer_saas.marketing",
     "dealer_saas.reports",
+    "dealer_saas.datatools",
 )
 
 

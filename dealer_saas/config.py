@@ -73,4 +73,13 @@ class Config:
     LOGIN_CAPTCHA_AFTER_FAILURES_PER_IP = 10
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
     PAGE_SIZE = 25
+    #: where uploaded import files wait between upload and commit (deleted after the
+    #: commit); unset: instance/uploads
+    IMPORT_UPLOAD_DIR = os.environ.get("IMPORT_UPLOAD_DIR") or None
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES") or 30 * 1024 * 1024)
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS") or 200_000)
+    #: `flask backup` and the nightly backup job write here (unset: instance/backups) and
+    #: keep BACKUP_RETENTION_DAYS days of backups (the newest is always kept)
+    BACKUP_DIR = os.environ.get("BACKUP_DIR") or None
+    BACKUP_RETENTION_DAYS = int(os.environ.get("BACKUP_RETENTION_DAYS") or 14)
     TESTING = False

@@ -336,9 +336,7 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
 def _usable(kind: str, persona: Persona) -> bool:
     if kind == "tile_group_stores":  # a group role's tile
         return persona.rollup
-    key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id", "campaign": "campaign_id"}.get(
-        kind, kind
-    )
+    key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id", "campaign": "campaign_id"}.get(kind, kind)
     return key not in persona.samples or bool(persona.samples[key])
 
 
