@@ -17,6 +17,7 @@ MODULES: tuple[str, ...] = (
     "dealer_saas.admin",
     "dealer_saas.jobs",
     "dealer_saas.messaging",
+    "dealer_saas.notifications",
     "dealer_saas.customers",
     "dealer_saas.leads",
     "dealer_saas.sales",

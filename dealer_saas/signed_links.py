@@ -14,9 +14,12 @@ where an action needs it (a survey answer), is the record's own state (answered 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -119,3 +122,67 @@ def check_rate(purpose: str, token: str, ip: str | None) -> None:
         raise LinkRateLimited()
     db.session.add(LinkHit(purpose=purpose, link_key=key, ip=ip))
     db.session.flush()
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of a public page for a customer, from a request or a job: on the
+    configured ``PUBLIC_BASE_URL`` (e.g. https://crm.example.com), else on the address the
+    request came to, else (a job without one) on ``http://localhost``."""
+    from flask import has_request_context, request, url_for
+
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if has_request_context():
+        path = url_for(endpoint, **values)
+        return (base or request.host_url.rstrip("/")) + path
+    root = (current_app.config.get("APPLICATION_ROOT") or "/").rstrip("/")
+    path = current_app.url_map.bind("localhost", script_name=root or "/").build(endpoint, values)
+    return (base or "http://localhost") + path
+
+
+class LinkRefused(Exception):
+    """A public link that cannot be served: ``reason`` is "invalid", "expired" or "rate",
+    ``status`` the HTTP answer (404, 410, 429)."""
+
+    def __init__(self, reason: str, status: int):
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+@contextlib.contextmanager
+def opened(purpose: str, token: str, ip: str | None) -> Iterator[tuple[SignedLink, Any]]:
+    """Serve a public link: read and rate-count the token, then act inside the tenant
+    context of the link's (active) store, with no permissions. Yields ``(link, store)``;
+    raises LinkRefused for a tampered, expired, over-used or dead-store link. The caller
+    loads ``link.record_id`` through the tenancy core inside the block (so only from the
+    link's store) and answers ``refusal_page(error)`` for a LinkRefused."""
+    from . import tenancy
+
+    try:
+        link = read(purpose, token)
+    except LinkExpired:
+        raise LinkRefused("expired", 410) from None
+    except LinkInvalid:
+        raise LinkRefused("invalid", 404) from None
+    try:
+        check_rate(purpose, token, ip)
+    except LinkRateLimited:
+        raise LinkRefused("rate", 429) from None
+    with tenancy.system():
+        store = db.session.execute(
+            sa.select(tenancy.Store).where(tenancy.Store.id == link.store_id)
+        ).scalar_one_or_none()
+    if store is None or not store.is_active:
+        raise LinkRefused("invalid", 404)
+    with tenancy.use(tenancy.context_for_store(store.id, permissions=frozenset(), ip=ip)):
+        yield link, store
+
+
+#: headers of every public page: never cached, never indexed
+PUBLIC_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def refusal_page(error: LinkRefused):
+    """The friendly page for a link that cannot be served (no staff menu, no store data)."""
+    from flask import render_template
+
+    return render_template("public_link_problem.html", reason=error.reason), error.status, PUBLIC_HEADERS

@@ -64,3 +64,23 @@ def seed_messages(staff: demo.StoreStaff, rng: random.Random) -> None:
             enqueue=False,
         )
     db.session.flush()
+
+
+@demo.seeder(51)
+def seed_consents(staff: demo.StoreStaff, rng: random.Random) -> None:
+    """Marketing consent for about two customers in three (signed at the showroom), a few
+    refusals of marketing and one of service messages, so bulk sends have something to skip."""
+    from . import consent
+
+    ids = (
+        db.session.execute(select(Customer.id).order_by(Customer.id).limit(max(6, int(60 * staff.scale))))
+        .scalars()
+        .all()
+    )
+    for n, customer_id in enumerate(ids):
+        if n % 3 != 2:
+            consent.record_consent(customer_id, "marketing", True, "paper_form")
+        elif n % 9 == 2:
+            consent.record_consent(customer_id, "marketing", False, "phone", "不希望收到活动短信")
+        if n == 5:
+            consent.record_consent(customer_id, "service", False, "phone", "只接受电话联系")

@@ -18,3 +18,9 @@ def deliver(store_id: int, period: str, outbound_message_id: int) -> dict[str, A
 def retry_failed(store_id: int, period: str) -> dict[str, Any]:
     """Requeue the store's failed messages that have attempts left."""
     return services.requeue_failed()
+
+
+@job("messaging.release_due", queue="messages", cadence="minute")
+def release_due(store_id: int, period: str) -> dict[str, Any]:
+    """Send the deferred messages whose time has come (quiet hours over, throttle room)."""
+    return services.release_due()

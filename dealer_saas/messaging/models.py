@@ -13,8 +13,28 @@ from ..tenancy import StoreScoped
 from ..timeutil import utcnow
 
 CHANNELS = {"sms": _l("短信"), "email": _l("邮件"), "wechat": _l("微信")}
-STATUSES = {"queued": _l("待发送"), "sent": _l("已发送"), "failed": _l("发送失败")}
-STATUS_BADGES = {"queued": "secondary", "sent": "success", "failed": "danger"}
+STATUSES = {
+    "deferred": _l("等待发送时段"),
+    "queued": _l("待发送"),
+    "sent": _l("已发送"),
+    "failed": _l("发送失败"),
+    "suppressed": _l("未发送（客户未同意）"),
+}
+STATUS_BADGES = {"deferred": "info", "queued": "secondary", "sent": "success", "failed": "danger", "suppressed": "dark"}
+#: why a message is sent: a transactional message the customer asked for (a confirmation,
+#: a progress link) needs no consent; service messages (surveys, reminders, care) go unless
+#: the customer refused them; marketing only to customers who accepted it
+PURPOSES = {"transactional": _l("事务通知"), "service": _l("服务消息"), "marketing": _l("营销消息")}
+CONSENT_PURPOSES = {"service": _l("服务消息（回访、调查、保养与续保提醒）"), "marketing": _l("营销消息（活动、优惠）")}
+#: where a consent (or refusal) came from
+CONSENT_SOURCES = {
+    "staff": _l("员工登记"),
+    "paper_form": _l("纸质授权书"),
+    "phone": _l("电话确认"),
+    "sign_up": _l("活动报名"),
+    "unsubscribe_link": _l("退订链接"),
+    "import": _l("数据导入"),
+}
 #: a failed message is retried by ``messaging.retry_failed`` until it has this many attempts
 MAX_ATTEMPTS = 3
 
@@ -34,6 +54,15 @@ class OutboundMessage(StoreScoped, db.Model):
             postgresql_ops={"recipient": "varchar_pattern_ops"},
         ),
         sa.Index("ix_outbound_messages_store_customer", "store_id", "customer_id", "created_at"),
+        # the release job: deferred messages whose time has come, oldest first
+        sa.Index(
+            "ix_outbound_messages_store_due",
+            "store_id",
+            "not_before",
+            "id",
+            postgresql_where=sa.text("status = 'deferred'"),
+            sqlite_where=sa.text("status = 'deferred'"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(sa.String(10))
@@ -45,6 +74,9 @@ class OutboundMessage(StoreScoped, db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200), default="")
     body: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    purpose: Mapped[str] = mapped_column(sa.String(15), default="transactional", server_default="transactional")
+    #: a deferred message is sent from this time on (quiet hours, throttle)
+    not_before: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: the caller's key ("survey:123", "reminder:vehicle:9:2026-11"): one message per key per store
     idempotency_key: Mapped[str] = mapped_column(sa.String(160))
     created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
@@ -55,3 +87,26 @@ class OutboundMessage(StoreScoped, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
 
     customer = relationship("Customer")
+
+
+class CustomerConsent(StoreScoped, db.Model):
+    """A customer's current answer for one purpose (service or marketing messages), with the
+    time and source it was given; every change is in the audit log (before and after).
+
+    Without a row, service messages go (the customer's own car and contracts) and marketing
+    does not (it needs a recorded yes)."""
+
+    __tablename__ = "customer_consents"
+    __table_args__ = (
+        sa.UniqueConstraint("customer_id", "purpose", name="uq_customer_consents_customer_purpose"),
+        sa.Index("ix_customer_consents_store_purpose", "store_id", "purpose", "granted", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(sa.String(15))
+    granted: Mapped[bool] = mapped_column()
+    source: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

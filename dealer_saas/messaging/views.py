@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 
-from .. import tenancy
-from ..web import permission_required, render_htmx
-from . import bp, services
-from .models import CHANNELS, STATUS_BADGES, STATUSES
+from .. import signed_links, tenancy
+from ..customers.models import Customer
+from ..domain import attempt
+from ..web import permission_required, public, render_htmx, rollback_only
+from . import bp, consent, services
+from .forms import ConsentForm, UnsubscribeForm
+from .models import CHANNELS, CONSENT_PURPOSES, CONSENT_SOURCES, STATUS_BADGES, STATUSES
 
 
 def _filters() -> dict[str, str]:
@@ -69,3 +72,65 @@ def message_detail(outbound_message_id: int):
         statuses=STATUSES,
         badges=STATUS_BADGES,
     )
+
+
+# --------------------------------------------------------------------------- consent
+
+
+def _consent_panel(customer, form, *, saved: bool = False, http_status: int = 200):
+    return render_htmx(
+        "messaging/consent_page.html",
+        "messaging/_consent.html",
+        http_status=http_status,
+        customer=customer,
+        consents=consent.consents_of(customer.id),
+        form=form,
+        saved=saved,
+        purposes=CONSENT_PURPOSES,
+        sources=CONSENT_SOURCES,
+    )
+
+
+@bp.route("/customers/<int:customer_id>/consent", methods=["GET", "POST"])
+@permission_required("customers.view")
+def customer_consent(customer_id: int):
+    """The customer's answers for service and for marketing messages (time and source), and
+    the form staff record a new answer with (customers.edit)."""
+    customer = tenancy.get_or_404(Customer, customer_id)
+    form = ConsentForm()
+    if request.method == "POST":
+        if not tenancy.current().can("customers.edit"):
+            abort(403)
+        if form.validate_on_submit():
+            done = attempt(
+                form,
+                lambda: consent.record_consent(
+                    customer.id, form.purpose.data, form.granted.data == "yes", form.source.data, form.note.data or ""
+                ),
+            )
+            if done is not None:
+                return _consent_panel(customer, ConsentForm(formdata=None), saved=True)
+        rollback_only()
+        return _consent_panel(customer, form, http_status=422)
+    return _consent_panel(customer, form)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+def unsubscribe(token: str):
+    """The customer's unsubscribe page from a marketing message (no login): one button
+    records the refusal of marketing messages; service messages are not affected."""
+    try:
+        with signed_links.opened("unsubscribe", token, request.remote_addr) as (link, store):
+            customer = tenancy.get_or_none(Customer, link.record_id)
+            if customer is None:
+                raise signed_links.LinkRefused("invalid", 404)
+            form = UnsubscribeForm()
+            done = False
+            if form.validate_on_submit():
+                consent.record_consent(customer.id, "marketing", False, "unsubscribe_link")
+                done = True
+            body = render_template("messaging/unsubscribe.html", form=form, store=store, done=done)
+    except signed_links.LinkRefused as error:
+        return signed_links.refusal_page(error)
+    return body, 200, signed_links.PUBLIC_HEADERS

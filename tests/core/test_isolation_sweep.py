@@ -59,7 +59,12 @@ def url_argument_values() -> dict[str, dict[str, list[str]]]:
 
 
 #: routes the sweeps do not request: files and the public pages reached by a secret token
-NOT_SWEPT = ("static", "sales.quote_shared", "service.public_booking")  # token pages: tests/service
+NOT_SWEPT = (  # token pages: tested in their module (tests/service, tests/messaging)
+    "static",
+    "sales.quote_shared",
+    "service.public_booking",
+    "messaging.unsubscribe",
+)
 
 
 def rule_urls(app, rule, ids: dict[str, int]) -> tuple[list[str], str | None]:

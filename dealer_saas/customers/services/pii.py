@@ -221,6 +221,16 @@ def _tell_admins(user: User, store: Store) -> None:
         reason=user.frozen_reason,
     )
     stamp = int(user.frozen_at.timestamp())
+    from ...notifications.services import notify
+
+    notify(
+        kind="account.frozen",
+        title=body,
+        key=f"account-frozen:{user.id}:{stamp}",
+        link=f"/admin/users/{user.id}",
+        user_ids=[admin.id for admin in store_admins(store) if admin.id != user.id],
+        store_id=store.id,
+    )
     for admin in store_admins(store):
         if admin.id == user.id:
             continue
