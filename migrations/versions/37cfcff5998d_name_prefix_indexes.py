@@ -5,7 +5,7 @@ with the store_id index over the whole store: 16-34 ms in the 200 000 store of t
 data, 1 ms with these (issue 15).
 
 Revision ID: 37cfcff5998d
-Revises: 8d3f0a6c2e11
+Revises: 9a4c2e7b1d63
 Create Date: 2026-12-01 10:40:00.000000
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '37cfcff5998d'
-down_revision = '8d3f0a6c2e11'
+down_revision = '9a4c2e7b1d63'
 branch_labels = None
 depends_on = None
 
