@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -40,11 +41,12 @@ class Access:
 
 def load_access(user: User) -> Access:
     """Stores and permissions from the user's memberships. Issues no query of its own: it
-    reads what ``_load_user`` loaded in its one statement (the memberships with their roles,
-    and the organisation with its stores, of which every membership's store is one)."""
+    reads what ``_load_user`` loaded in its one statement (the memberships with their roles
+    and stores, and for a group role the organisation's stores)."""
     if user.is_platform_admin and user.org_id is None:
         return Access()
     organisation = user.organisation
+    # ``organisation.stores`` is loaded for group roles only (see ``_load_user``)
     org_stores = {s.id: s for s in organisation.stores} if organisation is not None else {}
     group_perms: set[str] = set()
     per_store: dict[int, set[str]] = {}
@@ -55,7 +57,7 @@ def load_access(user: User) -> Access:
         if m.store_id is None:
             group_perms |= m.role.permission_set
         else:
-            store = org_stores.get(m.store_id)  # a store of another organisation is not there
+            store = m.store if m.store is not None and m.store.org_id == user.org_id else None  # never another org's
             if store is not None and store.is_active:
                 per_store.setdefault(m.store_id, set()).update(m.role.permission_set)
                 stores[m.store_id] = store
@@ -136,8 +138,16 @@ def _load_user(user_key: str) -> User | None:
             )
             .where(User.id == user_id)
             .options(
-                joinedload(User.organisation).joinedload(Organisation.stores),
+                # every store of the organisation only for a group role (a membership without
+                # a store); a store user's stores come with their memberships: 1 row instead
+                # of one per store of the group (51 in the benchmark, ~2 ms per request)
+                joinedload(User.organisation).joinedload(
+                    Organisation.stores.and_(
+                        sa.exists().where(Membership.user_id == user_id, Membership.store_id.is_(None))
+                    )
+                ),
                 joinedload(User.memberships).joinedload(Membership.role),
+                joinedload(User.memberships).joinedload(Membership.store),
             )
             .execution_options(populate_existing=True)
         )

@@ -498,7 +498,7 @@ def _kinds(value: str) -> list[str]:
 @click.option("--seconds", default=20.0, show_default=True, help="time per persona and concurrency")
 @click.option("--concurrency", "concurrencies", default="1,50", show_default=True, help="comma-separated")
 @click.option("--workers", default=2, show_default=True, help="gunicorn workers")
-@click.option("--threads", default=4, show_default=True, help="gunicorn threads per worker")
+@click.option("--threads", default=8, show_default=True, help="gunicorn threads per worker")
 @click.option("--kinds", default=",".join(ALL_KINDS), show_default=True, help="page kinds at concurrency 1")
 @click.option("--load-kinds", default=",".join(FRAGMENT_KINDS), show_default=True, help="page kinds above 1")
 @click.option("--personas", default="store20k,store_large,rollup", show_default=True)

@@ -42,8 +42,11 @@ ROSTER_NEEDS = "visits.roster"
 # --------------------------------------------------------------------------- helpers
 
 
-def _consultant_choices(blank: str) -> list[tuple[Any, str]]:
-    return [("", blank)] + [(u.id, u.name) for u in services.consultants()]
+def _consultant_choices(blank: str, consultants=None) -> list[tuple[Any, str]]:
+    """The store's consultants as choices (``consultants``: already loaded, e.g. the queue's)."""
+    if consultants is None:
+        consultants = services.consultants()
+    return [("", blank)] + [(u.id, u.name) for u in consultants]
 
 
 @bp.context_processor
@@ -76,8 +79,8 @@ def visit_board():
 def _roster_rows(queue) -> list[tuple[Any, bool, int]]:
     """(consultant, on duty, position) for the roster form: today's roster in order, then the
     store's other consultants; on a day without a roster, the latest roster is offered."""
-    on_duty = [e.consultant.id for e in queue.entries] if queue.entries else services.last_roster_user_ids()
-    everyone = services.consultants()
+    on_duty = [e.consultant.id for e in queue.entries] if queue.entries else queue.last_roster
+    everyone = queue.consultants
     by_id = {u.id: u for u in everyone}
     ordered = [by_id[i] for i in on_duty if i in by_id] + [u for u in everyone if u.id not in on_duty]
     return [(u, u.id in on_duty, n) for n, u in enumerate(ordered, start=1)]
@@ -148,17 +151,18 @@ def _model_chips(models) -> list[tuple[int, str]]:
     ]
 
 
-def _prepare_visit_form(form: VisitForm) -> None:
+def _prepare_visit_form(form: VisitForm, queue) -> None:
+    """The form's choices; ``queue`` (the reception queue, None in the roll-up) brings the
+    store's consultants along."""
     # the chips show only the store's own brands (Store.brand_list)
     form.model_id.choices = _model_chips(services.vehicle_models(own_brands_only=True))
-    form.consultant_id.choices = _consultant_choices(_("未分配"))
+    form.consultant_id.choices = _consultant_choices(_("未分配"), queue.consultants if queue is not None else None)
 
 
-def _propose_consultant(form: VisitForm, wanted: int | None = None):
+def _propose_consultant(form: VisitForm, queue, wanted: int | None = None) -> None:
     """Fill in who receives the visitor: the consultant chosen in the queue (``wanted``), else
     a consultant logging their own walk-in, else the next free one in rotation
-    (services.next_free_consultant). Answers the queue (None in the roll-up)."""
-    queue = services.reception_queue()
+    (services.next_free_consultant)."""
     choices = {value for value, _label in form.consultant_id.choices if value}
     user_id = tenancy.current().user_id
     if wanted in choices:
@@ -167,7 +171,6 @@ def _propose_consultant(form: VisitForm, wanted: int | None = None):
         form.consultant_id.data = user_id
     elif queue is not None and queue.proposed is not None and queue.proposed.id in choices:
         form.consultant_id.data = queue.proposed.id
-    return queue
 
 
 def _visit_form_context(form: VisitForm, queue=None, **extra: Any) -> dict[str, Any]:
@@ -194,11 +197,11 @@ def _visit_input(form: VisitForm) -> services.VisitInput:
 def visit_new():
     """The one-screen quick form: visit, customer by mobile, optional card, one save."""
     form = VisitForm()
-    _prepare_visit_form(form)
+    queue = services.reception_queue()
+    _prepare_visit_form(form, queue)
     saved = None
-    queue = None
     if request.method == "GET":
-        queue = _propose_consultant(form, arg_id("consultant_id"))
+        _propose_consultant(form, queue, arg_id("consultant_id"))
         form.source.data = form.kind.data  # 到店 -> 到店; the script keeps it in step with the kind
         form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
     elif form.validate_on_submit():
@@ -215,8 +218,9 @@ def visit_new():
             # next consultant in rotation proposed
             saved = (visit, card)
             form = VisitForm(formdata=None)
-            _prepare_visit_form(form)
-            next_queue = _propose_consultant(form)
+            next_queue = services.reception_queue()
+            _prepare_visit_form(form, next_queue)
+            _propose_consultant(form, next_queue)
             form.source.data = form.kind.data
             form.time_in.data = local(utcnow(), tenancy.store_timezone()).replace(second=0, microsecond=0, tzinfo=None)
             return render_htmx(
@@ -227,8 +231,6 @@ def visit_new():
             )
     else:
         rollback_only()
-    if queue is None:
-        queue = services.reception_queue()
     return render_htmx(
         "leads/visit_form.html",
         "leads/_visit_form.html",
@@ -283,7 +285,7 @@ def visit_edit(visit_id: int):
     """Edit a visit; contact details added later link the customer."""
     visit = services.get_visit(visit_id)
     form = VisitForm(obj=visit) if request.method == "GET" else VisitForm()
-    _prepare_visit_form(form)
+    _prepare_visit_form(form, None)
     if request.method == "GET":
         form.time_in.data = local(visit.time_in, tenancy.store_timezone()).replace(tzinfo=None)
         form.time_out.data = (

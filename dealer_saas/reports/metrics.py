@@ -24,6 +24,7 @@ Conventions shared by every metric:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
+from sqlalchemy.orm.util import identity_key
 
 from .. import tenancy
 from ..customers.models import Customer
@@ -123,10 +125,33 @@ def scope(store_ids: Iterable[int] | None = None) -> tuple[int, ...]:
     return tuple(s for s in allowed if s in wanted)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """A metric's grouped select, not yet run: ``SELECT store, [dim,] value ... GROUP BY
+    store[, dim]``. ``amounts``: the values are money (else counts). :func:`run` runs one or
+    several in one statement (the keyed ones of one run share a key type)."""
+
+    stmt: Any
+    keyed: bool
+    amounts: bool = False
+
+    def figures(self, rows: Iterable[tuple[int, Any, Any]]) -> dict[tuple[int, Any], Any]:
+        if self.amounts:
+            return {(store_id, key): _money(value) for store_id, key, value in rows}
+        return {(store_id, key): int(value or 0) for store_id, key, value in rows}
+
+
 def _tally(
-    store_col: Any, dim: Any, value: Any, where: Iterable[Any], joins: Iterable[tuple[Any, Any]] = (), from_: Any = None
-) -> list[Any]:
-    """``SELECT store, [dim,] value ... GROUP BY store[, dim]`` as (store_id, key, value) rows."""
+    store_col: Any,
+    dim: Any,
+    value: Any,
+    where: Iterable[Any],
+    joins: Iterable[tuple[Any, Any]] = (),
+    from_: Any = None,
+    *,
+    amounts: bool = False,
+) -> Tally:
+    """``SELECT store, [dim,] value ... GROUP BY store[, dim]`` (see :class:`Tally`)."""
     columns = [store_col, *([dim] if dim is not None else []), value]
     stmt = select(*columns)
     if from_ is not None:
@@ -134,11 +159,51 @@ def _tally(
     for target, on in joins:
         stmt = stmt.outerjoin(target, on)
     stmt = stmt.where(*where).group_by(store_col, *([dim] if dim is not None else []))
-    return [(row[0], row[1] if dim is not None else None, row[-1]) for row in db.session.execute(stmt)]
+    return Tally(stmt, dim is not None, amounts)
 
 
-def _counts(rows: list[Any]) -> Counts:
-    return {(store_id, key): int(value or 0) for store_id, key, value in rows}
+def run(*tallies: Tally) -> list[dict[tuple[int, Any], Any]]:
+    """The figures of each tally, in order, from ONE statement: the tallies' selects as the
+    parts of a ``UNION ALL``, each row tagged with its part (a report page shows several
+    metrics and stays within the statement budget; DESIGN section 7)."""
+    if not tallies:
+        return []
+    if len(tallies) == 1:
+        (tally,) = tallies
+        rows = [(r[0], r[1] if tally.keyed else None, r[-1]) for r in db.session.execute(tally.stmt)]
+        return [tally.figures(rows)]
+    subs = [tally.stmt.subquery(f"part{n}") for n, tally in enumerate(tallies)]
+    # the keyed tallies run together share one key type; a part without a key gives a NULL
+    # of that type (PostgreSQL types a UNION of bare NULLs as text)
+    key_type = next((sub.c[1].type for tally, sub in zip(tallies, subs, strict=True) if tally.keyed), sa.Integer())
+    parts = []
+    for n, (tally, sub) in enumerate(zip(tallies, subs, strict=True)):
+        key = sub.c[1] if tally.keyed else sa.cast(sa.null(), key_type)
+        parts.append(
+            select(
+                sa.literal(n, sa.Integer).label("part"),
+                sub.c[0].label("store_id"),
+                key.label("key"),
+                sub.c[len(sub.c) - 1].label("value"),
+            )
+        )
+    per_part: list[list[tuple[int, Any, Any]]] = [[] for _ in tallies]
+    for part, store_id, key, value in db.session.execute(sa.union_all(*parts)):
+        per_part[part].append((store_id, key, value))
+    return [tally.figures(rows) for tally, rows in zip(tallies, per_part, strict=True)]
+
+
+def _metric(build: Any) -> Any:
+    """A metric function: ``build`` answers its :class:`Tally`; calling the metric runs it
+    (one statement) and answers its figures (:data:`Counts`, or :data:`Amounts` for money),
+    ``metric.tally(...)`` gives the tally to :func:`run` with others."""
+
+    @functools.wraps(build)
+    def metric(*args: Any, **kwargs: Any) -> Any:
+        return run(build(*args, **kwargs))[0]
+
+    metric.tally = build
+    return metric
 
 
 def _check_dimension(by: str | None) -> None:
@@ -149,7 +214,8 @@ def _check_dimension(by: str | None) -> None:
 # --------------------------------------------------------------------------- funnel stages
 
 
-def visit_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+@_metric
+def visit_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Tally:
     """**Visits** (来店/来电登记, walk-ins and calls alike) in the period, counting a customer
     once per calendar day: two visits of one customer on one day are one visit, visits on two
     days are two. A visit logged without a customer counts on its own. Broken down by the
@@ -170,12 +236,11 @@ def visit_count(period: Period, *, by: str | None = None, tz: str | None = None,
         .distinct()
         .subquery("visit_days")
     )
-    return _counts(
-        _tally(per_day.c.store_id, per_day.c.dim if dim is not None else None, func.count(), (), from_=per_day)
-    )
+    return _tally(per_day.c.store_id, per_day.c.dim if dim is not None else None, func.count(), (), from_=per_day)
 
 
-def card_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+@_metric
+def card_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Tally:
     """**Cards**: follow-up cards (意向跟进卡) created in the period, whatever became of them
     since (open, won, lost or dormant). By the card's source, consultant or intended model."""
     _check_dimension(by)
@@ -186,10 +251,11 @@ def card_count(period: Period, *, by: str | None = None, tz: str | None = None, 
         FollowUpCard.created_at >= start,
         FollowUpCard.created_at < end,
     )
-    return _counts(_tally(FollowUpCard.store_id, dims.get(by), func.count(FollowUpCard.id), where))
+    return _tally(FollowUpCard.store_id, dims.get(by), func.count(FollowUpCard.id), where)
 
 
-def test_drive_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+@_metric
+def test_drive_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Tally:
     """**Test drives** booked (created) in the period that were not cancelled and not a
     no-show: booked ones still to come and done ones. By source (the card's, else the
     customer's), consultant, or the model of the car driven."""
@@ -210,7 +276,7 @@ def test_drive_count(period: Period, *, by: str | None = None, tz: str | None = 
         TestDrive.created_at < end,
         TestDrive.status.not_in(NOT_DRIVEN),
     )
-    return _counts(_tally(TestDrive.store_id, dims.get(by), func.count(TestDrive.id), where, joins))
+    return _tally(TestDrive.store_id, dims.get(by), func.count(TestDrive.id), where, joins)
 
 
 def _order_dims(by: str | None) -> tuple[Any, tuple[tuple[Any, Any], ...]]:
@@ -224,7 +290,8 @@ def _order_dims(by: str | None) -> tuple[Any, tuple[tuple[Any, Any], ...]]:
     return dims.get(by), joins
 
 
-def order_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+@_metric
+def order_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Tally:
     """**Orders** (units sold, 订单台数): sales orders created in the period that are not a
     draft and not cancelled (one order is one car). An order cancelled later leaves the
     period it was created in. By source, consultant or model ordered."""
@@ -237,10 +304,11 @@ def order_count(period: Period, *, by: str | None = None, tz: str | None = None,
         SalesOrder.created_at < end,
         SalesOrder.status.not_in(NOT_SOLD),
     )
-    return _counts(_tally(SalesOrder.store_id, dim, func.count(SalesOrder.id), where, joins))
+    return _tally(SalesOrder.store_id, dim, func.count(SalesOrder.id), where, joins)
 
 
-def delivery_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Counts:
+@_metric
+def delivery_count(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Tally:
     """**Deliveries** (交车): orders handed over in the period (state delivered, by the
     time of the handover), whenever they were ordered. By source, consultant or model."""
     _check_dimension(by)
@@ -252,10 +320,11 @@ def delivery_count(period: Period, *, by: str | None = None, tz: str | None = No
         SalesOrder.delivered_at >= start,
         SalesOrder.delivered_at < end,
     )
-    return _counts(_tally(SalesOrder.store_id, dim, func.count(SalesOrder.id), where, joins))
+    return _tally(SalesOrder.store_id, dim, func.count(SalesOrder.id), where, joins)
 
 
-def gross_margin(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Amounts:
+@_metric
+def gross_margin(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> Tally:
     """**Vehicle gross margin** (单车毛利合计) of the orders delivered in the period (as
     :func:`delivery_count`): the car's price after discount (list price minus discount)
     minus the cost of the stock car allocated to the order. Accessories, insurance, fees and
@@ -271,8 +340,7 @@ def gross_margin(period: Period, *, by: str | None = None, tz: str | None = None
         SalesOrder.delivered_at < end,
     )
     joins = ((StockVehicle, StockVehicle.id == SalesOrder.stock_vehicle_id), *joins)
-    rows = _tally(SalesOrder.store_id, dim, margin, where, joins)
-    return {(store_id, key): _money(value) for store_id, key, value in rows}
+    return _tally(SalesOrder.store_id, dim, margin, where, joins, amounts=True)
 
 
 def _money(value: Any) -> Decimal:
@@ -328,19 +396,31 @@ class FunnelRow:
         return ratio(self.counts["orders"], self.counts["visits"])
 
 
-def funnel(
-    period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None, per_store: bool = True
-) -> list[FunnelRow]:
-    """The five stages for the period, one row per (store, key), or per key with the stores
-    added together when ``per_store`` is False. Rows come ordered by store then by visits
-    (most first)."""
-    stages = {name: metric(period, by=by, tz=tz, store_ids=store_ids) for name, metric in STAGE_METRICS.items()}
+def funnel_tallies(period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None) -> list[Tally]:
+    """The five stages' tallies (in ``STAGES`` order), to :func:`run` with others."""
+    return [metric.tally(period, by=by, tz=tz, store_ids=store_ids) for metric in STAGE_METRICS.values()]
+
+
+def funnel_rows(figures: list[Counts], *, per_store: bool = True) -> list[FunnelRow]:
+    """The funnel from the stages' figures (:func:`funnel_tallies` run): one row per (store,
+    key), or per key with the stores added together when ``per_store`` is False. Rows come
+    ordered by store then by visits (most first)."""
+    stages = dict(zip(STAGES, figures, strict=True))
     if not per_store:
         stages = {name: combine(counts) for name, counts in stages.items()}
     keys = sorted({k for counts in stages.values() for k in counts}, key=lambda k: (k[0] or 0, str(k[1])))
     rows = [FunnelRow(store, key, {name: stages[name].get((store, key), 0) for name in STAGES}) for store, key in keys]
     rows.sort(key=lambda r: (r.store_id or 0, -r.counts["visits"], -r.counts["orders"]))
     return rows
+
+
+def funnel(
+    period: Period, *, by: str | None = None, tz: str | None = None, store_ids=None, per_store: bool = True
+) -> list[FunnelRow]:
+    """The five stages for the period, one row per (store, key), or per key with the stores
+    added together when ``per_store`` is False. Rows come ordered by store then by visits
+    (most first). One statement."""
+    return funnel_rows(run(*funnel_tallies(period, by=by, tz=tz, store_ids=store_ids)), per_store=per_store)
 
 
 def funnel_total(rows: Iterable[FunnelRow]) -> FunnelRow:
@@ -387,9 +467,11 @@ def consultant_ranking(month: Period, *, tz: str | None = None, store_ids=None) 
     (:func:`gross_margin`) in the month, beside the month's targets (``SalesTarget``; a
     target of 0 or none has no attainment). Everyone with a figure or a target is listed;
     rows without a consultant are left out. Ordered by deliveries, then orders, then margin."""
-    units = order_count(month, by="consultant", tz=tz, store_ids=store_ids)
-    deliveries = delivery_count(month, by="consultant", tz=tz, store_ids=store_ids)
-    margins = gross_margin(month, by="consultant", tz=tz, store_ids=store_ids)
+    units, deliveries, margins = run(
+        order_count.tally(month, by="consultant", tz=tz, store_ids=store_ids),
+        delivery_count.tally(month, by="consultant", tz=tz, store_ids=store_ids),
+        gross_margin.tally(month, by="consultant", tz=tz, store_ids=store_ids),
+    )
     targets = db.session.execute(
         select(SalesTarget).where(SalesTarget.store_id.in_(scope(store_ids)), SalesTarget.month == month.start)
     ).scalars()
@@ -444,20 +526,45 @@ def pipeline_forecast(*, store_ids=None) -> list[ForecastRow]:
     ones are out) of each card's intent level probability H/A/B/C, a store setting
     (``settings.order_probabilities``, default 70/40/15/5 %). Each store uses its own
     probabilities, in the roll-up too."""
+    (counts,) = run(forecast_tally(store_ids=store_ids))
+    return forecast_rows(counts, store_ids=store_ids)
+
+
+def forecast_tally(*, store_ids=None) -> Tally:
+    """The open cards per store and level that :func:`pipeline_forecast` weighs."""
+    return _tally(
+        FollowUpCard.store_id,
+        FollowUpCard.level,
+        func.count(FollowUpCard.id),
+        (FollowUpCard.store_id.in_(scope(store_ids)), FollowUpCard.status == "open"),
+    )
+
+
+def forecast_rows(counts: Counts, *, store_ids=None) -> list[ForecastRow]:
+    """:func:`pipeline_forecast` from its tally's figures."""
     from .settings import LEVELS, order_probabilities
 
     ids = scope(store_ids)
-    counts = _counts(
-        _tally(
-            FollowUpCard.store_id,
-            FollowUpCard.level,
-            func.count(FollowUpCard.id),
-            (FollowUpCard.store_id.in_(ids), FollowUpCard.status == "open"),
-        )
-    )
-    stores = {s.id: s for s in db.session.execute(select(tenancy.Store).where(tenancy.Store.id.in_(ids))).scalars()}
+    known = stores(ids)
     rows = []
     for store_id in ids:
         open_cards = {level: counts.get((store_id, level), 0) for level in LEVELS}
-        rows.append(ForecastRow(store_id, open_cards, order_probabilities(stores.get(store_id))))
+        rows.append(ForecastRow(store_id, open_cards, order_probabilities(known.get(store_id))))
     return rows
+
+
+def stores(ids: Iterable[int]) -> dict[int, tenancy.Store]:
+    """The stores of ``ids`` by id: those the request already holds (the shell loads the
+    organisation's stores with the user) from the session, the others in one statement."""
+    found: dict[int, tenancy.Store] = {}
+    missing = []
+    for store_id in ids:
+        store = db.session.identity_map.get(identity_key(tenancy.Store, store_id))
+        if store is not None and not sa.inspect(store).expired:
+            found[store_id] = store
+        else:
+            missing.append(store_id)
+    if missing:
+        rows = db.session.execute(select(tenancy.Store).where(tenancy.Store.id.in_(missing))).scalars()
+        found.update({s.id: s for s in rows})
+    return found

@@ -19,6 +19,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..inventory.models import VehicleModel
 from ..tenancy import Membership, Role, Store, User
+from . import metrics
 from .metrics import DIMENSIONS, MAX_DAYS, Period
 from .models import SalesTarget
 
@@ -92,7 +93,7 @@ def readable_stores() -> list[Store]:
     ids = tenancy.current().store_ids
     if not ids:
         return []
-    return list(db.session.execute(select(Store).where(Store.id.in_(ids)).order_by(Store.code, Store.id)).scalars())
+    return sorted(metrics.stores(ids).values(), key=lambda s: (s.code, s.id))
 
 
 def key_labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:

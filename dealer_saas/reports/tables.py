@@ -72,7 +72,12 @@ def funnel_report(period: Period, by: str, *, tz: str | None, store_ids) -> dict
     """The funnel's total (per store in the roll-up), its chart, and the breakdown by ``by``."""
     multi = len(metrics.scope(store_ids)) > 1
     names = _store_names()
-    per_store = metrics.funnel(period, tz=tz, store_ids=store_ids)
+    # the total per store and the breakdown: ten stage tallies, one statement
+    figures = metrics.run(
+        *metrics.funnel_tallies(period, tz=tz, store_ids=store_ids),
+        *metrics.funnel_tallies(period, by=by, tz=tz, store_ids=store_ids),
+    )
+    per_store = metrics.funnel_rows(figures[: len(STAGES)])
     total = metrics.funnel_total(per_store)
     stage_table = Table(_("销售漏斗"), _funnel_header([_("门店")]))
     for row in per_store if multi else []:
@@ -82,7 +87,7 @@ def funnel_report(period: Period, by: str, *, tz: str | None, store_ids) -> dict
     stage_table.rows.append([label, *map(str, total.counts.values()), *_conversion_cells(total)])
     stage_table.total_row = len(stage_table.rows) - 1
 
-    breakdown_rows = metrics.funnel(period, by=by, tz=tz, store_ids=store_ids, per_store=False)
+    breakdown_rows = metrics.funnel_rows(figures[len(STAGES) :], per_store=False)
     labels = services.key_labels(by, [r.key for r in breakdown_rows])
     breakdown = Table(_("按%(dimension)s", dimension=DIMENSION_LABELS[by]), _funnel_header([str(DIMENSION_LABELS[by])]))
     for row in breakdown_rows:
@@ -193,9 +198,12 @@ def stores_report(period: Period, *, tz: str | None, store_url) -> dict[str, Any
     """Every store of the context side by side for the period, ranked by deliveries: the
     funnel's stages, orders per visit, gross margin and the month's delivery target."""
     stores = services.readable_stores()
-    funnel = {r.store_id: r for r in metrics.funnel(period, tz=tz)}
-    margins = metrics.gross_margin(period, tz=tz)
-    expected = {r.store_id: r.expected_orders for r in metrics.pipeline_forecast()}
+    # the funnel, the margin and the forecast of every store: one statement
+    *stages, margins, open_cards = metrics.run(
+        *metrics.funnel_tallies(period, tz=tz), metrics.gross_margin.tally(period, tz=tz), metrics.forecast_tally()
+    )
+    funnel = {r.store_id: r for r in metrics.funnel_rows(stages)}
+    expected = {r.store_id: r.expected_orders for r in metrics.forecast_rows(open_cards)}
     header = [
         _("名次"),
         _("门店"),

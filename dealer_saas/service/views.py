@@ -541,7 +541,10 @@ def line_work(repair_order_line_id: int):
 
 
 def _my_work_page(*, errors: list[str] | None = None, trigger_event: Any = None):
-    db.session.expire_all()
+    if request.method != "GET":
+        # after a move (saved or refused) the lines are read again; a plain GET keeps the
+        # signed-in user and the stores loaded with it (no reload of the shell's rows)
+        db.session.expire_all()
     return render_htmx(
         "service/my_work.html",
         "service/_my_lines.html",

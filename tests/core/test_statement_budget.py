@@ -30,17 +30,9 @@ SKIP_PREFIXES = ("/static", "/login", "/logout", "/language", "/switch-store", "
 #: pages allowed above the budget, with their count today (keep empty; a page listed here
 #: must not get worse, and should be fixed and removed).
 ALLOWLIST: dict[str, int] = {
-    # merged after the budget was reached; each is open work on issue 15 (see its note):
     # the duplicate finder (a manager's tool, not a list): plates, other phones and their
     # matching mobiles are three look-ups, plus the view_pii row of the full numbers it shows
     "/customers/duplicates": 5,
-    "/leads/visits/new": 6,  # the reception queue's roster and busy consultants
-    "/leads/visits/queue": 5,
-    "/leads/visits/today": 6,
-    "/reports/funnel": 12,  # one aggregate per funnel stage
-    "/reports/ranking/data": 7,
-    "/reports/stores/data": 10,  # every store side by side
-    "/service/my-work": 5,  # the technician's lines with their repair orders
 }
 
 

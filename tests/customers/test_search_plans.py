@@ -79,3 +79,41 @@ def test_prefix_searches_are_a_plain_like_on_postgresql(store, many_zhang):
         assert "LIKE" in match and ">=" not in match
     else:
         assert "LIKE" in match and ">=" in match
+
+
+def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, monkeypatch):
+    """In the roll-up a search with more matches than the count limit but fewer than
+    ROLLUP_MATCH_WINDOW is still matched first (two statements, sorted here, "5+" shown); past
+    the window the page walks the order index. Both give the pages of a store-sized search."""
+    from dealer_saas.permissions import ALL_PERMISSIONS
+
+    sibling = factories.StoreFactory(organisation=store.organisation)
+    factories.CustomerFactory(store=sibling, name="张邻店", mobile="13812340088")
+    db.session.flush()
+    ctx = tenancy.TenantContext(
+        org_id=store.org_id, store_id=None, store_ids=(store.id, sibling.id), permissions=ALL_PERMISSIONS
+    )
+    monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 5)
+
+    def pages() -> tuple[list[str], int, list[str]]:
+        names, after, first_statements, first_count = [], None, [], 0
+        with tenancy.use(ctx):
+            while True:
+                with count_queries() as statements:
+                    result = services.search_customers(services.CustomerQuery(q="张", after=after), size=4)
+                if after is None:
+                    first_statements, first_count = list(statements), result.count
+                names.extend(c.name for c in result.page.items)
+                after = result.page.next_token
+                if not after:
+                    return names, first_count, first_statements
+
+    monkeypatch.setattr("dealer_saas.customers.services.search.ROLLUP_MATCH_WINDOW", 50)
+    matched_first, count, statements = pages()
+    assert len(statements) == 2 and "customers.id IN" in statements[1]  # the page's rows by id
+    monkeypatch.setattr("dealer_saas.customers.services.search.ROLLUP_MATCH_WINDOW", 6)
+    walked, walked_count, walked_statements = pages()
+    assert len(walked_statements) == 2 and "customers.id IN" not in walked_statements[1]
+    assert len(matched_first) == 14 and "张邻店" in matched_first and "张外店" not in matched_first
+    assert matched_first == walked
+    assert count == walked_count == 5  # shown as "5+" either way

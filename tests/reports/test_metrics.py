@@ -175,3 +175,38 @@ def test_another_stores_rows_never_count(world):
 def test_unknown_breakdown_is_refused(in_world):
     with pytest.raises(ValueError):
         metrics.visit_count(OCT, by="store_id; drop table", tz=TZ)
+
+
+def test_metrics_run_together_in_one_statement_give_the_figures_of_each_alone(rollup):
+    """A report page runs its metrics as one UNION ALL (``metrics.run``): the figures are those
+    of every metric run on its own, with or without a breakdown, counts and amounts alike."""
+    from ..conftest import count_queries
+
+    w = rollup
+    alone = [
+        metrics.visit_count(OCT, tz=TZ),
+        metrics.card_count(OCT, by="source", tz=TZ),
+        metrics.order_count(OCT, by="source", tz=TZ),
+        metrics.gross_margin(OCT, tz=TZ),
+        metrics.delivery_count(OCT, by="source", tz=TZ),
+    ]
+    with count_queries() as statements:
+        together = metrics.run(
+            metrics.visit_count.tally(OCT, tz=TZ),
+            metrics.card_count.tally(OCT, by="source", tz=TZ),
+            metrics.order_count.tally(OCT, by="source", tz=TZ),
+            metrics.gross_margin.tally(OCT, tz=TZ),
+            metrics.delivery_count.tally(OCT, by="source", tz=TZ),
+        )
+    assert len(statements) == 1
+    assert together == alone
+    assert together[0] == {(w.store.id, None): 6, (w.sibling.id, None): 5}
+    assert together[3][(w.sibling.id, None)] == Decimal("50000.00")
+    # the stores report's run: the funnel, the margin and the forecast's open cards by level
+    *stages, margins, open_cards = metrics.run(
+        *metrics.funnel_tallies(OCT, tz=TZ), metrics.gross_margin.tally(OCT, tz=TZ), metrics.forecast_tally()
+    )
+    assert metrics.funnel_rows(stages) == metrics.funnel(OCT, tz=TZ)
+    assert margins == metrics.gross_margin(OCT, tz=TZ)
+    expected = [(r.store_id, r.open_cards) for r in metrics.pipeline_forecast()]
+    assert [(r.store_id, r.open_cards) for r in metrics.forecast_rows(open_cards)] == expected

@@ -28,6 +28,10 @@ SORTS: dict[str, Sort] = {
     "name": Sort(_l("姓名拼音"), (Customer.name_pinyin, Customer.id)),
     "updated": Sort(_l("最近更新"), (Customer.updated_at, Customer.id), desc=True),
 }
+#: in the roll-up, a search with fewer matches than this is matched first and sorted here;
+#: more, and the page walks the list's order index (walking costs about 25 x customers /
+#: matches rows, matching first one row per match: even at sqrt(25 x 1 200 000) ~ 5 000)
+ROLLUP_MATCH_WINDOW = 5000
 FILTERS = ("q", "owner", "source", "level", "tag", "created_from", "created_to", "sort")
 
 _DIGITS = re.compile(r"^\+?[\d\s-]+$")
@@ -224,17 +228,23 @@ def search_customers(
     eager loads around the limited page. A search matches first: the ids and sort values
     of up to ``COUNT_LIMIT + 1`` matches come from the index of the search (1 statement);
     when that is all of them they are sorted here and the page's rows loaded by id (1 more);
-    when there are more, matches are dense and the page walks the list's order index."""
+    when there are more, matches are dense and the page walks the list's order index. In the
+    roll-up the window is ``ROLLUP_MATCH_WINDOW`` matches: over the whole group a few thousand
+    matches are still sparse (walking the order index for 25 of 1 500 matches among
+    1 200 000 customers read 20 000 rows, 160 ms; fetching the 1 500 takes 11 ms)."""
     stmt, kind = matching_customers(query, tz)
     sort = SORTS[query.sort]
     listed = stmt.options(joinedload(Customer.owner), joinedload(Customer.tags))
     if kind:
+        window = COUNT_LIMIT + 1
+        if tenancy.current().is_rollup:
+            window = max(window, ROLLUP_MATCH_WINDOW)
         matches = db.session.execute(
-            stmt.with_only_columns(Customer.id, *sort.columns).order_by(None).limit(COUNT_LIMIT + 1)
+            stmt.with_only_columns(Customer.id, *sort.columns).order_by(None).limit(window)
         ).all()
         more = len(matches) > COUNT_LIMIT
         count = min(len(matches), COUNT_LIMIT) if with_count and not query.after else 0
-        if not more:
+        if len(matches) < window:
             ids, next_token = keyset_slice(matches, sort, query.after, size)
             rows = {c.id: c for c in db.session.execute(listed.where(Customer.id.in_(ids))).unique().scalars()}
             page = Page(items=[rows[i] for i in ids if i in rows], next_token=next_token)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 
 from ... import audit, tenancy
 from ...extensions import db
-from ...tenancy import User
+from ...tenancy import Membership, Role, User
 from ...timeutil import as_utc, local_day_bounds, utcnow
 from ..models import DutySlot, Visit
 from ._common import LeadsError, consultants
@@ -54,6 +54,10 @@ class ReceptionQueue:
     #: the consultant the walk-in form proposes (:func:`next_free_consultant`)
     proposed: User | None = None
     now: dt.datetime = field(default_factory=utcnow)
+    #: the store's active sales consultants, by name (what the roster and visit forms offer)
+    consultants: list[User] = field(default_factory=list)
+    #: on a day without a roster, the consultants of the latest earlier roster, in order
+    last_roster: list[int] = field(default_factory=list)
 
     @property
     def free(self) -> list[QueueEntry]:
@@ -158,10 +162,10 @@ def reception_queue(day: dt.date | None = None) -> ReceptionQueue | None:
         ).scalars()
     )
     # a consultant deactivated or moved to another store since the roster was set drops out
-    serving = {u.id for u in consultants()}
-    entries = [
-        QueueEntry(consultant=slot.user, position=slot.position) for slot in duty_roster(day) if slot.user_id in serving
-    ]
+    serving, roster_day, positions = _consultants_on_latest_roster(day)
+    on_roster = sorted((positions[u.id], u.id, u) for u in serving if u.id in positions)
+    entries = [QueueEntry(consultant=u, position=p) for p, _id, u in on_roster] if roster_day == day else []
+    last_roster = [u.id for _p, _id, u in on_roster] if roster_day != day else []
     by_user = {e.consultant.id: e for e in entries}
     for visit in walk_ins:  # oldest first: the last one seen is the latest
         entry = by_user.get(visit.consultant_id)
@@ -174,4 +178,30 @@ def reception_queue(day: dt.date | None = None) -> ReceptionQueue | None:
         elif entry.free_since is None or as_utc(visit.time_out) > as_utc(entry.free_since):
             entry.free_since = visit.time_out
     in_store = [v for v in walk_ins if v.time_out is None]
-    return ReceptionQueue(day=day, entries=entries, in_store=in_store, proposed=next_free_consultant(entries))
+    return ReceptionQueue(
+        day=day,
+        entries=entries,
+        in_store=in_store,
+        proposed=next_free_consultant(entries),
+        consultants=serving,
+        last_roster=last_roster,
+    )
+
+
+def _consultants_on_latest_roster(day: dt.date) -> tuple[list[User], dt.date | None, dict[int, int]]:
+    """In one statement: the store's active sales consultants (``consultants()``, by name),
+    the latest roster day up to ``day`` and each consultant's position on it."""
+    ctx = tenancy.current()
+    latest = select(func.max(DutySlot.day)).where(DutySlot.day <= day).scalar_subquery()
+    # memberships are not tenant-owned rows: the store is named explicitly here
+    rows = db.session.execute(
+        select(User, DutySlot.day, DutySlot.position)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Role, Role.id == Membership.role_id)
+        .outerjoin(DutySlot, (DutySlot.user_id == User.id) & (DutySlot.day == latest))
+        .where(Membership.store_id == ctx.store_id, Role.code == "sales_consultant", User.is_active.is_(True))
+        .distinct()
+        .order_by(User.name, User.id)
+    ).all()
+    roster_day = next((d for _u, d, _p in rows if d is not None), None)
+    return [u for u, _d, _p in rows], roster_day, {u.id: p for u, d, p in rows if d is not None}
