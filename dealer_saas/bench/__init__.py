@@ -23,4 +23,4 @@ def bench() -> None:
     """Performance benchmarks (PostgreSQL)."""
 
 
-from . import care, data, driver, search, surveys  # noqa: E402,F401  (they add their commands to the group)
+from . import alerts, care, data, driver, search, surveys  # noqa: E402,F401  (they add their commands to the group)

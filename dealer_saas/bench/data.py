@@ -32,7 +32,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from . import bench, surveys
+from . import bench
 from .common import _create_database, _drop_database, database_exists, server_url
 
 ORG_CODE = "bench"
@@ -222,6 +222,10 @@ def copy_rows(connection, table: sa.Table, rows, chunk: int = 50_000) -> int:
 
 #: tables whose secondary indexes are built after the bulk insert (faster than keeping
 #: them up to date row by row, the trigram GIN indexes above all)
+#: the modules' benchmark data (``bench/<module>.py``, each ``load(connection, org_id, echo)``
+#: with set-based inserts), loaded in this order once the core rows are in
+MODULE_DATA = ("parts", "service", "care", "surveys", "marketing")
+
 BULK_TABLES = ("customers", "customer_vehicles", "visits", "follow_up_cards", "sales_orders", "customer_tags")
 
 
@@ -265,8 +269,6 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     from ..permissions import ensure_builtin_roles
     from ..sales.models import SalesOrder
     from ..tenancy import Membership, Organisation, Role, Store, User
-    from . import parts as bench_parts
-    from .service import load as load_service
 
     started = time.perf_counter()
     counts: dict[str, int] = {}
@@ -522,22 +524,18 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
         o=org_id,
         tags=list(TAGS),
     )
-    counts.update(importlib.import_module(".marketing", __package__).load(connection, org_id, echo))
     db.session.commit()
     echo(
         f"  {counts['visits']} visits, {counts['follow_up_cards']} cards, {counts['sales_orders']} orders, "
         f"{counts['customer_tags']} tags (INSERT ... SELECT) in {time.perf_counter() - step:.1f} s"
     )
 
-    counts.update(bench_parts.load(db.session.connection(), org_id, echo))
-    counts.update(surveys.load(db.session.connection(), org_id, echo))
+    for name in MODULE_DATA:  # imported here: each module's file imports this one
+        counts.update(importlib.import_module(f".{name}", __package__).load(db.session.connection(), org_id, echo))
+        db.session.commit()
 
     step = time.perf_counter()
     connection = db.session.connection()
-    counts.update(load_service(connection, org_id, echo))
-    from . import care  # the modules' benchmark data (care imports this module)
-
-    counts.update(care.load(connection, org_id, echo))
     build_indexes(connection, definitions)
     db.session.commit()
     echo(f"  {len(definitions)} indexes built in {time.perf_counter() - step:.1f} s")
