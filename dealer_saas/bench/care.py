@@ -32,8 +32,8 @@ def load(connection, org_id: int, echo=click.echo) -> dict[str, int]:
     counts: dict[str, int] = {}
     connection.execute(
         sa.text(
-            "UPDATE customers SET birthday = DATE '1960-01-01' + CAST(hashint8(id * 64 + 40) & 2147483647 AS bigint)"
-            " % 14600 WHERE org_id = :o"
+            "UPDATE customers SET birthday = DATE '1960-01-01' + CAST((hashint8(id * 64 + 40) & 2147483647)"
+            " % 14600 AS integer) WHERE org_id = :o"
         ),
         {"o": org_id},
     )
@@ -54,8 +54,8 @@ def load(connection, org_id: int, echo=click.echo) -> dict[str, int]:
             "vin": "v.vin",
             "insurer": "'平安保险'",
             "premium": "4800",
-            "starts_on": f"current_date - 365 + ({_h(42, 'v.id')} % 120)",
-            "expires_on": f"current_date + ({_h(42, 'v.id')} % 120)",
+            "starts_on": f"current_date - 365 + CAST({_h(42, 'v.id')} % 120 AS integer)",
+            "expires_on": f"current_date + CAST({_h(42, 'v.id')} % 120 AS integer)",
             "status": "'issued'",
         },
         f"FROM customer_vehicles v WHERE v.org_id = :o AND v.owner_id IS NOT NULL AND {_h(43, 'v.id')} % 4 = 0",
@@ -72,13 +72,13 @@ def load(connection, org_id: int, echo=click.echo) -> dict[str, int]:
             "rule": f"(ARRAY['visit','delivery','birthday','insurance','maintenance'])[1 + {_h(44, 'c.id')} % 5]",
             "customer_id": "c.id",
             "occasion": "'bench' || c.id::text",
-            "due_on": f"current_date - ({_h(45, 'c.id')} % 365)",
+            "due_on": f"current_date - CAST({_h(45, 'c.id')} % 365 AS integer)",
             "assignee_id": "c.owner_id",
             "status": f"CASE WHEN {_h(45, 'c.id')} % 365 < 7 THEN 'open' ELSE 'done' END",
             "outcome": f"CASE WHEN {_h(45, 'c.id')} % 365 < 7 THEN NULL "
             f"ELSE (CAST(:outcomes AS text[]))[1 + {_h(46, 'c.id')} % {len(OUTCOMES)}] END",
             "attempts": f"CASE WHEN {_h(45, 'c.id')} % 365 < 7 THEN 0 ELSE 1 END",
-            "created_at": f"now() - make_interval(days => {_h(45, 'c.id')} % 365 + 1)",
+            "created_at": f"now() - make_interval(days => CAST({_h(45, 'c.id')} % 365 AS integer) + 1)",
             "updated_at": "now()",
         },
         f"FROM customers c WHERE c.org_id = :o AND {_h(47, 'c.id')} % 10 = 0",
