@@ -38,12 +38,30 @@ def _scan_one(source: AlertSource, period: str) -> dict[str, int]:
     now = utcnow()
     crossed = sorted(key for key in now_low if key not in kept or not kept[key].is_low)
     recovered = [key for key, row in kept.items() if row.is_low and key not in now_low]
-    for key in crossed:
-        row = kept.get(key)
-        if row is None:
-            db.session.add(AlertState(kind=source.kind, subject_key=key[:60], is_low=True, crossed_at=now))
-        else:
-            row.is_low, row.crossed_at, row.crossings = True, now, row.crossings + 1
+    fresh = [key for key in crossed if key not in kept]
+    if fresh:  # one multi-row INSERT (a first pass may find thousands low at once)
+        db.session.execute(
+            sa.insert(AlertState.__table__),
+            [
+                {
+                    "org_id": store.org_id,
+                    "store_id": store.id,
+                    "kind": source.kind,
+                    "subject_key": key[:60],
+                    "is_low": True,
+                    "crossed_at": now,
+                    "crossings": 1,
+                }
+                for key in fresh
+            ],
+        )
+    fell_again = [key for key in crossed if key in kept]
+    if fell_again:
+        db.session.execute(
+            sa.update(AlertState)
+            .where(AlertState.kind == source.kind, AlertState.subject_key.in_(fell_again))
+            .values(is_low=True, crossed_at=now, crossings=AlertState.crossings + 1)
+        )
     if recovered:
         db.session.execute(
             sa.update(AlertState)

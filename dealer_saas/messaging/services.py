@@ -233,7 +233,8 @@ def queue_many(rows: Iterable[dict[str, Any]], purpose: str) -> dict[str, int]:
                 }
             )
         stmt = insert(table).on_conflict_do_nothing(index_elements=["store_id", "idempotency_key"])
-        stmt = stmt.returning(table.c.status)
+        # pages of 100 rows: the same statement text each time, so the driver prepares it once
+        stmt = stmt.returning(table.c.status).execution_options(insertmanyvalues_page_size=100)
         statuses = db.session.execute(stmt, values).scalars().all() if values else []
         counts["existing"] += len(values) - len(statuses)
         for status in statuses:
