@@ -214,14 +214,16 @@ class MenuGroup:
         return self.label is not None and len(self.entries) > 1
 
 
-def menu_groups(entries: list[MenuEntry]) -> list[MenuGroup]:
-    """The menu bar: pinned entries and entries without a section stand alone; the rest of a
-    section share one drop-down, placed where its first entry is. On a phone the same groups
-    show as headed lists in the off-canvas menu."""
+#: places in the desktop menu bar that fit at 1280 px beside the store switcher, the bell and
+#: the user menu; past this, pinned entries go back into their section's drop-down
+MAX_MENU_PLACES = 8
+
+
+def _groups(entries: list[MenuEntry], pinned: set[int]) -> list[MenuGroup]:
     groups: list[tuple[Any, list[MenuEntry]]] = []
     by_section: dict[str, list[MenuEntry]] = {}
-    for entry in entries:
-        if entry.pinned or not entry.section:
+    for n, entry in enumerate(entries):
+        if n in pinned or not entry.section:
             groups.append((None, [entry]))
             continue
         key = str(entry.section)
@@ -230,6 +232,20 @@ def menu_groups(entries: list[MenuEntry]) -> list[MenuGroup]:
             groups.append((entry.section, by_section[key]))
         by_section[key].append(entry)
     return [MenuGroup(label if len(items) > 1 else None, tuple(items)) for label, items in groups]
+
+
+def menu_groups(entries: list[MenuEntry]) -> list[MenuGroup]:
+    """The menu bar: pinned entries and entries without a section stand alone; the rest of a
+    section share one drop-down, placed where its first entry is. A role with many modules
+    (a store manager) would overflow the bar, so pinned entries fold back into their
+    sections, last first, until it has at most ``MAX_MENU_PLACES`` places. On a phone the
+    same groups show as headed lists in the off-canvas menu."""
+    pinned = [n for n, entry in enumerate(entries) if entry.pinned and entry.section]
+    groups = _groups(entries, set(pinned))
+    while len(groups) > MAX_MENU_PLACES and pinned:
+        pinned.pop()
+        groups = _groups(entries, set(pinned))
+    return groups
 
 
 def can_in_view(ctx: TenantContext | None, permission: str) -> bool:

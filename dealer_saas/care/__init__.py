@@ -34,9 +34,9 @@ MODULE = registry.declare(
         audit_actions={"care_reassign": _l("批量改派回访"), "care_reschedule": _l("批量改期回访")},
         job_labels={"care.generate_callbacks": _l("生成回访任务")},
         menu=(
-            MenuEntry("care.queue", _l("回访队列"), "care.view", "📞", _l("客服"), order=120, pinned=True),
-            MenuEntry("care.supervise", _l("回访分派"), "care.supervise", "🗂", _l("客服"), order=121),
-            MenuEntry("care.rates", _l("回访完成率"), "care.supervise", "📊", _l("客服"), order=122),
+            MenuEntry("care.queue", _l("回访队列"), "care.view", "📞", _l("客户关怀"), order=120, pinned=True),
+            MenuEntry("care.supervise", _l("回访分派"), "care.supervise", "🗂", _l("客户关怀"), order=121),
+            MenuEntry("care.rates", _l("回访完成率"), "care.supervise", "📊", _l("客户关怀"), order=122),
         ),
         tabs=(MenuEntry("care.queue", _l("回访"), "care.work", "📞", order=15),),
         settings=(settings.RULES_SECTION,),

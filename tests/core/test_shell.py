@@ -190,3 +190,26 @@ def test_a_group_role_starts_on_the_roll_up_and_a_store_role_on_its_store(app, s
     client.get("/")
     with client.session_transaction() as session:
         assert session["store_id"] == store.id
+
+
+def test_pinned_entries_fold_back_into_their_sections_when_the_bar_would_overflow():
+    from dealer_saas.registry import MenuEntry
+    from dealer_saas.shell import MAX_MENU_PLACES, menu_groups
+
+    def entry(name, section, order, pinned=False):
+        return MenuEntry(f"x.{name}", name, "p", "", section, order=order, pinned=pinned)
+
+    few = [
+        entry("today", "销售", 1, True),
+        entry("cards", "销售", 2),
+        entry("visits", "销售", 3),
+        entry("ro", "售后", 4),
+    ]
+    assert [len(g.entries) for g in menu_groups(few)] == [1, 2, 1]  # the pinned one stands alone
+    many = [entry(f"p{n}", "销售", n, True) for n in range(5)] + [
+        entry(f"s{n}-{k}", f"section{n}", 10 + n * 2 + k) for n in range(7) for k in range(2)
+    ]
+    groups = menu_groups(many)
+    assert len(groups) <= MAX_MENU_PLACES
+    assert sum(len(g.entries) for g in groups) == len(many)  # nothing dropped, only folded
+    assert groups[0].entries[0].endpoint == "x.p0"  # the first pinned entries keep their place
