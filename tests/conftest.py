@@ -33,6 +33,9 @@ def _postgres_database(base_url: str) -> tuple[str, callable]:
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        # a throw-away database: a commit need not wait for its WAL to reach the disk (the
+        # tests commit thousands of times; durability is not what they test)
+        connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
     def drop() -> None:
         with admin.connect() as connection:
