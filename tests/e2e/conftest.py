@@ -248,11 +248,16 @@ def menu_link(page, label: str):
     """The menu entry named ``label``, ready to click: the off-canvas menu opened on a phone,
     its section's drop-down opened on a desktop when the entry is inside one."""
     open_menu(page)
-    link = page.locator("#module-nav a.nav-link", has_text=label).first
+    link = page.locator("#module-nav a.nav-link", has_text=menu_label(label)).first
     if not link.is_visible():
-        section = page.locator("#module-nav .nav-section", has=page.locator("a.nav-link", has_text=label))
-        section.locator("[data-testid=menu-section]").click()
+        section = page.locator("#module-nav .nav-section", has=page.locator("a.nav-link", has_text=menu_label(label)))
+        section.locator("[data-testid=menu-section]").first.click()
     return link
+
+
+def menu_label(label: str) -> re.Pattern:
+    """A menu entry's text exactly (after its icon): "客户" is not "客户关怀"."""
+    return re.compile(rf"(^|\s){re.escape(label)}$")
 
 
 def logout(page) -> None:

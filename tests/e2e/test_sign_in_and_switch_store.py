@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import ARTIFACTS, horizontal_overflow, is_phone, login, logout, open_menu
+from .conftest import ARTIFACTS, horizontal_overflow, is_phone, login, logout, menu_label, menu_link
 
 FIRST_STORE = "广州天河大众4S店"  # GZ01
 SECOND_STORE = "深圳南山奥迪4S店"  # SZ01
@@ -35,13 +35,10 @@ def test_sign_in_switch_store_navigate_and_sign_out(page):
     page.reload()
     assert SECOND_STORE in page.locator("main").inner_text()
 
-    open_menu(page)
     menu = page.locator("#module-nav")
     # The customer list when that module is present; the dashboard entry is always there.
-    entry = menu.locator("a.nav-link", has_text="客户")
-    if not entry.count():
-        entry = menu.locator("a.nav-link", has_text="工作台")
-    entry = entry.first
+    wanted = "客户" if menu.locator("a.nav-link", has_text=menu_label("客户")).count() else "工作台"
+    entry = menu_link(page, wanted)  # opens the menu on a phone, the entry's section on a desktop
     label = entry.inner_text().strip()
     with page.expect_navigation() as navigation:
         entry.click()
