@@ -99,6 +99,17 @@ def bounded_int(
     return IntegerField(label, validators=[*first, NumberRange(min, max, message)], **kwargs)
 
 
+def setting_int(label: Any, min: int, max: int) -> IntegerField:
+    """A required integer of a store settings section (the settings screen's number box)."""
+    return bounded_int(
+        label,
+        min,
+        max,
+        required=_l("请输入整数"),
+        render_kw={"type": "number", "inputmode": "numeric", "min": min, "max": max},
+    )
+
+
 # --------------------------------------------------------------------------- money
 
 

@@ -9,6 +9,7 @@ screen writes (``admin.services.update_store_settings``, which asks every sectio
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -47,6 +48,42 @@ def int_or(value: Any, default: int, *, minimum: int = 0) -> int:
     except (TypeError, ValueError):
         return default
     return result if result >= minimum else default
+
+
+#: an integer setting's (default, minimum, maximum)
+IntRange = tuple[int, int, int]
+
+
+def stored_int(value: Any, limits: IntRange) -> int:
+    """A stored integer within its range, or its default when missing, junk or outside."""
+    default, low, high = limits
+    result = int_or(value, default, minimum=low)
+    return result if result <= high else default
+
+
+def stored_ints(stored: Mapping[str, Any], limits: Mapping[str, IntRange]) -> dict[str, int]:
+    """Every named integer of a section (``stored_int`` each)."""
+    return {name: stored_int(stored.get(name), bounds) for name, bounds in limits.items()}
+
+
+def submitted_int(value: Any, field: str, low: int, high: int) -> int:
+    """An integer typed on the settings screen, within ``low``..``high`` (DomainError naming
+    the field otherwise)."""
+    try:
+        result = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("请输入整数。"), field) from None
+    if not low <= result <= high:
+        raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=low, b=high), field)
+    return result
+
+
+def submitted_ints(data: Mapping[str, Any], limits: Mapping[str, IntRange], prefix: str) -> dict[str, int]:
+    """Every named integer of a section from the screen's fields ``<prefix><name>``."""
+    return {
+        name: submitted_int(data.get(prefix + name), prefix + name, low, high)
+        for name, (_default, low, high) in limits.items()
+    }
 
 
 def submitted_decimal(value: Any, field: str) -> Decimal:

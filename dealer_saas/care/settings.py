@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired, Length
 
 from .. import settings
 from ..domain import DomainError
-from ..forms_base import bounded_int
+from ..forms_base import setting_int
 from ..registry import SettingsSection
 from . import rules
 
@@ -86,13 +86,9 @@ def _load(store: Any) -> dict[str, Any]:
 
 def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
     stored: dict[str, Any] = {}
-    try:
-        limit = int(data.get("care_no_answer_limit"))
-    except (TypeError, ValueError):
-        raise DomainError(_("请输入整数。"), "care_no_answer_limit") from None
-    if not 1 <= limit <= NO_ANSWER_MAX:
-        raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=1, b=NO_ANSWER_MAX), "care_no_answer_limit")
-    stored["no_answer_limit"] = limit
+    stored["no_answer_limit"] = settings.submitted_int(
+        data.get("care_no_answer_limit"), "care_no_answer_limit", 1, NO_ANSWER_MAX
+    )
     for rule in rules.ordered():
         field = f"care_{rule.code}_offsets"
         offsets = _offsets(str(data.get(field) or ""), rule)
@@ -121,15 +117,7 @@ class _RuleFields(Mapping):
     """The settings screen's fields, read from the rules registered when the form is built."""
 
     def _fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "care_no_answer_limit": bounded_int(
-                _l("未接通几次后结束回访"),
-                1,
-                NO_ANSWER_MAX,
-                required=_l("请输入整数"),
-                render_kw={"type": "number", "inputmode": "numeric", "min": 1, "max": NO_ANSWER_MAX},
-            )
-        }
+        fields: dict[str, Any] = {"care_no_answer_limit": setting_int(_l("未接通几次后结束回访"), 1, NO_ANSWER_MAX)}
         for rule in rules.ordered():
             fields[f"care_{rule.code}_enabled"] = BooleanField(_l("启用：%(r)s", r=rule.label))
             fields[f"care_{rule.code}_offsets"] = StringField(

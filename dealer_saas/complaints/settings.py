@@ -9,10 +9,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
 
 from .. import settings
 from ..domain import DomainError
+from ..forms_base import setting_int
 from ..registry import SettingsSection
 
 #: grade -> (hours to accept, hours to resolve)
@@ -38,13 +38,7 @@ def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
     for grade in DEFAULT_SLA:
         for part in ("accept", "resolve"):
             key = f"sla_{grade}_{part}"
-            try:
-                value = int(data.get(key))
-            except (TypeError, ValueError):
-                raise DomainError(_("请输入整数。"), key) from None
-            if not 1 <= value <= MAX_HOURS:
-                raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=1, b=MAX_HOURS), key)
-            values[f"{grade}_{part}"] = value
+            values[f"{grade}_{part}"] = settings.submitted_int(data.get(key), key, 1, MAX_HOURS)
         if values[f"{grade}_resolve"] < values[f"{grade}_accept"]:
             raise DomainError(_("解决时限不能短于受理时限。"), f"sla_{grade}_resolve")
     new["complaint_sla"] = values
@@ -58,11 +52,7 @@ def _load(store: Any) -> dict[str, Any]:
 
 
 def _field(label: Any) -> IntegerField:
-    return IntegerField(
-        label,
-        validators=[InputRequired(_l("请输入整数")), NumberRange(1, MAX_HOURS, _l("超出允许范围"))],
-        render_kw={"type": "number", "inputmode": "numeric", "min": 1, "max": MAX_HOURS},
-    )
+    return setting_int(label, 1, MAX_HOURS)
 
 
 SLA_SECTION = SettingsSection(

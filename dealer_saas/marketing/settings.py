@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length
 
 from .. import settings
 from ..domain import DomainError
-from ..forms_base import bounded_int
+from ..forms_base import setting_int
 from ..registry import SettingsSection
 
 KEY = "marketing_reminders"
@@ -74,12 +74,7 @@ def _load(store: Any) -> dict[str, Any]:
 
 
 def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
-    try:
-        days = int(data.get("reminder_maintenance_days"))
-    except (TypeError, ValueError):
-        raise DomainError(_("请输入整数。"), "reminder_maintenance_days") from None
-    if not 1 <= days <= MAX_LEAD_DAYS:
-        raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=1, b=MAX_LEAD_DAYS), "reminder_maintenance_days")
+    days = settings.submitted_int(data.get("reminder_maintenance_days"), "reminder_maintenance_days", 1, MAX_LEAD_DAYS)
     try:
         insurance_days = parse_days(data.get("reminder_insurance_days"))
     except (TypeError, ValueError):
@@ -101,13 +96,7 @@ REMINDER_SECTION = SettingsSection(
     _l("客户提醒"),
     fields={
         "reminder_maintenance": BooleanField(_l("发送保养到期提醒")),
-        "reminder_maintenance_days": bounded_int(
-            _l("保养提前天数"),
-            1,
-            MAX_LEAD_DAYS,
-            required=_l("请输入整数"),
-            render_kw={"type": "number", "inputmode": "numeric", "min": 1, "max": MAX_LEAD_DAYS},
-        ),
+        "reminder_maintenance_days": setting_int(_l("保养提前天数"), 1, MAX_LEAD_DAYS),
         "reminder_insurance": BooleanField(_l("发送保险续保提醒")),
         "reminder_insurance_days": StringField(
             _l("续保提前天数（逗号分隔）"), validators=[InputRequired(_l("请填写天数")), Length(max=20)]

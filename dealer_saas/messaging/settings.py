@@ -7,17 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
 
 from .. import settings
-from ..domain import DomainError
+from ..forms_base import setting_int
 from ..registry import SettingsSection
 
 #: field -> (default, minimum, maximum)
-_LIMITS: dict[str, tuple[int, int, int]] = {
+_LIMITS: dict[str, settings.IntRange] = {
     "quiet_from": (21, 0, 23),  # quiet from this hour (store's zone) ...
     "quiet_until": (9, 0, 23),  # ... until this hour; equal hours mean no quiet time
     "per_minute": (300, 1, 100_000),  # customer messages the store sends per minute at most
@@ -33,12 +31,7 @@ class Policy:
 
 def policy(store: Any) -> Policy:
     """The store's quiet hours and throttle (defaults 21:00-09:00, 300 a minute)."""
-    stored = settings.section(store, "messaging_policy")
-    values = {}
-    for name, (default, low, high) in _LIMITS.items():
-        value = settings.int_or(stored.get(name), default, minimum=low)
-        values[name] = value if value <= high else default
-    return Policy(**values)
+    return Policy(**settings.stored_ints(settings.section(store, "messaging_policy"), _LIMITS))
 
 
 def _load(store: Any) -> dict[str, Any]:
@@ -47,26 +40,12 @@ def _load(store: Any) -> dict[str, Any]:
 
 
 def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
-    values: dict[str, int] = {}
-    for name, (_default, low, high) in _LIMITS.items():
-        key = f"messaging_{name}"
-        try:
-            value = int(data.get(key))
-        except (TypeError, ValueError):
-            raise DomainError(_("请输入整数。"), key) from None
-        if not low <= value <= high:
-            raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=low, b=high), key)
-        values[name] = value
-    new["messaging_policy"] = values
+    new["messaging_policy"] = settings.submitted_ints(data, _LIMITS, "messaging_")
 
 
 def _int_field(label: Any, name: str) -> IntegerField:
     _default, low, high = _LIMITS[name]
-    return IntegerField(
-        label,
-        validators=[InputRequired(_l("请输入整数")), NumberRange(low, high, _l("超出允许范围"))],
-        render_kw={"type": "number", "inputmode": "numeric", "min": low, "max": high},
-    )
+    return setting_int(label, low, high)
 
 
 POLICY_SECTION = SettingsSection(

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import domain, events, tenancy, visibility
+from .. import domain, events, signed_links, tenancy, visibility
 from ..extensions import db
 from ..inventory import services as inventory
 from ..timeutil import as_utc, from_local, local, utcnow
@@ -297,12 +297,9 @@ def quote_detail(quote_id: int):
 
 
 def share_url(quote) -> str:
-    """The customer's link to a quote: on the configured public address (``PUBLIC_BASE_URL``,
-    e.g. https://crm.example.com), else on the address the request came to."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
-    if base:
-        return base + url_for("sales.quote_shared", token=quote.share_token)
-    return url_for("sales.quote_shared", token=quote.share_token, _external=True)
+    """The customer's link to a quote, on the public address (``signed_links.public_url``).
+    The token is the quote's own random one: it never expires, like the quote's printout."""
+    return signed_links.public_url("sales.quote_shared", token=quote.share_token)
 
 
 def _quote_loan(quote, args) -> services.LoanCalculator:
@@ -393,7 +390,7 @@ def quote_shared(token: str):
     response = render_template(
         "sales/quote_shared.html", quote=quote, store=store, statuses=QUOTE_STATUSES, shared=True
     )
-    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    return response, 200, signed_links.PUBLIC_HEADERS
 
 
 # --------------------------------------------------------------------------- orders

@@ -12,11 +12,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from .. import settings
 from ..domain import DomainError
-from ..forms_base import money_field
+from ..forms_base import money_field, setting_int
 from ..registry import SettingsSection
 from .models import CATEGORIES
 
@@ -49,7 +49,7 @@ class Workshop:
 
 
 #: field name -> (default, minimum, maximum)
-_WORKSHOP_LIMITS: dict[str, tuple[int, int, int]] = {
+_WORKSHOP_LIMITS: dict[str, settings.IntRange] = {
     "slot_minutes": (60, 15, 240),
     "bays": (4, 1, 100),
     "advisors": (3, 1, 50),
@@ -63,11 +63,7 @@ _WORKSHOP_LIMITS: dict[str, tuple[int, int, int]] = {
 def workshop(store: Any) -> Workshop:
     """The store's slot and next-service settings (defaults: 60 min, 4 bays, 3 advisors,
     08:00-18:00, every 6 months or 5000 km)."""
-    stored = settings.section(store, "service_workshop")
-    values = {}
-    for name, (default, low, high) in _WORKSHOP_LIMITS.items():
-        value = settings.int_or(stored.get(name), default, minimum=low)
-        values[name] = value if value <= high else default
+    values = settings.stored_ints(settings.section(store, "service_workshop"), _WORKSHOP_LIMITS)
     if values["closes_hour"] <= values["opens_hour"]:
         values["opens_hour"], values["closes_hour"] = 8, 18
     return Workshop(**values)
@@ -80,16 +76,7 @@ def labour_rates(store: Any) -> dict[str, Decimal]:
 
 
 def _save_workshop(new: dict[str, Any], data: Mapping[str, Any]) -> None:
-    values: dict[str, int] = {}
-    for name, (_default, low, high) in _WORKSHOP_LIMITS.items():
-        key = f"workshop_{name}"
-        try:
-            value = int(data.get(key))
-        except (TypeError, ValueError):
-            raise DomainError(_("请输入整数。"), key) from None
-        if not low <= value <= high:
-            raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=low, b=high), key)
-        values[name] = value
+    values = settings.submitted_ints(data, _WORKSHOP_LIMITS, "workshop_")
     if values["closes_hour"] <= values["opens_hour"]:
         raise DomainError(_("结束时间须晚于开始时间。"), "workshop_closes_hour")
     if (values["closes_hour"] - values["opens_hour"]) * 60 < values["slot_minutes"]:
@@ -115,11 +102,7 @@ def _save_rates(new: dict[str, Any], data: Mapping[str, Any]) -> None:
 
 def _int_field(label: Any, name: str) -> IntegerField:
     _default, low, high = _WORKSHOP_LIMITS[name]
-    return IntegerField(
-        label,
-        validators=[InputRequired(_l("请输入整数")), NumberRange(low, high, _l("超出允许范围"))],
-        render_kw={"type": "number", "inputmode": "numeric", "min": low, "max": high},
-    )
+    return setting_int(label, low, high)
 
 
 WORKSHOP_SECTION = SettingsSection(

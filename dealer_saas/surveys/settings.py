@@ -11,10 +11,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
 
 from .. import settings
 from ..domain import DomainError
+from ..forms_base import setting_int
 from ..registry import SettingsSection
 
 LOW_ACTIONS = {"complaint": _l("自动生成投诉"), "callback": _l("自动生成回访任务"), "none": _l("不处理")}
@@ -42,26 +42,14 @@ class SurveyRules:
 def rules(store: Any) -> SurveyRules:
     """The store's survey rules (defaults: <= 6 of 10, <= 3 of 5, a complaint, 200 a minute)."""
     stored = settings.section(store, "surveys")
-    values: dict[str, Any] = {}
-    for name, (default, low, high) in _LIMITS.items():
-        value = settings.int_or(stored.get(name), default, minimum=low)
-        values[name] = value if value <= high else default
+    values: dict[str, Any] = settings.stored_ints(stored, _LIMITS)
     action = stored.get("low_action")
     values["low_action"] = action if action in LOW_ACTIONS else "complaint"
     return SurveyRules(**values)
 
 
 def _save(new: dict[str, Any], data: Mapping[str, Any]) -> None:
-    values: dict[str, Any] = {}
-    for name, (_default, low, high) in _LIMITS.items():
-        key = f"surveys_{name}"
-        try:
-            value = int(data.get(key))
-        except (TypeError, ValueError):
-            raise DomainError(_("请输入整数。"), key) from None
-        if not low <= value <= high:
-            raise DomainError(_("需在 %(a)s 到 %(b)s 之间。", a=low, b=high), key)
-        values[name] = value
+    values: dict[str, Any] = settings.submitted_ints(data, _LIMITS, "surveys_")
     action = data.get("surveys_low_action")
     if action not in LOW_ACTIONS:
         raise DomainError(_("选项无效。"), "surveys_low_action")
@@ -76,11 +64,7 @@ def _load(store: Any) -> dict[str, Any]:
 
 def _int_field(label: Any, name: str) -> IntegerField:
     _default, low, high = _LIMITS[name]
-    return IntegerField(
-        label,
-        validators=[InputRequired(_l("请输入整数")), NumberRange(low, high, _l("超出允许范围"))],
-        render_kw={"type": "number", "inputmode": "numeric", "min": low, "max": high},
-    )
+    return setting_int(label, low, high)
 
 
 SURVEY_SECTION = SettingsSection(
