@@ -61,3 +61,17 @@ def test_readme_documents_the_setting():
     readme = (ROOT / "README.md").read_text()
     production = readme[readme.index("## Production") :]
     assert "`PUBLIC_BASE_URL`" in production[: production.index("```")]
+
+
+def test_staff_signed_in_see_the_customer_page_without_the_staff_header(w, app, in_store):
+    """A consultant who opens the link they send sees what the customer sees: no menu, no
+    store switcher, no tab bar (public pages extend ``public_base.html``)."""
+    quote = _quote(w, in_store)
+    client = login(app.test_client(), w.consultant, w.store)
+    staff_page = client.get(f"/sales/quotes/{quote.id}").get_data(as_text=True)
+    assert 'id="module-nav"' in staff_page
+    shared = client.get(f"/sales/q/{quote.share_token}").get_data(as_text=True)
+    assert quote.share_token and 'id="module-nav"' not in shared
+    assert "navbar" not in shared and 'data-testid="tab-bar"' not in shared and "has-tab-bar" not in shared
+    refused = client.get("/sales/q/not-a-token")
+    assert refused.status_code == 404
