@@ -8,6 +8,7 @@ per store inside that store's tenant context and must itself be idempotent.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -175,6 +176,13 @@ def vin(rng: random.Random, brand: str) -> str:
 # --------------------------------------------------------------------------- foundation
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    """One hash of the demo password for every demo account: hashing is slow on purpose
+    (about half a second each), and ninety accounts would add most of a minute."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def _user(org: Organisation | None, username: str, name: str, **extra) -> User:
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -182,7 +190,7 @@ def _user(org: Organisation | None, username: str, name: str, **extra) -> User:
             org_id=org.id if org else None,
             username=username,
             name=name,
-            password_hash=hash_password(DEMO_PASSWORD),
+            password_hash=_demo_password_hash(),
             **extra,
         )
         db.session.add(user)
@@ -295,6 +303,11 @@ def demo_logins() -> list[tuple[str, str]]:
                 (f"{code}.reception", f"{demo_store.name} 前台 receptionist"),
                 (f"{code}.sales1", f"{demo_store.name} 销售顾问 sales consultant"),
                 (f"{code}.finance", f"{demo_store.name} 财务 finance clerk"),
+                (f"{code}.advisor", f"{demo_store.name} 服务顾问 service advisor"),
+                (f"{code}.tech", f"{demo_store.name} 维修技师 technician"),
+                (f"{code}.parts", f"{demo_store.name} 配件管理员 parts clerk"),
+                (f"{code}.care", f"{demo_store.name} 客服回访专员 care agent"),
+                (f"{code}.marketing", f"{demo_store.name} 市场专员 marketing"),
             ]
     return rows
 
