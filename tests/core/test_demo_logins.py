@@ -40,7 +40,6 @@ def test_every_printed_login_is_an_account_of_its_role(db_session):
                 assert user.is_platform_admin
                 continue
             english = next(name for name in ROLE_OF if description.endswith(" " + name))
-            codes = db.session.execute(
-                sa.select(Role.code).join(Membership, Membership.role_id == Role.id).where(Membership.user_id == user.id)
-            ).scalars()
+            memberships = sa.select(Role.code).join(Membership, Membership.role_id == Role.id)
+            codes = db.session.execute(memberships.where(Membership.user_id == user.id)).scalars()
             assert ROLE_OF[english] in set(codes), (username, description)
