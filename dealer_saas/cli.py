@@ -42,20 +42,35 @@ def init_app(app: Flask) -> None:
     @app.cli.command("demo")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
-    def demo_command(host: str, port: int) -> None:
+    @click.option(
+        "--scheduler/--no-scheduler",
+        default=True,
+        show_default=True,
+        help="Run the periodic jobs (call-backs, surveys, reminders, alerts ...) in this process.",
+    )
+    def demo_command(host: str, port: int, scheduler: bool) -> None:
         """Set up the database, load demo data and serve the app: the newcomer's command."""
         from . import demo
+        from .jobs.embedded import start_scheduler_thread
+        from .jobs.queue import is_embedded
 
         setup_database()
         demo.run()
         db.session.commit()
         db.session.remove()
         _print_logins()
-        click.echo(f"\nOpen http://{host}:{port}/ in a browser. Jobs run in-process (no Redis needed).\n")
+        app = current_app._get_current_object()
+        where = "in this process" if is_embedded(app) else "on the RQ workers (REDIS_URL)"
+        if scheduler:
+            start_scheduler_thread(app)
+            jobs = f"Periodic jobs are enqueued every minute and run {where}."
+        else:
+            jobs = "No scheduler here (--no-scheduler): run `flask --app wsgi scheduler` for the periodic jobs."
+        click.echo(f"\nOpen http://{host}:{port}/ in a browser. {jobs}\n")
         # app.run() is a no-op inside the flask command, so serve with werkzeug directly.
         from werkzeug.serving import run_simple
 
-        run_simple(host, port, current_app._get_current_object(), use_reloader=False, threaded=True)
+        run_simple(host, port, app, use_reloader=False, threaded=True)
 
     @app.cli.command("setup-db")
     def setup_db() -> None:
