@@ -22,7 +22,7 @@ def send_confirmations(store_id: int, period: str) -> dict[str, Any]:
     return reminders.send_confirmations()
 
 
-@job("marketing.bulk_send", queue="messages", timeout=3600)
+@job("marketing.bulk_send", queue="messages", timeout=3600, pending=bulk.unfinished_sends)
 def bulk_send(store_id: int, period: str, bulk_send_id: int) -> dict[str, Any]:
     """Queue one bulk send's messages in committed batches (resumable)."""
     return bulk.run_send(bulk_send_id)

@@ -86,3 +86,29 @@ def test_a_worker_killed_half_way_through_a_bulk_send_leaves_every_message_exact
     # the second attempt started over: what the dead one had queued counts as existing
     assert processed == CUSTOMERS and existing == stopped_at
     assert stack.runs(job_id) == [(1, "failed"), (2, "ok")]
+
+
+def test_a_bulk_send_redis_lost_is_enqueued_again_by_the_scheduler_and_sent_exactly_once(live_stack):
+    from dealer_saas.jobs.queue import enqueue, redis_connection
+    from dealer_saas.marketing.services.bulk import send_job_id
+
+    stack = live_stack
+    store_id, send_id = _arrange(stack)
+    job_id = send_job_id(store_id, send_id)
+    env = {**SLOW, "JOBS_RECOVER_AFTER": "2"}
+    stack.scheduler(interval=1.0, **env)
+    with stack.context():
+        enqueue("marketing.bulk_send", store_id, job_id=job_id, unique=True, bulk_send_id=send_id)
+        assert redis_connection().llen("rq:queue:messages") == 1
+    stack.redis.restart(down_for=1.0)  # the queued job is gone with Redis; the row says "queued"
+    with stack.context():
+        assert redis_connection().llen("rq:queue:messages") == 0
+    stack.worker(**env)
+    stack.wait_for(
+        lambda: stack.scalar("SELECT status FROM bulk_sends WHERE id = :i", i=send_id) == "done",
+        "the send the scheduler enqueued again to finish",
+        timeout=60,
+    )
+    assert _messages(stack, store_id) == CUSTOMERS and _distinct(stack, store_id) == CUSTOMERS
+    assert stack.runs(job_id) == [(1, "ok")]  # it ran once, after the scheduler put it back
+    assert "was lost by Redis: enqueued again" in stack.tail()
