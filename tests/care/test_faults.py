@@ -71,14 +71,15 @@ def test_a_worker_killed_half_way_leaves_no_task_lost_or_doubled_once_another_ta
     store_id, period = _arrange(stack)
     first = stack.worker(**SLOW)
     job_id = stack.enqueue("care.generate_callbacks", store_id, period)
+    stack.wait_for(lambda: stack.runs(job_id), "the first worker to take the job")
+    # A second worker, idle: it finds the dead worker's job by itself once its heartbeat
+    # expired and runs it again (no clean-up by hand, no new enqueue).
+    stack.worker(**SLOW)
     half = stack.wait_for(lambda: 0 < _tasks(stack, store_id) < CUSTOMERS and _tasks(stack, store_id), "a part")
     assert stack.kill(first), "the worker had a work horse to kill"
     stopped_at = stack.assert_died_mid_job(lambda: _tasks(stack, store_id), job_id)
     assert 0 < half <= stopped_at < CUSTOMERS, "the run was killed half-way"
 
-    # A new worker finds the dead worker's job by itself (its heartbeat expired) and runs
-    # it again: no clean-up by hand, no new enqueue.
-    stack.worker(**SLOW)
     stack.wait_for(lambda: _ok_runs(stack, store_id) == 1, "the retried run to finish", timeout=60)
     assert _tasks(stack, store_id) == CUSTOMERS
     assert _distinct(stack, store_id) == CUSTOMERS

@@ -63,15 +63,16 @@ def test_a_worker_killed_half_way_through_a_bulk_send_leaves_every_message_exact
     store_id, send_id = _arrange(stack)
     first = stack.worker(**SLOW)
     job_id = stack.enqueue("marketing.bulk_send", store_id, bulk_send_id=send_id)
+    stack.wait_for(lambda: stack.runs(job_id), "the first worker to take the job")
+    # A second worker, idle: it finds the dead worker's job by itself once its heartbeat
+    # expired and runs it again (no clean-up by hand, no new enqueue).
+    stack.worker(**SLOW)
     half = stack.wait_for(lambda: 0 < _messages(stack, store_id) < CUSTOMERS and _messages(stack, store_id), "a part")
     assert stack.kill(first), "the worker had a work horse to kill"
     stopped_at = stack.assert_died_mid_job(lambda: _messages(stack, store_id), job_id)
     assert 0 < half <= stopped_at < CUSTOMERS, "the send was killed half-way"
     assert stack.scalar("SELECT status FROM bulk_sends WHERE id = :i", i=send_id) == "running"
 
-    # A new worker finds the dead worker's job by itself (its heartbeat expired) and runs
-    # it again: no clean-up by hand, no new enqueue.
-    stack.worker(**SLOW)
     stack.wait_for(
         lambda: stack.scalar("SELECT status FROM bulk_sends WHERE id = :i", i=send_id) == "done",
         "the retried send to finish",
