@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from rq import get_current_job
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import tenancy, web
 from ..audit import _jsonable
@@ -105,6 +105,8 @@ def _execute(kind_name: str, store_id: int | None, period: str | None, kwargs: d
     job_id = rq_job.id if rq_job is not None else f"direct:{uuid.uuid4().hex}"
     attempt, will_retry = _which_attempt(rq_job)
     with _tenant(kind, store_id) as ctx:
+        if rq_job is not None and attempt > 1:
+            _close_abandoned(job_id)
         run = JobRun(
             org_id=ctx.org_id,
             store_id=store_id if kind.per_store else None,
@@ -139,6 +141,21 @@ def _execute(kind_name: str, store_id: int | None, period: str | None, kwargs: d
             _record_failure(run_id, error, will_retry, after_commit=bool(committed))
             raise
         return plain
+
+
+def _close_abandoned(job_id: str) -> None:
+    """An earlier attempt of this job still "running" had its worker die under it (a job
+    runs one attempt at a time): it failed. Committed with the new attempt's row."""
+    db.session.execute(
+        update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.outcome == "running")
+        .values(outcome="failed", finished_at=utcnow(), error=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+#: the error of an attempt whose worker died (a log for administrators: not translated)
+ABANDONED = "The worker running this attempt died (killed or lost); the next attempt took the job over."
 
 
 def _record_failure(run_id: int, error: BaseException, will_retry: bool, *, after_commit: bool) -> None:

@@ -2,6 +2,14 @@
 
 worker: flask --app wsgi worker
 scheduler: flask --app wsgi scheduler
+
+A worker killed in the middle of a job (kill -9, a lost machine) leaves the job "started"
+in Redis with nobody running it. Every worker's maintenance (every
+``JOBS_MAINTENANCE_INTERVAL`` seconds) finds such a job once its execution's heartbeat has
+expired (``JOBS_HEARTBEAT_INTERVAL`` + ``JOBS_HEARTBEAT_GRACE`` seconds after the dead
+worker's last beat) and puts it back on its queue at once, as its next attempt (the job's
+retries count it). The job being idempotent, the next attempt finishes what the dead one
+began.
 """
 
 from __future__ import annotations
@@ -11,20 +19,78 @@ import time
 
 import click
 from flask import Flask, current_app
-from rq import Worker
+from rq import Queue, Worker, worker_registration
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry, clean_registries
+from rq.utils import current_timestamp, now
 
 from ..extensions import db
 from .registry import JOB_KINDS, QUEUES
 
+log = logging.getLogger(__name__)
+
+
+def requeue_abandoned(queue: Queue, timestamp: float | None = None) -> list[str]:
+    """Put back on ``queue`` at once every job whose worker died while running it (its
+    execution's heartbeat expired before ``timestamp`` and it is still "started"), as its
+    next attempt; returns their ids. A job without retries left is left to RQ's clean-up
+    (the failed registry). Run under the queue's maintenance lock (one worker at a time)."""
+    registry = StartedJobRegistry(queue=queue)
+    requeued: list[str] = []
+    for job_id in registry.get_expired_job_ids(timestamp if timestamp is not None else current_timestamp()):
+        try:
+            job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+        except NoSuchJobError:
+            continue
+        if job.get_status(refresh=False) != JobStatus.STARTED or not job.retries_left:
+            continue
+        # RQ's own clean-up would schedule the retry after the job's retry interval, through
+        # RQ's scheduler, whose lock the dead worker may hold for another minute: no wait here.
+        job.retries_left -= 1
+        with queue.connection.pipeline() as pipeline:
+            queue._enqueue_job(job, pipeline=pipeline)
+            pipeline.execute()
+        log.warning("job %s was abandoned by a dead worker: enqueued again (%s retries left)", job.id, job.retries_left)
+        requeued.append(job.id)
+    return requeued
+
 
 class AppWorker(Worker):
-    """An RQ worker whose forked work horse never reuses the parent's database connections."""
+    """An RQ worker whose forked work horse never reuses the parent's database connections,
+    and whose maintenance takes over the jobs of dead workers at once."""
+
+    #: seconds added to the heartbeat interval before a running job counts as abandoned
+    heartbeat_grace: int = 60
 
     def main_work_horse(self, job, queue):  # type: ignore[override]
         # The child shares the parent's pooled sockets after fork(); drop them without
         # closing (closing would break the parent's connections) so the horse opens its own.
         db.engine.dispose(close=False)
         return super().main_work_horse(job, queue)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        if job.timeout and job.timeout > 0:
+            return int(min(job.timeout - working_time, self.job_monitoring_interval)) + self.heartbeat_grace
+        return int(self.job_monitoring_interval) + self.heartbeat_grace
+
+    @property
+    def dequeue_timeout(self) -> int:
+        # An idle worker wakes up for its maintenance (RQ would wait up to 405 s on BLPOP).
+        return max(1, min(self.worker_ttl - 15, int(self.maintenance_interval)))
+
+    def clean_registries(self) -> None:
+        """RQ's maintenance of each queue, with the dead workers' jobs put back first."""
+        for queue in self.queues:
+            if queue.acquire_maintenance_lock():
+                try:
+                    requeue_abandoned(queue)
+                    clean_registries(queue, self._exc_handlers)
+                    worker_registration.clean_worker_registry(queue)
+                    queue.intermediate_queue.cleanup(self, queue)
+                finally:
+                    queue.release_maintenance_lock()
+        self.last_cleaned_at = now()
 
 
 def make_worker(
@@ -40,15 +106,20 @@ def make_worker(
     from .queue import get_queue, redis_connection
 
     connection = connection or redis_connection()
-    return worker_class(
+    config = current_app.config
+    worker = worker_class(
         [get_queue(q, connection=connection, is_async=True) for q in queues],
         connection=connection,
         serializer=JSONSerializer,
         name=name,
+        job_monitoring_interval=max(1, int(config["JOBS_HEARTBEAT_INTERVAL"])),
+        maintenance_interval=max(1, int(config["JOBS_MAINTENANCE_INTERVAL"])),
     )
+    if isinstance(worker, AppWorker):
+        worker.heartbeat_grace = max(1, int(config["JOBS_HEARTBEAT_GRACE"]))
+    return worker
 
 
-log = logging.getLogger(__name__)
 #: seconds between two starts of a worker that lost Redis
 RESTART_WAIT = 2.0
 
@@ -68,7 +139,9 @@ def run_worker(queues: tuple[str, ...], *, burst: bool = False, with_scheduler: 
             worker.work(burst=burst, with_scheduler=with_scheduler)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
             log.warning("worker lost Redis (%s): starting again in %.0f s", error, RESTART_WAIT)
-        if burst or (worker is not None and worker._stop_requested):
+        # A stop (SIGTERM, Ctrl+C) sets the shutdown date; only a busy worker sets
+        # ``_stop_requested`` too (an idle one leaves its loop at once).
+        if burst or (worker is not None and (worker._stop_requested or worker._shutdown_requested_date)):
             return
         time.sleep(RESTART_WAIT)
         log.info("starting the worker again")

@@ -155,4 +155,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("REDIS_URL", None)
     # seconds before the scheduler checks a claimed period for a job Redis lost
     app.config.setdefault("JOBS_RECOVER_AFTER", float(os.environ.get("JOBS_RECOVER_AFTER") or 120))
+    # a worker's heartbeat for a running job every JOBS_HEARTBEAT_INTERVAL seconds; a job
+    # whose heartbeat is JOBS_HEARTBEAT_GRACE seconds late belongs to a dead worker, and
+    # the next maintenance of any worker (every JOBS_MAINTENANCE_INTERVAL s) runs it again
+    app.config.setdefault("JOBS_HEARTBEAT_INTERVAL", int(os.environ.get("JOBS_HEARTBEAT_INTERVAL") or 30))
+    app.config.setdefault("JOBS_HEARTBEAT_GRACE", int(os.environ.get("JOBS_HEARTBEAT_GRACE") or 60))
+    app.config.setdefault("JOBS_MAINTENANCE_INTERVAL", int(os.environ.get("JOBS_MAINTENANCE_INTERVAL") or 60))
     cli.init_app(app)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+#: an on-demand run the database says must still happen: (store id, RQ job id, keyword ids)
+Pending = tuple[int | None, str, dict]
 
 #: cadences the scheduler understands: "minute", "hourly", "daily", or None (on demand only)
 CADENCES = ("minute", "hourly", "daily", None)
@@ -24,6 +28,9 @@ class JobKind:
     hour: int = 2
     #: an admin may start it from the job page ("run now"); periodic kinds always may
     manual: bool = False
+    #: for on-demand kinds whose runs the database records (a bulk send): the runs not
+    #: finished and older than the given time (the scheduler enqueues again those Redis lost)
+    pending: Callable[[dt.datetime], Iterable[Pending]] | None = None
 
     @property
     def runnable_now(self) -> bool:
@@ -43,6 +50,7 @@ def job(
     timeout: int = 600,
     hour: int = 2,
     manual: bool = False,
+    pending: Callable[[dt.datetime], Iterable[Pending]] | None = None,
 ) -> Callable[[Callable], Callable]:
     """Declare a job kind. The function takes ``store_id`` (when per store), ``period``
     (the schedule period it runs for, e.g. "2026-11-23") and keyword ids only."""
@@ -63,6 +71,7 @@ def job(
             timeout=timeout,
             hour=hour,
             manual=manual,
+            pending=pending,
         )
         return fn
 

@@ -3,7 +3,8 @@ is next due; every minute the scheduler enqueues what is due.
 
 A period whose job Redis lost (a flush or a restart before a worker took it, or a worker
 that died with it) is enqueued again by ``recover``: the database says which periods were
-claimed and which finished, so nothing due is lost with Redis.
+claimed and which finished, so nothing due is lost with Redis. So is an on-demand run the
+database still waits for (a kind's ``pending``: a bulk send not done).
 
 Two guards keep a period from running twice, even with two schedulers or after a restart:
 the deterministic RQ job id (kind, store, period; see ``job_id_for``) enqueued with ``unique=True`` (Redis
@@ -248,6 +249,36 @@ def recover(
         if Job.exists(job_id, connection=queue.connection):
             continue  # queued, running, retrying or failed: RQ still has it
         if _enqueue(enqueue, kind, row.store_id, row.last_enqueued_period, job_id, queue):
+            log.warning("job %s was lost by Redis: enqueued again", job_id)
+            recovered.append(job_id)
+    recovered.extend(_recover_pending(now - dt.timedelta(seconds=after), queue_for))
+    return recovered
+
+
+def _recover_pending(before: dt.datetime, queue_for: QueueFor) -> list[str]:
+    """The on-demand runs the database still waits for (a kind's ``pending``), enqueued
+    again when Redis no longer holds their job."""
+    from rq.job import Job
+
+    from .queue import enqueue
+
+    recovered: list[str] = []
+    for kind in list(JOB_KINDS.values()):
+        if kind.pending is None:
+            continue
+        queue = queue_for(kind)
+        if not queue.is_async:
+            continue
+        with tenancy.system():
+            wanted = list(kind.pending(before))
+            db.session.commit()
+        for store_id, job_id, kwargs in wanted:
+            if Job.exists(job_id, connection=queue.connection):
+                continue
+            try:
+                enqueue(kind.name, store_id, job_id=job_id, unique=True, queue=queue, **kwargs)
+            except DuplicateJobError:
+                continue
             log.warning("job %s was lost by Redis: enqueued again", job_id)
             recovered.append(job_id)
     return recovered

@@ -38,7 +38,6 @@ MODULE = registry.declare(
         },
         job_labels={
             "marketing.reminders": _l("发送客户提醒"),
-            "marketing.appointment_confirmations": _l("发送预约确认"),
             "marketing.bulk_send": _l("营销群发"),
         },
         menu=(
@@ -54,6 +53,12 @@ from . import jobs, models, tiles, timeline, views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
+    from ..service.services import appointments
+    from .services import reminders
+
+    # the confirmation of an appointment goes out with its booking (same transaction)
+    if reminders.confirm_appointment not in appointments.ON_BOOKED:
+        appointments.ON_BOOKED.append(reminders.confirm_appointment)
     # a bulk send's batch size and a pause after each batch (the fault tests slow it down)
     app.config.setdefault("MARKETING_BULK_BATCH", int(os.environ.get("MARKETING_BULK_BATCH") or 500))
     app.config.setdefault("MARKETING_BULK_PAUSE", float(os.environ.get("MARKETING_BULK_PAUSE") or 0))

@@ -1,5 +1,6 @@
-"""Marketing jobs: the daily customer reminders, the hourly appointment confirmations, and
-one bulk send (on demand, from the send page)."""
+"""Marketing jobs: the daily customer reminders (the appointment confirmation goes out with
+the booking: ``reminders.confirm_appointment``), and one bulk send (on demand, from the send
+page)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,7 @@ def send_reminders(store_id: int, period: str) -> dict[str, Any]:
     return reminders.send_daily()
 
 
-@job("marketing.appointment_confirmations", cadence="hourly")
-def send_confirmations(store_id: int, period: str) -> dict[str, Any]:
-    """A confirmation for every appointment booked lately that is still ahead."""
-    return reminders.send_confirmations()
-
-
-@job("marketing.bulk_send", queue="messages", timeout=3600)
+@job("marketing.bulk_send", queue="messages", timeout=3600, pending=bulk.unfinished_sends)
 def bulk_send(store_id: int, period: str, bulk_send_id: int) -> dict[str, Any]:
     """Queue one bulk send's messages in committed batches (resumable)."""
     return bulk.run_send(bulk_send_id)

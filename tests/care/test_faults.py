@@ -5,12 +5,8 @@ exactly once afterwards, none lost. PostgreSQL and Redis only (CI has both)."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
-from rq import Queue
-from rq.registry import StartedJobRegistry
-from rq.serializers import JSONSerializer
 
 pytestmark = [pytest.mark.redis, pytest.mark.no_db]
 
@@ -74,25 +70,20 @@ def test_a_worker_killed_half_way_leaves_no_task_lost_or_doubled_once_another_ta
     stack = live_stack
     store_id, period = _arrange(stack)
     first = stack.worker(**SLOW)
-    stack.enqueue("care.generate_callbacks", store_id, period)
-    half = stack.wait_for(lambda: 0 < _tasks(stack, store_id) < CUSTOMERS and _tasks(stack, store_id), "a part")
-    stack.kill(first)
-    time.sleep(0.5)
-    stopped_at = _tasks(stack, store_id)
-    assert 0 < half <= stopped_at < CUSTOMERS, "the run was killed half-way"
-    assert _ok_runs(stack, store_id) == 0
-
+    job_id = stack.enqueue("care.generate_callbacks", store_id, period)
+    stack.wait_for(lambda: stack.runs(job_id), "the first worker to take the job")
+    # A second worker, idle: it finds the dead worker's job by itself once its heartbeat
+    # expired and runs it again (no clean-up by hand, no new enqueue).
     stack.worker(**SLOW)
-    # The dead worker's job stays "started" until its execution's heartbeat expires; then the
-    # registry clean-up (what a live worker's maintenance runs) retries it. Do it now.
-    with stack.context():
-        from dealer_saas.jobs.queue import redis_connection
+    half = stack.wait_for(lambda: 0 < _tasks(stack, store_id) < CUSTOMERS and _tasks(stack, store_id), "a part")
+    assert stack.kill(first), "the worker had a work horse to kill"
+    stopped_at = stack.assert_died_mid_job(lambda: _tasks(stack, store_id), job_id)
+    assert 0 < half <= stopped_at < CUSTOMERS, "the run was killed half-way"
 
-        queue = Queue("default", connection=redis_connection(), serializer=JSONSerializer)
-        StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 10**6)
-    stack.wait_for(lambda: _ok_runs(stack, store_id) == 1, "the retried run to finish", timeout=120)
+    stack.wait_for(lambda: _ok_runs(stack, store_id) == 1, "the retried run to finish", timeout=60)
     assert _tasks(stack, store_id) == CUSTOMERS
     assert _distinct(stack, store_id) == CUSTOMERS
+    assert stack.runs(job_id) == [(1, "failed"), (2, "ok")]  # the dead attempt, then the one that finished
 
 
 def test_redis_restarted_during_a_run_the_scheduler_and_workers_recover_and_nothing_is_lost(live_stack):

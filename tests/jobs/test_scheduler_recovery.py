@@ -41,3 +41,23 @@ def test_a_period_redis_lost_is_enqueued_again_once_and_a_finished_one_never(db_
     db.session.add(JobRun(org_id=store.org_id, store_id=store.id, kind=kind.name, period="2026-11-23T18", outcome="ok"))
     db.session.flush()
     assert recover(later, queue_for=queue_for, after=60) == []  # it ran: nothing to get back
+
+
+def test_an_on_demand_run_the_database_waits_for_is_enqueued_again_when_redis_lost_it(db_session, declare, fake_queues):
+    store = factories.StoreFactory()
+    waiting = {"job_id": "tests__pending--1--send-7"}
+
+    def pending(before):
+        assert before == NOW - dt.timedelta(seconds=60)  # only what is old enough to tell
+        return [(store.id, waiting["job_id"], {"thing_id": 7})] if waiting else []
+
+    kind = declare("tests.recover_pending", noop, pending=pending)
+    queue_for = fake_queues()
+    assert recover(NOW, queue_for=queue_for, after=60) == ["tests__pending--1--send-7"]
+    queue = queue_for(kind)
+    assert queue.job_ids == ["tests__pending--1--send-7"]
+    assert queue.fetch_job("tests__pending--1--send-7").kwargs == {"thing_id": 7}
+    assert recover(NOW, queue_for=queue_for, after=60) == []  # Redis holds it: once
+    queue_for.connection.flushall()
+    waiting.clear()  # the run finished meanwhile: nothing to get back
+    assert recover(NOW, queue_for=queue_for, after=60) == []

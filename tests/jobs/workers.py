@@ -1,6 +1,6 @@
 """Real RQ workers (and the scheduler) as processes, against a PostgreSQL database of their
 own and a Redis server the test owns, for fault tests: kill -9 a worker in the middle of a
-job, restart Redis during a run.
+job (the worker and its work horse, the real process tree), restart Redis during a run.
 
 Use the ``live_stack`` fixture (import it into your area's ``conftest.py``, and mark the
 tests ``redis`` and ``no_db``: the rows must be committed for another process to see them)::
@@ -16,8 +16,10 @@ tests ``redis`` and ``no_db``: the rows must be committed for another process to
             ...  # arrange rows, commit
         worker = live_stack.worker(CARE_BATCH_SIZE="5")
         live_stack.enqueue("care.generate_callbacks", store_id, "2026-12-01")
+        live_stack.wait_for(lambda: ..., "the job to be half-way")
+        assert live_stack.kill(worker)  # the worker, its work horse and RQ's scheduler
+        live_stack.worker()  # takes the dead worker's job over by itself
         live_stack.wait_for(lambda: ..., "the job to finish")
-        live_stack.kill(worker)
 
 The tests skip unless ``DATABASE_URL`` names a PostgreSQL server and ``REDIS_URL`` is set
 (CI sets both), and ``redis-server`` is installed (the test starts its own on a free port,
@@ -42,12 +44,43 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: a worker's heartbeat every second; a job whose heartbeat is 4 s late belongs to a dead
+#: worker and the next maintenance (every second) runs it again: recovery within ~6 s
+FAST_RECOVERY = {"JOBS_HEARTBEAT_INTERVAL": "1", "JOBS_HEARTBEAT_GRACE": "4", "JOBS_MAINTENANCE_INTERVAL": "1"}
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie nobody reaped yet counts as dead)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from /proc), deepest first."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found[::-1]
 
 
 @dataclass
@@ -118,17 +151,31 @@ class LiveStack:
         return process
 
     def worker(self, **env: str) -> subprocess.Popen:
-        """A ``flask worker`` on every queue (with RQ's scheduler for retries)."""
-        return self._spawn("worker", ["worker"], self.env(**env))
+        """A ``flask worker`` on every queue (with RQ's scheduler for retries), which takes
+        over a dead worker's job within seconds (``FAST_RECOVERY``, unless ``env`` says)."""
+        return self._spawn("worker", ["worker"], self.env(**{**FAST_RECOVERY, **env}))
 
     def scheduler(self, interval: float = 2.0, **env: str) -> subprocess.Popen:
         return self._spawn("scheduler", ["scheduler", "--interval", str(interval)], self.env(**env))
 
-    def kill(self, process: subprocess.Popen) -> None:
-        """kill -9 the process and its children (the work horse running the job)."""
+    def kill(self, process: subprocess.Popen) -> list[int]:
+        """kill -9 the worker and every process below it: the work horse running the job
+        (RQ starts it in a process group of its own, so killing the worker's group alone
+        would leave it running) and RQ's scheduler. Returns once all of them are dead, with
+        the pids of the processes below the worker (empty: there was no horse to kill)."""
+        below = _descendants(process.pid)
+        for pid in [*below, process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+        deadline = time.time() + 10
+        while any(_alive(pid) for pid in below):
+            if time.time() > deadline:
+                raise AssertionError(f"processes {[p for p in below if _alive(p)]} survived kill -9")
+            time.sleep(0.05)
+        return below
 
     @contextlib.contextmanager
     def context(self) -> Iterator[None]:
@@ -159,6 +206,28 @@ class LiveStack:
         with self.context():
             return db.session.execute(sa.text(sql), params).scalar()
 
+    def runs(self, job_id: str) -> list[tuple[int, str]]:
+        """(attempt, outcome) of every recorded run of one RQ job, oldest first."""
+        import sqlalchemy as sa
+
+        from dealer_saas.extensions import db
+
+        with self.context():
+            rows = db.session.execute(
+                sa.text("SELECT attempt, outcome FROM job_runs WHERE job_id = :j ORDER BY id"), {"j": job_id}
+            ).all()
+        return [(attempt, outcome) for attempt, outcome in rows]
+
+    def assert_died_mid_job(self, count: Callable[[], int], job_id: str, settle: float = 1.5) -> int:
+        """Right after ``kill``: the job's rows (``count()``) stop growing and its one run
+        stays "running", never ok: the work horse really died in the middle. Returns the count."""
+        before = count()
+        time.sleep(settle)
+        after = count()
+        assert after == before, f"rows grew from {before} to {after} after the kill: the work horse survived"
+        assert self.runs(job_id) == [(1, "running")], self.runs(job_id)
+        return after
+
     def wait_for(self, predicate: Callable[[], Any], what: str, timeout: float = 90.0, every: float = 0.2) -> Any:
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -184,9 +253,7 @@ class LiveStack:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+                self.kill(process)
             process.log_file.close()  # type: ignore[attr-defined]
 
 

@@ -1,5 +1,7 @@
 import pytest
 
+from ..jobs.workers import live_stack  # noqa: F401  (real workers for the fault tests)
+
 
 @pytest.fixture(autouse=True)
 def request_context(app, db_session):

@@ -75,3 +75,26 @@ def test_a_ticked_sign_up_records_the_marketing_consent(store, in_store):
         assert not consent.has_consent(plain.signup.customer_id, "marketing")
         recorded = consent.consents_of(ticked.signup.customer_id)["marketing"]
     assert recorded.source == "sign_up" and recorded.granted
+
+
+def test_the_sends_not_done_are_the_ones_the_scheduler_gets_back_from_a_lost_redis(store, in_store, marketer):
+    import datetime as dt
+
+    from dealer_saas import tenancy
+    from dealer_saas.timeutil import utcnow
+
+    template = mk.template(store)
+    queued, running, done = (_send(store, template, {"levels": ["vip"]}) for _ in range(3))
+    running.status, done.status = "running", "done"
+    other = factories.StoreFactory()  # another group's store: the scheduler looks at every store
+    theirs = BulkSend(store_id=other.id, org_id=other.org_id, template_id=mk.template(other).id, segment={}, total=0)
+    db.session.add(theirs)
+    db.session.flush()
+    later = utcnow() + dt.timedelta(minutes=5)
+    with tenancy.system():
+        found = bulk.unfinished_sends(later)
+        assert bulk.unfinished_sends(utcnow() - dt.timedelta(minutes=5)) == []  # too new to tell
+    assert sorted(found) == sorted(
+        (s.store_id, bulk.send_job_id(s.store_id, s.id), {"bulk_send_id": s.id}) for s in (queued, running, theirs)
+    )
+    assert bulk.send_job_id(store.id, queued.id) == f"marketing__bulk_send--{store.id}--send-{queued.id}"

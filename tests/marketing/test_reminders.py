@@ -1,5 +1,5 @@
 """Customer reminders: each occasion found from its own data (maintenance due with the signed
-booking link, insurance lead times, birthday, day-before, confirmation), and idempotency:
+booking link, insurance lead times, birthday, day-before), and idempotency:
 a second run, or a run after a crash halfway, sends nothing more."""
 
 from __future__ import annotations
@@ -116,14 +116,13 @@ def test_birthdays_and_appointments(store, in_store):
     db.session.flush()
     with in_store():
         reminders.send_daily(today)
-        reminders.send_confirmations()
     keys = set(_messages())
     assert f"reminder:birthday:{born.id}:{today.year}" in keys
     assert len([k for k in keys if k.startswith("reminder:birthday:")]) == 1
     assert f"reminder:appointment_reminder:{tomorrow.id}" in keys
-    assert f"reminder:appointment_confirm:{tomorrow.id}" in keys
     assert not any(str(cancelled.id) == k.rsplit(":", 1)[1] for k in keys if "appointment" in k)
-    assert "粤B12121" in _messages()[f"reminder:appointment_confirm:{tomorrow.id}"].body
+    assert "粤B12121" in _messages()[f"reminder:appointment_reminder:{tomorrow.id}"].body
+    assert not any(k.startswith("reminder:appointment_confirm:") for k in keys)  # sent at booking, not by a job
 
 
 def test_a_store_template_is_used_and_a_switched_off_occasion_is_not_sent(store, in_store):

@@ -9,6 +9,7 @@ from dealer_saas.surveys.services.templates import seed_starter_templates
 from dealer_saas.tenancy import Store, User
 
 from .. import factories
+from ..jobs.workers import live_stack  # noqa: F401  (real workers for the fault tests)
 
 
 @pytest.fixture(autouse=True)

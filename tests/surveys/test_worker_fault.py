@@ -1,86 +1,20 @@
-"""Fault: a real ``flask worker`` is killed (-9, with its work horse) in the middle of a
-survey dispatch; a new worker runs the dispatch again: every survey message exists exactly
-once, none lost. Against PostgreSQL (a database of its own: the rows must be committed for
-the worker processes to see them) and the Redis of REDIS_URL (database 13, flushed).
-
-A small stand-in for the shared live-worker fixture the care module brings (tests/jobs)."""
+"""Fault: a real ``flask worker`` is killed (-9, with its work horse: the real process
+tree) in the middle of a survey dispatch; a new worker takes the dead worker's job over by
+itself: every survey message exists exactly once, none lost. Against PostgreSQL (a
+database of its own: the rows must be committed for the worker processes to see them) and
+a Redis server of the test's own (the shared ``live_stack`` fixture, tests/jobs/workers.py).
+"""
 
 from __future__ import annotations
-
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
 
 pytestmark = [pytest.mark.redis, pytest.mark.no_db]
-ROOT = Path(__file__).resolve().parents[2]
-INVITATIONS = 4000
+INVITATIONS = 1500
 
 
-@pytest.fixture
-def stack(tmp_path):
-    base = os.environ.get("DATABASE_URL", "")
-    redis_base = os.environ.get("REDIS_URL")
-    if not base.startswith("postgres") or not redis_base:
-        pytest.skip("the worker fault test needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)")
-    from dealer_saas import create_app
-    from dealer_saas.dbsetup import setup_database
-    from dealer_saas.extensions import db
-    from dealer_saas.jobs.queue import redis_connection
-
-    from ..conftest import _postgres_database
-
-    parts = urlsplit(redis_base)
-    redis_url = urlunsplit((parts.scheme, parts.netloc, "/13", parts.query, ""))
-    url, drop = _postgres_database(base)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url})
-    with app.app_context():
-        setup_database()
-        redis_connection(app).flushdb()
-        db.session.remove()
-    processes: list[subprocess.Popen] = []
-
-    def worker() -> subprocess.Popen:
-        env = dict(os.environ, DATABASE_URL=url, REDIS_URL=redis_url, FLASK_APP="wsgi")
-        env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-        log = open(tmp_path / f"worker-{len(processes)}.log", "w")  # noqa: SIM115 - closed below
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: killing it takes the work horse too
-        )
-        process.log = log  # type: ignore[attr-defined]
-        processes.append(process)
-        return process
-
-    app.worker = worker
-    app.logs = tmp_path
-    try:
-        yield app
-    finally:
-        for process in processes:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-            process.log.close()
-        with app.app_context():
-            redis_connection(app).flushdb()
-            db.session.remove()
-            db.engine.dispose()
-        drop()
-
-
-def _arrange(app) -> int:
+def _arrange(stack) -> int:
     """A store of the starter templates' group with INVITATIONS customers, each with a
     survey due now; committed. Returns the store id."""
     from dealer_saas import tenancy
@@ -91,7 +25,7 @@ def _arrange(app) -> int:
     from dealer_saas.tenancy import Organisation, Store
     from dealer_saas.timeutil import utcnow
 
-    with app.app_context(), tenancy.system():
+    with stack.context():
         org = Organisation(code="fault", name="故障测试集团")
         db.session.add(org)
         db.session.flush()
@@ -107,7 +41,7 @@ def _arrange(app) -> int:
         db.session.flush()
         store_id, org_id = store.id, org.id
         db.session.commit()
-    with app.app_context(), tenancy.enter(store_id):
+    with stack.app.app_context(), tenancy.enter(store_id):
         seed_starter_templates()
         template_id = db.session.execute(sa.select(SurveyTemplate.id).where(SurveyTemplate.code == "NPS")).scalar_one()
         now = utcnow()
@@ -141,71 +75,35 @@ def _arrange(app) -> int:
     return store_id
 
 
-def _count(app, sql: str, **params) -> int:
-    from dealer_saas.extensions import db
-
-    with app.app_context():
-        try:
-            return db.session.execute(sa.text(sql), params).scalar()
-        finally:
-            db.session.remove()
+def _messages(stack, store_id: int) -> int:
+    return stack.scalar("SELECT count(*) FROM outbound_messages WHERE store_id = :s", s=store_id)
 
 
-def _enqueue(app, store_id: int, period: str) -> None:
-    from dealer_saas import tenancy
-    from dealer_saas.jobs.queue import enqueue
-    from dealer_saas.jobs.scheduler import job_id_for
+def test_kill_9_a_worker_mid_dispatch_then_every_message_exists_once(live_stack):
+    stack = live_stack
+    store_id = _arrange(stack)
+    first = stack.worker()
+    job_id = stack.enqueue("surveys.dispatch", store_id, "fault-1")
+    stack.wait_for(lambda: stack.runs(job_id) == [(1, "running")], "the dispatch to start", every=0.05)
+    # A second worker, idle: it finds the dead worker's job by itself once its heartbeat
+    # expired and runs it again (no clean-up by hand, no new enqueue).
+    stack.worker()
+    assert stack.kill(first), "the worker had a work horse to kill"
+    # the dispatch is one transaction: the dead horse's is rolled back, nothing half-sent
+    assert stack.assert_died_mid_job(lambda: _messages(stack, store_id), job_id) == 0
+    assert stack.scalar(
+        "SELECT count(*) FROM survey_invitations WHERE store_id = :s AND status = 'due'", s=store_id
+    ) == (INVITATIONS)
 
-    with app.app_context(), tenancy.system():
-        enqueue(
-            "surveys.dispatch", store_id, period, job_id=job_id_for("surveys.dispatch", store_id, period), unique=True
-        )
-
-
-def _wait(predicate, what: str, app, timeout: float = 120.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    logs = "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(app.logs.glob("*.log")))
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
-
-
-def test_kill_9_a_worker_mid_dispatch_then_every_message_exists_once(stack):
-    app = stack
-    store_id = _arrange(app)
-    first = app.worker()
-    _enqueue(app, store_id, "fault-1")
-    _wait(
-        lambda: _count(app, "SELECT count(*) FROM job_runs WHERE kind = 'surveys.dispatch' AND outcome = 'running'"),
-        "the dispatch to start",
-        app,
-    )
-    os.killpg(first.pid, signal.SIGKILL)  # in the middle of the run: its one transaction is lost
-    first.wait(timeout=10)
-    after_kill = _count(app, "SELECT count(*) FROM outbound_messages WHERE store_id = :s", s=store_id)
-    assert after_kill in (0, INVITATIONS)  # all or nothing: never a half-sent batch
-
-    app.worker()
-    _enqueue(app, store_id, "fault-2")
-    _wait(
-        lambda: _count(
-            app,
-            "SELECT count(*) FROM job_runs WHERE kind = 'surveys.dispatch' AND period = 'fault-2' AND outcome = 'ok'",
-        ),
-        "the second dispatch to finish",
-        app,
-    )
-    messages = _count(app, "SELECT count(*) FROM outbound_messages WHERE store_id = :s", s=store_id)
-    keys = _count(app, "SELECT count(DISTINCT idempotency_key) FROM outbound_messages WHERE store_id = :s", s=store_id)
-    sent = _count(app, "SELECT count(*) FROM survey_invitations WHERE store_id = :s AND status = 'sent'", s=store_id)
+    stack.wait_for(lambda: (2, "ok") in stack.runs(job_id), "the retried dispatch to finish", timeout=60)
+    assert stack.runs(job_id) == [(1, "failed"), (2, "ok")]
+    messages = _messages(stack, store_id)
+    keys = stack.scalar("SELECT count(DISTINCT idempotency_key) FROM outbound_messages WHERE store_id = :s", s=store_id)
+    sent = stack.scalar("SELECT count(*) FROM survey_invitations WHERE store_id = :s AND status = 'sent'", s=store_id)
     assert messages == keys == sent == INVITATIONS
-    per_invitation = _count(
-        app,
+    without_message = stack.scalar(
         "SELECT count(*) FROM survey_invitations i LEFT JOIN outbound_messages m "
         "ON m.store_id = i.store_id AND m.idempotency_key = 'survey:' || i.id WHERE i.store_id = :s AND m.id IS NULL",
         s=store_id,
     )
-    assert per_invitation == 0  # no survey without its message
+    assert without_message == 0  # no survey without its message

@@ -32,7 +32,9 @@ after_batch_hooks: list[Callable[[int, int], None]] = []
 
 
 def care_agents(store_id: int) -> list[int]:
-    """The store's care agents on duty: active users holding the care agent role there."""
+    """The store's care agents: active users holding the care agent role there. (Every one
+    of them counts as on duty: the leads module's duty roster is the reception rotation of
+    sales consultants only, and cannot say which care agents work today.)"""
     return list(
         db.session.execute(
             select(User.id)

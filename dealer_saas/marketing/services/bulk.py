@@ -6,6 +6,7 @@ counted as existing and nothing is sent twice."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -97,8 +98,33 @@ def start_send(template_id: Any, segment: Mapping[str, Any] | None, campaign_id:
     db.session.add(send)
     db.session.flush()
     audit.record("create", send, after=audit.snapshot(send), summary=f"{template.code} x{total}")
-    enqueue_after_commit("marketing.bulk_send", send.store_id, bulk_send_id=send.id)
+    enqueue_after_commit(
+        "marketing.bulk_send",
+        send.store_id,
+        bulk_send_id=send.id,
+        job_id=send_job_id(send.store_id, send.id),
+        unique=True,
+    )
     return send
+
+
+def send_job_id(store_id: int, bulk_send_id: int) -> str:
+    """The RQ job id of one bulk send (deterministic: the scheduler can tell whether Redis
+    still holds it)."""
+    from ...jobs.scheduler import job_id_for
+
+    return job_id_for("marketing.bulk_send", store_id, f"send-{bulk_send_id}")
+
+
+def unfinished_sends(before: dt.datetime) -> list[tuple[int, str, dict]]:
+    """Every store's bulk sends not done and created before ``before``: the scheduler
+    enqueues again those whose job Redis lost (a restart), and they resume."""
+    rows = db.session.execute(
+        select(BulkSend.id, BulkSend.store_id).where(
+            BulkSend.status.in_(("queued", "running")), BulkSend.created_at < before
+        )
+    ).all()
+    return [(store_id, send_job_id(store_id, send_id), {"bulk_send_id": send_id}) for send_id, store_id in rows]
 
 
 def get_send(bulk_send_id: Any) -> BulkSend:

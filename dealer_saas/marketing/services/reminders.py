@@ -1,7 +1,9 @@
 """Customer reminders, sent by the daily job of each store: maintenance due (with the service
 module's signed booking link), insurance renewal (each lead time before the issued policy's
-expiry), birthday greeting, and the appointment day-before reminder; the hourly job sends the
-appointment confirmation. Each message has a key naming its occasion
+expiry), birthday greeting, and the appointment day-before reminder. The appointment
+confirmation goes out when the appointment is booked or moved (``confirm_appointment``, called
+by the service module's appointment service in the booking's transaction). Each message has a
+key naming its occasion
 (``reminder:maintenance:<vehicle>:<due date>``), so a rerun, or a run after a crash
 halfway, sends each one exactly once. Selects are set-based (one per occasion, bounded by
 the occasion's date window); the messaging policy decides consent and quiet hours."""
@@ -18,17 +20,19 @@ from sqlalchemy import select
 from ... import tenancy
 from ...customers.models import Customer, CustomerVehicle
 from ...extensions import db
+from ...messaging import services as messaging
+from ...messaging.models import OutboundMessage
 from ...sales.models import InsurancePolicy
 from ...service.models import Appointment
-from ...timeutil import local, local_day_bounds, utcnow
+from ...timeutil import as_utc, local, local_day_bounds
 from .. import links
 from ..settings import reminders as reminder_settings
 from . import sending, templates
 
-#: appointments booked this far back still get their confirmation (a missed hourly run)
-CONFIRM_WITHIN = dt.timedelta(days=2)
-#: appointment states worth a confirmation or a reminder
+#: appointment states worth a reminder
 LIVE_APPOINTMENTS = ("booked", "confirmed")
+#: and a confirmation (a request through the public booking link is "pending")
+CONFIRMED_APPOINTMENTS = ("pending", *LIVE_APPOINTMENTS)
 #: how many messages one queueing call takes
 BATCH = 500
 
@@ -162,9 +166,41 @@ def day_before_rows(today: dt.date) -> Iterator[dict[str, Any]]:
     return _appointment_rows(stmt, "appointment_reminder")
 
 
-def confirmation_rows(now: dt.datetime) -> Iterator[dict[str, Any]]:
-    stmt = _appointments().where(Appointment.starts_at > now, Appointment.created_at >= now - CONFIRM_WITHIN)
-    return _appointment_rows(stmt, "appointment_confirm")
+def confirmation_key(appointment: Appointment) -> str:
+    """One confirmation per appointment and slot: a booking moved to another time is
+    confirmed again, a second save of the same slot sends nothing."""
+    return f"reminder:appointment_confirm:{appointment.id}:{as_utc(appointment.starts_at):%Y%m%dT%H%M}"
+
+
+def confirm_appointment(appointment: Appointment) -> OutboundMessage | None:
+    """Queue the customer's confirmation of an appointment just booked or moved (a
+    transactional message: the customer asked for it; idempotent key). Nothing when the
+    store switched appointment messages off, or the customer has no usable mobile."""
+    store = tenancy.writable_store()
+    if not reminder_settings(store).appointments or appointment.status not in CONFIRMED_APPOINTMENTS:
+        return None
+    customer = tenancy.get_or_none(Customer, appointment.customer_id)
+    if customer is None or customer.deleted_at is not None or not customer.mobile:
+        return None
+    vehicle = tenancy.get_or_none(CustomerVehicle, appointment.vehicle_id) if appointment.vehicle_id else None
+    code, body = templates.body_for("appointment_confirm")
+    values = (
+        templates.store_values(store)
+        | templates.customer_values(customer, vehicle)
+        | {"预约时间": local(appointment.starts_at, store.timezone).strftime("%m-%d %H:%M")}
+    )
+    try:
+        return messaging.queue_message(
+            "sms",
+            customer.mobile,
+            templates.render(body, values),
+            confirmation_key(appointment),
+            customer.id,
+            template=code,
+            purpose="transactional",
+        )
+    except messaging.MessagingError:
+        return None  # an unusable number: the booking stands, the message is not sent
 
 
 def send_daily(today: dt.date | None = None) -> dict[str, dict[str, int]]:
@@ -183,11 +219,3 @@ def send_daily(today: dt.date | None = None) -> dict[str, dict[str, int]]:
     if settings.appointments:
         done["appointment_reminder"] = _send("appointment_reminder", day_before_rows(today), "service")
     return done
-
-
-def send_confirmations(now: dt.datetime | None = None) -> dict[str, int]:
-    """Confirm every live appointment booked in the last 2 days that is still ahead (a
-    transactional message: the customer asked for the appointment)."""
-    if not reminder_settings(tenancy.writable_store()).appointments:
-        return {}
-    return _send("appointment_confirm", confirmation_rows(now or utcnow()), "transactional")

@@ -5,6 +5,7 @@ reschedule, no-show, cancel, and arrival turning the booking into a repair order
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,18 @@ def _parse_slot(value: Any, tz: str) -> dt.datetime:
         raise ServiceError(_("请选择预约时段。"), "slot") from None
 
 
+#: called with every appointment just booked (by staff or through the public booking link)
+#: or moved to another slot, inside the booking's transaction: the marketing module queues
+#: the customer's confirmation there (``marketing.services.reminders.confirm_appointment``)
+ON_BOOKED: list[Callable[[Appointment], None]] = []
+
+
+def _booked(appointment: Appointment) -> None:
+    db.session.flush()
+    for hook in ON_BOOKED:
+        hook(appointment)
+
+
 def book(data: dict[str, Any]) -> Appointment:
     """Book a car (by plate or VIN) into a slot for a service type, with an optional
     advisor and technician. ``data["slot"]`` is the slot's local start."""
@@ -166,6 +179,7 @@ def book(data: dict[str, Any]) -> Appointment:
     db.session.add(appointment)
     db.session.flush()
     audit.record("create", appointment, after=audit.snapshot(appointment), summary=vehicle.plate or vehicle.vin)
+    _booked(appointment)
     return appointment
 
 
@@ -197,6 +211,7 @@ def book_from_link(vehicle_id: int, data: dict[str, Any]) -> Appointment:
     db.session.add(appointment)
     db.session.flush()
     audit.record("create", appointment, after=audit.snapshot(appointment), summary=_("客户自助预约"))
+    _booked(appointment)
     return appointment
 
 
@@ -226,6 +241,7 @@ def reschedule(appointment_id: Any, version: Any, data: dict[str, Any]) -> Appoi
         changes={"starts_at": starts_at, "advisor_id": advisor_id, "technician_id": technician_id},
         checked=True,
     )
+    _booked(appointment)
     return appointment
 
 
