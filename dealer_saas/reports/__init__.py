@@ -39,7 +39,8 @@ MODULE = registry.declare(
             MenuEntry("reports.aftersales", _l("售后报表"), "reports.view", "🔧", _l("报表"), order=193),
         ),
         settings=(settings.FORECAST_SECTION,),
+        job_labels={"reports.refresh_customer_stats": _l("汇总客户报表数据")},
     )
 )
 
-from . import demo, models, role_tiles, section_views, tiles, views  # noqa: E402,F401
+from . import demo, jobs, models, role_tiles, section_views, tiles, views  # noqa: E402,F401
