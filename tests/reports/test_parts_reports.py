@@ -11,7 +11,6 @@ import pytest
 
 from dealer_saas import tenancy
 from dealer_saas.extensions import db
-from dealer_saas.parts.models import StockMovement
 from dealer_saas.parts.services import catalogue, stock
 from dealer_saas.permissions import ALL_PERMISSIONS
 from dealer_saas.reports import parts_reports as pr
