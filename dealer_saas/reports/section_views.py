@@ -11,7 +11,16 @@ from flask_babel import gettext as _
 
 from .. import audit, tenancy
 from ..web import permission_required, render_htmx
-from . import aftersales_reports, bp, csvfile, customer_reports, parts_reports, services, stock_reports  # noqa: F401
+from . import (  # noqa: F401
+    aftersales_reports,
+    bp,
+    care_reports,
+    csvfile,
+    customer_reports,
+    parts_reports,
+    services,
+    stock_reports,
+)
 from .sections import DEAD_DAYS, REPORTS, SECTIONS, Section, filters_from
 
 
@@ -68,6 +77,14 @@ def stock():
 def aftersales():
     """After-sales: ROs and revenue by type and payer, technician hours, duration, repeats."""
     return _page("aftersales")
+
+
+@bp.route("/care")
+@permission_required("reports.care")
+def care():
+    """Care and marketing: call-back completion, CSI/NPS by month, complaints and their SLA
+    breaches, the campaigns' sign-ups, attendance, attributed orders and cost per lead."""
+    return _page("care")
 
 
 for _report, _sections in SECTIONS.items():
