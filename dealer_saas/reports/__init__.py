@@ -45,8 +45,11 @@ MODULE = registry.declare(
             MenuEntry("reports.care", _l("关怀与市场报表"), "reports.care", "💬", _l("报表"), order=194),
         ),
         settings=(settings.FORECAST_SECTION,),
-        job_labels={"reports.refresh_customer_stats": _l("汇总客户报表数据")},
+        job_labels={
+            "reports.refresh_customer_stats": _l("汇总客户报表数据"),
+            "reports.build_section": _l("生成报表（数据量大）"),
+        },
     )
 )
 
-from . import demo, jobs, models, role_tiles, section_views, tiles, views  # noqa: E402,F401
+from . import demo, jobs, models, role_tiles, section_jobs, section_views, tiles, views  # noqa: E402,F401

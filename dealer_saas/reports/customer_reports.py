@@ -23,7 +23,7 @@ from ..extensions import db
 from ..leads.models import Visit
 from ..sales.models import SalesOrder
 from ..service.models import RepairOrder
-from . import customer_stats, services
+from . import customer_stats, section_jobs, services
 from .metrics import ZERO, Counts, Period, _money, ratio, scope
 from .sections import Filters, local_month, months_of, position, section, store_names
 from .tables import Table, percent
@@ -178,7 +178,7 @@ def purchases(period: Period, tz: str | None, store_ids) -> Any:
 
 
 def value_segments(
-    period: Period, *, tz: str | None = None, store_ids=None
+    period: Period, *, tz: str | None = None, store_ids=None, summary: dict[int, int] | None = None
 ) -> dict[tuple[int, str], tuple[int, Decimal]]:
     """**Value segments** (客户价值分层, RFM) of the period, ``{(store, segment): (customers,
     spend)}``. For each customer with purchases in the period (:func:`purchases`):
@@ -216,7 +216,7 @@ def value_segments(
     out = {(store_id, seg): (int(n), _money(spend)) for store_id, seg, n, spend in rows}
     # the live customers per store: from the summary where a store has one (counting every
     # customer of a group takes seconds), else counted
-    totals, _stamps = customer_stats.live_totals(store_ids)
+    totals = dict(summary) if summary is not None else customer_stats.live_totals(store_ids)[0]
     live = [s for s in scope(store_ids) if s not in totals]
     if live:
         totals.update(
@@ -380,9 +380,31 @@ def growth_section(f: Filters) -> dict[str, Any]:
 
 @section("customers", "segments", _l("客户价值分层"), order=20)
 def segments_section(f: Filters) -> dict[str, Any]:
-    """The RFM segments: customers and spend per segment (per store in the roll-up)."""
+    """The RFM segments: customers and spend per segment (per store in the roll-up). Over
+    more than ``section_jobs.LARGE_CUSTOMERS`` customers they run as a job (progress, then
+    the figures)."""
+    totals, _stamps = customer_stats.live_totals(f.store_ids)
+    if sum(totals.values()) > section_jobs.LARGE_CUSTOMERS:
+        state = section_jobs.state_or_start("customers", "segments", f, scope(f.store_ids))
+        progress = {k: state[k] for k in ("status", "done", "total")}
+        if state["status"] == "done":
+            result = state["result"]
+            return {"chart": result["chart"], "tables": section_jobs.tables_of(result), "job": progress}
+        return {"chart": None, "tables": [], "job": progress}
+    return segments_result(f, value_segments(f.period, tz=f.tz, store_ids=f.store_ids, summary=totals))
+
+
+def segments_in_steps(f: Filters, store_ids: tuple[int, ...], progress) -> dict[str, Any]:
+    """:func:`segments_section`'s figures store by store (the job; ``progress(stores done)``)."""
+    data: dict[tuple[int, str], tuple[int, Decimal]] = {}
+    for done, store_id in enumerate(store_ids, start=1):
+        data.update(value_segments(f.period, tz=f.tz, store_ids=(store_id,)))
+        progress(done)
+    return segments_result(f, data)
+
+
+def segments_result(f: Filters, data: dict[tuple[int, str], tuple[int, Decimal]]) -> dict[str, Any]:
     names = store_names()
-    data = value_segments(f.period, tz=f.tz, store_ids=f.store_ids)
     stores = sorted({s for s, _g in data}, key=lambda s: names.get(s, ""))
     header = [_("分层"), _("客户数"), _("占比"), _("消费金额")]
     table = Table(_("客户价值分层（RFM）"), ([_("门店")] if f.multi else []) + header)

@@ -420,3 +420,49 @@ def test_the_roll_up_mixes_summarised_and_live_stores(known, app):
         assert _section_rows(f) == live
         segments = cu.value_segments(OCT, tz=TZ)  # the store from its summary, the sibling live
         assert segments[(store.id, "none")] == (1, D("0.00")) and segments[(sibling.id, "none")] == (0, D("0.00"))
+
+
+def test_segments_over_a_large_group_run_as_a_job_with_progress_then_the_figures(in_store, app, monkeypatch):
+    from dealer_saas.reports import customer_stats, section_jobs
+    from dealer_saas.reports.sections import Filters
+
+    store = in_store["store"]
+    f = Filters(OCT, None, TZ, {})
+    live = cu.segments_section(f)
+    assert "job" not in live  # small: counted in the request
+    customer_stats.refresh(store.id, store.org_id, TZ)
+    monkeypatch.setattr(section_jobs, "LARGE_CUSTOMERS", 3)  # the store has 4 live customers
+    started = []
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    waiting = cu.segments_section(f)
+    assert waiting["job"] == {"status": "queued", "done": 0, "total": 1} and waiting["tables"] == []
+    cu.segments_section(f)
+    assert len(started) == 1  # one job per filters, however often the page polls
+    # the job, as the worker runs it: progress per store, then the figures
+    kwargs = started[0]
+    steps = []
+    real_write = section_jobs._write
+    monkeypatch.setattr(
+        section_jobs, "_write", lambda key, state: (steps.append(state["status"]), real_write(key, state))
+    )
+    section_jobs.build_section(**kwargs)
+    assert steps == ["running", "done"]
+    ready = cu.segments_section(f)
+    assert ready["job"]["status"] == "done"
+    assert [t.rows for t in ready["tables"]] == [t.rows for t in live["tables"]]
+
+
+def test_the_segments_fragment_polls_while_the_job_runs(known, app, monkeypatch):
+    from dealer_saas.reports import customer_stats, section_jobs
+
+    from ..conftest import login
+
+    store = known["store"]
+    with tenancy.enter(store.id):
+        customer_stats.refresh(store.id, store.org_id, TZ)
+    monkeypatch.setattr(section_jobs, "LARGE_CUSTOMERS", 3)
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: None)
+    client = login(app.test_client(), factories.user_with_role("store_manager", store))
+    body = client.get("/reports/customers/segments", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-testid="report-job"' in body and 'hx-trigger="load delay:2s"' in body
+    assert "/reports/customers/segments?" in body and "0 / 1" in body
