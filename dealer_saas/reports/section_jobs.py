@@ -42,8 +42,8 @@ def _read(key: str) -> dict[str, Any] | None:
     return json.loads(value) if value else None
 
 
-def _write(key: str, state: dict[str, Any]) -> None:
-    redis_connection().set(key, json.dumps(state), ex=STATE_TTL)
+def _write(key: str, state: dict[str, Any], ttl: int = STATE_TTL) -> None:
+    redis_connection().set(key, json.dumps(state), ex=ttl)
 
 
 def state_or_start(report: str, name: str, f: Any, store_ids: tuple[int, ...]) -> dict[str, Any]:
@@ -55,19 +55,27 @@ def state_or_start(report: str, name: str, f: Any, store_ids: tuple[int, ...]) -
         return state
     state = {"status": "queued", "done": 0, "total": len(store_ids)}
     if redis_connection().set(key, json.dumps(state), ex=STATE_TTL, nx=True):
-        enqueue(
-            JOB,
-            None,
-            report=report,
-            name=name,
-            key=key,
-            org_id=tenancy.current().org_id,
-            store_ids=list(store_ids),
-            start=f.period.start.isoformat(),
-            end=f.period.end.isoformat(),
-            tz=f.tz,
-        )
+        try:
+            _start(key, report, name, f, store_ids)
+        except Exception:
+            redis_connection().delete(key)  # the next request tries again
+            raise
     return _read(key) or state
+
+
+def _start(key: str, report: str, name: str, f: Any, store_ids: tuple[int, ...]) -> None:
+    enqueue(
+        JOB,
+        None,
+        report=report,
+        section=name,
+        key=key,
+        org_id=tenancy.current().org_id,
+        store_ids=list(store_ids),
+        start=f.period.start.isoformat(),
+        end=f.period.end.isoformat(),
+        tz=f.tz,
+    )
 
 
 def tables_of(result: dict[str, Any]) -> list[Table]:
@@ -85,7 +93,9 @@ def _plain(result: dict[str, Any]) -> dict[str, Any]:
 
 
 @job(JOB, queue="reports", per_store=False, timeout=1800)
-def build_section(period: str = "", *, report: str, name: str, key: str, org_id: int, store_ids, start, end, tz, **ids):
+def build_section(
+    period: str = "", *, report: str, section: str, key: str, org_id: int, store_ids, start, end, tz, **ids
+):
     """Build one heavy section for the stores and period it was asked for (read only), store
     by store so the page can show the progress, and leave the figures in Redis."""
     import datetime as dt
@@ -94,7 +104,7 @@ def build_section(period: str = "", *, report: str, name: str, key: str, org_id:
     from .sections import Filters
 
     builders = {("customers", "segments"): customer_reports.segments_in_steps}
-    build = builders[(report, name)]
+    build = builders[(report, section)]
     ids = tuple(int(s) for s in store_ids)
     ctx = tenancy.TenantContext(org_id=org_id, store_id=None, store_ids=ids, permissions=frozenset({"reports.view"}))
     f = Filters(Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end)), None, tz, {})
@@ -107,6 +117,6 @@ def build_section(period: str = "", *, report: str, name: str, key: str, org_id:
             result = build(f, ids, progress)
         _write(key, {"status": "done", "done": len(ids), "total": len(ids), "result": _plain(result)})
     except Exception:
-        _write(key, {"status": "failed", "done": 0, "total": len(ids)})
+        _write(key, {"status": "failed", "done": 0, "total": len(ids)}, ttl=60)  # tried again a minute later
         raise
     return {"stores": len(ids), "rows": sum(len(t.rows) for t in result["tables"])}

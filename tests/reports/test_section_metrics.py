@@ -466,3 +466,23 @@ def test_the_segments_fragment_polls_while_the_job_runs(known, app, monkeypatch)
     body = client.get("/reports/customers/segments", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'data-testid="report-job"' in body and 'hx-trigger="load delay:2s"' in body
     assert "/reports/customers/segments?" in body and "0 / 1" in body
+
+
+def test_the_segments_job_runs_through_the_job_base(in_store, app, monkeypatch):
+    from dealer_saas.reports import customer_stats, section_jobs
+    from dealer_saas.reports.sections import Filters
+
+    store = in_store["store"]
+    f = Filters(OCT, None, TZ, {})
+    live = cu.segments_section(f)
+    customer_stats.refresh(store.id, store.org_id, TZ)
+    monkeypatch.setattr(section_jobs, "LARGE_CUSTOMERS", 3)
+    started = []
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    cu.segments_section(f)
+    from dealer_saas.jobs import run_job_now
+
+    assert run_job_now(section_jobs.JOB, None, **started[0]) == {"stores": 1, "rows": 6}  # one line per segment
+    ready = cu.segments_section(f)
+    assert ready["job"]["status"] == "done"
+    assert [t.rows for t in ready["tables"]] == [t.rows for t in live["tables"]]
