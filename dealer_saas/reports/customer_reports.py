@@ -385,15 +385,11 @@ def segments_section(f: Filters) -> dict[str, Any]:
     the figures)."""
     totals, _stamps = customer_stats.live_totals(f.store_ids)
     if sum(totals.values()) > section_jobs.LARGE_CUSTOMERS:
-        state = section_jobs.state_or_start("customers", "segments", f, scope(f.store_ids))
-        progress = {k: state[k] for k in ("status", "done", "total")}
-        if state["status"] == "done":
-            result = state["result"]
-            return {"chart": result["chart"], "tables": section_jobs.tables_of(result), "job": progress}
-        return {"chart": None, "tables": [], "job": progress}
+        return section_jobs.as_job("customers", "segments", f)
     return segments_result(f, value_segments(f.period, tz=f.tz, store_ids=f.store_ids, summary=totals))
 
 
+@section_jobs.heavy("customers", "segments")
 def segments_in_steps(f: Filters, store_ids: tuple[int, ...], progress) -> dict[str, Any]:
     """:func:`segments_section`'s figures store by store (the job; ``progress(stores done)``)."""
     data: dict[tuple[int, str], tuple[int, Decimal]] = {}

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..parts.models import CATEGORIES, Part, PartStock, StockMovement
 from ..timeutil import utcnow
+from . import section_jobs
 from .metrics import ZERO, Period, _money, ratio, scope
 from .sections import Filters, section, store_names
 from .tables import Table, percent
@@ -180,12 +181,30 @@ def dead_stock(days: int, *, now: dt.datetime | None = None, store_ids=None, lim
 # --------------------------------------------------------------------------- sections
 
 
+def _group_wide(f: Filters) -> bool:
+    """Several stores over a large installation: the section runs as a job
+    (``section_jobs.many_parts``); one store's parts are counted in the request."""
+    return f.multi and section_jobs.many_parts()
+
+
 def _store_cells(f: Filters, names: dict, store_id: int) -> list[str]:
     return [names.get(store_id, "")] if f.multi else []
 
 
 @section("stock", "parts_value", _l("配件库存金额"), order=50)
 def parts_value_section(f: Filters) -> dict[str, Any]:
+    if _group_wide(f):
+        return section_jobs.as_job("stock", "parts_value", f)
+    return _parts_value(f)
+
+
+@section_jobs.heavy("stock", "parts_value")
+def _parts_value_job(f: Filters, store_ids, progress) -> dict[str, Any]:
+    progress(0)
+    return _parts_value(f)
+
+
+def _parts_value(f: Filters) -> dict[str, Any]:
     names = store_names()
     data = stock_value(store_ids=f.store_ids)
     total = sum((v["value"] for v in data.values()), ZERO)
@@ -231,6 +250,18 @@ def parts_value_section(f: Filters) -> dict[str, Any]:
 
 @section("stock", "parts_turnover", _l("配件周转"), order=51)
 def parts_turnover_section(f: Filters) -> dict[str, Any]:
+    if _group_wide(f):
+        return section_jobs.as_job("stock", "parts_turnover", f)
+    return _parts_turnover(f)
+
+
+@section_jobs.heavy("stock", "parts_turnover")
+def _parts_turnover_job(f: Filters, store_ids, progress) -> dict[str, Any]:
+    progress(0)
+    return _parts_turnover(f)
+
+
+def _parts_turnover(f: Filters) -> dict[str, Any]:
     names = store_names()
     data = parts_turnover(f.period, tz=f.tz, store_ids=f.store_ids)
     table = Table(_("配件周转"), [_("门店"), _("期间出库成本"), _("当前库存金额"), _("周转次数"), _("可用天数")])
@@ -301,6 +332,18 @@ def parts_low_section(f: Filters) -> dict[str, Any]:
 
 @section("stock", "parts_dead", _l("呆滞配件"), order=53)
 def parts_dead_section(f: Filters) -> dict[str, Any]:
+    if _group_wide(f):
+        return section_jobs.as_job("stock", "parts_dead", f)
+    return _parts_dead(f)
+
+
+@section_jobs.heavy("stock", "parts_dead")
+def _parts_dead_job(f: Filters, store_ids, progress) -> dict[str, Any]:
+    progress(0)
+    return _parts_dead(f)
+
+
+def _parts_dead(f: Filters) -> dict[str, Any]:
     names = store_names()
     totals, rows = dead_stock(f.dead_days, store_ids=f.store_ids)
     summary = Table(_("%(n)s 天以上无出入库的配件", n=f.dead_days), [_("门店"), _("配件数"), _("库存金额")])

@@ -167,3 +167,22 @@ def test_a_manager_opens_the_parts_sections_and_exports_them(parts, app):
     assert "FL1" in body and "<html" not in body
     body = client.get("/reports/stock/parts_dead?dead_days=30").get_data(as_text=True)
     assert "FL1" in body and "<html" in body
+
+
+def test_group_wide_parts_over_a_large_installation_run_as_a_job(parts, monkeypatch):
+    from dealer_saas.reports import section_jobs
+
+    started = []
+    monkeypatch.setattr(section_jobs, "many_parts", lambda: True)
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    f = Filters(OCT, None, TZ, {})
+    with tenancy.use(_rollup(parts)):
+        live = pr._parts_value(f)
+        waiting = pr.parts_value_section(f)
+        assert waiting["job"]["status"] == "queued" and waiting["tables"] == []
+        assert [kw["section"] for kw in started] == ["parts_value"]
+        section_jobs.build_section(**started[0])
+        ready = pr.parts_value_section(f)
+    assert ready["job"]["status"] == "done" and ready["tables"][0].rows == live["tables"][0].rows
+    with tenancy.enter(parts["store"].id):  # one store: in the request
+        assert "job" not in pr.parts_value_section(f)
