@@ -60,7 +60,8 @@ class CustomerStat(StoreScoped, db.Model):
     day: Mapped[dt.date | None] = mapped_column(sa.Date)
     source: Mapped[str] = mapped_column(sa.String(20), default="")
     region: Mapped[str] = mapped_column(sa.String(60), default="")
-    person_id: Mapped[int | None]
+    #: a user (an FK, so the organisation archive remaps it like every user reference)
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     n: Mapped[int] = mapped_column(default=0)
     m: Mapped[int] = mapped_column(default=0)
     v: Mapped[int] = mapped_column(default=0)

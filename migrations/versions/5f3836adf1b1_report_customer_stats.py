@@ -33,6 +33,9 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["org_id"], ["organisations.id"], name=op.f("fk_report_customer_stats_org_id_organisations")
         ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["users.id"], name=op.f("fk_report_customer_stats_person_id_users")
+        ),
         sa.ForeignKeyConstraint(["store_id"], ["stores.id"], name=op.f("fk_report_customer_stats_store_id_stores")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_customer_stats")),
     )
