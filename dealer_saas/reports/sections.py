@@ -137,7 +137,7 @@ def filters_from(args: Mapping[str, Any]) -> Filters:
     query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     if store_ids:
         query["store"] = str(store_ids[0])
-    raw = str(args.get("dead_days") or "").strip()
+    raw = str(args.get("dead_days") or "").strip()[:4]
     dead_days = int(raw) if raw.isdigit() and int(raw) in DEAD_DAYS else DEAD_DAYS_DEFAULT
     if dead_days != DEAD_DAYS_DEFAULT:
         query["dead_days"] = str(dead_days)

@@ -128,6 +128,7 @@ def test_dead_stock_follows_the_days_filter(parts):
         f = filters_from({"dead_days": "30"})
         assert f.dead_days == 30 and f.query["dead_days"] == "30"
         assert filters_from({"dead_days": "7"}).dead_days == 90  # not offered: the default
+        assert filters_from({"dead_days": "9" * 5000}).dead_days == 90
         section = pr.parts_dead_section(f)
     assert section["tables"][0].rows == [[parts["store"].name, "2", "550.00"]]
     assert section["tables"][1].rows[0] == ["BP1", "配件BP1", "2", "400.00", "100"]
