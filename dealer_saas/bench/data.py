@@ -224,7 +224,7 @@ def copy_rows(connection, table: sa.Table, rows, chunk: int = 50_000) -> int:
 #: them up to date row by row, the trigram GIN indexes above all)
 #: the modules' benchmark data (``bench/<module>.py``, each ``load(connection, org_id, echo)``
 #: with set-based inserts), loaded in this order once the core rows are in
-MODULE_DATA = ("parts", "service", "care", "surveys", "marketing")
+MODULE_DATA = ("parts", "service", "care", "surveys", "marketing", "reports")
 
 BULK_TABLES = ("customers", "customer_vehicles", "visits", "follow_up_cards", "sales_orders", "customer_tags")
 

@@ -45,6 +45,7 @@ HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "parts")
 #: the report fragments and dashboard tiles (issue 18), as htmx fragments
 _REPORT_PATHS = "customers/growth customers/segments customers/completeness stock/ageing stock/models stock/turnover aftersales/mix aftersales/technicians aftersales/quality"  # noqa: E501
+_REPORT_PATHS += " stock/parts_value stock/parts_turnover stock/parts_low stock/parts_dead care/callbacks care/satisfaction care/complaints care/campaigns"  # noqa: E501
 REPORT_KINDS = {f"report_{p.replace('/', '_')}": f"/reports/{p}" for p in _REPORT_PATHS.split()} | {
     f"tile_{t}": f"/tiles/reports_{t}" for t in ("store_trend", "group_stores")
 }

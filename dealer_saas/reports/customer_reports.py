@@ -10,18 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import tenancy
 from ..customers.models import SOURCES, Customer, CustomerVehicle
 from ..extensions import db
 from ..leads.models import Visit
 from ..sales.models import SalesOrder
 from ..service.models import RepairOrder
-from . import services
+from . import customer_stats, section_jobs, services
 from .metrics import ZERO, Counts, Period, _money, ratio, scope
 from .sections import Filters, local_month, months_of, position, section, store_names
 from .tables import Table, percent
@@ -93,16 +95,21 @@ def new_customers(period: Period, *, by: str | None = None, tz: str | None = Non
     return out
 
 
-def new_customers_grid(period: Period, *, tz: str | None = None, store_ids=None) -> dict[tuple, int]:
+def new_customers_grid(
+    period: Period, *, tz: str | None = None, store_ids=None, periods: tuple[Period, ...] = ()
+) -> dict[tuple, int]:
     """:func:`new_customers` by every breakdown at once, in one scan of the period's rows:
     ``{(store_id, month, source, region): n}``; adding up over the other keys gives each
-    breakdown (the report's growth section does)."""
-    start, end = period.bounds(tz)
+    breakdown (the report's growth section does). ``periods``: count these instead of
+    ``period`` (the edges of a period the summary does not cover)."""
+    ranges = [p.bounds(tz) for p in (periods or (period,))]
     month = local_month(Customer.created_at, tz)
     region = func.substr(Customer.address, 1, position(Customer.address, "区"))
     rows = db.session.execute(
         select(Customer.store_id, month, Customer.source, region, func.count(Customer.id))
-        .where(*_live(store_ids), Customer.created_at >= start, Customer.created_at < end)
+        .where(
+            *_live(store_ids), sa.or_(*(sa.and_(Customer.created_at >= a, Customer.created_at < b) for a, b in ranges))
+        )
         .group_by(Customer.store_id, month, Customer.source, region)
     ).all()
     out: dict[tuple, int] = {}
@@ -110,6 +117,28 @@ def new_customers_grid(period: Period, *, tz: str | None = None, store_ids=None)
         key = (store_id, m, source, region_of(prefix))
         out[key] = out.get(key, 0) + int(n)
     return out
+
+
+def summarised_grid(f: Filters) -> tuple[dict[tuple, int], dict]:
+    """:func:`new_customers_grid` from the summary (``customer_stats``: whole months) for
+    the stores that have one, the days of the period's partial months at its edges counted
+    live for them, and everything counted live for the others; and the summarised stores'
+    stamps. At most three statements."""
+    summary, stamps, edges = customer_stats.growth(f.period, f.store_ids, tenancy.store_today())
+    grid: dict[tuple, int] = {}
+
+    def add(figures: dict[tuple, int], prefixes: bool) -> None:
+        for (store_id, m, source, prefix), n in figures.items():
+            key = (store_id, m, source, region_of(prefix) if prefixes else prefix)
+            grid[key] = grid.get(key, 0) + n
+
+    add(summary, True)
+    if stamps and edges:
+        add(new_customers_grid(f.period, tz=f.tz, store_ids=list(stamps), periods=edges), False)
+    live = [s for s in scope(f.store_ids) if s not in stamps]
+    if live:
+        add(new_customers_grid(f.period, tz=f.tz, store_ids=live), False)
+    return grid, stamps
 
 
 def _marginal(grid: dict[tuple, int], index: int) -> Counts:
@@ -149,7 +178,7 @@ def purchases(period: Period, tz: str | None, store_ids) -> Any:
 
 
 def value_segments(
-    period: Period, *, tz: str | None = None, store_ids=None
+    period: Period, *, tz: str | None = None, store_ids=None, summary: dict[int, int] | None = None
 ) -> dict[tuple[int, str], tuple[int, Decimal]]:
     """**Value segments** (客户价值分层, RFM) of the period, ``{(store, segment): (customers,
     spend)}``. For each customer with purchases in the period (:func:`purchases`):
@@ -157,7 +186,8 @@ def value_segments(
     R1: more), frequency F = the number of purchases, monetary M = their sum (M3: a car,
     at least 100 000; M2: at least 5 000; M1: less). The segment is the first that applies:
     **loyal** F >= 3; **big spender** M3; **active** R3; **cooling** R2; **lapsed** R1.
-    Live customers without a purchase in the period are **none** (spend 0)."""
+    Live customers without a purchase in the period are **none** (spend 0; the live
+    customers as of the store's last summary, ``customer_stats``, where it has one)."""
     start, end = period.bounds(tz)
     p = purchases(period, tz, store_ids)
     per_customer = (
@@ -184,11 +214,16 @@ def value_segments(
         )
     ).all()
     out = {(store_id, seg): (int(n), _money(spend)) for store_id, seg, n, spend in rows}
-    totals = dict(
-        db.session.execute(
-            select(Customer.store_id, func.count(Customer.id)).where(*_live(store_ids)).group_by(Customer.store_id)
-        ).all()
-    )
+    # the live customers per store: from the summary where a store has one (counting every
+    # customer of a group takes seconds), else counted
+    totals = dict(summary) if summary is not None else customer_stats.live_totals(store_ids)[0]
+    live = [s for s in scope(store_ids) if s not in totals]
+    if live:
+        totals.update(
+            db.session.execute(
+                select(Customer.store_id, func.count(Customer.id)).where(*_live(live)).group_by(Customer.store_id)
+            ).all()
+        )
     for store_id, total in totals.items():
         buyers = sum(n for (s, _seg), (n, _m) in out.items() if s == store_id)
         out[(store_id, "none")] = (max(0, int(total) - buyers), ZERO)
@@ -198,19 +233,16 @@ def value_segments(
 # --------------------------------------------------------------------------- completeness
 
 
-def completeness_by_owner(*, store_ids=None) -> dict[tuple[int, int | None], dict[str, int]]:
-    """**Data completeness** (资料完整度) of the live customers now, per store and consultant
-    (the customer's owner; None: unassigned): ``customers``, ``mobile`` (with a valid mobile,
-    :data:`VALID_MOBILE`), ``vehicle`` (owning at least one vehicle on file). The share with a
-    consultant is the customers whose owner is not None over all."""
+def _owners_select(store_ids) -> Any:
     owners = (
         select(CustomerVehicle.owner_id.label("oid"))
         .where(CustomerVehicle.store_id.in_(scope(store_ids)), CustomerVehicle.owner_id.is_not(None))
         .distinct()
         .subquery("vehicle_owners")
     )
-    rows = db.session.execute(
+    return (
         select(
+            sa.literal("owner").label("kind"),
             Customer.store_id,
             Customer.owner_id,
             func.count(Customer.id),
@@ -220,26 +252,67 @@ def completeness_by_owner(*, store_ids=None) -> dict[tuple[int, int | None], dic
         .outerjoin(owners, owners.c.oid == Customer.id)
         .where(*_live(store_ids))
         .group_by(Customer.store_id, Customer.owner_id)
-    ).all()
+    )
+
+
+def _visits_select(period: Period, tz: str | None, store_ids) -> Any:
+    start, end = period.bounds(tz)
+    no_contact = sa.or_(Visit.customer_id.is_(None), sa.not_(func.coalesce(Customer.mobile, "").like(VALID_MOBILE)))
+    return (
+        select(
+            sa.literal("visits"),
+            Visit.store_id,
+            Visit.consultant_id,
+            func.count(Visit.id),
+            func.sum(sa.case((no_contact, 1), else_=0)),
+            sa.literal(0),
+        )
+        .outerjoin(Customer, Customer.id == Visit.customer_id)
+        .where(Visit.store_id.in_(scope(store_ids)), Visit.time_in >= start, Visit.time_in < end)
+        .group_by(Visit.store_id, Visit.consultant_id)
+    )
+
+
+def _owner_figures(rows) -> dict[tuple[int, int | None], dict[str, int]]:
     return {
         (store_id, owner): {"customers": int(n), "mobile": int(m or 0), "vehicle": int(v or 0)}
-        for store_id, owner, n, m, v in rows
+        for _kind, store_id, owner, n, m, v in rows
     }
+
+
+def _visit_figures(rows) -> dict[tuple[int, Any], dict]:
+    return {(s, c): {"visits": int(n), "no_contact": int(k or 0)} for _kind, s, c, n, k, _z in rows}
+
+
+def completeness_by_owner(*, store_ids=None) -> dict[tuple[int, int | None], dict[str, int]]:
+    """**Data completeness** (资料完整度) of the live customers now, per store and consultant
+    (the customer's owner; None: unassigned): ``customers``, ``mobile`` (with a valid mobile,
+    :data:`VALID_MOBILE`), ``vehicle`` (owning at least one vehicle on file). The share with a
+    consultant is the customers whose owner is not None over all."""
+    return _owner_figures(db.session.execute(_owners_select(store_ids)).all())
 
 
 def visits_without_contact(period: Period, *, tz: str | None = None, store_ids=None) -> dict[tuple[int, Any], dict]:
     """**Visits with no contact** (无联系方式的来店): visits in the period (every visit, not
     once per day) logged without a customer, or whose customer has no valid mobile; per store
     and consultant: ``{"visits": all visits, "no_contact": those}``."""
-    start, end = period.bounds(tz)
-    no_contact = sa.or_(Visit.customer_id.is_(None), sa.not_(func.coalesce(Customer.mobile, "").like(VALID_MOBILE)))
-    rows = db.session.execute(
-        select(Visit.store_id, Visit.consultant_id, func.count(Visit.id), func.sum(sa.case((no_contact, 1), else_=0)))
-        .outerjoin(Customer, Customer.id == Visit.customer_id)
-        .where(Visit.store_id.in_(scope(store_ids)), Visit.time_in >= start, Visit.time_in < end)
-        .group_by(Visit.store_id, Visit.consultant_id)
-    ).all()
-    return {(s, c): {"visits": int(n), "no_contact": int(k or 0)} for s, c, n, k in rows}
+    return _visit_figures(db.session.execute(_visits_select(period, tz, store_ids)).all())
+
+
+def completeness_live(period: Period, *, tz: str | None = None, store_ids=None) -> tuple[dict, dict]:
+    """:func:`completeness_by_owner` and :func:`visits_without_contact` in one statement."""
+    rows = db.session.execute(sa.union_all(_owners_select(store_ids), _visits_select(period, tz, store_ids))).all()
+    return _owner_figures([r for r in rows if r[0] == "owner"]), _visit_figures([r for r in rows if r[0] == "visits"])
+
+
+def summarised_as_of(stamps: dict, tz: str) -> str:
+    """The caption's note on when the summary was made (empty when counted live)."""
+    at = customer_stats.as_of(stamps)
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return _("（统计截至 %(at)s）", at=f"{at.astimezone(ZoneInfo(tz)):%m-%d %H:%M}")
 
 
 # --------------------------------------------------------------------------- sections
@@ -270,10 +343,12 @@ def growth_section(f: Filters) -> dict[str, Any]:
     """New customers per month (a chart per store), by source and by region."""
     names = store_names()
     months = months_of(f.period)
-    grid = new_customers_grid(f.period, tz=f.tz, store_ids=f.store_ids)
+    grid, stamps = summarised_grid(f)
     by_month, by_source, by_region = _marginal(grid, 1), _marginal(grid, 2), _marginal(grid, 3)
     stores = sorted({s for s, _m in by_month}, key=lambda s: names.get(s, ""))
-    month_table = Table(_("每月新增客户"), [_("月份"), *(names.get(s, "") for s in stores), _("合计")])
+    month_table = Table(
+        _("每月新增客户") + summarised_as_of(stamps, f.tz), [_("月份"), *(names.get(s, "") for s in stores), _("合计")]
+    )
     for month in months:
         values = [by_month.get((s, month), 0) for s in stores]
         month_table.rows.append([month, *map(str, values), str(sum(values))])
@@ -305,9 +380,27 @@ def growth_section(f: Filters) -> dict[str, Any]:
 
 @section("customers", "segments", _l("客户价值分层"), order=20)
 def segments_section(f: Filters) -> dict[str, Any]:
-    """The RFM segments: customers and spend per segment (per store in the roll-up)."""
+    """The RFM segments: customers and spend per segment (per store in the roll-up). Over
+    more than ``section_jobs.LARGE_CUSTOMERS`` customers they run as a job (progress, then
+    the figures)."""
+    totals, _stamps = customer_stats.live_totals(f.store_ids)
+    if sum(totals.values()) > section_jobs.LARGE_CUSTOMERS:
+        return section_jobs.as_job("customers", "segments", f)
+    return segments_result(f, value_segments(f.period, tz=f.tz, store_ids=f.store_ids, summary=totals))
+
+
+@section_jobs.heavy("customers", "segments")
+def segments_in_steps(f: Filters, store_ids: tuple[int, ...], progress) -> dict[str, Any]:
+    """:func:`segments_section`'s figures store by store (the job; ``progress(stores done)``)."""
+    data: dict[tuple[int, str], tuple[int, Decimal]] = {}
+    for done, store_id in enumerate(store_ids, start=1):
+        data.update(value_segments(f.period, tz=f.tz, store_ids=(store_id,)))
+        progress(done)
+    return segments_result(f, data)
+
+
+def segments_result(f: Filters, data: dict[tuple[int, str], tuple[int, Decimal]]) -> dict[str, Any]:
     names = store_names()
-    data = value_segments(f.period, tz=f.tz, store_ids=f.store_ids)
     stores = sorted({s for s, _g in data}, key=lambda s: names.get(s, ""))
     header = [_("分层"), _("客户数"), _("占比"), _("消费金额")]
     table = Table(_("客户价值分层（RFM）"), ([_("门店")] if f.multi else []) + header)
@@ -337,8 +430,12 @@ def completeness_section(f: Filters) -> dict[str, Any]:
     """Shares with a valid mobile, a consultant and a vehicle; visits with no contact; the
     consultants with the most gaps (worst first)."""
     names = store_names()
-    owners = completeness_by_owner(store_ids=f.store_ids)
-    visits = visits_without_contact(f.period, tz=f.tz, store_ids=f.store_ids)
+    owners, visits, stamps = customer_stats.completeness(f.period, f.store_ids)
+    live = [s for s in scope(f.store_ids) if s not in stamps]
+    if live:
+        live_owners, live_visits = completeness_live(f.period, tz=f.tz, store_ids=live)
+        owners.update(live_owners)
+        visits.update(live_visits)
     people = services.user_names([o for _s, o in owners] + [c for _s, c in visits])
     stores = sorted({s for s, _o in owners} | {s for s, _c in visits}, key=lambda s: names.get(s, ""))
     header = [
@@ -349,7 +446,7 @@ def completeness_section(f: Filters) -> dict[str, Any]:
         _("期间来店"),
         _("来店无联系方式"),
     ]
-    table = Table(_("资料完整度"), [_("门店"), *header])
+    table = Table(_("资料完整度") + summarised_as_of(stamps, f.tz), [_("门店"), *header])
 
     def line(label: str, keys: set) -> list[str]:
         n = sum(v["customers"] for k, v in owners.items() if k in keys)

@@ -343,6 +343,27 @@ def gross_margin(period: Period, *, by: str | None = None, tz: str | None = None
     return _tally(SalesOrder.store_id, dim, margin, where, joins, amounts=True)
 
 
+@_metric
+def csi_score(period: Period, *, tz: str | None = None, store_ids=None) -> Tally:
+    """**CSI** (售后满意度) of the period: the mean ``score_pct`` (the score answers as a
+    percentage of the best score, 0-100) of the surveys of a CSI template (kind ``csi``)
+    answered in the period, as the surveys module reports it. A store without an answer has
+    no figure (not 0). ``{(store, None): Decimal}``, two places."""
+    from ..surveys.models import SurveyInvitation, SurveyTemplate  # the surveys package imports the reports
+
+    start, end = period.bounds(tz)
+    where = (
+        SurveyInvitation.store_id.in_(scope(store_ids)),
+        SurveyInvitation.status == "answered",
+        SurveyInvitation.answered_at >= start,
+        SurveyInvitation.answered_at < end,
+        SurveyInvitation.score_pct.is_not(None),
+        SurveyTemplate.kind == "csi",
+    )
+    joins = ((SurveyTemplate, SurveyTemplate.id == SurveyInvitation.template_id),)
+    return _tally(SurveyInvitation.store_id, None, func.avg(SurveyInvitation.score_pct), where, joins, amounts=True)
+
+
 def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 

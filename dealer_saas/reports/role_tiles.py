@@ -32,6 +32,19 @@ from ..service.models import LINE_STATUSES, RepairOrder, RepairOrderLine
 from ..tenancy import User
 from .metrics import NOT_SOLD, ZERO, Period, _money, scope
 from .sections import local_month, months_of, store_names
+from .tables import csi_text
+
+
+def _surveys():
+    """The surveys' models, imported when first used (the surveys package imports the reports)."""
+    from ..surveys.models import SurveyInvitation, SurveyTemplate
+
+    return SurveyInvitation, SurveyTemplate
+
+
+def _csi(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
 
 #: orders waiting for their handover
 AWAITING_HANDOVER = ("invoiced",)
@@ -131,7 +144,8 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
     """Per store-local month of the period: ``("orders", m)`` orders created (not draft, not
     cancelled: ``metrics.order_count``), ``("deliveries", m)`` handed over
     (``metrics.delivery_count``), ``("service", m)`` service revenue (the totals of settled
-    or closed repair orders opened that month, as the after-sales report). One statement."""
+    or closed repair orders opened that month, as the after-sales report), ``("csi", m)``
+    the month's CSI (``metrics.csi_score``; absent without an answer). One statement."""
     start, end = period.bounds(tz)
     ids = scope()
     created, delivered, opened = (
@@ -169,14 +183,35 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
         )
         .group_by(opened)
     )
-    rows = db.session.execute(sa.union_all(orders, deliveries, service)).all()
+    SurveyInvitation, SurveyTemplate = _surveys()
+    answered = local_month(SurveyInvitation.answered_at, tz)
+    csi = (
+        select(literal("csi"), answered, func.avg(SurveyInvitation.score_pct))
+        .join(SurveyTemplate, SurveyTemplate.id == SurveyInvitation.template_id)
+        .where(*_csi_where(ids, start, end))
+        .group_by(answered)
+    )
+    rows = db.session.execute(sa.union_all(orders, deliveries, service, csi)).all()
     return {(k, m): Decimal(str(v or 0)) for k, m, v in rows}
+
+
+def _csi_where(ids, start: dt.datetime, end: dt.datetime) -> tuple:
+    """The answered CSI surveys of ``[start, end)`` (the rule of ``metrics.csi_score``)."""
+    SurveyInvitation, SurveyTemplate = _surveys()
+    return (
+        SurveyInvitation.store_id.in_(ids),
+        SurveyInvitation.status == "answered",
+        SurveyInvitation.answered_at >= start,
+        SurveyInvitation.answered_at < end,
+        SurveyInvitation.score_pct.is_not(None),
+        SurveyTemplate.kind == "csi",
+    )
 
 
 @register_tile("reports_store_trend", _l("门店经营趋势"), "reports.view", order=36, wide=True, chart=True)
 def store_trend() -> TileValue:
     """The store's (or the roll-up's) last six months: orders and deliveries per month (bars)
-    and service revenue (a line), this month's figures in the rows. Two statements: the
+    and service revenue (a line), this month's figures (with CSI) in the rows. Two statements: the
     months, and this month's vehicle gross margin (``metrics.gross_margin``)."""
     from . import metrics
 
@@ -213,6 +248,7 @@ def store_trend() -> TileValue:
             (_("本月订单"), int(figures.get(("orders", this), 0))),
             (_("本月整车毛利"), money(margin)),
             (_("本月售后产值"), money(service)),
+            (_("本月CSI"), csi_text(figures.get(("csi", this)))),
         ],
         chart=chart,
     )
@@ -220,8 +256,8 @@ def store_trend() -> TileValue:
 
 @register_tile("reports_group_stores", _l("各门店本月对比"), "reports.group", order=5, wide=True, chart=True)
 def group_stores() -> TileValue:
-    """Every store of the context side by side this month: orders, deliveries and vehicle
-    gross margin (as ``metrics``), ranked by deliveries; each store's name opens its own
+    """Every store of the context side by side this month: orders, deliveries, vehicle
+    gross margin and CSI (as ``metrics``), ranked by deliveries; each store's name opens its own
     reports (the roll-up narrowed to that store). One statement."""
     tz = tenancy.store_timezone()
     start, end = Period.month_of(tenancy.store_today()).bounds(tz)
@@ -265,7 +301,14 @@ def group_stores() -> TileValue:
         )
         .group_by(SalesOrder.store_id)
     )
-    figures = {(s, k): v for s, k, v in db.session.execute(sa.union_all(orders, delivered, margin)).all()}
+    SurveyInvitation, SurveyTemplate = _surveys()
+    csi = (
+        select(SurveyInvitation.store_id, literal("csi"), func.avg(SurveyInvitation.score_pct))
+        .join(SurveyTemplate, SurveyTemplate.id == SurveyInvitation.template_id)
+        .where(*_csi_where(ids, start, end))
+        .group_by(SurveyInvitation.store_id)
+    )
+    figures = {(s, k): v for s, k, v in db.session.execute(sa.union_all(orders, delivered, margin, csi)).all()}
     names = store_names()
 
     def value(store_id: int, key: str) -> int:
@@ -273,7 +316,13 @@ def group_stores() -> TileValue:
 
     ranked = sorted(ids, key=lambda s: (-value(s, "deliveries"), -value(s, "orders"), names.get(s, "")))
     rows = [
-        [names.get(s, ""), value(s, "orders"), value(s, "deliveries"), money(_money(figures.get((s, "margin"))))]
+        [
+            names.get(s, ""),
+            value(s, "orders"),
+            value(s, "deliveries"),
+            money(_money(figures.get((s, "margin")))),
+            csi_text(_csi(figures.get((s, "csi")))),
+        ]
         for s in ranked
     ]
     links = {n: url_for("reports.funnel", store=s) for n, s in enumerate(ranked)}
@@ -291,7 +340,7 @@ def group_stores() -> TileValue:
         str(sum(value(s, "deliveries") for s in ids)),
         detail=_("本月交车（%(n)s 家门店）", n=len(ids)),
         url=url_for("reports.stores") if tenancy.current().can("reports.group") else None,
-        table_header=[_("门店"), _("订单"), _("交车"), _("毛利")],
+        table_header=[_("门店"), _("订单"), _("交车"), _("毛利"), _("CSI")],
         table_rows=rows,
         table_links=links,
         chart=chart,

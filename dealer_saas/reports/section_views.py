@@ -11,8 +11,17 @@ from flask_babel import gettext as _
 
 from .. import audit, tenancy
 from ..web import permission_required, render_htmx
-from . import aftersales_reports, bp, csvfile, customer_reports, services, stock_reports  # noqa: F401
-from .sections import REPORTS, SECTIONS, Section, filters_from
+from . import (  # noqa: F401
+    aftersales_reports,
+    bp,
+    care_reports,
+    csvfile,
+    customer_reports,
+    parts_reports,
+    services,
+    stock_reports,
+)
+from .sections import DEAD_DAYS, REPORTS, SECTIONS, Section, filters_from
 
 
 def _page(report: str) -> str:
@@ -25,6 +34,7 @@ def _page(report: str) -> str:
         sections=SECTIONS[report],
         filters=f,
         stores=services.readable_stores() if tenancy.current().is_rollup else [],
+        dead_days=DEAD_DAYS,
     )
 
 
@@ -57,7 +67,8 @@ def customers():
 @bp.route("/stock")
 @permission_required("reports.view")
 def stock():
-    """Stock: vehicle ageing, stock by model against the minimum, turnover."""
+    """Stock: vehicle ageing, stock by model against the minimum, turnover; parts stock
+    value, turnover, below the reorder point and dead stock."""
     return _page("stock")
 
 
@@ -66,6 +77,14 @@ def stock():
 def aftersales():
     """After-sales: ROs and revenue by type and payer, technician hours, duration, repeats."""
     return _page("aftersales")
+
+
+@bp.route("/care")
+@permission_required("reports.care")
+def care():
+    """Care and marketing: call-back completion, CSI/NPS by month, complaints and their SLA
+    breaches, the campaigns' sign-ups, attendance, attributed orders and cost per lead."""
+    return _page("care")
 
 
 for _report, _sections in SECTIONS.items():

@@ -3,10 +3,9 @@ fragment of its report's page, loaded after the page paints, with a chart and th
 beside it, at most three aggregate statements of its own.
 
 A section is declared with :func:`section` next to its figures; the page, the fragment's
-route, the CSV/XLSX export and the tabs are made from :data:`SECTIONS`. The hook for other
-modules: a section of the stock report for parts (turnover, stock value, dead stock) is a
-function decorated ``@section("stock", "parts_turnover", _l("配件周转"), order=50)`` in a file
-that ``reports/__init__.py`` imports (``reports/parts_reports.py``), nothing else changes.
+route, the CSV/XLSX export and the tabs are made from :data:`SECTIONS`. The parts sections
+of the stock report are such functions in ``parts_reports.py``; the care and marketing
+report's in ``care_reports.py``.
 """
 
 from __future__ import annotations
@@ -48,12 +47,26 @@ REPORTS: dict[str, Report] = {
     "stock": Report(
         "stock",
         _l("库存报表"),
-        _l("库龄按到店日期计算（在途不计）；周转＝期间交车台数÷当前在库台数；最低库存在库存设置中维护。"),
+        _l(
+            "库龄按到店日期计算（在途不计）；周转＝期间交车台数÷当前在库台数；最低库存在库存设置中维护。"
+            "配件：库存金额＝在库数量×移动平均成本；周转＝期间出库成本（工单领料与柜台销售，减退料）÷当前库存金额；"
+            "呆滞＝有库存且超过所选天数无出入库。"
+        ),
     ),
     "aftersales": Report(
         "aftersales",
         _l("售后报表"),
         _l("工单按接车日期计入期间（不含已取消）；产值为已结算/已关闭工单的项目金额；返修＝同一车辆30天内再次进厂。"),
+    ),
+    "care": Report(
+        "care",
+        _l("客户关怀与市场报表"),
+        _l(
+            "回访按应回访日期计入期间，完成率＝已完成÷（应回访−已取消）；CSI＝售后满意度问卷得分率的平均，"
+            "NPS＝推荐者占比−贬损者占比（按回答日期）；投诉按受理日期，超时为已记录的受理/解决超时；"
+            "市场活动按开始日期，成交为报名客户在归因天数内的订单，单条线索成本＝预算÷签到建卡数。"
+        ),
+        permission="reports.care",
     ),
 }
 
@@ -67,11 +80,17 @@ class Filters:
     store_ids: tuple[int, ...] | None
     tz: str
     query: dict[str, str]
+    #: dead stock (the stock report's parts): no movement for this many days
+    dead_days: int = 90
 
     @property
     def multi(self) -> bool:
         return len(metrics.scope(self.store_ids)) > 1
 
+
+#: the dead-stock thresholds the stock report offers (days without a movement)
+DEAD_DAYS = (30, 60, 90, 180, 365)
+DEAD_DAYS_DEFAULT = 90
 
 Builder = Callable[[Filters], dict[str, Any]]
 
@@ -118,7 +137,11 @@ def filters_from(args: Mapping[str, Any]) -> Filters:
     query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     if store_ids:
         query["store"] = str(store_ids[0])
-    return Filters(period, store_ids, zone_name(tenancy.store_timezone()), query)
+    raw = str(args.get("dead_days") or "").strip()[:4]
+    dead_days = int(raw) if raw.isdigit() and int(raw) in DEAD_DAYS else DEAD_DAYS_DEFAULT
+    if dead_days != DEAD_DAYS_DEFAULT:
+        query["dead_days"] = str(dead_days)
+    return Filters(period, store_ids, zone_name(tenancy.store_timezone()), query, dead_days)
 
 
 # --------------------------------------------------------------------------- shared helpers

@@ -194,13 +194,22 @@ def forecast_report(*, store_ids) -> dict[str, Any]:
     return {"tables": [table], "chart": chart, "rows": rows, "expected_total": total}
 
 
+def csi_text(value: Decimal | None) -> str:
+    """A CSI figure as shown (one decimal), a dash when no survey was answered."""
+    return "—" if value is None else f"{value:.1f}"
+
+
 def stores_report(period: Period, *, tz: str | None, store_url) -> dict[str, Any]:
     """Every store of the context side by side for the period, ranked by deliveries: the
-    funnel's stages, orders per visit, gross margin and the month's delivery target."""
+    funnel's stages, orders per visit, gross margin, CSI (``metrics.csi_score``) and the
+    orders expected in the next 30 days."""
     stores = services.readable_stores()
     # the funnel, the margin and the forecast of every store: one statement
-    *stages, margins, open_cards = metrics.run(
-        *metrics.funnel_tallies(period, tz=tz), metrics.gross_margin.tally(period, tz=tz), metrics.forecast_tally()
+    *stages, margins, csi, open_cards = metrics.run(
+        *metrics.funnel_tallies(period, tz=tz),
+        metrics.gross_margin.tally(period, tz=tz),
+        metrics.csi_score.tally(period, tz=tz),
+        metrics.forecast_tally(),
     )
     funnel = {r.store_id: r for r in metrics.funnel_rows(stages)}
     expected = {r.store_id: r.expected_orders for r in metrics.forecast_rows(open_cards)}
@@ -210,6 +219,7 @@ def stores_report(period: Period, *, tz: str | None, store_url) -> dict[str, Any
         *(str(STAGE_LABELS[s]) for s in STAGES),
         _("订单/来店"),
         _("毛利"),
+        _("CSI"),
         _("预计30天内订单"),
     ]
     empty = dict.fromkeys(STAGES, 0)
@@ -231,6 +241,7 @@ def stores_report(period: Period, *, tz: str | None, store_url) -> dict[str, Any
                 *map(str, row.counts.values()),
                 percent(row.overall),
                 money(margins.get((store.id, None), Decimal("0.00"))),
+                csi_text(csi.get((store.id, None))),
                 str(expected.get(store.id, Decimal("0.0"))),
             ]
         )

@@ -361,3 +361,128 @@ def test_the_growth_grid_adds_up_to_each_breakdown(in_store):
     grid = cu.new_customers_grid(autumn, tz=TZ)
     for index, by in ((1, "month"), (2, "source"), (3, "region")):
         assert cu._marginal(grid, index) == cu.new_customers(autumn, by=by, tz=TZ)
+
+
+# --------------------------------------------------------------------------- the customers summary
+
+
+def _section_rows(f):
+    return [
+        [t.rows for t in build(f)["tables"]]
+        for build in (cu.growth_section, cu.segments_section, cu.completeness_section)
+    ]
+
+
+def test_the_customer_summary_gives_the_live_figures_and_says_when(in_store, app):
+    from dealer_saas.reports import customer_stats
+    from dealer_saas.reports.models import CustomerStat
+    from dealer_saas.reports.sections import Filters
+
+    store = in_store["store"]
+    autumn = Filters(Period(dt.date(2026, 9, 1), dt.date(2026, 11, 30)), None, TZ, {})
+    octo = Filters(OCT, None, TZ, {})
+    # a period of partial months: its edges are counted live beside the summary's months
+    edges = Filters(Period(dt.date(2026, 9, 20), dt.date(2026, 11, 1)), None, TZ, {})
+    live = _section_rows(autumn), _section_rows(octo), _section_rows(edges)
+    assert "统计截至" not in cu.growth_section(octo)["tables"][0].caption
+
+    rows = customer_stats.refresh(store.id, store.org_id, TZ)
+    kinds = {k: n for k, n in db.session.query(CustomerStat.kind, db.func.count()).group_by(CustomerStat.kind)}
+    # 4 live customers: Sep walk-in, Oct walk-in in 天河区 and web in 海珠区, Nov walk-in;
+    # 3 owners (c1, c2, none); visits of c1 on 4 and 6 Oct, of c2 on 20 and 21 Oct
+    assert kinds == {"stamp": 1, "growth": 4, "owner": 3, "visits": 4} and rows == 12
+    assert (_section_rows(autumn), _section_rows(octo), _section_rows(edges)) == live
+    assert live[2][0][0] == [["2026-09", "0", "0"], ["2026-10", "2", "2"], ["2026-11", "0", "0"]]
+    assert "统计截至" in cu.growth_section(octo)["tables"][0].caption
+
+    # a customer created after the summary waits for the next refresh (at most an hour)
+    _customer(store, 7, at(9, 10))
+    assert cu.new_customers(OCT, tz=TZ) == {(store.id, None): 3}
+    assert cu.growth_section(octo)["tables"][0].rows == live[1][0][0]
+    customer_stats.refresh(store.id, store.org_id, TZ)
+    assert cu.growth_section(octo)["tables"][0].rows != live[1][0][0]
+
+
+def test_the_roll_up_mixes_summarised_and_live_stores(known, app):
+    from dealer_saas.reports import customer_stats
+    from dealer_saas.reports.sections import Filters
+
+    store, sibling = known["store"], known["sibling"]
+    ctx = tenancy.TenantContext(
+        org_id=store.org_id, store_id=None, store_ids=(store.id, sibling.id), permissions=ALL_PERMISSIONS
+    )
+    f = Filters(OCT, None, TZ, {})
+    with tenancy.use(ctx):
+        live = _section_rows(f)
+    with tenancy.enter(store.id):
+        customer_stats.refresh(store.id, store.org_id, TZ)
+    with tenancy.use(ctx):
+        assert _section_rows(f) == live
+        segments = cu.value_segments(OCT, tz=TZ)  # the store from its summary, the sibling live
+        assert segments[(store.id, "none")] == (1, D("0.00")) and segments[(sibling.id, "none")] == (0, D("0.00"))
+
+
+def test_segments_over_a_large_group_run_as_a_job_with_progress_then_the_figures(in_store, app, monkeypatch):
+    from dealer_saas.reports import customer_stats, section_jobs
+    from dealer_saas.reports.sections import Filters
+
+    store = in_store["store"]
+    f = Filters(OCT, None, TZ, {})
+    live = cu.segments_section(f)
+    assert "job" not in live  # small: counted in the request
+    customer_stats.refresh(store.id, store.org_id, TZ)
+    monkeypatch.setattr(section_jobs, "LARGE_CUSTOMERS", 3)  # the store has 4 live customers
+    started = []
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    waiting = cu.segments_section(f)
+    assert waiting["job"] == {"status": "queued", "done": 0, "total": 1} and waiting["tables"] == []
+    cu.segments_section(f)
+    assert len(started) == 1  # one job per filters, however often the page polls
+    # the job, as the worker runs it: progress per store, then the figures
+    kwargs = started[0]
+    steps = []
+    real_write = section_jobs._write
+    monkeypatch.setattr(
+        section_jobs, "_write", lambda key, state: (steps.append(state["status"]), real_write(key, state))
+    )
+    section_jobs.build_section(**kwargs)
+    assert steps == ["running", "done"]
+    ready = cu.segments_section(f)
+    assert ready["job"]["status"] == "done"
+    assert [t.rows for t in ready["tables"]] == [t.rows for t in live["tables"]]
+
+
+def test_the_segments_fragment_polls_while_the_job_runs(known, app, monkeypatch):
+    from dealer_saas.reports import customer_stats, section_jobs
+
+    from ..conftest import login
+
+    store = known["store"]
+    with tenancy.enter(store.id):
+        customer_stats.refresh(store.id, store.org_id, TZ)
+    monkeypatch.setattr(section_jobs, "LARGE_CUSTOMERS", 3)
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: None)
+    client = login(app.test_client(), factories.user_with_role("store_manager", store))
+    body = client.get("/reports/customers/segments", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-testid="report-job"' in body and 'hx-trigger="load delay:2s"' in body
+    assert "/reports/customers/segments?" in body and "0 / 1" in body
+
+
+def test_the_segments_job_runs_through_the_job_base(in_store, app, monkeypatch):
+    from dealer_saas.reports import customer_stats, section_jobs
+    from dealer_saas.reports.sections import Filters
+
+    store = in_store["store"]
+    f = Filters(OCT, None, TZ, {})
+    live = cu.segments_section(f)
+    customer_stats.refresh(store.id, store.org_id, TZ)
+    monkeypatch.setattr(section_jobs, "LARGE_CUSTOMERS", 3)
+    started = []
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    cu.segments_section(f)
+    from dealer_saas.jobs import run_job_now
+
+    assert run_job_now(section_jobs.JOB, None, **started[0]) == {"stores": 1, "rows": 6}  # one line per segment
+    ready = cu.segments_section(f)
+    assert ready["job"]["status"] == "done"
+    assert [t.rows for t in ready["tables"]] == [t.rows for t in live["tables"]]
