@@ -7,11 +7,12 @@ every request; group roles may choose "all stores" (a read-only roll-up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, g, request, session
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -248,6 +249,39 @@ def menu_groups(entries: list[MenuEntry]) -> list[MenuGroup]:
     return groups
 
 
+#: distinct menus kept per app (one per permission set, scope and language: a handful)
+_MENU_CACHE_SIZE = 256
+
+
+def _translated(entry: MenuEntry) -> MenuEntry:
+    return replace(entry, label=str(entry.label), section=str(entry.section) if entry.section else "")
+
+
+def shell_menu(app: Flask, ctx: TenantContext | None) -> tuple[list[MenuEntry], list[MenuGroup], list[MenuEntry]]:
+    """The menu entries, the menu bar's groups and the phone's tab bar for the request's
+    role. They depend only on the permissions, the scope (the roll-up hides write entries'
+    tabs) and the language, so they are built once per such key and kept on the app, the
+    labels translated into plain strings; a request only marks its active entry (in the
+    template). Nothing is kept while the modules are still being collected."""
+    if ctx is None:
+        return [], [], []
+    key = (ctx.permissions, ctx.group_permissions, ctx.is_system, ctx.is_rollup, str(get_locale()))
+    cache: dict[tuple, tuple] = app.extensions.setdefault("shell_menu", {})
+    found = cache.get(key)
+    if found is not None:
+        return found
+    navigation = [_translated(entry) for entry in visible_navigation(app)]
+    tabs = [
+        _translated(t) for t in registry.tabs() if t.endpoint in app.view_functions and can_in_view(ctx, t.permission)
+    ]
+    found = (navigation, menu_groups(navigation), tabs if len(tabs) > 1 else [])
+    if registry.collect():
+        if len(cache) >= _MENU_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def can_in_view(ctx: TenantContext | None, permission: str) -> bool:
     """What the templates ask before showing a control: the role holds the permission, and in
     the read-only roll-up only permissions that change nothing count, so no write control is
@@ -268,20 +302,18 @@ def init_app(app: Flask) -> None:
     def shell_globals() -> dict[str, Any]:
         ctx = tenancy.maybe_current()
         access = g.get("access")
-        navigation = visible_navigation(app) if current_user.is_authenticated else []
-        tabs = (
-            [t for t in registry.tabs() if t.endpoint in app.view_functions and can_in_view(ctx, t.permission)]
-            if current_user.is_authenticated
-            else []
-        )
+        if current_user.is_authenticated:
+            navigation, groups, tabs = shell_menu(app, ctx)
+        else:
+            navigation, groups, tabs = [], [], []
         stores = {store.id: store for store in access.stores} if access else {}
         return {
             "tenant": ctx,
             "access": access,
             "active_store": active_store(),
             "navigation": navigation,
-            "menu_groups": menu_groups(navigation),
-            "tabs": tabs if len(tabs) > 1 else [],
+            "menu_groups": groups,
+            "tabs": tabs,
             "can": (lambda permission: can_in_view(ctx, permission)),
             "store_name_of": (lambda row: stores[row.store_id].name if row.store_id in stores else ""),
             "ALL_STORES": ALL_STORES,
