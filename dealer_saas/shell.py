@@ -168,7 +168,7 @@ def _load_user(user_key: str) -> User | None:
 
 def _enter_request_context() -> None:
     # An app context may outlive one request (tests push one around several): start clean.
-    for key in ("_login_user", "rollback_only", "after_commit", "access", "_flask_babel"):
+    for key in ("_login_user", "rollback_only", "after_commit", "access", "_flask_babel", "_store_tz", "_store_names"):
         g.pop(key, None)
     g.tenant_token = None
     if request.endpoint == "static" or not current_user.is_authenticated:
@@ -178,10 +178,13 @@ def _enter_request_context() -> None:
     if choice is None and g.access.can_rollup:
         choice = ALL_STORES  # a group role starts on the roll-up of its stores after sign-in
     ctx = context_for_request(current_user, g.access, choice)
+    # written only when it changes: an unchanged session is not signed and sent again
     if ctx.store_id is not None:
-        session["store_id"] = ctx.store_id
+        if choice != ctx.store_id:
+            session["store_id"] = ctx.store_id
     elif ctx.is_rollup and ctx.store_ids:
-        session["store_id"] = ALL_STORES
+        if session.get("store_id") != ALL_STORES:
+            session["store_id"] = ALL_STORES
     g.tenant_token = tenancy.set_context(ctx)
 
 
@@ -333,5 +336,8 @@ def rollup_store(row: Any) -> Markup:
     access = g.get("access")
     if ctx is None or not ctx.is_rollup or access is None:
         return Markup("")
-    name = next((store.name for store in access.stores if store.id == getattr(row, "store_id", None)), "")
+    names = g.get("_store_names")
+    if names is None or names[0] is not access:
+        names = g._store_names = (access, {store.id: store.name for store in access.stores})
+    name = names[1].get(getattr(row, "store_id", None), "")
     return Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>').format(name)

@@ -5,7 +5,8 @@ CPU time of the process does (``time.process_time``, the app and this loop in on
 The app is built in this process against a benchmark database, a Flask test client signs
 in through the login form as a benchmark persona, and each page kind (the same paths as
 ``bench run``) is requested ``-n`` times after a warm-up. It prints the median and p90 CPU
-ms, the median wall ms and the SQL statements per request; ``--pyinstrument FILE`` writes a
+ms, the median wall ms and the SQL statements per request; ``--cprofile N`` prints the top
+N functions by CPU time (cProfile on the process clock); ``--pyinstrument FILE`` writes a
 profile of the measured requests (text, or HTML when FILE ends in ``.html``) and prints its
 top frames.
 """
@@ -107,13 +108,40 @@ def measure(app, client, persona: Persona, kind: str, n: int, warm: int = 5, pro
     }
 
 
+class _CpuProfile:
+    """cProfile timed by the process's CPU clock (waits on PostgreSQL do not count)."""
+
+    def __init__(self) -> None:
+        import cProfile
+
+        self.profile = cProfile.Profile(time.process_time)
+
+    def start(self) -> None:
+        self.profile.enable()
+
+    def stop(self) -> None:
+        self.profile.disable()
+
+    def print_top(self, n: int) -> None:
+        import io
+        import pstats
+
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(self.profile, stream=out).sort_stats(order).print_stats(n)
+            click.echo(out.getvalue())
+
+
 @bench.command("profile")
 @click.option("--database", default=DEFAULT_DATABASE, show_default=True, help="a database made by `flask bench load`")
 @click.option("--kind", "kinds", default=",".join(DEFAULT_KINDS), show_default=True, help="comma-separated kinds")
 @click.option("--persona", "personas", default="store20k,store_large,rollup", show_default=True)
 @click.option("-n", "count", default=100, show_default=True, type=click.IntRange(1, 5000), help="requests per kind")
 @click.option("--pyinstrument", "profile_path", default=None, type=click.Path(), help="write a profile here")
-def profile_command(database: str, kinds: str, personas: str, count: int, profile_path: str | None) -> None:
+@click.option("--cprofile", "cprofile_top", default=0, type=click.IntRange(0, 200), help="print the top N by CPU")
+def profile_command(
+    database: str, kinds: str, personas: str, count: int, profile_path: str | None, cprofile_top: int
+) -> None:
     """CPU ms per request of each page kind, in-process (Flask test client, signed in)."""
     from .. import create_app
 
@@ -134,7 +162,9 @@ def profile_command(database: str, kinds: str, personas: str, count: int, profil
     if profile_path:
         from pyinstrument import Profiler
 
-        profiler = Profiler(interval=0.0005)
+        profiler = Profiler(interval=0.001)
+    elif cprofile_top:
+        profiler = _CpuProfile()
     click.echo(f"{'persona':<13}{'kind':<14}{'CPU p50 ms':>11}{'CPU p90':>9}{'wall p50':>10}{'SQL':>5}")
     for persona in chosen:
         client = app.test_client()
@@ -148,7 +178,9 @@ def profile_command(database: str, kinds: str, personas: str, count: int, profil
                 f"{persona.name:<13}{kind:<14}{row['cpu_p50']:>11.1f}{row['cpu_p90']:>9.1f}"
                 f"{row['wall_p50']:>10.1f}{row['sql']:>5}"
             )
-    if profiler is not None:
+    if isinstance(profiler, _CpuProfile):
+        profiler.print_top(cprofile_top)
+    elif profiler is not None:
         session = profiler.last_session
         if profile_path.endswith(".html"):
             Path(profile_path).write_text(profiler.output_html())
