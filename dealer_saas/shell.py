@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, request, session
+from flask import Flask, g, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -260,15 +260,17 @@ def _translated(entry: MenuEntry) -> MenuEntry:
     return replace(entry, label=str(entry.label), section=str(entry.section) if entry.section else "")
 
 
-def shell_menu(app: Flask, ctx: TenantContext | None) -> tuple[list[MenuEntry], list[MenuGroup], list[MenuEntry]]:
+def shell_menu(
+    app: Flask, ctx: TenantContext | None
+) -> tuple[list[MenuEntry], list[MenuGroup], list[MenuEntry], dict[str, str]]:
     """The menu entries, the menu bar's groups and the phone's tab bar for the request's
     role. They depend only on the permissions, the scope (the roll-up hides write entries'
     tabs) and the language, so they are built once per such key and kept on the app, the
     labels translated into plain strings; a request only marks its active entry (in the
     template). Nothing is kept while the modules are still being collected."""
     if ctx is None:
-        return [], [], []
-    key = (ctx.permissions, ctx.group_permissions, ctx.is_system, ctx.is_rollup, str(get_locale()))
+        return [], [], [], {}
+    key = (ctx.permissions, ctx.group_permissions, ctx.is_system, ctx.is_rollup, str(get_locale()), request.script_root)
     cache: dict[tuple, tuple] = app.extensions.setdefault("shell_menu", {})
     found = cache.get(key)
     if found is not None:
@@ -277,7 +279,10 @@ def shell_menu(app: Flask, ctx: TenantContext | None) -> tuple[list[MenuEntry], 
     tabs = [
         _translated(t) for t in registry.tabs() if t.endpoint in app.view_functions and can_in_view(ctx, t.permission)
     ]
-    found = (navigation, menu_groups(navigation), tabs if len(tabs) > 1 else [])
+    tabs = tabs if len(tabs) > 1 else []
+    # each entry's address, built once too (url_for per entry and request was a tenth of a page)
+    urls = {entry.endpoint: url_for(entry.endpoint) for entry in (*navigation, *tabs)}
+    found = (navigation, menu_groups(navigation), tabs, urls)
     if registry.collect():
         if len(cache) >= _MENU_CACHE_SIZE:
             cache.clear()
@@ -306,9 +311,9 @@ def init_app(app: Flask) -> None:
         ctx = tenancy.maybe_current()
         access = g.get("access")
         if current_user.is_authenticated:
-            navigation, groups, tabs = shell_menu(app, ctx)
+            navigation, groups, tabs, urls = shell_menu(app, ctx)
         else:
-            navigation, groups, tabs = [], [], []
+            navigation, groups, tabs, urls = [], [], [], {}
         stores = {store.id: store for store in access.stores} if access else {}
         return {
             "tenant": ctx,
@@ -317,6 +322,7 @@ def init_app(app: Flask) -> None:
             "navigation": navigation,
             "menu_groups": groups,
             "tabs": tabs,
+            "menu_urls": urls,
             "can": (lambda permission: can_in_view(ctx, permission)),
             "store_name_of": (lambda row: stores[row.store_id].name if row.store_id in stores else ""),
             "ALL_STORES": ALL_STORES,
