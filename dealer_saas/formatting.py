@@ -34,13 +34,32 @@ def mask_id_number(value: str | None) -> str:
     return value[:3] + "*" * max(len(value) - 7, 0) + value[-4:]
 
 
-def datetime_local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    from . import shell
+def _active_timezone() -> str | None:
+    """The active store's time zone, looked up once per tenant context (a list formats a
+    time per row: one identity-map look-up per row otherwise)."""
+    from flask import g, has_app_context
 
+    from . import tenancy
+
+    ctx = tenancy.maybe_current()
+    if ctx is None or ctx.store_id is None:
+        return None
+    if not has_app_context():
+        store = tenancy.current_store()
+        return store.timezone if store else None
+    cached = g.get("_store_tz")
+    if cached is not None and cached[0] is ctx:
+        return cached[1]
+    store = tenancy.current_store()
+    tz = store.timezone if store else None
+    g._store_tz = (ctx, tz)
+    return tz
+
+
+def datetime_local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
-    store = shell.active_store()
-    return local(value, store.timezone if store else None).strftime(fmt)
+    return local(value, _active_timezone()).strftime(fmt)
 
 
 def date_fmt(value: dt.date | None, fmt: str = "%Y-%m-%d") -> str:

@@ -7,11 +7,12 @@ every request; group roles may choose "all stores" (a read-only roll-up).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, g, request, session
+from flask import Flask, g, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -167,7 +168,7 @@ def _load_user(user_key: str) -> User | None:
 
 def _enter_request_context() -> None:
     # An app context may outlive one request (tests push one around several): start clean.
-    for key in ("_login_user", "rollback_only", "after_commit", "access", "_flask_babel"):
+    for key in ("_login_user", "rollback_only", "after_commit", "access", "_flask_babel", "_store_tz", "_store_names"):
         g.pop(key, None)
     g.tenant_token = None
     if request.endpoint == "static" or not current_user.is_authenticated:
@@ -177,10 +178,13 @@ def _enter_request_context() -> None:
     if choice is None and g.access.can_rollup:
         choice = ALL_STORES  # a group role starts on the roll-up of its stores after sign-in
     ctx = context_for_request(current_user, g.access, choice)
+    # written only when it changes: an unchanged session is not signed and sent again
     if ctx.store_id is not None:
-        session["store_id"] = ctx.store_id
+        if choice != ctx.store_id:
+            session["store_id"] = ctx.store_id
     elif ctx.is_rollup and ctx.store_ids:
-        session["store_id"] = ALL_STORES
+        if session.get("store_id") != ALL_STORES:
+            session["store_id"] = ALL_STORES
     g.tenant_token = tenancy.set_context(ctx)
 
 
@@ -248,6 +252,44 @@ def menu_groups(entries: list[MenuEntry]) -> list[MenuGroup]:
     return groups
 
 
+#: distinct menus kept per app (one per permission set, scope and language: a handful)
+_MENU_CACHE_SIZE = 256
+
+
+def _translated(entry: MenuEntry) -> MenuEntry:
+    return replace(entry, label=str(entry.label), section=str(entry.section) if entry.section else "")
+
+
+def shell_menu(
+    app: Flask, ctx: TenantContext | None
+) -> tuple[list[MenuEntry], list[MenuGroup], list[MenuEntry], dict[str, str]]:
+    """The menu entries, the menu bar's groups and the phone's tab bar for the request's
+    role. They depend only on the permissions, the scope (the roll-up hides write entries'
+    tabs) and the language, so they are built once per such key and kept on the app, the
+    labels translated into plain strings; a request only marks its active entry (in the
+    template). Nothing is kept while the modules are still being collected."""
+    if ctx is None:
+        return [], [], [], {}
+    key = (ctx.permissions, ctx.group_permissions, ctx.is_system, ctx.is_rollup, str(get_locale()), request.script_root)
+    cache: dict[tuple, tuple] = app.extensions.setdefault("shell_menu", {})
+    found = cache.get(key)
+    if found is not None:
+        return found
+    navigation = [_translated(entry) for entry in visible_navigation(app)]
+    tabs = [
+        _translated(t) for t in registry.tabs() if t.endpoint in app.view_functions and can_in_view(ctx, t.permission)
+    ]
+    tabs = tabs if len(tabs) > 1 else []
+    # each entry's address, built once too (url_for per entry and request was a tenth of a page)
+    urls = {entry.endpoint: url_for(entry.endpoint) for entry in (*navigation, *tabs)}
+    found = (navigation, menu_groups(navigation), tabs, urls)
+    if registry.collect():
+        if len(cache) >= _MENU_CACHE_SIZE:
+            cache.clear()
+        cache[key] = found
+    return found
+
+
 def can_in_view(ctx: TenantContext | None, permission: str) -> bool:
     """What the templates ask before showing a control: the role holds the permission, and in
     the read-only roll-up only permissions that change nothing count, so no write control is
@@ -268,20 +310,19 @@ def init_app(app: Flask) -> None:
     def shell_globals() -> dict[str, Any]:
         ctx = tenancy.maybe_current()
         access = g.get("access")
-        navigation = visible_navigation(app) if current_user.is_authenticated else []
-        tabs = (
-            [t for t in registry.tabs() if t.endpoint in app.view_functions and can_in_view(ctx, t.permission)]
-            if current_user.is_authenticated
-            else []
-        )
+        if current_user.is_authenticated:
+            navigation, groups, tabs, urls = shell_menu(app, ctx)
+        else:
+            navigation, groups, tabs, urls = [], [], [], {}
         stores = {store.id: store for store in access.stores} if access else {}
         return {
             "tenant": ctx,
             "access": access,
             "active_store": active_store(),
             "navigation": navigation,
-            "menu_groups": menu_groups(navigation),
-            "tabs": tabs if len(tabs) > 1 else [],
+            "menu_groups": groups,
+            "tabs": tabs,
+            "menu_urls": urls,
             "can": (lambda permission: can_in_view(ctx, permission)),
             "store_name_of": (lambda row: stores[row.store_id].name if row.store_id in stores else ""),
             "ALL_STORES": ALL_STORES,
@@ -301,5 +342,8 @@ def rollup_store(row: Any) -> Markup:
     access = g.get("access")
     if ctx is None or not ctx.is_rollup or access is None:
         return Markup("")
-    name = next((store.name for store in access.stores if store.id == getattr(row, "store_id", None)), "")
+    names = g.get("_store_names")
+    if names is None or names[0] is not access:
+        names = g._store_names = (access, {store.id: store.name for store in access.stores})
+    name = names[1].get(getattr(row, "store_id", None), "")
     return Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>').format(name)

@@ -6,7 +6,8 @@
   login form, a mix of pages driven at several concurrencies for a bounded time; latency
   percentiles, req/s, errors, SQL statements per request and worker memory, as a table and
   a JSON file (``--compare old.json`` prints the change);
-- ``flask bench search``: the searches timed as ORM statements, with their plans.
+- ``flask bench search``: the searches timed as ORM statements, with their plans;
+- ``flask bench profile``: CPU ms per request of each page kind, in-process.
 
 This package imports nothing of ``dealer_saas.cli`` (the CLI imports it when the app's
 commands are registered).
@@ -23,4 +24,4 @@ def bench() -> None:
     """Performance benchmarks (PostgreSQL)."""
 
 
-from . import alerts, care, data, driver, search, surveys  # noqa: E402,F401  (they add their commands to the group)
+from . import alerts, care, data, driver, profile, search, surveys  # noqa: E402,F401  (they add their commands to the group)

@@ -76,3 +76,32 @@ def test_the_readme_table_of_a_result_file():
     table = driver.markdown(result)
     assert "| list | 10 / 10 / 10 (2) |" in table and "| mobile | 5 / 5 / 5 (2) |" in table
     assert "| fragment mix at c=50 | 151 req/s, 0 errors, worst p95 10 ms |" in table
+
+
+def test_bench_profile_measures_cpu_and_statements_of_a_signed_in_page(app, store):
+    """``flask bench profile``'s loop, on the test database: the signed-in list fragment
+    costs some CPU, is within the statement budget, and a page that bounces to the sign-in
+    form is an error, not a measurement."""
+    import click
+    import pytest
+
+    from dealer_saas.bench import profile
+    from dealer_saas.extensions import db
+
+    from .. import factories
+    from ..conftest import count_queries, login
+
+    manager = factories.user_with_role("store_manager", store)
+    factories.CustomerFactory(store=store, name="张三", mobile="13800000001")
+    db.session.commit()
+    persona = driver.Persona("store20k", manager.username, False, store.id, samples={"mobile": ["13800000001"]})
+    client = login(app.test_client(), manager, store)
+    for kind in ("list", "mobile"):
+        row = profile.measure(app, client, persona, kind, 3, warm=1)
+        assert row["cpu_p50"] > 0 and row["wall_p50"] >= row["cpu_p50"] * 0.5
+        path, headers = driver._path(kind, persona.samples, 0)
+        with count_queries() as statements:  # the same request, counted independently
+            assert client.get(path, headers=headers).status_code == 200
+        assert row["sql"] == len(statements) > 0
+    with pytest.raises(click.ClickException):
+        profile.measure(app, app.test_client(), persona, "list", 1, warm=0)

@@ -58,3 +58,28 @@ def test_mask_phone_hides_at_least_four_and_shows_at_most_seven(number):
 )
 def test_safe_next_follows_only_local_paths(target, followed):
     assert safe_next(target, "/home") == (target if followed else "/home")
+
+
+def test_store_times_follow_the_active_store_when_the_context_changes_in_one_app_context(app, store):
+    """``|dt`` looks the store's zone up once per tenant context (not per row), so a job or
+    test that enters another store in the same app context gets that store's zone."""
+    import datetime as dt
+
+    from dealer_saas import tenancy
+    from dealer_saas.extensions import db
+    from dealer_saas.formatting import datetime_local
+
+    from .. import factories
+
+    far_west = factories.StoreFactory(organisation=store.organisation, timezone="Asia/Kolkata")
+    store.timezone = "Asia/Shanghai"
+    db.session.flush()
+    moment = dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)
+    with app.test_request_context():
+        with tenancy.enter(store.id):
+            assert datetime_local(moment) == "2026-01-01 08:00"
+            assert datetime_local(moment) == "2026-01-01 08:00"
+        with tenancy.enter(far_west.id):
+            assert datetime_local(moment) == "2026-01-01 05:30"
+        with tenancy.enter(store.id):
+            assert datetime_local(moment) == "2026-01-01 08:00"

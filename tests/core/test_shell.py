@@ -213,3 +213,25 @@ def test_pinned_entries_fold_back_into_their_sections_when_the_bar_would_overflo
     assert len(groups) <= MAX_MENU_PLACES
     assert sum(len(g.entries) for g in groups) == len(many)  # nothing dropped, only folded
     assert groups[0].entries[0].endpoint == "x.p0"  # the first pinned entries keep their place
+
+
+def test_the_cached_menu_follows_the_role_and_the_language_and_marks_the_active_entry(app, store):
+    """The menu is built once per permission set, scope and language (issue 15): a
+    consultant and a manager of the same store see their own menus, English labels come
+    with English, and each page still marks its own entry."""
+    manager = factories.user_with_role("store_manager", store)
+    consultant = factories.user_with_role("sales_consultant", store)
+    db.session.commit()
+    as_manager, as_consultant = _client(app, manager, store), _client(app, consultant, store)
+    for _ in range(2):  # the second round is served from the cache
+        manager_page = as_manager.get("/customers/").get_data(as_text=True)
+        consultant_page = as_consultant.get("/customers/").get_data(as_text=True)
+        assert "/admin/" in manager_page
+        assert "/admin/" not in consultant_page
+    assert re.search(r'class="[^"]*nav-link active"\s+href="/customers/"', manager_page)
+    other = as_manager.get("/leads/my-day").get_data(as_text=True)
+    assert not re.search(r'active"\s+href="/customers/"', other)
+    as_manager.post("/language", data={"language": "en"})
+    english = as_manager.get("/customers/").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Customers" in english
+    assert len(app.extensions["shell_menu"]) >= 3  # manager zh, consultant zh, manager en

@@ -235,10 +235,10 @@ def search_customers(
     stmt, kind = matching_customers(query, tz)
     sort = SORTS[query.sort]
     listed = stmt.options(joinedload(Customer.owner), joinedload(Customer.tags))
+    if kind and tenancy.current().is_rollup:
+        return _rollup_search(stmt, listed, sort, query, size, kind, with_count)
     if kind:
         window = COUNT_LIMIT + 1
-        if tenancy.current().is_rollup:
-            window = max(window, ROLLUP_MATCH_WINDOW)
         matches = db.session.execute(
             stmt.with_only_columns(Customer.id, *sort.columns).order_by(None).limit(window)
         ).all()
@@ -262,6 +262,42 @@ def search_customers(
         count, more = min(total, COUNT_LIMIT), total > COUNT_LIMIT
         page = Page(items=[row[0] for row in page.items], next_token=page.next_token)
     return CustomerPage(page=page, count=count, count_is_more=bool(more), kind=kind, query=query)
+
+
+def _rollup_search(
+    stmt: sa.Select, listed: sa.Select, sort: Sort, query: CustomerQuery, size: int, kind: str, with_count: bool
+) -> CustomerPage:
+    """A search over the whole group, matched first in the database: up to
+    ``ROLLUP_MATCH_WINDOW`` matches (id and sort values) in a materialised CTE, sorted and
+    cut to the page there, with their number, in one statement; then the page's rows by id.
+    Python sees the page's 26 ids, not the window's thousands (fetching 5 000 ids and sorting
+    them here was ~15 ms of CPU per request). A full window means dense matches: the page
+    walks the list's order index instead (as in a store)."""
+    window = max(COUNT_LIMIT + 1, ROLLUP_MATCH_WINDOW)
+    keys = [column.label(f"k{i}") for i, column in enumerate(sort.columns)]
+    matched = (
+        stmt.with_only_columns(Customer.id.label("cid"), *keys)
+        .order_by(None)
+        .limit(window)
+        .cte("matched")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    total = select(sa.func.count()).select_from(matched).scalar_subquery()
+    in_window = Sort(sort.label, tuple(matched.c[f"k{i}"] for i in range(len(keys))), sort.desc)
+    found = keyset_page(select(matched.c.cid, total), in_window, query.after, size, scalars=False)
+    matches = found.items[0][1] if found.items else 0
+    if found.items and matches < window or not found.items and not query.after:
+        ids = [row[0] for row in found.items]
+        rows = (
+            {c.id: c for c in db.session.execute(listed.where(Customer.id.in_(ids))).unique().scalars()} if ids else {}
+        )
+        page = Page(items=[rows[i] for i in ids if i in rows], next_token=found.next_token)
+    else:  # dense (or past the window's last page): walk the order index
+        page = keyset_page(listed, sort, query.after, size)
+        matches = max(matches, window)
+    count = min(matches, COUNT_LIMIT) if with_count and not query.after else 0
+    more = matches > COUNT_LIMIT
+    return CustomerPage(page=page, count=count, count_is_more=more and count > 0, kind=kind, query=query)
 
 
 @dataclass(frozen=True)
