@@ -677,7 +677,7 @@ def board():
 def appointment_day():
     """The day's slots of the store with their bookings (``?day=``)."""
     day = arg_date("day") or tenancy.store_today()
-    slots, loose = appointments.day_view(day)
+    slots, loose, cut = appointments.day_view(day)
     store = tenancy.current_store()
     return render_htmx(
         "service/appointment_day.html",
@@ -685,6 +685,8 @@ def appointment_day():
         day=day,
         slots=slots,
         loose=loose,
+        cut=cut,
+        day_limit=appointments.DAY_LIMIT,
         rule=settings.workshop(store) if store else None,
         read_only=_read_only(),
         prev_day=day - dt.timedelta(days=1),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -131,7 +132,16 @@ def test_the_appointment_day_shows_every_booking_in_budget(w, busy, app):
     client = login(app.test_client(), w.advisor, w.store)
     status, statements, body = _measure(client, "/service/appointments")
     assert status == 200 and len(statements) <= BUDGET, statements
-    assert body.count('href="/service/appointments/') >= 12
+    assert len(re.findall(r'href="/service/appointments/\d+"', body)) == 12
+
+
+def test_the_day_shows_at_most_its_bound_and_says_so(w, busy, app, monkeypatch):
+    from dealer_saas.service.services import appointments
+
+    monkeypatch.setattr(appointments, "DAY_LIMIT", 5)
+    client = login(app.test_client(), w.advisor, w.store)
+    body = client.get("/service/appointments").get_data(as_text=True)
+    assert len(re.findall(r'href="/service/appointments/\d+"', body)) == 5 and 'data-testid="day-cut"' in body
 
 
 def test_the_technicians_view_in_budget(w, busy, app):
