@@ -225,6 +225,18 @@ def copy_rows(connection, table: sa.Table, rows, chunk: int = 50_000) -> int:
 #: the modules' benchmark data (``bench/<module>.py``, each ``load(connection, org_id, echo)``
 #: with set-based inserts), loaded in this order once the core rows are in
 MODULE_DATA = ("parts", "service", "care", "surveys", "marketing", "reports")
+#: the table whose rows for the organisation mean a module's data is loaded (``load-modules``
+#: skips it), and the core tables a module's loader updates in bulk (their secondary indexes
+#: are dropped for the update and rebuilt after)
+MODULE_MARKER = {
+    "parts": "parts",
+    "service": "repair_orders",
+    "care": "care_callbacks",
+    "surveys": "complaints",
+    "marketing": "campaigns",
+    "reports": "report_customer_stats",
+}
+MODULE_UPDATES = {"care": ("customers", "customer_vehicles")}
 
 BULK_TABLES = ("customers", "customer_vehicles", "visits", "follow_up_cards", "sales_orders", "customer_tags")
 
@@ -579,3 +591,103 @@ def load_command(database: str, stores: int, store_customers: int, large_store_c
         db.session.remove()
         db.engine.dispose()
     click.echo(f"Done in {counts['seconds']} s. Sign-in password of every benchmark user: {PASSWORD}")
+
+
+# --------------------------------------------------------------------------- modules only
+
+
+def load_modules(connection, org_id: int, names: list[str], echo=click.echo) -> dict[str, Any]:
+    """Load the benchmark data of the modules ``names`` (from :data:`MODULE_DATA`) into an
+    already loaded data set, on ``connection`` (committed after each module, so a stopped run
+    keeps the modules it finished). Foreign-key triggers are off for the session when the role
+    may do it (``session_replication_role = replica``: every row is drawn from rows present,
+    and the checks are most of a row's cost); the secondary indexes of the core tables the
+    loaders update are dropped first and rebuilt after (each loader does the same for its own
+    big tables), then ``VACUUM ANALYZE``."""
+    started = time.perf_counter()
+    counts: dict[str, Any] = {}
+    superuser = connection.execute(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+    if superuser:
+        connection.exec_driver_sql("SET session_replication_role = replica")
+        echo("  foreign-key triggers off for this session (session_replication_role = replica)")
+    updated = sorted({t for n in names for t in MODULE_UPDATES.get(n, ())})
+    definitions = drop_secondary_indexes(connection, updated) if updated else []
+    connection.commit()
+    if definitions:
+        echo(f"  {len(definitions)} secondary indexes of {', '.join(updated)} dropped for the update")
+    for name in names:  # imported here: each module's file imports this one
+        step = time.perf_counter()
+        counts.update(importlib.import_module(f".{name}", __package__).load(connection, org_id, echo))
+        connection.commit()
+        echo(f"  {name}: {time.perf_counter() - step:.1f} s")
+    if definitions:
+        step = time.perf_counter()
+        build_indexes(connection, definitions)
+        connection.commit()
+        echo(f"  {len(definitions)} indexes rebuilt in {time.perf_counter() - step:.1f} s")
+    if superuser:
+        connection.exec_driver_sql("SET session_replication_role = DEFAULT")
+    connection.commit()
+    step = time.perf_counter()
+    connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    echo(f"  VACUUM ANALYZE in {time.perf_counter() - step:.1f} s")
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    return counts
+
+
+def modules_to_load(connection, org_id: int, wanted: list[str]) -> tuple[list[str], list[str]]:
+    """``wanted`` split into the modules without rows yet and those already loaded."""
+    todo, loaded = [], []
+    for name in wanted:
+        table = MODULE_MARKER[name]
+        found = connection.execute(sa.text(f'SELECT 1 FROM "{table}" WHERE org_id = :o LIMIT 1'), {"o": org_id}).first()
+        (loaded if found else todo).append(name)
+    return todo, loaded
+
+
+@bench.command("load-modules")
+@click.option("--database", default=DEFAULT_DATABASE, show_default=True, help="the loaded benchmark database")
+@click.option(
+    "--modules",
+    default=",".join(MODULE_DATA),
+    show_default=True,
+    help="comma-separated modules (loaded in the default's order)",
+)
+def load_modules_command(database: str, modules: str) -> None:
+    """Add the modules' benchmark data to a data set loaded before they existed: a module
+    whose rows are there is skipped (run it twice, the second run loads nothing)."""
+    from .. import create_app
+    from ..dbsetup import setup_database
+
+    wanted = [m.strip() for m in modules.split(",") if m.strip()]
+    unknown = sorted(set(wanted) - set(MODULE_DATA))
+    if unknown or not wanted:
+        raise click.BadParameter(f"modules among {', '.join(MODULE_DATA)}", param_hint="--modules")
+    wanted = [m for m in MODULE_DATA if m in wanted]
+    server = server_url()
+    if not database_exists(server, database):
+        raise click.ClickException(f"no database {database}: run flask bench load first")
+    url = server.set(database=database).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    with app.app_context():
+        from ..extensions import db
+
+        setup_database()  # the schema up to date (the modules' tables, their indexes)
+        db.session.remove()
+        with db.engine.connect() as connection:
+            org_id = connection.execute(
+                sa.text("SELECT id FROM organisations WHERE code = :c"), {"c": ORG_CODE}
+            ).scalar()
+            if org_id is None:
+                raise click.ClickException(f"no benchmark group in {database}: run flask bench load first")
+            todo, loaded = modules_to_load(connection, org_id, wanted)
+            connection.commit()
+            if loaded:
+                click.echo(f"Already loaded, skipped: {', '.join(loaded)}")
+            if not todo:
+                click.echo("Nothing to load.")
+            else:
+                click.echo(f"Loading {', '.join(todo)} into database {database}:")
+                counts = load_modules(connection, org_id, todo)
+                click.echo(f"Done in {counts['seconds']} s.")
+        db.engine.dispose()

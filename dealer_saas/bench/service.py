@@ -1,7 +1,9 @@
 """The service module's benchmark data: about 3 repair orders per customer (6 per car, as
 every second customer has one), each with 2 lines, over the last year (the newest few still
-in the workshop, so the board has work on it), and an appointment for every fourth car in
-the coming week. Set-based: INSERT ... SELECT from the cars, secondary indexes built after."""
+in the workshop, so the board has work on it), and the coming week's appointments, every
+slot of every store booked to its capacity (the store's default workshop settings, as the
+booking rule allows: 7 days x 10 slots x 3). Set-based: INSERT ... SELECT from the cars,
+secondary indexes built after."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ OPERATIONS = (
 
 
 def load(connection, org_id: int, echo) -> dict[str, int]:
-    from ..service.models import Appointment, LabourOperation, RepairOrder, RepairOrderLine
+    from ..service.models import LabourOperation, RepairOrder, RepairOrderLine
 
     step = time.perf_counter()
     definitions = drop_secondary_indexes(connection, TABLES)
@@ -121,7 +123,26 @@ def load(connection, org_id: int, echo) -> dict[str, int]:
             hours=hours,
             amount=amount,
         )
-    counts["service_appointments"] = insert_select(
+    counts["service_appointments"] = load_appointments(connection, org_id)
+    build_indexes(connection, definitions)
+    echo(
+        f"  {counts['repair_orders']} repair orders, {counts['repair_order_lines']} lines, "
+        f"{counts['service_appointments']} appointments (INSERT ... SELECT) in {time.perf_counter() - step:.1f} s"
+    )
+    return counts
+
+
+def load_appointments(connection, org_id: int) -> int:
+    """Today's and the next six days' appointments of every store, each slot of the default
+    workshop rule (opening hours, slot length) booked to its capacity, by cars of the store
+    drawn by a hash; the slot's local start in the store's zone (Asia/Shanghai)."""
+    from ..service.models import Appointment
+    from ..service.settings import Workshop
+
+    rule = Workshop()
+    slots = (rule.closes_hour - rule.opens_hour) * 60 // rule.slot_minutes
+    per_store = 7 * slots * rule.capacity
+    return insert_select(
         connection,
         Appointment.__table__,
         {
@@ -129,20 +150,22 @@ def load(connection, org_id: int, echo) -> dict[str, int]:
             "store_id": "v.store_id",
             "customer_id": "v.owner_id",
             "vehicle_id": "v.id",
-            # a whole hour of the store's day (09:00-16:00 Beijing time), today and the next 6 days
-            "starts_at": f"date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'"
-            f" + make_interval(days => {_h(45, 'v.id')} % 7, hours => 9 + {_h(46, 'v.id')} % 8)",
+            # n % 7: the day; (n / 7) % slots: the slot of that day (each slot gets capacity rows)
+            "starts_at": "date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'"
+            " + make_interval(days => CAST(v.n % 7 AS integer),"
+            " mins => CAST(:opens * 60 + ((v.n / 7) % :slots) * :length AS integer))",
             "service_type": "'maintenance'",
-            "status": f"(ARRAY['booked','confirmed','pending'])[1 + {_h(47, 'v.id')} % 3]",
+            "status": "(ARRAY['booked','confirmed','pending'])[1 + CAST(v.n / (7 * :slots) AS integer) % 3]",
             "notes": "''",
             "created_at": "now()",
         },
-        f"FROM customer_vehicles v WHERE v.org_id = :o AND v.owner_id IS NOT NULL AND {_h(48, 'v.id')} % 4 = 0",
+        f"""FROM (
+            SELECT c.*, row_number() OVER (PARTITION BY c.store_id ORDER BY {_h(48, "c.id")}, c.id) - 1 AS n
+            FROM customer_vehicles c WHERE c.org_id = :o AND c.owner_id IS NOT NULL
+        ) v WHERE v.n < :per_store""",
         o=org_id,
+        opens=rule.opens_hour,
+        slots=slots,
+        length=rule.slot_minutes,
+        per_store=per_store,
     )
-    build_indexes(connection, definitions)
-    echo(
-        f"  {counts['repair_orders']} repair orders, {counts['repair_order_lines']} lines, "
-        f"{counts['service_appointments']} appointments (INSERT ... SELECT) in {time.perf_counter() - step:.1f} s"
-    )
-    return counts

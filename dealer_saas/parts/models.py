@@ -116,6 +116,10 @@ class PartStock(StoreScoped, db.Model):
         sa.Index("ix_part_stocks_store_moved", "store_id", "last_moved_at"),
         sa.Index("ix_part_stocks_store_bin", "store_id", "bin"),
         sa.Index("ix_part_stocks_store_supplier", "store_id", "supplier_id"),
+        # the roll-up's low and over stock lists (every store of the group), walked in order
+        sa.Index("ix_part_stocks_org_low", "org_id", "is_low", "part_id", "id"),
+        sa.Index("ix_part_stocks_org_over", "org_id", "is_over", "part_id"),
+        sa.Index("ix_part_stocks_org_moved", "org_id", "last_moved_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     part_id: Mapped[int] = mapped_column(sa.ForeignKey("parts.id"))

@@ -116,8 +116,11 @@ def stock_detail(part_stock_id: int):
 
 
 def _stock_page(part_stock_id: int, adjust_form: AdjustForm | None = None, transfer_form: TransferForm | None = None):
-    db.session.expire_all()
-    row = stock.get_stock(part_stock_id)
+    if request.method != "GET":
+        # after an adjustment (saved or refused) the row is read again; a plain GET keeps
+        # the signed-in user and the stores loaded with it (no reload of the shell's rows)
+        db.session.expire_all()
+    row = stock.stock_for_page(part_stock_id)
     return render_template(
         "parts/stock_detail.html",
         row=row,
@@ -545,6 +548,13 @@ def _ro_parts_fragment(repair_order_id: int, form: RoPartForm):
     return render_template(
         "parts/_ro_parts.html", ro=ro, ro_parts=ro_parts.lines_for(ro.id), ro_part_form=form, read_only=_read_only()
     )
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/parts")
+@permission_required("service.view")
+def ro_parts_panel(repair_order_id: int):
+    """The RO page's parts panel (loaded on its own): the lines and the form to add one."""
+    return _ro_parts_fragment(repair_order_id, RoPartForm(formdata=None))
 
 
 @bp.route("/repair-orders/<int:repair_order_id>/parts", methods=["POST"])

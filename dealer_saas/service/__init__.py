@@ -73,10 +73,11 @@ MODULE = registry.declare(
             MenuEntry("service.catalogue", _l("工时目录"), "service.view", "📚", _l("售后"), order=84),
         ),
         settings=(settings.WORKSHOP_SECTION, settings.INTERVAL_SECTION, settings.LABOUR_RATE_SECTION),
+        job_labels={"service.sweep_photo_files": _l("清理无主的环车照片文件")},
     )
 )
 
-from . import models, tiles, timeline, views  # noqa: E402,F401
+from . import jobs, models, tiles, timeline, views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

@@ -175,6 +175,8 @@ class RepairOrder(StoreScoped, db.Model):
         sa.Index("ix_repair_orders_store_vehicle", "store_id", "vehicle_id"),
         #: the RO list, newest first over every state (keyset on opened_at, id)
         sa.Index("ix_repair_orders_store_opened", "store_id", "opened_at", "id"),
+        # the roll-up's list (every store of the group, newest first): walked in order
+        sa.Index("ix_repair_orders_org_opened", "org_id", "opened_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))

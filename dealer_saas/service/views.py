@@ -7,6 +7,8 @@ or its fragment. Write controls are not shown in the read-only roll-up."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, g, render_template, request, send_file, url_for
@@ -46,7 +48,7 @@ from .forms import (
     RescheduleForm,
 )
 from .models import CATEGORIES, RO_STATUSES
-from .services import appointments, parts_lines, photos, progress, repair_orders, work
+from .services import appointments, parts_lines, photos, progress, repair_orders, rules, work
 from .services import catalogue as labour_catalogue
 from .services.rules import (
     APPOINTMENT_BUTTONS,
@@ -249,19 +251,18 @@ def repair_order_new():
     return render_template("service/repair_order_new.html", form=form)
 
 
-def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
-    """The forms the RO page offers, with what the user typed when one was refused."""
-    technicians = _staff_choices(repair_orders.technicians(), _("暂不派工"))
-    labour = forms.get("labour_form") or LabourLineForm(formdata=None)
-    labour.operation_id.choices = [("", _("请选择"))] + [
-        (str(o.id), f"{o.code} {o.name}（{o.standard_hours}h）") for o in labour_catalogue.operations(active_only=True)
-    ]
-    labour.technician_id.choices = technicians
-    package = forms.get("package_form") or PackageLineForm(formdata=None)
-    package.package_id.choices = [("", _("请选择"))] + [
-        (str(p.id), f"{p.code} {p.name}（¥{p.price:,.2f}）") for p in labour_catalogue.packages(active_only=True)
-    ]
-    package.technician_id.choices = technicians
+#: the htmx attributes of the RO page's forms: each answers with the whole page fragment
+RO_HX = 'hx-target="#repair-order" hx-swap="outerHTML"'
+#: the panels of the RO page loaded as fragments of their own (``hx-trigger="load"``), each
+#: within the statement budget; a refused form re-renders the page with all of them inline
+RO_PANELS = ("photos", "settlement", "parts", "work_forms", "progress", "history")
+
+
+def _can_add_work(ro) -> bool:
+    return not _read_only() and ro.status in repair_orders.EDITABLE_STATES
+
+
+def _reception_form(ro, forms: dict[str, Any], advisors: list) -> ReceptionEditForm:
     reception = forms.get("reception_form")
     if reception is None:
         reception = ReceptionEditForm(formdata=None, obj=ro)
@@ -269,54 +270,100 @@ def _ro_forms(ro, forms: dict[str, Any]) -> dict[str, Any]:
         if ro.promised_at:
             reception.promised_at.data = local(ro.promised_at, tenancy.store_timezone()).replace(tzinfo=None)
         reception.advisor_id.data = str(ro.advisor_id or "")
-    _fill_reception_choices(reception)
+    reception.advisor_id.choices = _staff_choices(advisors, _("我自己"))
+    return reception
+
+
+def _photos_panel(ro, forms: dict[str, Any]) -> dict[str, Any]:
+    return {"photo_states": photos.PHOTO_STATES, "photo_form": forms.get("photo_form") or PhotoForm(formdata=None)}
+
+
+def _settlement_panel(ro, forms: dict[str, Any]) -> dict[str, Any]:
+    totals = repair_orders.totals_by_payer(ro)
+    paid = repair_orders.paid_by_payer(ro)
+    outstanding = OrderedDict((p, due - paid.get(p, Decimal("0.00"))) for p, due in totals.items())
     payment = forms.get("payment_form") or PaymentForm(formdata=None)
-    outstanding = repair_orders.outstanding_by_payer(ro)
     if payment.amount.data is None and not forms.get("payment_form"):
         first = next(((p, a) for p, a in outstanding.items() if a > 0), None)
         if first:
             payment.payer.data, payment.amount.data = first
-    proposal = forms.get("proposal_form") or ProposalForm(formdata=None)
-    proposal.operation_id.choices = labour.operation_id.choices
-    return {
-        "photo_form": forms.get("photo_form") or PhotoForm(formdata=None),
-        "proposal_form": proposal,
-        "progress_url": signed_links.public_url("service.public_progress", token=progress.issue_link(ro)),
-        "labour_form": labour,
-        "package_form": package,
-        "reception_form": reception,
-        "payment_form": payment,
-        "action_form": forms.get("action_form") or ActionForm(formdata=None),
-        "qc_form": forms.get("qc_form") or QcForm(formdata=None),
-        "assign_form": AssignForm(formdata=None),
-        "technician_choices": technicians,
-        "outstanding": outstanding,
-    }
+    return {"totals": totals, "paid": paid, "outstanding": outstanding, "payment_form": payment}
+
+
+def _work_forms_panel(ro, forms: dict[str, Any], technicians: list) -> dict[str, Any]:
+    operations, packages = labour_catalogue.line_choices()
+    choices = _staff_choices(technicians, _("暂不派工"))
+    labour = forms.get("labour_form") or LabourLineForm(formdata=None)
+    labour.operation_id.choices = [("", _("请选择"))] + operations
+    labour.technician_id.choices = choices
+    package = forms.get("package_form") or PackageLineForm(formdata=None)
+    package.package_id.choices = [("", _("请选择"))] + packages
+    package.technician_id.choices = choices
+    return {"labour_form": labour, "package_form": package, "operation_choices": operations}
+
+
+def _progress_panel(ro, forms: dict[str, Any], operations: list | None = None) -> dict[str, Any]:
+    context: dict[str, Any] = {"proposal_states": progress.PROPOSAL_STATES, "proposal_statuses": PROPOSAL_MOVES.labels}
+    if not _read_only():
+        if operations is None:
+            operations = [
+                (str(o.id), f"{o.code} {o.name}（{o.standard_hours}h）")
+                for o in labour_catalogue.operations(active_only=True)
+            ]
+        proposal = forms.get("proposal_form") or ProposalForm(formdata=None)
+        proposal.operation_id.choices = [("", _("请选择"))] + operations
+        context["proposal_form"] = proposal
+        context["progress_url"] = signed_links.public_url("service.public_progress", token=progress.issue_link(ro))
+    return context
+
+
+def _history_panel(ro) -> dict[str, Any]:
+    return {"history": [r for r in repair_orders.history_for_vehicle(ro.vehicle_id) if r.id != ro.id]}
+
+
+def _panel_base(ro) -> dict[str, Any]:
+    """What every panel template reads besides its own rows."""
+    return {"ro": ro, "read_only": _read_only(), "hx": RO_HX, "store": tenancy.store_of(ro)}
 
 
 def _ro_page(repair_order_id: Any, *, event: bool = False, **forms: Any):
-    db.session.expire_all()
-    ro = repair_orders.repair_order_for_page(repair_order_id)
+    """The RO page (or its fragment): reception, the moves, the lines. The other panels load
+    on their own (``hx-trigger="load"``) unless a refused form is shown with its errors,
+    when every panel is rendered inline with what the user typed."""
+    if request.method != "GET":
+        # after a move (saved or refused) the RO is read again; a plain GET keeps the
+        # signed-in user and the stores loaded with it (no reload of the shell's rows)
+        db.session.expire_all()
+    inline = bool(forms)
+    ro = repair_orders.repair_order_for_page(repair_order_id, full=inline)
+    read_only = _read_only()
     context: dict[str, Any] = {
-        "ro": ro,
-        "totals": repair_orders.totals_by_payer(ro),
-        "paid": repair_orders.paid_by_payer(ro),
+        **_panel_base(ro),
         "ro_actions": [a for a in RO_MOVES.actions_for(ro) if a in RO_PAGE_ACTIONS],
         "ro_action_labels": RO_MOVES.action_labels,
         "line_moves": LINE_MOVES,
-        "read_only": _read_only(),
         "me": tenancy.current().user_id,
-        "history": [r for r in repair_orders.history_for_vehicle(ro.vehicle_id) if r.id != ro.id],
-        "photo_states": photos.PHOTO_STATES,
-        "proposal_states": progress.PROPOSAL_STATES,
-        "proposal_statuses": PROPOSAL_MOVES.labels,
-        "store": tenancy.store_of(ro),
-        **parts_lines.page_context(ro),
+        "panels": RO_PANELS if inline else (),
+        "can_add_work": _can_add_work(ro),
     }
-    if not context["read_only"]:
-        context.update(_ro_forms(ro, forms))
-    else:
-        context["outstanding"] = repair_orders.outstanding_by_payer(ro)
+    technicians: list = []
+    if not read_only:
+        advisors, technicians = rules.service_staff()
+        context.update(
+            reception_form=_reception_form(ro, forms, advisors),
+            technician_choices=_staff_choices(technicians, _("暂不派工")),
+            action_form=forms.get("action_form") or ActionForm(formdata=None),
+            qc_form=forms.get("qc_form") or QcForm(formdata=None),
+            assign_form=AssignForm(formdata=None),
+        )
+    if inline:
+        context.update(_photos_panel(ro, forms), **_settlement_panel(ro, forms), **parts_lines.page_context(ro))
+        operations = None
+        if context["can_add_work"]:
+            work_forms = _work_forms_panel(ro, forms, technicians)
+            operations = work_forms.pop("operation_choices")
+            context.update(work_forms)
+        context.update(_progress_panel(ro, forms, operations), **_history_panel(ro))
     return render_htmx(
         "service/repair_order_detail.html",
         "service/_repair_order.html",
@@ -328,9 +375,53 @@ def _ro_page(repair_order_id: Any, *, event: bool = False, **forms: Any):
 @bp.route("/repair-orders/<int:repair_order_id>")
 @permission_required("service.view")
 def repair_order_detail(repair_order_id: int):
-    """One RO: reception, lines with their technicians and work, totals per payer,
-    payments, and the next step for its state."""
+    """One RO: reception, lines with their technicians and work, and the moves for its
+    state; photos, totals per payer and payments, parts, the forms to add work, the
+    customer's progress link and the car's history load as panels of their own."""
     return _ro_page(repair_order_id)
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/photos")
+@permission_required("service.view")
+def repair_order_photos_panel(repair_order_id: int):
+    """The RO page's photos panel (loaded on its own)."""
+    ro = repair_orders.repair_order_with(repair_order_id, "photos")
+    return render_template("service/_ro_photos.html", **_panel_base(ro), **_photos_panel(ro, {}))
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/settlement")
+@permission_required("service.view")
+def repair_order_settlement_panel(repair_order_id: int):
+    """The RO page's settlement panel: totals per payer, payments, the payment form."""
+    ro = repair_orders.repair_order_with(repair_order_id, "payments")
+    return render_template("service/_ro_settlement.html", **_panel_base(ro), **_settlement_panel(ro, {}))
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/work-forms")
+@permission_required("service.view")
+def repair_order_work_forms_panel(repair_order_id: int):
+    """The RO page's forms to add a package or a labour line (while work may be added)."""
+    ro = repair_orders.get_repair_order(repair_order_id)
+    context = {**_panel_base(ro), "can_add_work": _can_add_work(ro)}
+    if context["can_add_work"]:
+        context.update(_work_forms_panel(ro, {}, rules.technicians()))
+    return render_template("service/_ro_work_forms.html", **context)
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/progress")
+@permission_required("service.view")
+def repair_order_progress_panel(repair_order_id: int):
+    """The RO page's progress panel: the customer's link and the extra work proposed."""
+    ro = repair_orders.repair_order_with(repair_order_id, "proposals")
+    return render_template("service/_ro_progress.html", **_panel_base(ro), **_progress_panel(ro, {}))
+
+
+@bp.route("/repair-orders/<int:repair_order_id>/history")
+@permission_required("service.view")
+def repair_order_history_panel(repair_order_id: int):
+    """The RO page's panel of the car's other repair orders."""
+    ro = repair_orders.get_repair_order(repair_order_id)
+    return render_template("service/_ro_history.html", **_panel_base(ro), **_history_panel(ro))
 
 
 def _ro_done(repair_order_id: int, form: Any, name: str, call) -> Any:
@@ -586,7 +677,7 @@ def board():
 def appointment_day():
     """The day's slots of the store with their bookings (``?day=``)."""
     day = arg_date("day") or tenancy.store_today()
-    slots, loose = appointments.day_view(day)
+    slots, loose, cut = appointments.day_view(day)
     store = tenancy.current_store()
     return render_htmx(
         "service/appointment_day.html",
@@ -594,6 +685,8 @@ def appointment_day():
         day=day,
         slots=slots,
         loose=loose,
+        cut=cut,
+        day_limit=appointments.DAY_LIMIT,
         rule=settings.workshop(store) if store else None,
         read_only=_read_only(),
         prev_day=day - dt.timedelta(days=1),

@@ -194,12 +194,14 @@ def test_from_the_public_booking_to_the_next_service_date_on_a_phone(phone_page,
             advisor.locator("[data-testid=qc-pass]").first.click()
         expect(advisor.locator("#repair-order [data-busy]")).to_have_count(0)
     expect(advisor.locator("[data-testid=ro-status]")).to_have_text("待交车")
+    expect(advisor.locator("[data-lazy-panel]")).to_have_count(0)  # the panels loaded on their own
     while (
         advisor.locator("#payment-form").count() and advisor.locator("#payment-form input[name=amount]").input_value()
     ):
         with advisor.expect_response(lambda r: "/payments" in r.url):
             advisor.locator("#payment-form button[type=submit]").click()
         expect(advisor.locator("#repair-order [data-busy]")).to_have_count(0)
+        expect(advisor.locator("[data-lazy-panel]")).to_have_count(0)
     advisor.locator("[data-testid=ro-actions] button", has_text="结算").click()
     expect(advisor.locator("[data-testid=ro-status]")).to_have_text("已结算")
     advisor.locator("[data-testid=ro-actions] button", has_text="关闭工单").click()

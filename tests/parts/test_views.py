@@ -158,6 +158,8 @@ def test_the_ro_page_adds_and_removes_parts(store, in_store, app):
     ro = service_factories.ro(w, status="open")
     client = _client(app, w.advisor, store)
     page = client.get(f"/service/repair-orders/{ro.id}").get_data(as_text=True)
+    assert f'hx-get="/parts/repair-orders/{ro.id}/parts"' in page  # the panel loads on its own
+    page = client.get(f"/parts/repair-orders/{ro.id}/parts").get_data(as_text=True)
     assert 'id="ro-parts"' in page and 'id="ro-part-form"' in page
     refused = client.post(
         f"/parts/repair-orders/{ro.id}/parts", data={"code": "OF0001", "quantity": "5", "payer": "customer"}, headers=HX
@@ -168,8 +170,9 @@ def test_the_ro_page_adds_and_removes_parts(store, in_store, app):
     )
     assert added.headers.get("HX-Redirect", "").endswith(f"/service/repair-orders/{ro.id}")
     line = db.session.execute(sa.select(RepairOrderPart)).scalar_one()
-    page = client.get(f"/service/repair-orders/{ro.id}").get_data(as_text=True)
-    assert "OF0001" in page and "已预留" in page and "¥258.00" in page
+    page = client.get(f"/parts/repair-orders/{ro.id}/parts").get_data(as_text=True)
+    assert "OF0001" in page and "已预留" in page
+    assert "¥258.00" in client.get(f"/service/repair-orders/{ro.id}/settlement").get_data(as_text=True)
     statement = client.get(f"/service/repair-orders/{ro.id}/statement").get_data(as_text=True)
     assert "OF0001" in statement
     technician = login(app.test_client(), w.tech, store)

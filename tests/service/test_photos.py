@@ -110,6 +110,8 @@ def test_upload_view_serve_and_delete(w, app, two_tenants):
     rows = db.session.execute(sa.select(RepairOrderPhoto).order_by(RepairOrderPhoto.id)).scalars().all()
     assert len(rows) == 2
     page = client.get(f"/service/repair-orders/{order.id}").get_data(as_text=True)
+    assert f"/service/repair-orders/{order.id}/photos" in page  # the panel loads on its own
+    page = client.get(f"/service/repair-orders/{order.id}/photos").get_data(as_text=True)
     assert f"/service/photos/{rows[0].id}" in page and 'capture="environment"' in page
 
     served = client.get(f"/service/photos/{rows[0].id}")

@@ -111,7 +111,7 @@ def test_the_public_page_shows_progress_and_takes_the_answer(w, app, in_store):
 
     # the advisor sees the answers on the RO
     staff = login(app.test_client(), w.advisor, w.store)
-    ro_page = staff.get(f"/service/repair-orders/{order.id}").get_data(as_text=True)
+    ro_page = staff.get(f"/service/repair-orders/{order.id}/progress").get_data(as_text=True)
     assert "客户已同意" in ro_page and "客户已拒绝" in ro_page and "203.0.113.9" in ro_page
     assert "/service/progress/" in ro_page and 'data-testid="progress-url-share"' in ro_page
 

@@ -144,5 +144,5 @@ def test_the_board_groups_by_state_and_flags_overdue(w, in_store):
     with in_store(w.advisor):
         columns = work.board()
     assert list(columns) == ["open", "in_progress", "quality_check", "ready"]
-    assert [(c.ro.id, c.is_overdue, c.technicians) for c in columns["in_progress"]] == [(late.id, True, [w.tech.name])]
-    assert [(c.ro.id, c.is_overdue) for c in columns["ready"]] == [(ready.id, False)]
+    assert [(c.id, c.is_overdue, c.technicians) for c in columns["in_progress"]] == [(late.id, True, [w.tech.name])]
+    assert [(c.id, c.is_overdue) for c in columns["ready"]] == [(ready.id, False)]

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from ... import audit, pagination, tenancy
 from ...extensions import db
 from ...timeutil import utcnow
+from ...validation import bounded_id
 from ..models import MOVEMENT_KINDS, QZERO, Part, PartStock, StockMovement
 from .rules import CENT, NotEnoughStock, PartsError, user_id
 
@@ -37,6 +39,23 @@ STOCK_SORTS = {"code": pagination.Sort("code", (Part.code, PartStock.id))}
 def get_stock(part_stock_id: Any) -> PartStock:
     """A stock row of the store (or of the roll-up's stores), or 404."""
     return tenancy.get_or_404(PartStock, part_stock_id)
+
+
+def stock_for_page(part_stock_id: Any) -> PartStock:
+    """A stock row (or 404) with its part and supplier joined: one statement for the page."""
+    ident = bounded_id(part_stock_id)
+    row = (
+        db.session.execute(
+            select(PartStock)
+            .where(PartStock.id == ident)
+            .options(joinedload(PartStock.part), joinedload(PartStock.supplier))
+        ).scalar_one_or_none()
+        if ident is not None
+        else None
+    )
+    if row is None:
+        abort(404)
+    return row
 
 
 def lock_stock(part_stock_id: int) -> PartStock:

@@ -68,7 +68,12 @@ def slot_starts(day: dt.date, store: Any) -> list[dt.datetime]:
     return starts
 
 
-def _day_appointments(day: dt.date, tz: str | None) -> list[Appointment]:
+#: at most this many appointments on a day's page (a store's slots hold far fewer: ten slots
+#: of three by default; the roll-up shows every store's day)
+DAY_LIMIT = 300
+
+
+def _day_appointments(day: dt.date, tz: str | None, limit: int) -> list[Appointment]:
     start, end = local_day_bounds(day, tz)
     return list(
         db.session.execute(
@@ -81,17 +86,21 @@ def _day_appointments(day: dt.date, tz: str | None) -> list[Appointment]:
                 joinedload(Appointment.technician),
             )
             .order_by(Appointment.starts_at, Appointment.id)
+            .limit(limit)
         ).scalars()
     )
 
 
-def day_view(day: dt.date) -> tuple[list[Slot], list[Appointment]]:
+def day_view(day: dt.date) -> tuple[list[Slot], list[Appointment], bool]:
     """The active store's slots of the day with their appointments; in the roll-up there
-    are no slots (each store has its own), only every store's appointments of the day."""
+    are no slots (each store has its own), only every store's appointments of the day.
+    At most :data:`DAY_LIMIT` appointments, the earliest; the flag tells there were more."""
     store = tenancy.current_store()
-    rows = _day_appointments(day, store.timezone if store else None)
+    rows = _day_appointments(day, store.timezone if store else None, DAY_LIMIT + 1)
+    cut = len(rows) > DAY_LIMIT
+    rows = rows[:DAY_LIMIT]
     if store is None:
-        return [], rows
+        return [], rows, cut
     rule = settings.workshop(store)
     slots = [
         Slot(start, local(start, store.timezone).strftime("%H:%M"), rule.capacity) for start in slot_starts(day, store)
@@ -102,7 +111,7 @@ def day_view(day: dt.date) -> tuple[list[Slot], list[Appointment]]:
         at = as_utc(row.starts_at)
         slot = next((s for s in slots if s.starts_at <= at < s.starts_at + length), None)
         (slot.appointments if slot else loose).append(row)
-    return slots, loose
+    return slots, loose, cut
 
 
 def get_appointment(appointment_id: Any) -> Appointment:

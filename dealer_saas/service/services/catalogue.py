@@ -43,6 +43,32 @@ def packages(active_only: bool = False) -> list[ServicePackage]:
     return list(db.session.execute(stmt.order_by(ServicePackage.code)).scalars())
 
 
+def line_choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The active operations and packages as form choices (value, label), both in one
+    statement (``UNION ALL``): the RO page's forms to add work."""
+    ops = select(
+        sa.literal("o").label("kind"),
+        LabourOperation.id,
+        LabourOperation.code,
+        LabourOperation.name,
+        LabourOperation.standard_hours.label("figure"),
+        LabourOperation.category.label("sort"),
+    ).where(LabourOperation.is_active.is_(True))
+    pkgs = select(
+        sa.literal("p").label("kind"),
+        ServicePackage.id,
+        ServicePackage.code,
+        ServicePackage.name,
+        ServicePackage.price.label("figure"),
+        sa.literal("").label("sort"),
+    ).where(ServicePackage.is_active.is_(True))
+    both = sa.union_all(ops, pkgs).subquery()
+    rows = db.session.execute(select(both).order_by(both.c.kind, both.c.sort, both.c.code)).all()
+    operations = [(str(r.id), f"{r.code} {r.name}（{r.figure}h）") for r in rows if r.kind == "o"]
+    packages = [(str(r.id), f"{r.code} {r.name}（¥{r.figure:,.2f}）") for r in rows if r.kind == "p"]
+    return operations, packages
+
+
 def get_operation(labour_operation_id: Any) -> LabourOperation:
     return tenancy.get_or_404(LabourOperation, labour_operation_id)
 

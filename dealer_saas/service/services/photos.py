@@ -1,22 +1,32 @@
 """Walk-around photos of a repair order: checked by their first bytes (JPEG, PNG, WebP,
 HEIC; what a file says it is counts for nothing), at most ``UPLOAD_MAX_BYTES`` each, kept
-under ``UPLOAD_DIR/<store id>/`` by a random name, and deleted only before settlement."""
+under ``UPLOAD_DIR/<store id>/`` by a random name, and deleted only before settlement.
+
+The files follow the database transaction (SQLAlchemy session events, not the request's
+``after_commit`` list, so a savepoint counts too): a file is written when its row is added,
+so the upload fails in the request if the disk does, and removed again when the transaction
+(or the savepoint) the row was added in rolls back; a deleted row's file goes only once
+the deletion is committed. What a crashed process leaves behind (a file written, the
+transaction never ended) is removed by the daily ``service.sweep_photo_files`` job: files
+no row names, older than :data:`SWEEP_GRACE`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ... import audit, tenancy
 from ...extensions import db
-from ...web import after_commit
 from ..models import RepairOrderPhoto
 from .repair_orders import get_repair_order
 from .rules import ServiceError, ctx
@@ -107,6 +117,7 @@ def add_photos(repair_order_id: Any, uploads: Iterable[Any]) -> list[RepairOrder
         target = folder / photo.file_name
         # "x": a name that exists is never overwritten (128 random bits: it does not happen)
         with open(target, "xb") as out:
+            _follow(target, REMOVE_ON_ROLLBACK)
             out.write(data)
         db.session.add(photo)
         photos.append(photo)
@@ -131,7 +142,7 @@ def delete_photo(repair_order_photo_id: Any) -> int:
     audit.record("delete", photo, before=audit.snapshot(photo), summary=ro.number)
     db.session.delete(photo)
     db.session.flush()
-    after_commit(lambda: _remove(path))
+    _follow(path, REMOVE_ON_COMMIT)
     return ro.id
 
 
@@ -140,3 +151,102 @@ def _remove(path: Path) -> None:
         os.remove(path)
     except FileNotFoundError:
         pass
+
+
+# --------------------------------------------------------------------------- files and the transaction
+
+#: what becomes of a file when the transaction it was noted in ends
+REMOVE_ON_ROLLBACK = "written"  # a new photo's file: gone if its row is rolled back
+REMOVE_ON_COMMIT = "deleted"  # a deleted photo's file: gone once the deletion is committed
+_FILES = "service_photo_files"
+
+
+def _follow(path: Path, kind: str) -> None:
+    """Note ``path`` against the innermost transaction of the session (a savepoint of
+    ``attempt`` or the request's transaction)."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:  # no transaction (not reached: a flush or a read began one)
+        transaction = session.begin()
+    session.info.setdefault(_FILES, []).append((transaction, path, kind))
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _undo(session: Session, ended: SessionTransaction) -> None:
+    """``ended`` rolled back (or closed without a commit): the files written in it go, the
+    deletions noted in it are forgotten."""
+    noted = session.info.get(_FILES)
+    if not noted:
+        return
+    kept = []
+    for transaction, path, kind in noted:
+        if _within(transaction, ended):
+            if kind == REMOVE_ON_ROLLBACK:
+                _remove(path)
+        else:
+            kept.append((transaction, path, kind))
+    session.info[_FILES] = kept
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    _undo(session, previous_transaction)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # also fired when a savepoint is released: only the outermost commit settles the files
+    if not session.info.get(_FILES) or session.in_nested_transaction():
+        return
+    for _transaction, path, kind in session.info.pop(_FILES):
+        if kind == REMOVE_ON_COMMIT:
+            _remove(path)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and session.info.get(_FILES):  # closed without commit or rollback
+        _undo(session, transaction)
+
+
+# --------------------------------------------------------------------------- the sweep
+
+#: a file no row names is removed once it is this old (a request still running may have
+#: written it a moment ago, its row not yet committed)
+SWEEP_GRACE = dt.timedelta(hours=6)
+
+
+def sweep_files(store_id: int, *, grace: dt.timedelta = SWEEP_GRACE) -> dict[str, int]:
+    """Remove the files in the store's upload folder that no photo row names and that are
+    older than ``grace`` (left by a process that died between writing a file and ending its
+    transaction, or by rows deleted outside :func:`delete_photo`)."""
+    folder = upload_root() / str(int(store_id))
+    if not folder.is_dir():
+        return {"files": 0, "removed": 0}
+    cutoff = time.time() - grace.total_seconds()
+    candidates = {}
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+            candidates[entry.name] = Path(entry.path)
+    named: set[str] = set()
+    names = sorted(candidates)
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        named.update(
+            db.session.execute(
+                select(RepairOrderPhoto.file_name).where(RepairOrderPhoto.file_name.in_(chunk))
+            ).scalars()
+        )
+    removed = 0
+    for name, path in candidates.items():
+        if name not in named:
+            _remove(path)
+            removed += 1
+    return {"files": len(candidates), "removed": removed}

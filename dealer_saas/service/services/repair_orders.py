@@ -65,28 +65,44 @@ def get_repair_order(repair_order_id: Any) -> RepairOrder:
     return tenancy.get_or_404(RepairOrder, repair_order_id)
 
 
-def repair_order_for_page(repair_order_id: Any) -> RepairOrder:
+def repair_order_for_page(repair_order_id: Any, *, full: bool = False) -> RepairOrder:
     """An RO (or 404) with what its page shows loaded up front: customer, car and advisor
-    joined, lines (with their technicians), payments, photos and proposals in one select
-    each, instead of a lazy load per relationship."""
+    joined, the lines (with their technicians) in one more select. ``full`` (a refused form
+    re-rendered with every panel inline) adds payments, photos and proposals, one select
+    each; otherwise those panels load as fragments of their own."""
     from ..models import RepairOrderLine as Line
 
     ident = bounded_id(repair_order_id)
     if ident is None:
         abort(404)
-    ro = db.session.execute(
-        select(RepairOrder)
-        .where(RepairOrder.id == ident)
-        .options(
-            joinedload(RepairOrder.customer),
-            joinedload(RepairOrder.vehicle),
-            joinedload(RepairOrder.advisor),
-            selectinload(RepairOrder.lines).joinedload(Line.technician),
+    options = [
+        joinedload(RepairOrder.customer),
+        joinedload(RepairOrder.vehicle),
+        joinedload(RepairOrder.advisor),
+        selectinload(RepairOrder.lines).joinedload(Line.technician),
+    ]
+    if full:
+        options += [
             selectinload(RepairOrder.payments),
             selectinload(RepairOrder.photos),
             selectinload(RepairOrder.proposals),
-        )
-    ).scalar_one_or_none()
+        ]
+    ro = db.session.execute(select(RepairOrder).where(RepairOrder.id == ident).options(*options)).scalar_one_or_none()
+    if ro is None:
+        abort(404)
+    return ro
+
+
+def repair_order_with(repair_order_id: Any, *collections: str) -> RepairOrder:
+    """An RO (or 404) with the named collections (``payments``, ``photos``, ``proposals``)
+    joined in the same statement: a panel of the RO page loaded on its own."""
+    ident = bounded_id(repair_order_id)
+    if ident is None:
+        abort(404)
+    stmt = select(RepairOrder).where(RepairOrder.id == ident)
+    for name in collections:
+        stmt = stmt.options(joinedload(getattr(RepairOrder, name)))
+    ro = db.session.execute(stmt).unique().scalar_one_or_none()
     if ro is None:
         abort(404)
     return ro

@@ -190,12 +190,40 @@ def staff_with_roles(*codes: str) -> list[User]:
     )
 
 
+#: the roles whose holders an RO or a booking may name as its advisor, and as a technician
+ADVISOR_ROLES = ("service_advisor", "store_manager")
+TECHNICIAN_ROLES = ("technician",)
+
+
+def service_staff() -> tuple[list[User], list[User]]:
+    """The store's advisors and technicians in one statement (a page that offers both)."""
+    store_id = ctx().store_id
+    if store_id is None:
+        return [], []
+    rows = db.session.execute(
+        select(User, Role.code)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Role, Role.id == Membership.role_id)
+        .where(
+            Membership.store_id == store_id,
+            Role.code.in_(ADVISOR_ROLES + TECHNICIAN_ROLES),
+            User.is_active.is_(True),
+        )
+        .order_by(User.name, User.id)
+    ).all()
+    advisors: dict[int, User] = {}
+    technicians: dict[int, User] = {}
+    for user, code in rows:
+        (advisors if code in ADVISOR_ROLES else technicians).setdefault(user.id, user)
+    return list(advisors.values()), list(technicians.values())
+
+
 def advisors() -> list[User]:
-    return staff_with_roles("service_advisor", "store_manager")
+    return staff_with_roles(*ADVISOR_ROLES)
 
 
 def technicians() -> list[User]:
-    return staff_with_roles("technician")
+    return staff_with_roles(*TECHNICIAN_ROLES)
 
 
 def check_staff(user_id: Any, allowed: list[User], field: str, message: str) -> int | None:

@@ -1,0 +1,219 @@
+"""The service and parts pages with realistic rows stay within the statement budget (at
+most four per page or fragment, before the fragments they load lazily): the repair order
+with labour and package lines, parts lines, photos, payments, proposals and a history; the
+appointment day; the board; the technician's view; the parts list and a part's page.
+``tests/core/test_statement_budget.py`` walks the pages without URL arguments on demo data;
+this one opens the detail pages too, with enough rows that one statement per row shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from dealer_saas.extensions import db
+from dealer_saas.service.demo import _png
+from dealer_saas.service.models import Appointment
+from dealer_saas.service.services import parts_lines, photos, progress, repair_orders
+from dealer_saas.timeutil import from_local, local_today, utcnow
+
+from .. import factories
+from ..conftest import count_queries, login
+from ..parts import factories as pf
+from . import factories as sf
+
+BUDGET = 4
+HX = {"HX-Request": "true"}
+PNG = _png(4, 3, (200, 10, 10))
+
+
+def _measure(client, url: str, headers: dict[str, str] | None = None) -> tuple[int, list[str], str]:
+    client.get(url, headers=headers or {})  # warm anything cached per process
+    with count_queries() as statements:
+        response = client.get(url, headers=headers or {})
+    return response.status_code, list(statements), response.get_data(as_text=True)
+
+
+@pytest.fixture
+def busy(w, in_store):
+    """A store with a workshop's worth of work: an RO taken in progress with two labour
+    lines, a package, three parts lines, two photos and a proposal, then ready with a
+    payment; three closed ROs of the same car; six more live ROs on the board (two
+    technicians); twelve appointments today; thirteen parts in stock with movements."""
+    store = w.store
+    with in_store(w.manager):
+        parts = pf.world(store, w.manager)
+        for n in range(10):
+            pf.part(f"EX{n:04d}", on_hand=4 + n, reorder_point=5, maximum=20, bin="C-01")
+    for _n in range(3):
+        sf.ro(w, status="closed", lines=2)
+    order = sf.ro(w, status="in_progress", lines=2)
+    order.lines[1].technician_id = w.tech2.id
+    db.session.flush()
+    with in_store(w.manager):
+        repair_orders.add_package_line(
+            order.id, {"package_id": w.package.id, "technician_id": w.tech.id, "payer": "customer"}
+        )
+        for code in ("OF0001", "BP0001", "EX0005"):
+            parts_lines.add_part_line(order.id, {"code": code, "quantity": 1, "payer": "customer", "discount": 0})
+        photos.add_photos(order.id, [FileStorage(io.BytesIO(PNG), filename=f"{n}.png") for n in range(2)])
+        progress.propose(order.id, {"operation_id": w.brakes.id, "note": "刹车片偏薄"})
+    for line in order.lines:
+        line.status = "passed"
+    order.status = "ready"
+    db.session.flush()
+    with in_store(w.manager):
+        repair_orders.record_payment(order.id, payer="customer", method="cash", amount="100.00")
+    live = []
+    for n, status in enumerate(("open", "in_progress", "in_progress", "quality_check", "ready", "open")):
+        row = sf.ro(w, status=status, lines=2)
+        row.lines[1].technician_id = w.tech2.id
+        row.promised_at = utcnow() + dt.timedelta(hours=n - 2)
+        live.append(row)
+    ten = from_local(dt.datetime.combine(local_today(store.timezone), dt.time(10)), store.timezone)
+    for n in range(12):
+        db.session.add(
+            Appointment(
+                store_id=store.id,
+                org_id=store.org_id,
+                customer_id=w.customer.id,
+                vehicle_id=w.vehicle.id,
+                starts_at=ten + dt.timedelta(minutes=30 * (n % 6)),
+                service_type="maintenance",
+                status=("booked", "confirmed", "pending")[n % 3],
+                advisor_id=w.advisor.id if n % 2 else None,
+                technician_id=w.tech.id if n % 3 == 0 else None,
+            )
+        )
+    db.session.commit()
+    return order, live[0], parts
+
+
+def _pages(order, open_ro, parts) -> list[tuple[str, list[str]]]:
+    """(url, what its answer must show: the rows are really there)"""
+    ro = f"/service/repair-orders/{order.id}"
+    return [
+        (ro, [order.number, "M001 更换机油", "PK10K", "ro-settlement", "ro-photos", "ro-parts", "ro-progress"]),
+        (f"{ro}/photos", ["环车照片（2）", "/service/photos/"]),
+        (f"{ro}/settlement", ["payer-totals", "100.00", "payment-form"]),
+        (f"{ro}/progress", ["刹车片偏薄", "progress-url"]),
+        (f"{ro}/history", ["该车维修记录", "RO-T-"]),
+        (f"/parts/repair-orders/{order.id}/parts", ["OF0001", "BP0001", "EX0005"]),
+        (f"/service/repair-orders/{open_ro.id}", [open_ro.number, "ro-work-forms"]),
+        (f"/service/repair-orders/{open_ro.id}/work-forms", ["package-line-form", "labour-line-form", "PK10K"]),
+        ("/service/repair-orders", [order.number, open_ro.number]),
+        ("/service/appointments", ["/service/appointments/"]),
+        ("/service/board", [open_ro.number, "workshop-board"]),
+        ("/parts/", ["OF0001", "EX0009"]),
+        (f"/parts/stock/{parts.oil.id}", ["OF0001", "甲供应商", "movements"]),
+    ]
+
+
+def test_the_service_and_parts_pages_stay_within_the_budget_with_real_rows(w, busy, app):
+    order, open_ro, parts = busy
+    client = login(app.test_client(), w.manager, w.store)
+    over = []
+    for url, shown in _pages(order, open_ro, parts):
+        for headers in ({}, HX):
+            status, statements, body = _measure(client, url, headers)
+            assert status == 200, (url, headers, status)
+            missing = [text for text in shown if text not in body]
+            assert not missing, (url, headers, missing)
+            if len(statements) > BUDGET:
+                listing = "\n    ".join(s.replace("\n", " ")[:160] for s in statements)
+                over.append(f"{url} {headers}: {len(statements)}\n    {listing}")
+    assert not over, "\n".join(over)
+
+
+def test_the_appointment_day_shows_every_booking_in_budget(w, busy, app):
+    client = login(app.test_client(), w.advisor, w.store)
+    status, statements, body = _measure(client, "/service/appointments")
+    assert status == 200 and len(statements) <= BUDGET, statements
+    assert len(re.findall(r'href="/service/appointments/\d+"', body)) == 12
+
+
+def test_the_day_shows_at_most_its_bound_and_says_so(w, busy, app, monkeypatch):
+    from dealer_saas.service.services import appointments
+
+    monkeypatch.setattr(appointments, "DAY_LIMIT", 5)
+    client = login(app.test_client(), w.advisor, w.store)
+    body = client.get("/service/appointments").get_data(as_text=True)
+    assert len(re.findall(r'href="/service/appointments/\d+"', body)) == 5 and 'data-testid="day-cut"' in body
+
+
+def test_the_technicians_view_in_budget(w, busy, app):
+    client = login(app.test_client(), w.tech2, w.store)
+    for headers in ({}, HX):
+        status, statements, body = _measure(client, "/service/my-work", headers)
+        assert status == 200 and len(statements) <= BUDGET, statements
+        # tech2 has the second line of the six live ROs and of the ready one
+        assert body.count("/service/lines/") >= 5
+
+
+def test_the_roll_up_reads_the_ro_page_and_its_panels_in_budget_without_write_controls(w, busy, app):
+    order, _open_ro, _parts = busy
+    factories.StoreFactory(organisation=w.store.organisation)  # the roll-up needs two stores
+    boss = factories.user_with_role("group_manager", w.store, org_wide=True)
+    db.session.commit()
+    client = login(app.test_client(), boss, w.store)
+    with client.session_transaction() as session:
+        session["store_id"] = "all"
+    ro = f"/service/repair-orders/{order.id}"
+    for url in (ro, f"{ro}/photos", f"{ro}/settlement", f"{ro}/progress", f"{ro}/history"):
+        status, statements, body = _measure(client, url)
+        assert status == 200 and len(statements) <= BUDGET, (url, statements)
+        assert url != ro or "全部门店" in body or w.store.name in body
+        assert "payment-form" not in body and "photo-form" not in body and "proposal-form" not in body
+
+
+def test_a_refused_form_shows_every_panel_inline_with_what_was_typed(w, busy, app):
+    order, open_ro, _parts = busy
+    client = login(app.test_client(), w.advisor, w.store)
+    refused = client.post(
+        f"/service/repair-orders/{open_ro.id}/labour",
+        data={"operation_id": str(w.oil.id), "hours": "999999", "payer": "customer", "discount": "0"},
+        headers=HX,
+    )
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and 'value="999999"' in body
+    # the panels are there at once (no placeholder waiting for its own request)
+    for panel in ("ro-photos", "ro-settlement", "ro-parts", "ro-work-forms", "ro-progress", "ro-history"):
+        assert f'id="{panel}"' in body
+    assert 'hx-trigger="load"' not in body
+
+
+def test_panels_of_another_stores_ro_are_404(w, busy, app, two_tenants):
+    order, _open_ro, _parts = busy
+    outsider = factories.user_with_role("store_manager", two_tenants.b1)
+    sibling = factories.StoreFactory(organisation=w.store.organisation)
+    neighbour = factories.user_with_role("store_manager", sibling)
+    db.session.commit()
+    for user, store in ((outsider, two_tenants.b1), (neighbour, sibling)):
+        client = login(app.test_client(), user, store)
+        ro = f"/service/repair-orders/{order.id}"
+        for url in (
+            f"{ro}/photos",
+            f"{ro}/settlement",
+            f"{ro}/work-forms",
+            f"{ro}/progress",
+            f"{ro}/history",
+            f"/parts/repair-orders/{order.id}/parts",
+        ):
+            assert client.get(url).status_code == 404, url
+
+
+def test_the_catalogue_choices_are_the_organisations_only(w, app, two_tenants, in_store):
+    from dealer_saas.service.models import LabourOperation
+    from dealer_saas.service.services import catalogue
+
+    db.session.add(
+        LabourOperation(org_id=two_tenants.b1.org_id, code="XB01", name="别家", category="repair", standard_hours=1)
+    )
+    db.session.flush()
+    with in_store(w.manager):
+        operations, packages = catalogue.line_choices()
+    assert [label.split()[0] for _v, label in operations] == ["M001", "R001"]
+    assert [label.split()[0] for _v, label in packages] == ["PK10K"]
