@@ -72,6 +72,14 @@ def _pinyin(name: str) -> tuple[str, str]:
     return full_pinyin(name), initials(name)
 
 
+def check_customers(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """What :func:`import_customers` would do with one chunk, without writing it (the dry
+    run): "updated" for a row whose mobile a live customer of the store holds, else
+    "created" (the rows are cleaned already, so nothing else can refuse them)."""
+    found = existing_by_mobile([v["mobile"] for v in rows if v.get("mobile")])
+    return [("updated", "") if values.get("mobile") in found else ("created", "") for values in rows]
+
+
 def import_customers(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
     """Create or update one chunk of customers, each row as :func:`clean_import_row` gave
     it; one (outcome, reason) per row: "created" or "updated". The caller keeps mobiles
@@ -130,10 +138,10 @@ def import_customers(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
         # (an ordered RETURNING falls back to one statement per row)
         pairs = [(record, values) for record, (_i, values) in zip(full, inserts, strict=True)]
         by_mobile = [(r, v) for r, v in pairs if r.get("mobile") or not v.get("tags")]
-        for start in range(0, len(by_mobile), 500):
-            # one multi-row VALUES statement per 500 rows (inside SQLite's and PostgreSQL's
-            # bound-parameter limits)
-            db.session.execute(sa.insert(table).values([record for record, _v in by_mobile[start : start + 500]]))
+        if by_mobile:
+            # one executemany of one compiled statement (compiling a 500-row VALUES clause
+            # took a millisecond per row of this process's time)
+            db.session.execute(sa.insert(table), [record for record, _v in by_mobile])
         tags: list[dict[str, Any]] = []
         tagged = [(r, v) for r, v in by_mobile if v.get("tags")]
         if tagged:
