@@ -81,14 +81,14 @@ def _insert_rows(table: sa.Table, records: list[dict[str, Any]]) -> None:
     if connection.dialect.name != "postgresql":
         db.session.execute(sa.insert(table), records)
         return
-    names = list(records[0])
+    given = list(records[0])
     # the columns' Python-side defaults, which an INSERT would have filled
     extra: dict[str, Any] = {}
     for column in table.columns:
         if column.name not in records[0] and column.default is not None and not column.primary_key:
             default = column.default
             extra[column.name] = default.arg(None) if default.is_callable else default.arg
-    names += list(extra)
+    names = given + list(extra)
     tail = list(extra.values())
     processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
     raw = connection.connection.driver_connection
@@ -97,7 +97,7 @@ def _insert_rows(table: sa.Table, records: list[dict[str, Any]]) -> None:
             copy.write_row(
                 [
                     value if process is None else process(value)
-                    for value, process in zip([*record.values(), *tail], processors, strict=True)
+                    for value, process in zip([*(record[n] for n in given), *tail], processors, strict=True)
                 ]
             )
 
