@@ -154,3 +154,32 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
     twin_vehicle.ownerships.append(VehicleOwnership(customer_id=twin.id, started_on=dt.date.today()))
     db.session.add(twin_vehicle)
     db.session.flush()
+
+
+# --------------------------------------------------------------------------- the reports' twelve months
+
+
+def add_history_customers(rows: list[dict]) -> list[int]:
+    """Customers registered in the demo's past months (planned by ``reports.demo``): the
+    name's pinyin and the mobile's last four are filled here; their ids, in order."""
+    customers = [
+        Customer(
+            **row,
+            name_pinyin=full_pinyin(row["name"]),
+            name_initials=initials(row["name"]),
+            mobile_last4=row["mobile"][-4:] if row.get("mobile") else None,
+        )
+        for row in rows
+    ]
+    db.session.add_all(customers)
+    db.session.flush()
+    return [customer.id for customer in customers]
+
+
+def fill_addresses(addresses: dict[int, str]) -> None:
+    """Give the store's customers (id -> address) the addresses the history planned."""
+    if not addresses:
+        return
+    for customer in db.session.execute(select(Customer).where(Customer.id.in_(list(addresses)))).scalars():
+        customer.address = addresses[customer.id]
+    db.session.flush()

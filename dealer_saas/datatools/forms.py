@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, FieldList, SelectField
-from wtforms.validators import Optional
+from wtforms import BooleanField, DateField, FieldList, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from ..forms_base import Form
 
@@ -31,3 +31,5 @@ class ExportForm(Form):
     date_from = DateField(_l("开始日期"), validators=[Optional()])
     date_to = DateField(_l("结束日期"), validators=[Optional()])
     status = SelectField(_l("状态"), choices=[], validators=[Optional()], validate_choice=False)
+    #: the parts list's search (a code, name or barcode prefix)
+    q = StringField(_l("关键词"), validators=[Optional(), Length(max=40)])

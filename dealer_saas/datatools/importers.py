@@ -6,11 +6,13 @@ form values; :class:`RowRejected` with the reason), the duplicate key (normalise
 VIN, part code: two rows of one file with the same key are refused as duplicates) and how a
 chunk of rows is written, always through the owning module's services: customers through
 ``customers.services.importing`` (set-based), cars through ``customers.services``, visits
-and follow-up cards through ``leads.services``, stock through ``inventory.services``.
+and follow-up cards through ``leads.services``, stock through ``inventory.services``, parts
+(matched by part code, opening stock as an adjustment movement) and suppliers (matched by
+name in the store) through ``parts.services.catalogue``.
 
-Adding an entity (parts and suppliers, once the parts module is on main) is one more
-``register(Importer(...))`` in this file or in the owning module, next to its services:
-columns, ``normalise``, ``key`` and ``write`` calling that module's create/update services.
+Adding an entity is one more ``register(Importer(...))`` in this file or in the owning
+module, next to its services: columns, ``normalise``, ``key`` and ``write`` calling that
+module's create/update services.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ class Importer:
     #: the owning module's permission the import also needs
     permission: str = ""
     chunk: int = 500
+    #: the dry run's stand-in for ``write`` where the outcome of a chunk is known without
+    #: writing it (customers: created or updated by the one look-up of their mobiles); the
+    #: same (outcome, reason) per row as ``write``. None: the dry run writes and rolls back
+    check: Callable[[Sequence[dict[str, Any]]], list[tuple[str, str]]] | None = None
     fields: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -280,6 +286,12 @@ def _write_customers(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
     return import_customers(rows)
 
 
+def _check_customers(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    from ..customers.services.importing import check_customers
+
+    return check_customers(rows)
+
+
 register(
     Importer(
         "customers",
@@ -310,6 +322,7 @@ register(
         ),
         normalise=_customer_row,
         write=_write_customers,
+        check=_check_customers,
         key=lambda values: values.get("mobile"),
         key_label=_l("手机号"),
         key_field="mobile",
@@ -579,5 +592,145 @@ register(
         key_label=_l("车架号"),
         key_field="vin",
         permission="inventory.edit",
+    )
+)
+
+
+# --------------------------------------------------------------------------- parts and suppliers
+
+
+def quantity_value(text: str, what: Any) -> decimal.Decimal | None:
+    """A quantity of parts (up to three decimals, not negative)."""
+    value = (text or "").strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        number = decimal.Decimal(value).quantize(decimal.Decimal("0.001"))
+    except (decimal.InvalidOperation, ValueError):
+        raise RowRejected(_("%(what)s“%(value)s”不是数量。", what=what, value=value[:30])) from None
+    if not number.is_finite() or not 0 <= number <= 999_999_999:
+        raise RowRejected(_("%(what)s需在 0 到 999999999 之间。", what=what))
+    return number
+
+
+def flag_value(text: str, what: Any) -> bool | None:
+    """Yes or no ("是"/"否", "1"/"0", "y"/"n"); empty is None (keep or default)."""
+    value = (text or "").strip().lower()
+    if not value:
+        return None
+    if value in {"1", "y", "yes", "true", "是", "√", "✓", "启用"}:
+        return True
+    if value in {"0", "n", "no", "false", "否", "×", "停用"}:
+        return False
+    raise RowRejected(_("%(what)s“%(value)s”应为“是”或“否”。", what=what, value=value[:30]))
+
+
+def _part_row(row: dict[str, str]) -> dict[str, Any]:
+    from ..parts.models import CATEGORIES, UNITS
+
+    code = "".join((row.get("code") or "").split()).upper()
+    if not code:
+        raise RowRejected(_("缺少配件编码。"))
+    if len(code) > 40:
+        raise RowRejected(_("配件编码过长（最多 40 个字符）。"))
+    name = (row.get("name") or "").strip()
+    if len(name) > 120:
+        raise RowRejected(_("配件名称过长（最多 120 个字）。"))
+    values: dict[str, Any] = {
+        "code": code,
+        "name": name,
+        "category": choice(row.get("category", ""), CATEGORIES, _l("类别")),
+        "unit": choice(row.get("unit", ""), UNITS, _l("单位")),
+        "compatible_models": (row.get("compatible_models") or "").strip()[:200],
+        "barcode": "".join((row.get("barcode") or "").split()).upper()[:40],
+        "bin": (row.get("bin") or "").strip()[:20],
+        "supplier": (row.get("supplier") or "").strip()[:120],
+        "on_hand": quantity_value(row.get("on_hand", ""), _l("库存数量")),
+        "reorder_point": quantity_value(row.get("reorder_point", ""), _l("补货点")),
+        "maximum": quantity_value(row.get("maximum", ""), _l("最高库存")),
+        "average_cost": money_value(row.get("average_cost", ""), _l("平均成本")),
+        "sale_price": money_value(row.get("sale_price", ""), _l("销售价")),
+    }
+    return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def _write_part(values: dict[str, Any]) -> str:
+    from ..parts.services.catalogue import import_part
+
+    return import_part(values)
+
+
+register(
+    Importer(
+        "parts",
+        _l("配件"),
+        (
+            Column(
+                "code", _l("配件编码"), ("配件号", "零件号", "编码", "partcode", "partno", "code"), True, "06L115562B"
+            ),
+            Column("name", _l("配件名称"), ("名称", "零件名称", "partname", "name"), False, "机油滤清器"),
+            Column("category", _l("类别"), ("配件类别", "分类", "category"), False, "滤清器"),
+            Column("unit", _l("单位"), ("计量单位", "unit"), False, "个"),
+            Column("compatible_models", _l("适用车型"), ("车型", "compatiblemodels", "models"), False, "帕萨特,迈腾"),
+            Column("barcode", _l("条码"), ("条形码", "barcode", "ean"), False, ""),
+            Column("on_hand", _l("库存数量"), ("库存", "在库数量", "数量", "onhand", "stock", "qty"), False, "12"),
+            Column("reorder_point", _l("补货点"), ("安全库存", "最低库存", "reorderpoint", "min"), False, "5"),
+            Column("maximum", _l("最高库存"), ("最大库存", "maximum", "max"), False, "30"),
+            Column("bin", _l("库位"), ("货位", "bin", "location"), False, "A-01-02"),
+            Column("average_cost", _l("平均成本"), ("成本价", "进价", "averagecost", "cost"), False, "35.50"),
+            Column("sale_price", _l("销售价"), ("零售价", "售价", "saleprice", "price"), False, "68"),
+            Column("supplier", _l("供应商"), ("首选供应商", "supplier", "vendor"), False, ""),
+        ),
+        normalise=_part_row,
+        write=lambda rows: _service_rows(rows, _write_part),
+        key=lambda values: values["code"],
+        key_label=_l("配件编码"),
+        key_field="code",
+        permission="parts.manage",
+    )
+)
+
+
+def _supplier_row(row: dict[str, str]) -> dict[str, Any]:
+    name = (row.get("name") or "").strip()
+    if not name:
+        raise RowRejected(_("缺少供应商名称。"))
+    if len(name) > 120:
+        raise RowRejected(_("供应商名称过长（最多 120 个字）。"))
+    values: dict[str, Any] = {
+        "name": name,
+        "contact": (row.get("contact") or "").strip()[:60],
+        "phone": (row.get("phone") or "").strip()[:30],
+        "lead_days": int_value(row.get("lead_days", ""), _l("到货天数"), low=0, high=365),
+        "is_active": flag_value(row.get("is_active", ""), _l("启用")),
+    }
+    return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def _write_supplier(values: dict[str, Any]) -> str:
+    from ..parts.services.catalogue import import_supplier
+
+    return import_supplier(values)
+
+
+register(
+    Importer(
+        "suppliers",
+        _l("配件供应商"),
+        (
+            Column(
+                "name", _l("供应商名称"), ("供应商", "名称", "单位名称", "supplier", "name", "vendor"), True, "广州汽配"
+            ),
+            Column("contact", _l("联系人"), ("contact", "联系人姓名"), False, "陈经理"),
+            Column("phone", _l("电话"), ("联系电话", "手机", "phone", "tel"), False, "020-88886666"),
+            Column("lead_days", _l("到货天数"), ("交货期", "到货周期", "leaddays", "leadtime"), False, "3"),
+            Column("is_active", _l("启用"), ("状态", "是否启用", "active", "isactive"), False, "是"),
+        ),
+        normalise=_supplier_row,
+        write=lambda rows: _service_rows(rows, _write_supplier),
+        key=lambda values: values["name"],
+        key_label=_l("供应商名称"),
+        key_field="name",
+        permission="parts.purchase",
     )
 )

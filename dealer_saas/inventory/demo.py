@@ -215,3 +215,15 @@ def seed_inventory(staff: demo.StoreStaff, rng: random.Random) -> None:
         ).scalar_one_or_none()
         if sendable is not None:
             services.send_transfer(sendable.id, destination.id, "集团内调拨（演示）")
+
+
+# --------------------------------------------------------------------------- the reports' twelve months
+
+
+def add_delivered_cars(rows: list[dict]) -> list[int]:
+    """The cars delivered by the demo's past orders (planned by ``reports.demo``), already
+    in the ``delivered`` state; their ids, in order."""
+    cars = [StockVehicle(**row, state="delivered") for row in rows]
+    db.session.add_all(cars)
+    db.session.flush()
+    return [car.id for car in cars]

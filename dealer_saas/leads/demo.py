@@ -173,3 +173,20 @@ def seed_duty_roster(staff: demo.StoreStaff, rng: random.Random) -> None:
     for position, user in enumerate(consultants, start=1):
         db.session.add(DutySlot(day=today, user_id=user.id, position=position))
     db.session.flush()
+
+
+# --------------------------------------------------------------------------- the reports' twelve months
+
+
+def add_history_visits(rows: list[dict]) -> None:
+    """Visits of the demo's past months (planned by ``reports.demo``), in one flush."""
+    db.session.add_all([Visit(**row) for row in rows])
+    db.session.flush()
+
+
+def add_history_cards(rows: list[dict]) -> list[int]:
+    """Follow-up cards of the demo's past months, already won, lost or dormant; their ids."""
+    cards = [FollowUpCard(**row) for row in rows]
+    db.session.add_all(cards)
+    db.session.flush()
+    return [card.id for card in cards]

@@ -273,3 +273,18 @@ def seed_sales(staff: demo.StoreStaff, rng: random.Random) -> None:
             loan_order.id, {"insurer": "平安产险", "premium": Decimal("7200"), "commission": Decimal("950")}
         )
     db.session.flush()
+
+
+# --------------------------------------------------------------------------- the reports' twelve months
+
+
+def add_history_test_drives(rows: list[dict]) -> None:
+    """Test drives done in the demo's past months (planned by ``reports.demo``)."""
+    db.session.add_all([TestDrive(**row, status="done", licence_checked=True, waiver_signed=True) for row in rows])
+    db.session.flush()
+
+
+def add_history_orders(rows: list[dict]) -> None:
+    """Orders of the demo's past months, delivered or cancelled (planned by ``reports.demo``)."""
+    db.session.add_all([SalesOrder(**row) for row in rows])
+    db.session.flush()

@@ -308,3 +308,63 @@ def test_visits_and_cards_through_the_leads_services(app, client_as, store):
     client.post(f"/admin/data/import/{batch.id}/commit")
     card = db.session.execute(select(FollowUpCard).where(FollowUpCard.customer_id == known.id)).scalar_one()
     assert (card.level, str(card.budget), card.status) == ("H", "200000.00", "open")
+
+
+def test_customers_dry_run_checks_without_writing(app, client_as, store):
+    """The customers' dry run looks their mobiles up (created / updated) and writes nothing:
+    a large file is written once, by the commit, with the same counts."""
+    from dealer_saas import tenancy
+    from dealer_saas.datatools.services.imports import run_import
+
+    from ..conftest import count_queries
+
+    client, _user = client_as("store_manager")
+    factories.CustomerFactory(store=store, name="老客户", mobile="13700130001")
+    rows = [["姓名", "手机"]] + [[f"客户{i}", f"1370013{i:04d}"] for i in range(1500)]
+    upload(client, "customers", csv_file(rows))
+    batch = batch_of(store)
+    batch.status = "checking"
+    db.session.flush()
+    with tenancy.enter(store.id), count_queries() as statements:
+        checked = run_import(batch.id, commit=False)
+    assert (checked["created"], checked["updated"], checked["rejected"]) == (1499, 1, 0)
+    assert not [s for s in statements if "INSERT INTO customers" in s]
+    assert len(customers_of(store)) == 1
+    batch.status = "committing"
+    with tenancy.enter(store.id):
+        committed = run_import(batch.id, commit=True)
+    assert (committed["created"], committed["updated"], committed["committed"]) == (1499, 1, True)
+    assert len(customers_of(store)) == 1500
+    assert customers_of(store)[0].name == "客户1"  # the matched customer was updated
+
+
+def test_imported_customers_get_every_default_and_an_encrypted_id_number(app, client_as, store):
+    """The bulk insert (COPY on PostgreSQL) fills the columns' defaults and encrypts the ID
+    number as the ORM does."""
+    from sqlalchemy import text
+
+    client, _user = client_as("store_manager")
+    id_number = "11010519491231002X"
+    rows = [
+        ["姓名", "手机", "身份证号", "标签"],
+        ["证件客户", "13600136000", id_number, "VIP"],
+        ["无证客户", "", "", ""],
+    ]
+    upload(client, "customers", csv_file(rows))
+    batch = batch_of(store)
+    check(client, batch)
+    client.post(f"/admin/data/import/{batch.id}/commit")
+    db.session.refresh(batch)
+    assert batch.status == "committed", batch.error
+    first, second = customers_of(store)
+    assert (first.id_number, first.kind, first.level, first.version, first.email) == (
+        id_number,
+        "individual",
+        "prospect",
+        1,
+        "",
+    )
+    raw = db.session.execute(text("SELECT id_number FROM customers WHERE id = :id"), {"id": first.id}).scalar()
+    assert raw and id_number not in raw
+    assert first.tag_names == ["VIP"] and first.created_at is not None
+    assert (second.mobile, second.id_number, second.kind) == (None, None, "individual")

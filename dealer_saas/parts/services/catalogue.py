@@ -166,3 +166,70 @@ def save_supplier(supplier_id: Any, data: dict[str, Any]) -> Supplier:
     db.session.flush()
     audit.record("update", supplier, before=before, after=audit.snapshot(supplier, list(values)), summary=supplier.name)
     return supplier
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def supplier_page(*, active: bool | None = None, after: str | None = None, size: int = 200):
+    """The store's suppliers by name, keyset-paged (the export reads every page)."""
+    from ... import pagination
+
+    stmt = select(Supplier)
+    if active is not None:
+        stmt = stmt.where(Supplier.is_active.is_(active))
+    return pagination.keyset_page(stmt, pagination.Sort("name", (Supplier.name, Supplier.id)), after, size)
+
+
+def import_supplier(data: dict[str, Any]) -> str:
+    """One supplier of a file from the old system, matched by name in the store: "created",
+    or "updated" with only the values the file gives (an empty value keeps the stored one)."""
+    tenancy.writable_store()
+    name = (data.get("name") or "").strip()[:120]
+    existing = db.session.execute(select(Supplier).where(Supplier.name == name)).scalar_one_or_none() if name else None
+    given = {k: v for k, v in data.items() if v not in (None, "")}
+    if existing is None:
+        save_supplier(None, given)
+        return "created"
+    stored = {k: getattr(existing, k) for k in ("name", "contact", "phone", "lead_days", "is_active")}
+    save_supplier(existing.id, stored | given)
+    return "updated"
+
+
+def import_part(data: dict[str, Any]) -> str:
+    """One part of a file from the old system, matched by part code: the store's stock row
+    of that code is updated (only the values the file gives), else the part is created (a
+    code the group already has gets this store's stock row). ``supplier`` names one of the
+    store's suppliers; ``on_hand`` and ``average_cost`` are the counted opening balance (an
+    adjustment movement through the stock service). Returns "created" or "updated"."""
+    tenancy.writable_store()
+    code = _clean_code(data.get("code"))
+    given = {k: v for k, v in data.items() if v not in (None, "")}
+    supplier_name = given.pop("supplier", None)
+    if supplier_name:
+        supplier_id = db.session.execute(select(Supplier.id).where(Supplier.name == supplier_name)).scalar()
+        if supplier_id is None:
+            raise PartsError(_("本店没有名为“%(name)s”的供应商，请先导入供应商。", name=supplier_name[:60]), "supplier")
+        given["supplier_id"] = supplier_id
+    on_hand, average_cost = given.pop("on_hand", None), given.pop("average_cost", None)
+    if on_hand is not None:
+        on_hand = quantity(on_hand, "on_hand", allow_zero=True)
+    if average_cost is not None:
+        average_cost = money(average_cost, "average_cost")
+    row = db.session.execute(
+        select(PartStock).join(Part, Part.id == PartStock.part_id).where(Part.code == code)
+    ).scalar_one_or_none()
+    if row is None:
+        part = db.session.execute(select(Part).where(Part.code == code)).scalar_one_or_none()
+        master = (
+            {k: getattr(part, k) for k in MASTER_FIELDS} if part is not None else {"category": "other", "unit": "pc"}
+        )
+        stock = create_part(master | given | {"code": code})
+        outcome = "created"
+    else:
+        stored = {k: getattr(row.part, k) for k in MASTER_FIELDS} | {k: getattr(row, k) for k in STOCK_FIELDS}
+        stock = update_part(row.id, row.version, stored | given)
+        outcome = "updated"
+    if on_hand is not None or average_cost is not None:
+        stock_service.set_opening_balance(stock.id, on_hand, average_cost, _("导入期初库存"))
+    return outcome

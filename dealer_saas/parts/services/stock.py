@@ -298,3 +298,37 @@ def adjust(part_stock_id: Any, counted_change: Any, note: str) -> StockMovement:
 def _qty(value: Decimal) -> str:
     """A quantity as people write it (2, 1.5)."""
     return format(Decimal(value).normalize(), "f")
+
+
+def set_opening_balance(
+    part_stock_id: int, on_hand: Decimal | None, average_cost: Decimal | None, note: str
+) -> StockMovement | None:
+    """Bring a stock row to the on hand and average cost another system counted (an import
+    from the old system): one ``adjustment`` movement of the difference at that cost, the
+    average cost set as given; audit-logged. Never below what is reserved for repair orders.
+    Raises NotEnoughStock."""
+    stock = lock_stock(part_stock_id)
+    movement = None
+    if on_hand is not None and on_hand != stock.on_hand:
+        if on_hand < stock.reserved:
+            raise NotEnoughStock(
+                _("%(code)s 已为工单预留 %(r)s，库存不能少于此数。", code=stock.part.code, r=_qty(stock.reserved)),
+                "on_hand",
+            )
+        movement = apply_movement(stock.id, "adjustment", on_hand - stock.on_hand, unit_cost=average_cost, note=note)
+    cost_changed = average_cost is not None and average_cost != stock.average_cost
+    if cost_changed:
+        stock.average_cost = average_cost
+        db.session.flush()
+    if movement is not None or cost_changed:
+        audit.record(
+            "adjust",
+            stock,
+            after={
+                "on_hand": str(stock.on_hand),
+                "average_cost": str(stock.average_cost),
+                "note": (note or "")[:200],
+            },
+            summary=stock.part.code,
+        )
+    return movement
