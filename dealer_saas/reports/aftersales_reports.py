@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..service.models import CATEGORIES, PAYERS, RepairOrder, RepairOrderLine
-from . import services
+from . import section_jobs, services
 from .metrics import ZERO, Period, _money, ratio, scope
 from .sections import Filters, hours_between, is_postgres, section, store_names
 from .tables import Table, percent
@@ -177,6 +177,18 @@ def repeat_repairs(period: Period, *, tz: str | None = None, store_ids=None) -> 
 
 @section("aftersales", "mix", _l("工单与产值"), order=10)
 def mix_section(f: Filters) -> dict[str, Any]:
+    if section_jobs.many_repair_orders():
+        return section_jobs.as_job("aftersales", "mix", f)
+    return _mix(f)
+
+
+@section_jobs.heavy("aftersales", "mix")
+def _mix_job(f: Filters, store_ids, progress) -> dict[str, Any]:
+    progress(0)
+    return _mix(f)
+
+
+def _mix(f: Filters) -> dict[str, Any]:
     names = store_names()
     data = ro_mix(f.period, tz=f.tz, store_ids=f.store_ids)
     totals = ro_count(f.period, tz=f.tz, store_ids=f.store_ids)
@@ -279,6 +291,18 @@ def technicians_section(f: Filters) -> dict[str, Any]:
 
 @section("aftersales", "quality", _l("维修时长与返修"), order=30)
 def quality_section(f: Filters) -> dict[str, Any]:
+    if section_jobs.many_repair_orders():
+        return section_jobs.as_job("aftersales", "quality", f)
+    return _quality(f)
+
+
+@section_jobs.heavy("aftersales", "quality")
+def _quality_job(f: Filters, store_ids, progress) -> dict[str, Any]:
+    progress(0)
+    return _quality(f)
+
+
+def _quality(f: Filters) -> dict[str, Any]:
     names = store_names()
     durations = repair_duration(f.period, tz=f.tz, store_ids=f.store_ids)
     repeats = repeat_repairs(f.period, tz=f.tz, store_ids=f.store_ids)

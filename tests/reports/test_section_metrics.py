@@ -338,6 +338,30 @@ def test_after_sales_in_the_roll_up_has_a_store_column(rollup, app):
     assert result["tables"][1].header[0] == "门店"
 
 
+@pytest.mark.parametrize("name", ["mix", "quality"])
+def test_after_sales_over_a_large_installation_runs_as_a_job_with_the_same_figures(in_store, monkeypatch, name):
+    """Past ``LARGE_REPAIR_ORDERS`` repair orders in the installation the revenue mix and the
+    duration/repeat section run as a job, for one store too; the job's figures are the
+    request's."""
+    from dealer_saas.reports import section_jobs
+    from dealer_saas.reports.sections import Filters
+
+    build = {"mix": af.mix_section, "quality": af.quality_section}[name]
+    f = Filters(OCT, None, TZ, {})
+    live = build(f)
+    assert "job" not in live and live["tables"][0].rows  # a small installation: in the request
+    started = []
+    monkeypatch.setattr(section_jobs, "many_repair_orders", lambda: True)
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    waiting = build(f)
+    assert waiting["job"]["status"] == "queued" and waiting["tables"] == []
+    assert [(kw["report"], kw["section"]) for kw in started] == [("aftersales", name)]
+    section_jobs.build_section(**started[0])
+    ready = build(f)
+    assert ready["job"]["status"] == "done"
+    assert [t.rows for t in ready["tables"]] == [t.rows for t in live["tables"]]
+
+
 def test_a_store_never_sees_the_siblings_rows(in_store):
     assert in_store["sibling"].id not in af.ro_count(OCT, tz=TZ)
     assert all(s == in_store["store"].id for s, _k in cu.new_customers(OCT, by="region", tz=TZ))
