@@ -175,20 +175,15 @@ def repeat_repairs(period: Period, *, tz: str | None = None, store_ids=None) -> 
 # --------------------------------------------------------------------------- sections
 
 
+def _many_repair_orders(f: Filters) -> bool:
+    """A large installation: the mix and quality sections run as a job, for one store too
+    (``section_jobs.many_repair_orders``)."""
+    return section_jobs.many_repair_orders()
+
+
 @section("aftersales", "mix", _l("工单与产值"), order=10)
+@section_jobs.section_or_job("aftersales", "mix", _many_repair_orders)
 def mix_section(f: Filters) -> dict[str, Any]:
-    if section_jobs.many_repair_orders():
-        return section_jobs.as_job("aftersales", "mix", f)
-    return _mix(f)
-
-
-@section_jobs.heavy("aftersales", "mix")
-def _mix_job(f: Filters, store_ids, progress) -> dict[str, Any]:
-    progress(0)
-    return _mix(f)
-
-
-def _mix(f: Filters) -> dict[str, Any]:
     names = store_names()
     data = ro_mix(f.period, tz=f.tz, store_ids=f.store_ids)
     totals = ro_count(f.period, tz=f.tz, store_ids=f.store_ids)
@@ -290,19 +285,8 @@ def technicians_section(f: Filters) -> dict[str, Any]:
 
 
 @section("aftersales", "quality", _l("维修时长与返修"), order=30)
+@section_jobs.section_or_job("aftersales", "quality", _many_repair_orders)
 def quality_section(f: Filters) -> dict[str, Any]:
-    if section_jobs.many_repair_orders():
-        return section_jobs.as_job("aftersales", "quality", f)
-    return _quality(f)
-
-
-@section_jobs.heavy("aftersales", "quality")
-def _quality_job(f: Filters, store_ids, progress) -> dict[str, Any]:
-    progress(0)
-    return _quality(f)
-
-
-def _quality(f: Filters) -> dict[str, Any]:
     names = store_names()
     durations = repair_duration(f.period, tz=f.tz, store_ids=f.store_ids)
     repeats = repeat_repairs(f.period, tz=f.tz, store_ids=f.store_ids)

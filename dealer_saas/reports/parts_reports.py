@@ -192,19 +192,8 @@ def _store_cells(f: Filters, names: dict, store_id: int) -> list[str]:
 
 
 @section("stock", "parts_value", _l("配件库存金额"), order=50)
+@section_jobs.section_or_job("stock", "parts_value", _group_wide)
 def parts_value_section(f: Filters) -> dict[str, Any]:
-    if _group_wide(f):
-        return section_jobs.as_job("stock", "parts_value", f)
-    return _parts_value(f)
-
-
-@section_jobs.heavy("stock", "parts_value")
-def _parts_value_job(f: Filters, store_ids, progress) -> dict[str, Any]:
-    progress(0)
-    return _parts_value(f)
-
-
-def _parts_value(f: Filters) -> dict[str, Any]:
     names = store_names()
     data = stock_value(store_ids=f.store_ids)
     total = sum((v["value"] for v in data.values()), ZERO)
@@ -249,19 +238,8 @@ def _parts_value(f: Filters) -> dict[str, Any]:
 
 
 @section("stock", "parts_turnover", _l("配件周转"), order=51)
+@section_jobs.section_or_job("stock", "parts_turnover", _group_wide)
 def parts_turnover_section(f: Filters) -> dict[str, Any]:
-    if _group_wide(f):
-        return section_jobs.as_job("stock", "parts_turnover", f)
-    return _parts_turnover(f)
-
-
-@section_jobs.heavy("stock", "parts_turnover")
-def _parts_turnover_job(f: Filters, store_ids, progress) -> dict[str, Any]:
-    progress(0)
-    return _parts_turnover(f)
-
-
-def _parts_turnover(f: Filters) -> dict[str, Any]:
     names = store_names()
     data = parts_turnover(f.period, tz=f.tz, store_ids=f.store_ids)
     table = Table(_("配件周转"), [_("门店"), _("期间出库成本"), _("当前库存金额"), _("周转次数"), _("可用天数")])
@@ -331,19 +309,8 @@ def parts_low_section(f: Filters) -> dict[str, Any]:
 
 
 @section("stock", "parts_dead", _l("呆滞配件"), order=53)
+@section_jobs.section_or_job("stock", "parts_dead", _group_wide)
 def parts_dead_section(f: Filters) -> dict[str, Any]:
-    if _group_wide(f):
-        return section_jobs.as_job("stock", "parts_dead", f)
-    return _parts_dead(f)
-
-
-@section_jobs.heavy("stock", "parts_dead")
-def _parts_dead_job(f: Filters, store_ids, progress) -> dict[str, Any]:
-    progress(0)
-    return _parts_dead(f)
-
-
-def _parts_dead(f: Filters) -> dict[str, Any]:
     names = store_names()
     totals, rows = dead_stock(f.dead_days, store_ids=f.store_ids)
     summary = Table(_("%(n)s 天以上无出入库的配件", n=f.dead_days), [_("门店"), _("配件数"), _("库存金额")])

@@ -25,6 +25,7 @@ installation of more than :data:`LARGE_REPAIR_ORDERS` repair orders
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -57,6 +58,27 @@ def heavy(report: str, name: str) -> Callable:
     def decorator(build: Callable) -> Callable:
         HEAVY[(report, name)] = build
         return build
+
+    return decorator
+
+
+def section_or_job(report: str, name: str, heavy_when: Callable[[Any], bool]) -> Callable:
+    """Make the section builder ``build(f)`` below run as the job when ``heavy_when(f)``:
+    the section then answers the job's progress, then its figures (:func:`as_job`), and the
+    job builds with ``build`` itself (the undecorated builder is ``section.__wrapped__``)."""
+
+    def decorator(build: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+        def in_the_job(f: Any, store_ids: tuple[int, ...], progress: Callable[[int], None]) -> dict[str, Any]:
+            progress(0)
+            return build(f)
+
+        HEAVY[(report, name)] = in_the_job
+
+        @functools.wraps(build)
+        def section_builder(f: Any) -> dict[str, Any]:
+            return as_job(report, name, f) if heavy_when(f) else build(f)
+
+        return section_builder
 
     return decorator
 

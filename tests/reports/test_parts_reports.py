@@ -178,7 +178,7 @@ def test_group_wide_parts_over_a_large_installation_run_as_a_job(parts, monkeypa
     monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
     f = Filters(OCT, None, TZ, {})
     with tenancy.use(_rollup(parts)):
-        live = pr._parts_value(f)
+        live = pr.parts_value_section.__wrapped__(f)
         waiting = pr.parts_value_section(f)
         assert waiting["job"]["status"] == "queued" and waiting["tables"] == []
         assert [kw["section"] for kw in started] == ["parts_value"]
