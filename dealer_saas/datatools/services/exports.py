@@ -1,6 +1,7 @@
-"""Exports of customers' cars, visits, follow-up cards, stock, parts and suppliers, with the filters their
-lists take, through the one safe writer (``dealer_saas.xlsx``), audit-logged with the
-filters and the number of rows (the customers export lives in the customers module).
+"""Exports of customers' cars, visits, follow-up cards, stock, parts and suppliers (those two
+in ``parts_exports``), with the filters their lists take, through the one safe writer
+(``dealer_saas.xlsx``), audit-logged with the filters and the number of rows (the customers
+export lives in the customers module).
 
 Rows are read page by page through the owning module's own list function (the list's
 filters, order and visibility rule exactly), at most EXPORT_LIMIT rows.
@@ -52,7 +53,7 @@ class Exporter:
 EXPORTERS: dict[str, Exporter] = {}
 
 
-def _register(exporter: Exporter) -> None:
+def register(exporter: Exporter) -> None:
     EXPORTERS[exporter.entity] = exporter
 
 
@@ -124,7 +125,7 @@ def _visit_statuses():
     return VISIT_KINDS
 
 
-_register(
+register(
     Exporter(
         "visits",
         _l("来店/来电登记"),
@@ -196,7 +197,7 @@ def _card_statuses():
     return CARD_STATUSES
 
 
-_register(
+register(
     Exporter(
         "cards",
         _l("意向跟进卡"),
@@ -268,7 +269,7 @@ def _stock_statuses():
     return STOCK_STATES
 
 
-_register(
+register(
     Exporter(
         "stock",
         _l("整车库存"),
@@ -347,7 +348,7 @@ def _vehicle_cells(v: Any, stores: dict[int, str], tz: str | None) -> list[Any]:
     ]
 
 
-_register(
+register(
     Exporter(
         "vehicles",
         _l("客户车辆"),
@@ -370,122 +371,6 @@ _register(
             _l("下次保养日期"),
         ),
         _vehicle_cells,
-    )
-)
-
-
-# --------------------------------------------------------------------------- parts and suppliers
-
-
-def _part_filters(form: Mapping[str, Any]) -> dict[str, Any]:
-    from ...parts.models import CATEGORIES
-
-    category = form.get("category") or form.get("status") or ""
-    return {"q": str(form.get("q") or "").strip()[:40], "category": category if category in CATEGORIES else ""}
-
-
-def _part_page(filters: dict[str, Any], after: str | None):
-    from ...parts.services.stock import stock_page
-
-    page = stock_page(q=filters["q"], category=filters["category"] or None, after=after, size=PAGE)
-    return page.items, page.next_token
-
-
-def _part_cells(s: Any, stores: dict[int, str], tz: str | None) -> list[Any]:
-    from ...parts.models import CATEGORIES, UNITS
-
-    part = s.part
-    return [
-        stores.get(s.store_id, ""),
-        part.code,
-        part.name,
-        str(CATEGORIES.get(part.category, part.category)),
-        str(UNITS.get(part.unit, part.unit)),
-        part.compatible_models,
-        part.barcode or "",
-        s.on_hand,
-        s.reserved,
-        s.reorder_point,
-        s.maximum,
-        s.bin,
-        s.average_cost,
-        s.sale_price,
-        s.supplier.name if s.supplier else "",
-    ]
-
-
-def _part_statuses():
-    from ...parts.models import CATEGORIES
-
-    return CATEGORIES
-
-
-_register(
-    Exporter(
-        "parts",
-        _l("配件"),
-        "parts.view",
-        _part_filters,
-        _part_page,
-        (
-            _l("门店"),
-            _l("配件编码"),
-            _l("配件名称"),
-            _l("类别"),
-            _l("单位"),
-            _l("适用车型"),
-            _l("条码"),
-            _l("库存数量"),
-            _l("已预留"),
-            _l("补货点"),
-            _l("最高库存"),
-            _l("库位"),
-            _l("平均成本"),
-            _l("销售价"),
-            _l("供应商"),
-        ),
-        _part_cells,
-        _part_statuses,
-    )
-)
-
-SUPPLIER_STATES = {"active": _l("启用"), "inactive": _l("停用")}
-
-
-def _supplier_filters(form: Mapping[str, Any]) -> dict[str, Any]:
-    state = form.get("status") or ""
-    return {"status": state if state in SUPPLIER_STATES else ""}
-
-
-def _supplier_page(filters: dict[str, Any], after: str | None):
-    from ...parts.services.catalogue import supplier_page
-
-    active = {"active": True, "inactive": False}.get(filters["status"])
-    page = supplier_page(active=active, after=after, size=PAGE)
-    return page.items, page.next_token
-
-
-def _supplier_cells(s: Any, stores: dict[int, str], tz: str | None) -> list[Any]:
-    return [
-        stores.get(s.store_id, ""),
-        s.name,
-        s.contact,
-        s.phone,
-        s.lead_days,
-        _("是") if s.is_active else _("否"),
-    ]
-
-
-_register(
-    Exporter(
-        "suppliers",
-        _l("配件供应商"),
-        "parts.purchase",
-        _supplier_filters,
-        _supplier_page,
-        (_l("门店"), _l("供应商名称"), _l("联系人"), _l("电话"), _l("到货天数"), _l("启用")),
-        _supplier_cells,
-        lambda: SUPPLIER_STATES,
     )
 )
 
@@ -535,3 +420,7 @@ def export(entity: str, form: Mapping[str, Any], *, tz: str | None) -> tuple[byt
 
 def file_name(entity: str, today: dt.date) -> str:
     return f"{entity}-{today:%Y%m%d}.xlsx"
+
+
+# the other modules' exporters (registered after the ones above, in the export form's order)
+from . import parts_exports  # noqa: E402,F401
