@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 
 from . import bench
-from .common import database_exists, server_url
+from .common import loaded_app
 from .data import DEFAULT_DATABASE, ORG_CODE
 
 
@@ -49,14 +49,9 @@ def scan_all(period: str) -> dict[str, float]:
 @click.option("--database", default=DEFAULT_DATABASE, show_default=True, help="the loaded benchmark database")
 def stock_alerts_command(database: str) -> None:
     """Time the stock alert scan over every store of the benchmark data set, twice."""
-    from .. import create_app
     from ..extensions import db
 
-    server = server_url()
-    if not database_exists(server, database):
-        raise click.ClickException(f"no database {database}: run flask bench load first")
-    url = server.set(database=database).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = loaded_app(database)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     with app.app_context(), app.test_request_context():
         for n, label in enumerate(("first pass", "second pass (still low: nobody told again)")):

@@ -17,7 +17,7 @@ import click
 import sqlalchemy as sa
 
 from . import bench
-from .common import database_exists, server_url
+from .common import loaded_app
 from .data import DEFAULT_DATABASE, ORG_CODE, _h, insert_select
 
 OUTCOMES = ("reached", "satisfied", "satisfied", "reached", "no_answer", "wrong_number")
@@ -130,14 +130,9 @@ def generate_all(echo=click.echo, batch_size: int | None = None) -> dict[str, fl
 def care_callbacks_command(database: str, batch_size: int | None) -> None:
     """Time the call-back generation over every store of the benchmark data set, twice
     (the second run finds every task made and creates none)."""
-    from .. import create_app
     from ..extensions import db
 
-    server = server_url()
-    if not database_exists(server, database):
-        raise click.ClickException(f"no database {database}: run flask bench load first")
-    url = server.set(database=database).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = loaded_app(database)
     with app.app_context():
         for label in ("first run", "second run (idempotent)"):
             click.echo(f"Call-back generation, {label}:")

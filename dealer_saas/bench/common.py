@@ -57,6 +57,22 @@ def database_exists(url: sa.URL, name: str) -> bool:
     return found is not None
 
 
+def loaded_database_url(name: str) -> str:
+    """The address of the benchmark database ``name`` on DATABASE_URL's server, which
+    ``flask bench load`` made (a ClickException saying so when it is missing)."""
+    server = server_url()
+    if not database_exists(server, name):
+        raise click.ClickException(f"no database {name}: run `flask bench load --database {name}` first")
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def loaded_app(name: str, **config):
+    """The app on the loaded benchmark database ``name``, jobs in-process."""
+    from .. import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": loaded_database_url(name), "REDIS_URL": None, **config})
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0

@@ -33,7 +33,7 @@ import click
 import sqlalchemy as sa
 
 from . import bench
-from .common import _create_database, _drop_database, database_exists, server_url
+from .common import _create_database, _drop_database, database_exists, loaded_app, server_url
 
 ORG_CODE = "bench"
 PASSWORD = "Bench1234"
@@ -656,7 +656,6 @@ def modules_to_load(connection, org_id: int, wanted: list[str]) -> tuple[list[st
 def load_modules_command(database: str, modules: str) -> None:
     """Add the modules' benchmark data to a data set loaded before they existed: a module
     whose rows are there is skipped (run it twice, the second run loads nothing)."""
-    from .. import create_app
     from ..dbsetup import setup_database
 
     wanted = [m.strip() for m in modules.split(",") if m.strip()]
@@ -664,11 +663,7 @@ def load_modules_command(database: str, modules: str) -> None:
     if unknown or not wanted:
         raise click.BadParameter(f"modules among {', '.join(MODULE_DATA)}", param_hint="--modules")
     wanted = [m for m in MODULE_DATA if m in wanted]
-    server = server_url()
-    if not database_exists(server, database):
-        raise click.ClickException(f"no database {database}: run flask bench load first")
-    url = server.set(database=database).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None})
+    app = loaded_app(database)
     with app.app_context():
         from ..extensions import db
 

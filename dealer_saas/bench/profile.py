@@ -21,7 +21,7 @@ import click
 import sqlalchemy as sa
 
 from . import bench
-from .common import database_exists, server_url
+from .common import loaded_database_url
 from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username
 from .driver import Persona, _csrf, _kinds, _path, _samples, _usable
 
@@ -147,10 +147,7 @@ def profile_command(
     from .. import create_app
 
     chosen_kinds = _kinds(kinds)
-    server_base = server_url()
-    if not database_exists(server_base, database):
-        raise click.ClickException(f"no database {database}: run `flask bench load --database {database}` first")
-    url = server_base.set(database=database).render_as_string(hide_password=False)
+    url = loaded_database_url(database)
     engine = sa.create_engine(url)
     org_id, available = _personas(engine)
     chosen = [available[p.strip()] for p in personas.split(",") if p.strip()]

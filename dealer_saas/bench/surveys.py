@@ -128,11 +128,9 @@ def dispatch_benchmark(total: int, echo=click.echo) -> dict[str, Any]:
 @click.option("--total", default=100_000, show_default=True, help="survey messages to send")
 def surveys_command(database: str, total: int) -> None:
     """Send TOTAL survey messages to the development sender (the benchmark group's customers)."""
-    from .. import create_app
-    from .common import server_url
+    from .common import loaded_app
 
-    url = server_url().set(database=database).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": None, "MESSAGE_SENDER": "dev"})
+    app = loaded_app(database, MESSAGE_SENDER="dev")
     with app.app_context():
         figures = dispatch_benchmark(total)
     click.echo(f"{figures['sent'] if 'sent' in figures else 0} survey messages in {figures['seconds']} s")
