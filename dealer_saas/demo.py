@@ -20,6 +20,7 @@ from .auth.services import hash_password
 from .extensions import db
 from .permissions import ensure_builtin_roles
 from .tenancy import Membership, Organisation, Store, User
+from .timeutil import local_today
 from .validation import with_check_digit
 
 DEMO_PASSWORD = "Demo1234"
@@ -313,4 +314,5 @@ def demo_logins() -> list[tuple[str, str]]:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    """Today in the demo stores' zone (China Standard Time), not the server's."""
+    return local_today()

@@ -11,6 +11,8 @@ from typing import Any
 
 import phonenumbers
 
+from .timeutil import local_today
+
 #: ids are INTEGER columns (32-bit on PostgreSQL): a bigger number is no row, never a query
 ID_MAX = 2**31 - 1
 #: integers people type (mileage, years, days) are INTEGER columns too
@@ -104,8 +106,6 @@ def normalise_id_number(value: str) -> str:
     """A mainland resident ID (18 characters: region, birth date, sequence, check
     character), checked by python-stdnum (``stdnum.cn.ric``: check character, a real birth
     date, a known region code) and a birth date not in the future. Raises InvalidValue."""
-    import datetime as dt
-
     from flask_babel import gettext as _
     from stdnum import exceptions as stdnum_errors
     from stdnum.cn import ric
@@ -127,7 +127,7 @@ def normalise_id_number(value: str) -> str:
             raise InvalidValue(_("身份证号中的出生日期无效。")) from None
         raise InvalidValue(_("身份证号中的地区码无效。")) from None
     born = ric.get_birth_date(number)
-    if born.year < 1900 or born > dt.date.today():
+    if born.year < 1900 or born > local_today():
         raise InvalidValue(_("身份证号中的出生日期无效。"))
     return number
 

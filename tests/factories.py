@@ -20,6 +20,7 @@ from dealer_saas.leads.models import FollowUpCard, Visit
 from dealer_saas.permissions import ALL_PERMISSIONS, ensure_builtin_roles
 from dealer_saas.pinyin import full_pinyin, initials
 from dealer_saas.tenancy import Membership, Organisation, Role, Store, User
+from dealer_saas.timeutil import local_today
 from dealer_saas.validation import with_check_digit
 
 PASSWORD = "Secret123"
@@ -144,7 +145,7 @@ class StockVehicleFactory(TenantFactory):
     model_id = factory.SelfAttribute("vehicle_model.id")
     vin = factory.Sequence(lambda n: vin(n))
     colour = "极地白"
-    arrival_date = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=10))
+    arrival_date = factory.LazyFunction(lambda: local_today() - dt.timedelta(days=10))
     cost = decimal.Decimal("200000.00")
     state = "in_stock"
 
@@ -187,7 +188,7 @@ class FollowUpCardFactory(TenantFactory):
     level = "A"
     status = "open"
     intended_model = "帕萨特"
-    next_contact_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=3))
+    next_contact_on = factory.LazyFunction(lambda: local_today() + dt.timedelta(days=3))
 
 
 @dataclass

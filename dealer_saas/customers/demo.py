@@ -112,7 +112,7 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
     for n, customer in enumerate(customers):
         if n % 2 and n != 0:
             continue
-        bought = dt.date.today() - dt.timedelta(days=rng.randrange(30, 2000))
+        bought = demo.today() - dt.timedelta(days=rng.randrange(30, 2000))
         vehicle = CustomerVehicle(
             vin=fresh_vin(),
             plate=demo.plate(rng, prefix),
@@ -121,8 +121,8 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
             colour=rng.choice(demo.COLOURS),
             purchase_date=bought,
             mileage=rng.randrange(1000, 120000),
-            insurance_expiry=dt.date.today() + dt.timedelta(days=rng.randrange(-30, 365)),
-            next_service_date=dt.date.today() + dt.timedelta(days=rng.randrange(-10, 180)),
+            insurance_expiry=demo.today() + dt.timedelta(days=rng.randrange(-30, 365)),
+            next_service_date=demo.today() + dt.timedelta(days=rng.randrange(-10, 180)),
             next_service_mileage=rng.randrange(5, 130) * 1000,
             owner_id=customer.id,
         )
@@ -151,7 +151,7 @@ def seed_customers(staff: demo.StoreStaff, rng: random.Random) -> None:
         owner_id=twin.id,
         model=rng.choice(_MODELS.get(brand, ["轿车"])),
     )
-    twin_vehicle.ownerships.append(VehicleOwnership(customer_id=twin.id, started_on=dt.date.today()))
+    twin_vehicle.ownerships.append(VehicleOwnership(customer_id=twin.id, started_on=demo.today()))
     db.session.add(twin_vehicle)
     db.session.flush()
 

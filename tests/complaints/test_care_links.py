@@ -15,6 +15,7 @@ from dealer_saas.care.models import CallbackTask
 from dealer_saas.care.services import tasks as care_tasks
 from dealer_saas.extensions import db
 from dealer_saas.surveys import services as survey_services
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 
@@ -39,4 +40,4 @@ def test_a_low_score_set_to_call_back_creates_one_care_task(app, store):
         assert survey_services.low_score_action(invitation, rules_set) == "callback"
         made = db.session.execute(select(CallbackTask).where(CallbackTask.rule == "low_score")).scalars().all()
     assert len(made) == 1 and made[0].customer_id == customer.id and made[0].occasion == "s991"
-    assert made[0].due_on <= dt.date.today() + dt.timedelta(days=1)
+    assert made[0].due_on <= local_today() + dt.timedelta(days=1)

@@ -5,10 +5,11 @@ and the car's next service due shows on it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from playwright.sync_api import expect
+
+from dealer_saas.timeutil import local_today
 
 from .conftest import horizontal_overflow, login
 
@@ -121,7 +122,7 @@ def test_from_the_public_booking_to_the_next_service_date_on_a_phone(phone_page,
     expect(booked).to_be_visible()
     month, day = re.search(r"(\d\d)-(\d\d) \d\d:\d\d", booked.inner_text()).groups()
 
-    year = dt.date.today().year + (1 if dt.date.today().month == 12 and month == "01" else 0)
+    year = local_today().year + (1 if local_today().month == 12 and month == "01" else 0)
     advisor.goto(f"/service/appointments?day={year}-{month}-{day}")
     advisor.locator("#appointment-day a", has_text=plate).filter(has_text="待确认").first.click()
     advisor.locator("[data-testid=arrive]").click()

@@ -11,6 +11,7 @@ from dealer_saas import audit, tenancy
 from dealer_saas.extensions import db
 from dealer_saas.leads import services
 from dealer_saas.leads.models import CardContact
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 from .factories import CONSULTANT, card
@@ -55,7 +56,7 @@ def test_contact_changes_level_and_next_date(store, in_store):
 
 def test_contact_without_level_restarts_cycle_and_accepts_override(store, in_store):
     user = factories.user_with_role("sales_consultant", store)
-    row = card(store, level="B", consultant_id=user.id, next_contact_on=dt.date.today() - dt.timedelta(days=4))
+    row = card(store, level="B", consultant_id=user.id, next_contact_on=local_today() - dt.timedelta(days=4))
     with in_store(user, permissions=CONSULTANT):
         today = tenancy.store_today()
         _c, changed = services.log_contact(row.id, {"content": "发了报价"})

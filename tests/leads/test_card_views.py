@@ -8,6 +8,7 @@ import json
 from dealer_saas.extensions import db
 from dealer_saas.leads.models import CardContact
 from dealer_saas.sales.models import Quote
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 from .factories import card, rows, save
@@ -44,7 +45,7 @@ def test_manager_sees_every_card(client_as, store):
 
 def test_card_list_filters(client_as, store):
     client, me = client_as("sales_consultant")
-    today = dt.date.today()
+    today = local_today()
     late = card(store, consultant_id=me.id, level="H", next_contact_on=today - dt.timedelta(days=3))
     later = card(store, consultant_id=me.id, level="B", next_contact_on=today + dt.timedelta(days=5))
     won = card(store, consultant_id=me.id, status="won")
@@ -103,7 +104,7 @@ def test_new_card_from_customer_and_edit_with_version(client_as, store):
     )
     assert ok.status_code == 303
     db.session.refresh(created)
-    assert created.level == "H" and created.next_contact_on >= dt.date.today()
+    assert created.level == "H" and created.next_contact_on >= local_today()
 
 
 def test_contact_from_card_page_sends_triggers(client_as, store):
@@ -193,7 +194,7 @@ def test_list_pages_run_a_handful_of_queries(client_as, store):
 
     client, me = client_as("sales_consultant")
     for n in range(8):
-        row = card(store, consultant_id=me.id, next_contact_on=dt.date.today() - dt.timedelta(days=n % 3))
+        row = card(store, consultant_id=me.id, next_contact_on=local_today() - dt.timedelta(days=n % 3))
         factories.VisitFactory(store=store, consultant_id=me.id)
         from dealer_saas.timeutil import utcnow
 
@@ -256,7 +257,7 @@ def test_phone_numbers_on_card_pages_follow_the_pii_rule(client_as, store):
     worked = card(
         store,
         consultant_id=me.id,
-        next_contact_on=dt.date.today(),
+        next_contact_on=local_today(),
         customer=factories.CustomerFactory(store=store, mobile="13800138011", owner_id=someone.id),
     )
     pool = card(

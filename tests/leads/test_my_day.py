@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dealer_saas.timeutil import utcnow
+from dealer_saas.timeutil import local_today, utcnow
 
 from .. import factories
 from .factories import card, contact, save
@@ -14,7 +14,7 @@ HX = {"HX-Request": "true"}
 
 
 def _cards(store, me):
-    today = dt.date.today()
+    today = local_today()
     # the store's zone may be a day ahead of the machine's: keep offsets clear of the edge
     return {
         "oldest": card(
@@ -52,7 +52,7 @@ def test_my_day_lists_due_cards_overdue_first(client_as, store):
     card(
         store,
         consultant_id=other.id,
-        next_contact_on=dt.date.today() - dt.timedelta(days=1),
+        next_contact_on=local_today() - dt.timedelta(days=1),
         customer=factories.CustomerFactory(store=store, name="别人的"),
     )
     contact(cards["late"], utcnow() - dt.timedelta(days=3), content="上次说周末来")
@@ -94,19 +94,19 @@ def test_manager_toggle_shows_every_consultants_overdue_cards(client_as, store):
     card(
         store,
         consultant_id=a.id,
-        next_contact_on=dt.date.today() - dt.timedelta(days=3),
+        next_contact_on=local_today() - dt.timedelta(days=3),
         customer=factories.CustomerFactory(store=store, name="甲的逾期"),
     )
     card(
         store,
         consultant_id=b.id,
-        next_contact_on=dt.date.today() - dt.timedelta(days=2),
+        next_contact_on=local_today() - dt.timedelta(days=2),
         customer=factories.CustomerFactory(store=store, name="乙的逾期"),
     )
     card(
         store,
         consultant_id=b.id,
-        next_contact_on=dt.date.today() + dt.timedelta(days=3),
+        next_contact_on=local_today() + dt.timedelta(days=3),
         customer=factories.CustomerFactory(store=store, name="乙的未到期"),
     )
     save()

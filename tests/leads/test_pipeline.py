@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from dealer_saas.timeutil import local_today
+
 from .. import factories
 from .factories import card, save
 
@@ -30,7 +32,7 @@ def test_pipeline_columns_and_script(client_as, store):
 
 def test_change_level_ok(client_as, store):
     client, me = client_as("sales_consultant")
-    row = card(store, consultant_id=me.id, level="C", next_contact_on=dt.date.today() + dt.timedelta(days=15))
+    row = card(store, consultant_id=me.id, level="C", next_contact_on=local_today() + dt.timedelta(days=15))
     save()
     response = client.post(f"/leads/cards/{row.id}/level", headers=HX, data={"level": "H"})
     assert response.status_code == 200
@@ -39,7 +41,7 @@ def test_change_level_ok(client_as, store):
     from dealer_saas.extensions import db
 
     db.session.refresh(row)
-    assert row.level == "H" and row.next_contact_on <= dt.date.today() + dt.timedelta(days=2)
+    assert row.level == "H" and row.next_contact_on <= local_today() + dt.timedelta(days=2)
     no_js = client.post(f"/leads/cards/{row.id}/level", data={"level": "A"})
     assert no_js.status_code == 303
 

@@ -4,16 +4,18 @@ is with a customer now, the customers in the store, and the next free consultant
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
-from dealer_saas import audit, tenancy
+from dealer_saas import audit, tenancy, timeutil
 from dealer_saas.extensions import db
 from dealer_saas.leads import services
 from dealer_saas.leads.models import DutySlot, Visit
-from dealer_saas.leads.services import QueueEntry, next_free_consultant
+from dealer_saas.leads.services import QueueEntry, next_free_consultant, reception
 from dealer_saas.tenancy import User
-from dealer_saas.timeutil import local_day_bounds, utcnow
+from dealer_saas.timeutil import local_day_bounds
 
 from .. import factories
 from ..conftest import login
@@ -42,8 +44,19 @@ def _today(store):
     return local_today(store.timezone)
 
 
+@pytest.fixture
+def afternoon(monkeypatch, store):
+    """The clock pinned at 15:00 of the store's today, so that "25 minutes ago" is still today
+    at whatever hour the suite runs (just after midnight it would be yesterday)."""
+    zone = ZoneInfo(store.timezone)
+    moment = dt.datetime.combine(timeutil.local_today(store.timezone), dt.time(15), tzinfo=zone).astimezone(dt.UTC)
+    for module in (timeutil, reception):
+        monkeypatch.setattr(module, "utcnow", lambda: moment)
+    return moment
+
+
 def _walk_in(store, consultant, minutes_ago=10, left=False, kind="walk_in", **fields):
-    time_in = utcnow() - dt.timedelta(minutes=minutes_ago)
+    time_in = timeutil.utcnow() - dt.timedelta(minutes=minutes_ago)
     return factories.VisitFactory(
         store=store,
         consultant_id=consultant.id if consultant else None,
@@ -89,7 +102,7 @@ def test_next_free_consultant_passes_the_turn_round_the_roster():
 # --------------------------------------------------------------------------- the queue service
 
 
-def test_queue_shows_who_is_with_a_customer_and_who_is_next(store, in_store):
+def test_queue_shows_who_is_with_a_customer_and_who_is_next(store, in_store, afternoon):
     receptionist = factories.user_with_role("receptionist", store)
     first = factories.user_with_role("sales_consultant", store, name="一号")
     second = factories.user_with_role("sales_consultant", store, name="二号")

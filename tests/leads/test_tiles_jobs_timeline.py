@@ -14,7 +14,7 @@ from dealer_saas.extensions import db
 from dealer_saas.jobs import JOB_KINDS, run_job_now
 from dealer_saas.leads import services
 from dealer_saas.leads.models import CardContact, FollowUpCard, Visit
-from dealer_saas.timeutil import utcnow
+from dealer_saas.timeutil import local_today, utcnow
 
 from .. import factories
 from .factories import CONSULTANT, card, contact, rows
@@ -24,7 +24,7 @@ HX = {"HX-Request": "true"}
 
 def test_tiles(store, in_store):
     me = factories.user_with_role("sales_consultant", store)
-    today = dt.date.today()
+    today = local_today()
     factories.VisitFactory(store=store, time_in=utcnow())
     factories.VisitFactory(store=store, customer=None, customer_id=None, time_in=utcnow())
     factories.VisitFactory(store=store, time_in=utcnow() - dt.timedelta(days=3))
@@ -112,6 +112,34 @@ def test_demo_seeder_creates_every_kind_and_is_idempotent(store, in_store):
     assert {c.level for c in rows(FollowUpCard, store)} == {"H", "A", "B", "C"}
     assert any(v.customer_id is None for v in rows(Visit, store))
     first_consultant = staff.first("sales_consultant")
-    today = dt.date.today()
+    today = local_today()
     mine = [c for c in rows(FollowUpCard, store) if c.consultant_id == first_consultant.id and c.status == "open"]
     assert any(c.next_contact_on < today for c in mine) and any(c.next_contact_on >= today for c in mine)
+
+
+def test_demo_roster_covers_the_coming_week_and_keeps_a_day_already_set(store, in_store):
+    """A demo left running past midnight (or a browser test run that crosses it) still has
+    consultants on duty: the demo sets the roster of today and the next days."""
+    from dealer_saas.leads.demo import ROSTER_DAYS, seed_duty_roster
+    from dealer_saas.leads.models import DutySlot
+
+    consultants = [factories.user_with_role("sales_consultant", store) for _ in range(3)]
+    staff = demo.StoreStaff(store=store, scale=0.05)
+    staff.by_role["sales_consultant"] = consultants
+    today = local_today(store.timezone)
+    tomorrow = today + dt.timedelta(days=1)
+    with in_store():
+        # tomorrow's roster was already set by hand: the demo keeps it
+        db.session.add(
+            DutySlot(store_id=store.id, org_id=store.org_id, day=tomorrow, user_id=consultants[2].id, position=1)
+        )
+        db.session.flush()
+        seed_duty_roster(staff, random.Random(1))
+        seed_duty_roster(staff, random.Random(2))
+        days: dict[dt.date, list[int]] = {}
+        for slot in sorted(rows(DutySlot, store), key=lambda s: (s.day, s.position)):
+            days.setdefault(slot.day, []).append(slot.user_id)
+    assert sorted(days) == [today + dt.timedelta(days=n) for n in range(ROSTER_DAYS)]
+    by_username = [u.id for u in sorted(consultants, key=lambda u: u.username)]
+    assert all(ids == by_username for day, ids in days.items() if day != tomorrow)
+    assert days[tomorrow] == [consultants[2].id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from dealer_saas import audit
 from dealer_saas.customers.models import Customer
 from dealer_saas.extensions import db
 from dealer_saas.leads.models import FollowUpCard, Visit
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 from ..conftest import login
@@ -56,7 +56,7 @@ def test_walk_in_new_customer_and_h_card_in_one_post(client_as, store):
     assert visit.customer_id == customer.id and visit.card_id == card.id and visit.party_size == 2
     assert visit.model_id == vehicle_model.id and visit.intended_model == "帕萨特"
     assert card.level == "H" and card.consultant_id == user.id and card.intended_model == "帕萨特"
-    assert (card.next_contact_on - dt.date.today()).days in (0, 1, 2)  # one day in the store's zone
+    assert (card.next_contact_on - local_today()).days in (0, 1, 2)  # one day in the store's zone
     assert "已登记" in response.get_data(as_text=True)
     logged = db.session.execute(select(audit.AuditLog).where(audit.AuditLog.store_id == store.id)).scalars()
     actions = {(a.entity, a.action) for a in logged}

@@ -9,7 +9,7 @@ import pytest
 from dealer_saas.customers.models import CustomerTag
 from dealer_saas.extensions import db
 from dealer_saas.marketing.services import MarketingError, segments
-from dealer_saas.timeutil import utcnow
+from dealer_saas.timeutil import local_today, utcnow
 
 from .. import factories
 from ..conftest import count_queries
@@ -38,9 +38,9 @@ def test_each_criterion_narrows_the_segment(store, in_store):
         assert _ids({"sources": ["web"], "levels": ["owner"]}) == {tagged.id}
         assert _ids({"tags": "车友会"}) == {tagged.id}
         assert _ids({"model": "途观"}) == {walk_owner.id}
-        since = (dt.date.today() - dt.timedelta(days=15)).isoformat()
+        since = (local_today() - dt.timedelta(days=15)).isoformat()
         assert _ids({"visited_from": since}) == {web_vip.id}
-        assert _ids({"visited_to": (dt.date.today() - dt.timedelta(days=20)).isoformat()}) == set()
+        assert _ids({"visited_to": (local_today() - dt.timedelta(days=20)).isoformat()}) == set()
         with count_queries() as statements:
             assert segments.count({"sources": ["web"], "tags": ["车友会"], "model": "x"}) == 0
         assert len(statements) == 1

@@ -20,13 +20,14 @@ from dealer_saas.reports import stock_reports as st
 from dealer_saas.reports.metrics import Period
 from dealer_saas.sales.models import SalesOrder
 from dealer_saas.service.models import RepairOrder, RepairOrderLine
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 from .conftest import OCTOBER, _visit, at
 
 TZ = "Asia/Shanghai"
 OCT = Period(*OCTOBER)
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 def _customer(store, n, created, *, source="walk_in", address="", mobile="valid", owner=None, deleted=False):

@@ -13,6 +13,7 @@ import pytest
 
 from dealer_saas.extensions import db
 from dealer_saas.sales import services
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 from ..conftest import login
@@ -32,7 +33,7 @@ def test_gross_margin_definition():
 
 
 def _age(car, days):
-    car.arrival_date = dt.date.today() - dt.timedelta(days=days)
+    car.arrival_date = local_today() - dt.timedelta(days=days)
     db.session.flush()
 
 
@@ -144,7 +145,7 @@ def test_refused_cancel_message_is_shown(w, app):
 def test_other_stores_car_is_never_the_reference(w, in_store):
     other_store = factories.StoreFactory(org_id=w.store.org_id)
     foreign = factories.StockVehicleFactory(store=other_store, vehicle_model=w.model)
-    foreign.arrival_date = dt.date.today() - dt.timedelta(days=500)
+    foreign.arrival_date = local_today() - dt.timedelta(days=500)
     for car in w.cars:
         car.state = "in_transit"
     db.session.flush()

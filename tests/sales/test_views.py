@@ -13,6 +13,7 @@ from dealer_saas.customers.models import CustomerVehicle, VehicleOwnership
 from dealer_saas.extensions import db
 from dealer_saas.sales import services
 from dealer_saas.sales.models import Delivery, InsurancePolicy, LoanApplication, Payment, Quote, SalesOrder, TestDrive
+from dealer_saas.timeutil import local_today
 
 from .. import factories
 from ..conftest import login
@@ -45,7 +46,7 @@ def test_share_link_404s_when_expired(w, act, client):
     import datetime as dt
 
     quote = _quote(w, act)
-    quote.valid_until = dt.date.today() - dt.timedelta(days=2)
+    quote.valid_until = local_today() - dt.timedelta(days=2)
     db.session.flush()
     assert client.get(f"/sales/q/{quote.share_token}").status_code == 404
 

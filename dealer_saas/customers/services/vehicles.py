@@ -79,7 +79,7 @@ def add_vehicle(customer_id: int, data: dict[str, Any]) -> CustomerVehicle:
     values = _clean_vehicle(data)
     _vin_taken(values["vin"], None)
     vehicle = CustomerVehicle(owner_id=customer.id, **values)
-    today = values.get("purchase_date") or dt.date.today()
+    today = values.get("purchase_date") or tenancy.store_today()
     vehicle.ownerships.append(VehicleOwnership(customer_id=customer.id, started_on=today))
     db.session.add(vehicle)
     _flush_vehicle(values["vin"])
@@ -116,7 +116,7 @@ def transfer_vehicle(customer_vehicle_id: int, new_owner_mobile: str, on: dt.dat
         raise FieldError("mobile", _("本店没有此手机号的客户，请先新建客户。"))
     if target.id == vehicle.owner_id:
         raise FieldError("mobile", _("该车已属于此客户。"))
-    on = on or dt.date.today()
+    on = on or tenancy.store_today()
     before = audit.snapshot(vehicle)
     for row in vehicle.ownerships:
         if row.ended_on is None:

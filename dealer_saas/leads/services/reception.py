@@ -179,6 +179,7 @@ def reception_queue(day: dt.date | None = None) -> ReceptionQueue | None:
             entry.free_since = visit.time_out
     in_store = [v for v in walk_ins if v.time_out is None]
     return ReceptionQueue(
+        now=utcnow(),
         day=day,
         entries=entries,
         in_store=in_store,
