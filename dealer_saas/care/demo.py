@@ -18,6 +18,11 @@ from .models import CallbackAttempt, CallbackTask
 from .rules import RULES
 from .services import generation
 
+#: the demo queue: four open calls a day today and the next OPEN_DAYS - 1 days, then four
+#: overdue ones (OPEN open calls in all); the older calls are done
+OPEN_DAYS = 3
+OPEN = OPEN_DAYS * 4 + 4
+
 #: final outcomes of past calls, most of them reached
 PAST_OUTCOMES = ("reached", "satisfied", "satisfied", "reached", "no_answer", "wrong_number", "satisfied", "complaint")
 
@@ -41,17 +46,17 @@ def seed_care(staff: demo.StoreStaff, rng: random.Random) -> None:
     for n in range(count):
         customer_id, owner_id = customers[n % len(customers)]
         rule = codes[n % len(codes)]
-        # the first ones are the queue of today and the next days; the rest spread over a year
-        if n < 4:
-            due = today
-        elif n < 6:
-            due = today + dt.timedelta(days=1 + n % 2)
-        elif n < 10:
+        # the first ones are the queue: four a day today and the next two days (a demo left
+        # running overnight, or a browser test run crossing midnight, still has today's
+        # calls), then four overdue; the rest spread over a year
+        if n < OPEN_DAYS * 4:
+            due = today + dt.timedelta(days=n // 4)
+        elif n < OPEN:
             due = today - dt.timedelta(days=1 + n % 5)  # overdue, still open
         else:
             due = today - dt.timedelta(days=rng.randrange(1, 365))
         # the open ones are the care agent's queue; past calls went to whoever the rule names
-        owner_first = RULES[rule].assignee == "owner" and owner_id and n >= 10
+        owner_first = RULES[rule].assignee == "owner" and owner_id and n >= OPEN
         assignee = owner_id if owner_first else agents[n % len(agents)]
         created = from_local(dt.datetime.combine(due - dt.timedelta(days=1), dt.time(3, 0)), tz)
         task = CallbackTask(
@@ -65,7 +70,7 @@ def seed_care(staff: demo.StoreStaff, rng: random.Random) -> None:
         )
         db.session.add(task)
         db.session.flush()
-        if due >= today - dt.timedelta(days=5) and n < 10:
+        if n < OPEN:
             continue
         outcome = PAST_OUTCOMES[n % len(PAST_OUTCOMES)]
         called = from_local(dt.datetime.combine(due, dt.time(10 + n % 7, 5 * (n % 12))), tz)
