@@ -261,7 +261,6 @@ def _roster_page(
     exception_form: DutyExceptionForm | None = None,
     saved: str | None = None,
     event: dict | None = None,
-    http_status: int = 200,
 ):
     """The roster: each agent's week, who is on duty the next days, the exceptions. Three
     statements (agents with their weeks, the duty join, the exceptions)."""
@@ -284,7 +283,7 @@ def _roster_page(
             exceptions=roster.upcoming_exceptions(today),
             can_edit=not tenancy.current().is_rollup,
         )
-    return render_htmx("care/roster.html", "care/_roster.html", trigger=event, http_status=http_status, **context)
+    return render_htmx("care/roster.html", "care/_roster.html", trigger=event, **context)
 
 
 @bp.route("/roster")
@@ -313,7 +312,7 @@ def duty_week(user_id: int):
         return _roster_page(
             saved=_("已保存 %(name)s 的值班周表。", name=agent.name), event=trigger(events.ROSTER_CHANGED)
         )
-    return _roster_page(week_forms={agent.user_id: form}, http_status=422)
+    return _roster_page(week_forms={agent.user_id: form})
 
 
 @bp.route("/roster/exceptions", methods=["POST"])
@@ -331,7 +330,7 @@ def duty_exception_add():
     )
     if ok:
         return _roster_page(saved=_("已保存值班例外。"), event=trigger(events.ROSTER_CHANGED))
-    return _roster_page(exception_form=form, http_status=422)
+    return _roster_page(exception_form=form)
 
 
 @bp.route("/roster/exceptions/<int:care_duty_exception_id>/remove", methods=["POST"])
@@ -342,4 +341,4 @@ def duty_exception_remove(care_duty_exception_id: int):
     form = RemoveForm()
     if form.validate_on_submit() and attempt(form, lambda: roster.remove_exception(row.id)):
         return _roster_page(saved=_("已删除值班例外。"), event=trigger(events.ROSTER_CHANGED))
-    return _roster_page(http_status=422)
+    return _roster_page()
