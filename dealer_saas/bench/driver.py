@@ -60,6 +60,7 @@ PAGE_KINDS = (
     "appointments",
     "ro",
     "care_queue",
+    "care_roster",
     "complaints",
     "campaigns",
     "campaign",
@@ -321,8 +322,8 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return SERVICE_PATHS[kind], {}
     if kind == "ro":
         return f"/service/repair-orders/{pick('ro_id')}", {}
-    if kind == "care_queue":
-        return "/care/?view=overdue", {}
+    if kind in ("care_queue", "care_roster"):
+        return ("/care/?view=overdue" if kind == "care_queue" else "/care/roster"), {}
     if kind == "complaints":
         return "/complaints/", {}
     if kind in ("campaigns", "campaign"):

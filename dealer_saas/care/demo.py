@@ -1,7 +1,8 @@
 """Demo call-backs for every demo store: twelve months of tasks (done with their outcomes,
 some unanswered and called again, overdue ones, today's and the next days'), then one run
 of the generation job over the store's real visits, deliveries and repair orders.
-Idempotent: a store with call-back tasks is left alone."""
+Idempotent: a store with call-back tasks is left alone. The care agents' duty roster (a week
+and a leave) comes first."""
 
 from __future__ import annotations
 
@@ -91,3 +92,22 @@ def seed_care(staff: demo.StoreStaff, rng: random.Random) -> None:
         task.note = {"complaint": "客户反映洗车不干净", "satisfied": "客户满意"}.get(outcome, "")
     db.session.flush()
     generation.generate(staff.store.id, today)
+
+
+@demo.seeder(69)
+def seed_care_roster(staff: demo.StoreStaff, rng: random.Random) -> None:
+    """The care agents work Monday to Saturday; the first one takes a day off next week.
+    Before the generation's run, so its calls follow the roster. Idempotent."""
+    from .models import CareDutyWeek
+    from .services import roster
+
+    if db.session.execute(select(CareDutyWeek.id).limit(1)).first() is not None:
+        return
+    agents = [u.id for u in staff.by_role.get("care_agent", []) if u.is_active]
+    if not agents:
+        return
+    for agent in agents:
+        roster.set_week(agent, range(6))
+    today = tenancy.store_today()
+    leave = next(today + dt.timedelta(days=n) for n in range(3, 10) if (today + dt.timedelta(days=n)).weekday() < 6)
+    roster.set_exception(agents[0], leave, "off", "年假", today)

@@ -2,3 +2,4 @@
 
 CALLBACK_DONE = "callbackRecorded"
 CALLBACKS_CHANGED = "callbacksChanged"
+ROSTER_CHANGED = "careRosterChanged"

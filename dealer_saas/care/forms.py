@@ -1,4 +1,4 @@
-"""Forms of the care screens: one call's outcome, and the supervisor's bulk change."""
+"""Forms of the care screens: one call's outcome, the supervisor's bulk change, and the duty roster."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, Sel
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms_base import Form, coerce_id, coerce_id_or_none
-from .models import OUTCOMES
+from .models import DUTY_KINDS, OUTCOMES, WEEKDAYS
 
 
 class OutcomeForm(Form):
@@ -33,3 +33,22 @@ class BulkForm(Form):
     action = SelectField(_l("操作"), choices=[(k, str(v)) for k, v in BULK_ACTIONS.items()])
     assignee_id = SelectField(_l("回访专员"), coerce=coerce_id_or_none, validate_choice=False)
     due_on = DateField(_l("计划日期"), validators=[Optional()])
+
+
+class WeekForm(Form):
+    """One agent's week on the roster: the days worked (one form per agent, prefixed)."""
+
+    days = SelectMultipleField(_l("值班日"), choices=[(k, str(v)) for k, v in WEEKDAYS.items()], coerce=int)
+
+
+class DutyExceptionForm(Form):
+    """A leave or an extra day of one agent on one date."""
+
+    user_id = SelectField(_l("回访专员"), coerce=coerce_id, validate_choice=False)
+    day = DateField(_l("日期"), validators=[DataRequired(_l("请选择日期。"))])
+    kind = SelectField(_l("安排"), choices=[(k, str(v)) for k, v in DUTY_KINDS.items()])
+    note = StringField(_l("说明"), validators=[Optional(), Length(max=60)], render_kw={"maxlength": 60})
+
+
+class RemoveForm(Form):
+    """A bare POST (the CSRF token): take a roster exception back."""

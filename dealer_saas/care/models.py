@@ -87,3 +87,60 @@ class CallbackAttempt(StoreScoped, db.Model):
     next_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime(timezone=True))
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+#: the days of a week pattern, bit ``1 << weekday`` (Monday 0 ... Sunday 6, Python's ``date.weekday()``)
+WEEKDAYS = {
+    0: _l("周一"),
+    1: _l("周二"),
+    2: _l("周三"),
+    3: _l("周四"),
+    4: _l("周五"),
+    5: _l("周六"),
+    6: _l("周日"),
+}
+EVERY_DAY = (1 << 7) - 1
+
+
+class CareDutyWeek(StoreScoped, db.Model):
+    """A care agent's weekly pattern in one store (值班周表): one row per agent, the days
+    worked as a 7-bit mask (``1 << weekday``). An agent without a row works every day, so a
+    store that never set a roster keeps calling everyone on duty."""
+
+    __tablename__ = "care_duty_weeks"
+    __table_args__ = (sa.UniqueConstraint("store_id", "user_id", name="uq_care_duty_weeks_store_user"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    weekdays: Mapped[int] = mapped_column(default=EVERY_DAY)
+    updated_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    def works_on(self, weekday: int) -> bool:
+        return bool(self.weekdays & (1 << weekday))
+
+
+DUTY_KINDS = {"off": _l("请假 / 休息"), "on": _l("加班 / 调班上岗")}
+
+
+class CareDutyException(StoreScoped, db.Model):
+    """One date that differs from an agent's week: a leave (``on_duty`` false) or an extra
+    day (true). Wins over the week pattern on that date."""
+
+    __tablename__ = "care_duty_exceptions"
+    __table_args__ = (
+        sa.UniqueConstraint("store_id", "user_id", "day", name="uq_care_duty_exceptions_store_user_day"),
+        sa.Index("ix_care_duty_exceptions_store_day", "store_id", "day", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    day: Mapped[dt.date]
+    on_duty: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(sa.String(60), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def kind(self) -> str:
+        return "on" if self.on_duty else "off"

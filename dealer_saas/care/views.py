@@ -1,13 +1,14 @@
 """Care screens: the agent's call-back queue (today, overdue, upcoming, done; by rule),
-a task with its one-tap outcomes, the supervisor's bulk reassign/reschedule and the
-completion rates. Thin views: parse, run one service through ``domain.attempt``, render."""
+a task with its one-tap outcomes, the supervisor's bulk reassign/reschedule, the
+completion rates and the care agents' duty roster. Thin views: parse, run one service
+through ``domain.attempt``, render."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import request, url_for
+from flask import abort, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,9 +17,9 @@ from ..domain import attempt
 from ..extensions import db
 from ..web import arg_date, arg_id, permission_required, redirect_to, render_htmx, trigger
 from . import bp, events, rules
-from .forms import BulkForm, OutcomeForm
-from .models import CallbackAttempt, CallbackTask
-from .services import generation, tasks
+from .forms import BulkForm, DutyExceptionForm, OutcomeForm, RemoveForm, WeekForm
+from .models import DUTY_KINDS, WEEKDAYS, CallbackAttempt, CallbackTask, CareDutyException
+from .services import generation, roster, tasks
 from .services.tasks import VIEWS, CareError, QueueFilter
 
 TONES = {"open": "primary", "done": "success", "cancelled": "light"}
@@ -236,3 +237,108 @@ def rates():
         start = end - dt.timedelta(days=366)
     by_agent, by_rule = tasks.completion_rates(start, end)
     return render_htmx("care/rates.html", "care/_rates.html", by_agent=by_agent, by_rule=by_rule, start=start, end=end)
+
+
+# --------------------------------------------------------------------------- duty roster
+
+#: days of the "who is on duty" strip on the roster page
+DUTY_STRIP_DAYS = 7
+
+
+def _week_form(agent: roster.AgentWeek, form: WeekForm | None = None) -> WeekForm:
+    return form or WeekForm(formdata=None, prefix=f"w{agent.user_id}", days=agent.days)
+
+
+def _exception_form(agents: list[roster.AgentWeek], form: DutyExceptionForm | None = None) -> DutyExceptionForm:
+    form = form or DutyExceptionForm(formdata=None)
+    form.user_id.choices = [(0, _("请选择"))] + [(a.user_id, a.name) for a in agents]
+    return form
+
+
+def _roster_page(
+    *,
+    week_forms: dict[int, WeekForm] | None = None,
+    exception_form: DutyExceptionForm | None = None,
+    saved: str | None = None,
+    event: dict | None = None,
+):
+    """The roster: each agent's week, who is on duty the next days, the exceptions. Three
+    statements (agents with their weeks, the duty join, the exceptions)."""
+    store = tenancy.current_store()
+    context: dict[str, Any] = {"rollup": store is None, "weekdays": WEEKDAYS, "duty_kinds": DUTY_KINDS, "saved": saved}
+    if store is not None:
+        today = tenancy.store_today()
+        agents = roster.agent_weeks(store.id)
+        forms = week_forms or {}
+        days = [today + dt.timedelta(days=n) for n in range(DUTY_STRIP_DAYS)]
+        context.update(
+            today=today,
+            agents=agents,
+            names={a.user_id: a.name for a in agents},
+            week_forms={a.user_id: _week_form(a, forms.get(a.user_id)) for a in agents},
+            exception_form=_exception_form(agents, exception_form),
+            roster_set=any(a.weekdays is not None for a in agents),
+            duty=roster.on_duty(store.id, days, [a.user_id for a in agents]) if agents else {},
+            days=days,
+            exceptions=roster.upcoming_exceptions(today),
+            can_edit=not tenancy.current().is_rollup,
+        )
+    return render_htmx("care/roster.html", "care/_roster.html", trigger=event, **context)
+
+
+@bp.route("/roster")
+@permission_required("care.supervise")
+def duty_roster():
+    """The care agents' duty roster: a week per agent and exceptions per date (supervisor)."""
+    return _roster_page()
+
+
+def _roster_agent(user_id: int) -> roster.AgentWeek:
+    """One active care agent of the current store, or 404 (another store's user included)."""
+    store = tenancy.writable_store()
+    for agent in roster.agent_weeks(store.id):
+        if agent.user_id == user_id:
+            return agent
+    abort(404)
+
+
+@bp.route("/roster/week/<int:user_id>", methods=["POST"])
+@permission_required("care.supervise")
+def duty_week(user_id: int):
+    """Save one agent's days of the week; the roster re-renders."""
+    agent = _roster_agent(user_id)
+    form = WeekForm(prefix=f"w{agent.user_id}")
+    if form.validate_on_submit() and attempt(form, lambda: roster.set_week(agent.user_id, form.days.data or [])):
+        return _roster_page(
+            saved=_("已保存 %(name)s 的值班周表。", name=agent.name), event=trigger(events.ROSTER_CHANGED)
+        )
+    return _roster_page(week_forms={agent.user_id: form})
+
+
+@bp.route("/roster/exceptions", methods=["POST"])
+@permission_required("care.supervise")
+def duty_exception_add():
+    """Add a leave or an extra day (or change the one of that agent and date)."""
+    store = tenancy.writable_store()
+    form = _exception_form(roster.agent_weeks(store.id), DutyExceptionForm())
+    today = tenancy.store_today()
+    ok = form.validate_on_submit() and attempt(
+        form,
+        lambda: roster.set_exception(
+            form.user_id.data or None, form.day.data, form.kind.data, form.note.data or "", today
+        ),
+    )
+    if ok:
+        return _roster_page(saved=_("已保存值班例外。"), event=trigger(events.ROSTER_CHANGED))
+    return _roster_page(exception_form=form)
+
+
+@bp.route("/roster/exceptions/<int:care_duty_exception_id>/remove", methods=["POST"])
+@permission_required("care.supervise")
+def duty_exception_remove(care_duty_exception_id: int):
+    """Take an exception back: the agent's week applies again on that date."""
+    row = tenancy.get_or_404(CareDutyException, care_duty_exception_id)
+    form = RemoveForm()
+    if form.validate_on_submit() and attempt(form, lambda: roster.remove_exception(row.id)):
+        return _roster_page(saved=_("已删除值班例外。"), event=trigger(events.ROSTER_CHANGED))
+    return _roster_page()

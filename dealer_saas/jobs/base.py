@@ -156,6 +156,8 @@ def _close_abandoned(job_id: str) -> None:
 
 #: the error of an attempt whose worker died (a log for administrators: not translated)
 ABANDONED = "The worker running this attempt died (killed or lost); the next attempt took the job over."
+#: the error of the last attempt of a job whose worker died: no attempt follows
+ABANDONED_LAST = "The worker running this attempt died (killed or lost) and the job had no retries left: it failed."
 
 
 def _record_failure(run_id: int, error: BaseException, will_retry: bool, *, after_commit: bool) -> None:

@@ -9,7 +9,12 @@ in Redis with nobody running it. Every worker's maintenance (every
 expired (``JOBS_HEARTBEAT_INTERVAL`` + ``JOBS_HEARTBEAT_GRACE`` seconds after the dead
 worker's last beat) and puts it back on its queue at once, as its next attempt (the job's
 retries count it). The job being idempotent, the next attempt finishes what the dead one
-began.
+began, and closes the dead attempt's run as failed.
+
+A job with no retries left is not run again: RQ's clean-up moves it to the failed jobs.
+Nobody would close its run then, so the same maintenance first marks it failed
+(``close_abandoned_runs``), and so does the worker whose work horse died under a job on
+its last attempt (``AppWorker.handle_work_horse_killed``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from rq.registry import StartedJobRegistry, clean_registries
 from rq.utils import current_timestamp, now
 
 from ..extensions import db
+from .base import ABANDONED_LAST
 from .registry import JOB_KINDS, QUEUES
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,59 @@ def requeue_abandoned(queue: Queue, timestamp: float | None = None) -> list[str]
     return requeued
 
 
+def close_runs(job_ids: list[str], error: str = ABANDONED_LAST) -> int:
+    """Mark failed the runs of these RQ jobs still recorded "running" (their worker is
+    gone and no attempt follows); idempotent. Returns the runs closed."""
+    from sqlalchemy import update
+
+    from .. import tenancy
+    from ..timeutil import utcnow
+    from .models import JobRun
+
+    if not job_ids:
+        return 0
+    try:
+        with tenancy.system():
+            closed = db.session.execute(
+                update(JobRun)
+                .where(JobRun.job_id.in_(job_ids), JobRun.outcome == "running")
+                .values(outcome="failed", finished_at=utcnow(), error=error)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return closed or 0
+
+
+def _release_database() -> None:
+    """The worker process holds no database connection while it waits (``run_worker``)."""
+    db.session.remove()
+    db.engine.dispose()
+
+
+def close_abandoned_runs(queue: Queue, timestamp: float | None = None) -> list[str]:
+    """The jobs of ``queue`` whose worker died while running them and that have no retries
+    left (their execution's heartbeat expired before ``timestamp``, still "started": no
+    one runs them any more, and RQ's clean-up is about to fail them): their runs still
+    "running" are marked failed. Returns the jobs' ids. Run after ``requeue_abandoned``
+    and before RQ's clean-up, under the queue's maintenance lock."""
+    registry = StartedJobRegistry(queue=queue)
+    dead: list[str] = []
+    for job_id in registry.get_expired_job_ids(timestamp if timestamp is not None else current_timestamp()):
+        try:
+            job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+        except NoSuchJobError:
+            continue
+        if job.get_status(refresh=False) == JobStatus.STARTED and not job.retries_left:
+            dead.append(job.id)
+    if dead:
+        closed = close_runs(dead)
+        log.warning("jobs %s were abandoned by a dead worker with no retries left: %s runs failed", dead, closed)
+    return dead
+
+
 class AppWorker(Worker):
     """An RQ worker whose forked work horse never reuses the parent's database connections,
     and whose maintenance takes over the jobs of dead workers at once."""
@@ -79,12 +138,34 @@ class AppWorker(Worker):
         # An idle worker wakes up for its maintenance (RQ would wait up to 405 s on BLPOP).
         return max(1, min(self.worker_ttl - 15, int(self.maintenance_interval)))
 
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):  # type: ignore[override]
+        """The work horse died under ``job`` (killed, out of memory) while this worker
+        lives: RQ fails the job next, or retries it. On its last attempt nobody would close
+        the run: it is closed here."""
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        if not job.retries_left:
+            try:
+                close_runs([job.id])
+            except Exception:  # the job's failure must still be recorded in Redis
+                log.exception("could not close the run of job %s", job.id)
+            finally:
+                _release_database()
+
     def clean_registries(self) -> None:
-        """RQ's maintenance of each queue, with the dead workers' jobs put back first."""
+        """RQ's maintenance of each queue, with the dead workers' jobs put back first, and
+        the runs of those with no retries left closed before RQ fails them (when the
+        database does not answer, RQ's clean-up waits for the next round)."""
         for queue in self.queues:
             if queue.acquire_maintenance_lock():
                 try:
                     requeue_abandoned(queue)
+                    try:
+                        if close_abandoned_runs(queue):
+                            _release_database()
+                    except Exception:
+                        log.exception("could not close the runs of abandoned jobs on %s: next round", queue.name)
+                        _release_database()
+                        continue
                     clean_registries(queue, self._exc_handlers)
                     worker_registration.clean_worker_registry(queue)
                     queue.intermediate_queue.cleanup(self, queue)

@@ -5,6 +5,7 @@ exactly once afterwards, none lost. PostgreSQL and Redis only (CI has both)."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -112,3 +113,38 @@ def test_redis_restarted_during_a_run_the_scheduler_and_workers_recover_and_noth
     )
     assert scheduler.poll() is None and worker.poll() is None, "both processes recovered by themselves"
     assert _tasks(stack, store_id) == CUSTOMERS
+
+
+def test_a_worker_killed_on_the_jobs_last_attempt_has_its_run_failed_by_the_next_maintenance(live_stack):
+    from redis import Redis
+    from rq.job import Job, JobStatus
+    from rq.serializers import JSONSerializer
+
+    from dealer_saas.jobs.base import ABANDONED_LAST
+
+    stack = live_stack
+    store_id, period = _arrange(stack)
+    job_id = stack.enqueue("care.generate_callbacks", store_id, period)  # no worker yet
+    redis = Redis.from_url(stack.redis.url)
+    job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+    job.retries_left = 0  # its last attempt: nobody runs it again once its worker dies
+    job.save()
+    first = stack.worker(**SLOW)
+    stack.wait_for(lambda: _tasks(stack, store_id) > 0, "the job to be half-way")
+    stack.worker(**SLOW)  # idle: its maintenance finds the dead worker's job
+    assert stack.kill(first), "the worker had a work horse to kill"
+    stopped_at = _tasks(stack, store_id)
+    assert 0 < stopped_at < CUSTOMERS and stack.runs(job_id) == [(4, "running")]
+
+    stack.wait_for(lambda: stack.runs(job_id) == [(4, "failed")], "the maintenance to fail the run", timeout=60)
+    error = stack.scalar("SELECT error FROM job_runs WHERE job_id = :j", j=job_id)
+    assert error == ABANDONED_LAST
+    stack.wait_for(
+        lambda: Job.fetch(job_id, connection=redis, serializer=JSONSerializer).get_status() == JobStatus.FAILED,
+        "RQ to fail the job",
+    )
+    finished = stack.scalar("SELECT finished_at FROM job_runs WHERE job_id = :j", j=job_id)
+    time.sleep(3)  # more maintenance rounds: nothing changes, nothing runs again
+    assert stack.runs(job_id) == [(4, "failed")]
+    assert stack.scalar("SELECT finished_at FROM job_runs WHERE job_id = :j", j=job_id) == finished
+    assert _tasks(stack, store_id) == stopped_at

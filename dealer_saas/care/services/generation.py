@@ -5,6 +5,8 @@ per batch of customer ids copies the rule's occasions (``rules.Source``) into
 ``care_callbacks``; the unique key ``(store, rule, customer, occasion)`` makes a second
 run, or a run again after one died half-way, create nothing twice. A customer whose open
 follow-up card is due within ``CARD_OVERLAP_DAYS`` of the call is left to the consultant.
+The calls nobody's owner takes go round-robin, per planned day, among the care agents on
+duty that day (the care roster, ``roster.duty_cte``, joined in the same statement).
 Each batch commits (when asked), so a large store's run keeps what it did."""
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ...extensions import db
 from ...tenancy import Membership, Role, User
 from ...timeutil import utcnow
 from .. import rules
+from ..models import CallbackTask
 from ..settings import rule_settings
 from ..sqlparts import Dialect
 
@@ -32,9 +35,8 @@ after_batch_hooks: list[Callable[[int, int], None]] = []
 
 
 def care_agents(store_id: int) -> list[int]:
-    """The store's care agents: active users holding the care agent role there. (Every one
-    of them counts as on duty: the leads module's duty roster is the reception rotation of
-    sales consultants only, and cannot say which care agents work today.)"""
+    """The store's care agents: active users holding the care agent role there (the pool;
+    who of them is on duty on a day is the care roster's, ``roster.duty_cte``)."""
     return list(
         db.session.execute(
             select(User.id)
@@ -74,16 +76,13 @@ def store_members(store_id: int) -> list[int]:
     )
 
 
-def _assignee_sql(policy: str, agents: list[int], members: list[int]) -> str:
-    if agents:
-        whens = " ".join(f"WHEN {i} THEN {int(a)}" for i, a in enumerate(agents))
-        rr = f"CASE (ROW_NUMBER() OVER (ORDER BY s.customer_id, s.occasion) + :rr_base) % {len(agents)} {whens} END"
-    else:
-        rr = rules.NULL_INT
+def _owned_sql(policy: str, members: list[int]) -> str:
+    """1 where the customer's owner takes the call (the owner policy, an active member of
+    the store), else 0: the round robin among the agents on duty."""
     if policy == "owner" and members:
         ids = ", ".join(str(int(m)) for m in members)
-        return f"CASE WHEN c.owner_id IN ({ids}) THEN c.owner_id ELSE {rr} END"
-    return rr
+        return f"(CASE WHEN c.owner_id IN ({ids}) THEN 1 ELSE 0 END)"
+    return "0"
 
 
 _TYPES = {
@@ -98,24 +97,81 @@ def _typed(sql: str, params: dict[str, Any]) -> sa.TextClause:
     return clause.bindparams(*binds) if binds else clause
 
 
-def insert_statement(d: Dialect, source_sql: str, assignee_sql: str) -> str:
-    return f"""
+def insert_statement(d: Dialect, source_sql: str, owned_sql: str, duty_sql: str) -> str:
+    """One rule's ``INSERT ... SELECT``: the source's new occasions of the batch (those
+    without a task yet, so a rerun numbers nothing twice), numbered per planned day
+    (``rn``, from 1) among the calls the round robin gives out, each joined to the agent of
+    rank ``(rn - 1 + base) % n`` among the ``n`` on duty that day (``roster.duty_cte``).
+    ``ON CONFLICT`` stays for two runs at the same time.
+    Returns the calls created per day and how many went to the pool (PostgreSQL: one
+    aggregate row per day; SQLite: the created rows)."""
+    insert = f"""
         INSERT INTO care_callbacks
             (org_id, store_id, rule, customer_id, vehicle_id, occasion, due_on, assignee_id,
              status, attempts, note, created_at, updated_at, version)
-        SELECT :org, :store, :rule, s.customer_id, s.vehicle_id, s.occasion, s.due_on, {assignee_sql},
+        SELECT :org, :store, :rule, t.customer_id, t.vehicle_id, t.occasion, t.due_on,
+               CASE WHEN t.owned = 1 THEN t.owner_id ELSE r.user_id END,
                'open', 0, '', :now, :now, 1
-        FROM ({source_sql}) s
-        JOIN customers c ON c.id = s.customer_id
-        WHERE c.store_id = :store AND c.deleted_at IS NULL
-          AND s.customer_id > :c_lo AND s.customer_id <= :c_hi
-          AND s.due_on >= :lo AND s.due_on <= :hi
-          AND NOT EXISTS (
-              SELECT 1 FROM follow_up_cards f
-              WHERE f.store_id = :store AND f.customer_id = s.customer_id AND f.status = 'open'
-                AND f.next_contact_on >= {d.add_days("s.due_on", -rules.CARD_OVERLAP_DAYS)}
-                AND f.next_contact_on <= {d.add_days("s.due_on", rules.CARD_OVERLAP_DAYS)})
+        FROM (
+            SELECT s.customer_id AS customer_id, s.vehicle_id AS vehicle_id, s.occasion AS occasion,
+                   s.due_on AS due_on, c.owner_id AS owner_id, {owned_sql} AS owned,
+                   ROW_NUMBER() OVER (PARTITION BY s.due_on, {owned_sql} ORDER BY s.customer_id, s.occasion) AS rn
+            FROM ({source_sql}) s
+            JOIN customers c ON c.id = s.customer_id
+            WHERE c.store_id = :store AND c.deleted_at IS NULL
+              AND s.customer_id > :c_lo AND s.customer_id <= :c_hi
+              AND s.due_on >= :lo AND s.due_on <= :hi
+              AND NOT EXISTS (
+                  SELECT 1 FROM care_callbacks e
+                  WHERE e.store_id = :store AND e.rule = :rule AND e.customer_id = s.customer_id
+                    AND e.occasion = s.occasion)
+              AND NOT EXISTS (
+                  SELECT 1 FROM follow_up_cards f
+                  WHERE f.store_id = :store AND f.customer_id = s.customer_id AND f.status = 'open'
+                    AND f.next_contact_on >= {d.add_days("s.due_on", -rules.CARD_OVERLAP_DAYS)}
+                    AND f.next_contact_on <= {d.add_days("s.due_on", rules.CARD_OVERLAP_DAYS)})
+        ) t
+        LEFT JOIN care_duty r ON r.day = t.due_on AND r.k = (t.rn - 1 + r.base) % r.n
+        WHERE 1 = 1
         ON CONFLICT (store_id, rule, customer_id, occasion) DO NOTHING"""
+    if d.is_pg:
+        return f"""
+        WITH {duty_sql},
+        created AS ({insert}
+            RETURNING due_on, assignee_id)
+        SELECT due_on, COUNT(*), SUM(CASE WHEN assignee_id IN (SELECT user_id FROM care_pool) THEN 1 ELSE 0 END)
+        FROM created GROUP BY due_on"""
+    return f"WITH {duty_sql} {insert} RETURNING due_on, assignee_id"
+
+
+def _created_per_day(d: Dialect, result: sa.CursorResult, agents: set[int]) -> dict[dt.date, tuple[int, int]]:
+    """(created, given to the pool) per planned day, from the statement's answer."""
+    if d.is_pg:
+        return {day: (int(n), int(pooled or 0)) for day, n, pooled in result}
+    out: dict[dt.date, tuple[int, int]] = {}
+    for day, assignee in result:
+        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        n, pooled = out.get(day, (0, 0))
+        out[day] = (n + 1, pooled + (assignee in agents))
+    return out
+
+
+def pooled_per_day(store_id: int, lo: dt.date, hi: dt.date, agents: list[int]) -> dict[dt.date, int]:
+    """Tasks planned on each day from ``lo`` to ``hi`` held by the care agents: where each
+    day's round robin goes on from (so runs on several days keep each day balanced)."""
+    if not agents:
+        return {}
+    rows = db.session.execute(
+        select(CallbackTask.due_on, sa.func.count())
+        .where(
+            CallbackTask.store_id == store_id,
+            CallbackTask.due_on >= lo,
+            CallbackTask.due_on <= hi,
+            CallbackTask.assignee_id.in_(agents),
+        )
+        .group_by(CallbackTask.due_on)
+    ).all()
+    return {day: int(n) for day, n in rows}
 
 
 def generate(
@@ -128,6 +184,8 @@ def generate(
 ) -> dict[str, int]:
     """Create the store's call-back tasks due from ``today - CATCH_UP_DAYS`` to
     ``today + LEAD_DAYS``; returns the tasks created per rule (and the batches run)."""
+    from . import roster
+
     store = db.session.execute(select(tenancy.Store).where(tenancy.Store.id == store_id)).scalar_one()
     today = today or tenancy.store_today()
     batch_size = batch_size or int(current_app.config.get("CARE_BATCH_SIZE") or DEFAULT_BATCH)
@@ -141,6 +199,9 @@ def generate(
         if s.enabled and (only is None or code in only)
     ]
     agents, members = care_agents(store_id), store_members(store_id)
+    pool = set(agents)
+    days = [lo + dt.timedelta(days=n) for n in range((hi - lo).days + 1)]
+    bases = pooled_per_day(store_id, lo, hi, agents)
     bounds = connection.execute(
         sa.text("SELECT MIN(id), MAX(id) FROM customers WHERE store_id = :store"), {"store": store_id}
     ).one()
@@ -148,7 +209,6 @@ def generate(
     counts["batches"] = 0
     if bounds[0] is None or not wanted:
         return counts
-    created = 0
     c_lo = bounds[0] - 1
     while c_lo < bounds[1]:
         c_hi = min(c_lo + batch_size, bounds[1])
@@ -158,7 +218,8 @@ def generate(
             for offset in setting.offsets:
                 window = rules.Window(d, store_id, today, lo, hi, offset, now)
                 source_sql, params = rule.source(window)
-                sql = insert_statement(d, source_sql, _assignee_sql(setting.assignee, agents, members))
+                duty_sql = roster.duty_cte(d, days, agents, bases)
+                sql = insert_statement(d, source_sql, _owned_sql(setting.assignee, members), duty_sql)
                 values = {
                     **params,
                     "org": store.org_id,
@@ -169,11 +230,11 @@ def generate(
                     "c_hi": c_hi,
                     "lo": lo,
                     "hi": hi,
-                    "rr_base": created,
                 }
-                n = connection.execute(_typed(sql, values), values).rowcount or 0
-                counts[rule.code] += n
-                created += n
+                per_day = _created_per_day(d, connection.execute(_typed(sql, values), values), pool)
+                for day, (n, pooled) in per_day.items():
+                    counts[rule.code] += n
+                    bases[day] = bases.get(day, 0) + pooled
                 if rule.after_batch is not None:
                     rule.after_batch(connection, window, c_lo, c_hi)
         counts["batches"] += 1
