@@ -1,7 +1,7 @@
 """care: the care agents' duty roster (a week pattern per agent, per-date exceptions)
 
 Revision ID: a7adf9718bb9
-Revises: 3e2b15ee3416
+Revises: 61cc9d925d4f
 Create Date: 2026-12-01 16:21:18.725000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7adf9718bb9'
-down_revision = '3e2b15ee3416'
+down_revision = '61cc9d925d4f'
 branch_labels = None
 depends_on = None
 
