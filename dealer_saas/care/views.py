@@ -17,7 +17,7 @@ from ..extensions import db
 from ..web import arg_date, arg_id, permission_required, redirect_to, render_htmx, trigger
 from . import bp, events, rules
 from .forms import BulkForm, OutcomeForm
-from .models import CallbackAttempt, CallbackTask
+from .models import OUTCOMES, TASK_STATUSES, CallbackAttempt, CallbackTask
 from .services import generation, tasks
 from .services.tasks import VIEWS, CareError, QueueFilter
 
@@ -40,7 +40,6 @@ def _helpers() -> dict[str, Any]:
         "care_full_phone": tasks.can_see_full_phone,
         "care_tones": TONES,
         "care_outcome_tones": OUTCOME_TONES,
-        "care_blank_form": _outcome_form,
     }
 
 
@@ -97,7 +96,16 @@ def _queue_context(endpoint: str) -> dict[str, Any]:
 @permission_required("care.view")
 def queue():
     """The call-back queue: today's calls first (phone-first cards), overdue, upcoming, done."""
-    return render_htmx("care/queue.html", "care/_queue.html", **_queue_context("care.queue"))
+    return render_htmx(
+        "care/queue.html",
+        "care/_queue.html",
+        # one unbound outcome form for every card (each card writes its own version), and
+        # the labels translated once per page instead of once per card and button
+        blank_form=OutcomeForm(formdata=None),
+        care_outcomes={code: str(label) for code, label in OUTCOMES.items()},
+        care_statuses={code: str(label) for code, label in TASK_STATUSES.items()},
+        **_queue_context("care.queue"),
+    )
 
 
 def _outcome_form(task: CallbackTask) -> OutcomeForm:
