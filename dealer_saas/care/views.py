@@ -89,6 +89,10 @@ def _queue_context(endpoint: str) -> dict[str, Any]:
         "rule_choices": [(r.code, r.label) for r in rules.ordered()],
         "can_work": _can_work(),
         "store_name": _store_name,
+        # the roll-up's cards name their store: each store looked up once, not once per card
+        "store_names": {sid: _store_name(sid) for sid in {t.store_id for t in rows}}
+        if tenancy.current().is_rollup
+        else {},
     }
 
 
@@ -104,8 +108,15 @@ def queue():
         blank_form=OutcomeForm(formdata=None),
         care_outcomes={code: str(label) for code, label in OUTCOMES.items()},
         care_statuses={code: str(label) for code, label in TASK_STATUSES.items()},
+        care_rule_label=_rule_labels(),
         **_queue_context("care.queue"),
     )
+
+
+def _rule_labels():
+    """``rules.label`` with every rule's label translated once (for a page of cards)."""
+    labels = {r.code: str(r.label) for r in rules.ordered()}
+    return lambda code: labels.get(code, code)
 
 
 def _outcome_form(task: CallbackTask) -> OutcomeForm:

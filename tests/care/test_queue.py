@@ -274,6 +274,10 @@ def test_the_read_only_rollup_shows_tasks_without_write_controls(two_tenants, ap
         assert response.status_code == 200 and t.customer.name in body, path
         assert "outcome-reached" not in body, path
         assert 'name="task_ids"' not in body
+    # each card names its store and its rule, and links to its task
+    queue = client.get("/care/").get_data(as_text=True)
+    card = queue.split(f'id="task-{t.id}"', 1)[1]
+    assert store.name in card and "到店后回访" in card and f'href="/care/tasks/{t.id}"' in card
     assert client.post(f"/care/tasks/{t.id}/outcome", data={"outcome": "reached"}).status_code == 403
 
 
