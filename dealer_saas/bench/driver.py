@@ -49,6 +49,15 @@ _REPORT_PATHS += " stock/parts_value stock/parts_turnover stock/parts_low stock/
 REPORT_KINDS = {f"report_{p.replace('/', '_')}": f"/reports/{p}" for p in _REPORT_PATHS.split()} | {
     f"tile_{t}": f"/tiles/reports_{t}" for t in ("store_trend", "group_stores")
 }
+#: the RO page's panels, each loaded by the page as an htmx request of its own (issue 16)
+RO_PANELS = {
+    "ro_photos": "/service/repair-orders/{}/photos",
+    "ro_settlement": "/service/repair-orders/{}/settlement",
+    "ro_parts": "/parts/repair-orders/{}/parts",
+    "ro_work_forms": "/service/repair-orders/{}/work-forms",
+    "ro_progress": "/service/repair-orders/{}/progress",
+    "ro_history": "/service/repair-orders/{}/history",
+}
 PAGE_KINDS = (
     "customer_360",
     "my_day",
@@ -59,6 +68,7 @@ PAGE_KINDS = (
     "ro_list",
     "appointments",
     "ro",
+    *RO_PANELS,
     "care_queue",
     "care_roster",
     "complaints",
@@ -322,6 +332,8 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return SERVICE_PATHS[kind], {}
     if kind == "ro":
         return f"/service/repair-orders/{pick('ro_id')}", {}
+    if kind in RO_PANELS:
+        return RO_PANELS[kind].format(pick("ro_id")), hx
     if kind in ("care_queue", "care_roster"):
         return ("/care/?view=overdue" if kind == "care_queue" else "/care/roster"), {}
     if kind == "complaints":
@@ -339,6 +351,7 @@ def _usable(kind: str, persona: Persona) -> bool:
     if kind == "tile_group_stores":  # a group role's tile
         return persona.rollup
     key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id", "campaign": "campaign_id"}.get(kind, kind)
+    key = "ro_id" if kind in RO_PANELS else key
     return key not in persona.samples or bool(persona.samples[key])
 
 

@@ -41,6 +41,8 @@ class CallbackTask(StoreScoped, db.Model):
         sa.Index("ix_care_callbacks_store_status_due", "store_id", "status", "due_on", "id"),
         sa.Index("ix_care_callbacks_store_assignee_status_due", "store_id", "assignee_id", "status", "due_on", "id"),
         sa.Index("ix_care_callbacks_store_rule_status_due", "store_id", "rule", "status", "due_on", "id"),
+        # the roll-up's queue (every store of the group): walked in due order
+        sa.Index("ix_care_callbacks_org_status_due", "org_id", "status", "due_on", "id"),
         # completion rates count the tasks due in a period
         sa.Index("ix_care_callbacks_store_due", "store_id", "due_on"),
         sa.Index("ix_care_callbacks_store_customer_created", "store_id", "customer_id", "created_at"),

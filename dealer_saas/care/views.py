@@ -18,7 +18,7 @@ from ..extensions import db
 from ..web import arg_date, arg_id, permission_required, redirect_to, render_htmx, trigger
 from . import bp, events, rules
 from .forms import BulkForm, DutyExceptionForm, OutcomeForm, RemoveForm, WeekForm
-from .models import DUTY_KINDS, WEEKDAYS, CallbackAttempt, CallbackTask, CareDutyException
+from .models import DUTY_KINDS, OUTCOMES, TASK_STATUSES, WEEKDAYS, CallbackAttempt, CallbackTask, CareDutyException
 from .services import generation, roster, tasks
 from .services.tasks import VIEWS, CareError, QueueFilter
 
@@ -41,7 +41,6 @@ def _helpers() -> dict[str, Any]:
         "care_full_phone": tasks.can_see_full_phone,
         "care_tones": TONES,
         "care_outcome_tones": OUTCOME_TONES,
-        "care_blank_form": _outcome_form,
     }
 
 
@@ -91,6 +90,10 @@ def _queue_context(endpoint: str) -> dict[str, Any]:
         "rule_choices": [(r.code, r.label) for r in rules.ordered()],
         "can_work": _can_work(),
         "store_name": _store_name,
+        # the roll-up's cards name their store: each store looked up once, not once per card
+        "store_names": {sid: _store_name(sid) for sid in {t.store_id for t in rows}}
+        if tenancy.current().is_rollup
+        else {},
     }
 
 
@@ -98,7 +101,23 @@ def _queue_context(endpoint: str) -> dict[str, Any]:
 @permission_required("care.view")
 def queue():
     """The call-back queue: today's calls first (phone-first cards), overdue, upcoming, done."""
-    return render_htmx("care/queue.html", "care/_queue.html", **_queue_context("care.queue"))
+    return render_htmx(
+        "care/queue.html",
+        "care/_queue.html",
+        # one unbound outcome form for every card (each card writes its own version), and
+        # the labels translated once per page instead of once per card and button
+        blank_form=OutcomeForm(formdata=None),
+        care_outcomes={code: str(label) for code, label in OUTCOMES.items()},
+        care_statuses={code: str(label) for code, label in TASK_STATUSES.items()},
+        care_rule_label=_rule_labels(),
+        **_queue_context("care.queue"),
+    )
+
+
+def _rule_labels():
+    """``rules.label`` with every rule's label translated once (for a page of cards)."""
+    labels = {r.code: str(r.label) for r in rules.ordered()}
+    return lambda code: labels.get(code, code)
 
 
 def _outcome_form(task: CallbackTask) -> OutcomeForm:

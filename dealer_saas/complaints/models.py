@@ -69,6 +69,9 @@ class Complaint(StoreScoped, db.Model):
         sa.Index("ix_complaints_store_customer", "store_id", "customer_id"),
         sa.Index("ix_complaints_store_accept_due", "store_id", "status", "accept_due_at"),
         sa.Index("ix_complaints_store_resolve_due", "store_id", "resolve_due_at"),
+        # the roll-up's list (every store of the group, newest first): walked in order
+        sa.Index("ix_complaints_org_received", "org_id", "received_at", "id"),
+        sa.Index("ix_complaints_org_status_received", "org_id", "status", "received_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))

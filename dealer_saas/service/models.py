@@ -56,6 +56,9 @@ RO_STATUSES = {
 }
 #: states in which an RO is on the workshop board
 BOARD_STATES = ("open", "in_progress", "quality_check", "ready")
+#: the board's condition as SQL text: the board's partial indexes and its query say it in
+#: the same words (literal values, so the planner matches them on a prepared statement too)
+BOARD_WHERE = "status IN ('open', 'in_progress', 'quality_check', 'ready')"
 LINE_STATUSES = {
     "pending": _l("待开工"),
     "working": _l("施工中"),
@@ -140,6 +143,8 @@ class Appointment(StoreScoped, db.Model):
     __table_args__ = (
         sa.Index("ix_service_appointments_store_starts", "store_id", "starts_at"),
         sa.Index("ix_service_appointments_store_customer", "store_id", "customer_id"),
+        # the roll-up's day (every store of the group, in time order): walked in order
+        sa.Index("ix_service_appointments_org_starts", "org_id", "starts_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id"))
@@ -177,6 +182,24 @@ class RepairOrder(StoreScoped, db.Model):
         sa.Index("ix_repair_orders_store_opened", "store_id", "opened_at", "id"),
         # the roll-up's list (every store of the group, newest first): walked in order
         sa.Index("ix_repair_orders_org_opened", "org_id", "opened_at", "id"),
+        # the workshop board (the ROs still in the workshop, soonest promised first): a
+        # walk of the few open ROs in order, of one store or of the group
+        sa.Index(
+            "ix_repair_orders_store_board",
+            "store_id",
+            "promised_at",
+            "id",
+            postgresql_where=sa.text(BOARD_WHERE),
+            sqlite_where=sa.text(BOARD_WHERE),
+        ),
+        sa.Index(
+            "ix_repair_orders_org_board",
+            "org_id",
+            "promised_at",
+            "id",
+            postgresql_where=sa.text(BOARD_WHERE),
+            sqlite_where=sa.text(BOARD_WHERE),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))
@@ -223,6 +246,8 @@ class RepairOrderLine(StoreScoped, db.Model):
     __table_args__ = (
         sa.Index("ix_repair_order_lines_store_order", "store_id", "repair_order_id"),
         sa.Index("ix_repair_order_lines_store_technician_status", "store_id", "technician_id", "status"),
+        # the roll-up board's technicians of 300 ROs of any store
+        sa.Index("ix_repair_order_lines_org_order", "org_id", "repair_order_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     repair_order_id: Mapped[int] = mapped_column(sa.ForeignKey("repair_orders.id"))

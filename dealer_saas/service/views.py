@@ -47,7 +47,7 @@ from .forms import (
     ReceptionForm,
     RescheduleForm,
 )
-from .models import CATEGORIES, RO_STATUSES
+from .models import APPOINTMENT_STATUSES, CATEGORIES, RO_STATUSES
 from .services import appointments, parts_lines, photos, progress, repair_orders, rules, work
 from .services import catalogue as labour_catalogue
 from .services.rules import (
@@ -659,12 +659,16 @@ def my_work():
 def board():
     """Every open RO by state and technician; the fragment polls every 30 s."""
     columns = work.board()
+    rollup = _read_only()
+    # the roll-up's cards name their store: each store looked up once, not once per card
+    store_ids = {card.store_id for cards in columns.values() for card in cards} if rollup else set()
     return render_htmx(
         "service/board.html",
         "service/_board.html",
         columns=columns,
         statuses=RO_STATUSES,
-        rollup=_read_only(),
+        rollup=rollup,
+        store_names={sid: _store_name(sid) for sid in store_ids},
         refreshed_at=utcnow(),
     )
 
@@ -679,6 +683,8 @@ def appointment_day():
     day = arg_date("day") or tenancy.store_today()
     slots, loose, cut = appointments.day_view(day)
     store = tenancy.current_store()
+    # the roll-up's rows name their store: each store looked up once, not once per row
+    store_names = {sid: _store_name(sid) for sid in {a.store_id for a in loose}} if store is None else {}
     return render_htmx(
         "service/appointment_day.html",
         "service/_appointment_day.html",
@@ -689,8 +695,12 @@ def appointment_day():
         day_limit=appointments.DAY_LIMIT,
         rule=settings.workshop(store) if store else None,
         read_only=_read_only(),
+        store_names=store_names,
         prev_day=day - dt.timedelta(days=1),
         next_day=day + dt.timedelta(days=1),
+        # translated once per page, not once per booking
+        service_categories={code: str(label) for code, label in CATEGORIES.items()},
+        service_appointment_statuses={code: str(label) for code, label in APPOINTMENT_STATUSES.items()},
     )
 
 

@@ -4,6 +4,7 @@ screens (status, fragments, roll-up without write controls), tiles and the 360 t
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -273,4 +274,34 @@ def test_the_read_only_rollup_shows_tasks_without_write_controls(two_tenants, ap
         assert response.status_code == 200 and t.customer.name in body, path
         assert "outcome-reached" not in body, path
         assert 'name="task_ids"' not in body
+    # each card names its store and its rule, and links to its task
+    queue = client.get("/care/").get_data(as_text=True)
+    card = queue.split(f'id="task-{t.id}"', 1)[1]
+    assert store.name in card and "到店后回访" in card and f'href="/care/tasks/{t.id}"' in card
     assert client.post(f"/care/tasks/{t.id}/outcome", data={"outcome": "reached"}).status_code == 403
+
+
+def test_every_card_of_the_queue_posts_with_the_pages_csrf_token(store, team, app):
+    """The queue writes one unbound outcome form for all its cards: each card's form still
+    carries the CSRF token, its own version, and a tap from it is accepted."""
+    from ..auth.helpers import config
+
+    first = task(store, assignee=team.agent)
+    second = task(store, assignee=team.agent)
+    client = login(app.test_client(), team.agent, store)
+    with config(WTF_CSRF_ENABLED=True):
+        body = client.get("/care/").get_data(as_text=True)
+        tokens = re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+        assert len(set(tokens)) == 1
+        cards = body.split('data-testid="care-task"')[1:]
+        assert len(cards) == 2 and all('name="csrf_token"' in card for card in cards)
+        assert body.count('name="version" value="1"') == 2
+        response = client.post(
+            f"/care/tasks/{second.id}/outcome",
+            data={"outcome": "satisfied", "version": "1", "from": "queue", "csrf_token": tokens[0]},
+            headers=HX,
+        )
+    assert response.status_code == 200
+    db.session.refresh(second)
+    db.session.refresh(first)
+    assert (second.status, first.status) == ("done", "open")

@@ -105,3 +105,19 @@ def test_bench_profile_measures_cpu_and_statements_of_a_signed_in_page(app, stor
         assert row["sql"] == len(statements) > 0
     with pytest.raises(click.ClickException):
         profile.measure(app, app.test_client(), persona, "list", 1, warm=0)
+
+
+def test_the_ro_panels_are_kinds_on_the_sampled_ros_and_answer_routes(app):
+    """Each panel of the RO page is a kind of its own: an htmx request of a real route for
+    a sampled RO, skipped by a persona without sampled ROs."""
+    adapter = app.url_map.bind("localhost")
+    assert set(driver.RO_PANELS) <= set(driver.PAGE_KINDS)
+    for kind in driver.RO_PANELS:
+        path, headers = driver._path(kind, {"ro_id": ["41", "42"]}, 1)
+        endpoint, values = adapter.match(path)
+        assert headers == {"HX-Request": "true"} and values["repair_order_id"] == 42, (kind, path)
+        assert endpoint.endswith("_panel"), (kind, endpoint)
+        empty = driver.Persona("p", "u", False, 1, samples={"ro_id": []})
+        assert not driver._usable(kind, empty) and driver._usable(
+            kind, driver.Persona("p", "u", False, 1, {"ro_id": ["1"]})
+        )

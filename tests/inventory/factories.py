@@ -21,7 +21,10 @@ def car(store, model: VehicleModel | None = None, *, age: int | None = 10, **fie
     """A car of ``model`` in ``store``; ``age`` days since arrival (None: no arrival date)."""
     model = model or model_for(store)
     if "arrival_date" not in fields:
-        fields["arrival_date"] = local_today() - dt.timedelta(days=age) if age is not None else None
+        # the store's today (the ageing counts from it), not the machine's: they differ
+        # for eight hours a day in Asia/Shanghai
+        today = local_today(store.timezone)
+        fields["arrival_date"] = today - dt.timedelta(days=age) if age is not None else None
     return StockVehicleFactory(store=store, vehicle_model=model, **fields)
 
 

@@ -191,3 +191,25 @@ def test_the_week_view_shows_how_full_each_slot_is(w, in_store, app):
     client = login(app.test_client(), w.tech, w.store)
     body = client.get(f"/service/appointments/week?day={today.isoformat()}").get_data(as_text=True)
     assert f'data-testid="week-day-{(today + dt.timedelta(days=1)).isoformat()}"' in body and "2/3" in body
+
+
+def test_the_day_rows_show_the_car_customer_advisor_and_hide_a_deleted_customers_name(w, in_store, app):
+    from dealer_saas.customers.models import DELETED_NAME
+
+    slots = _tomorrow_slots(w.store)
+    other = factories.CustomerVehicleFactory(store=w.store)
+    with in_store(w.advisor):
+        kept = _book(w, slots[1], advisor_id=w.advisor.id)
+        gone = _book(w, slots[2], other.plate)
+        other.owner.deleted_at = dt.datetime.now(dt.UTC)
+        db.session.flush()
+        day = tenancy.store_today() + dt.timedelta(days=1)
+        view, _loose, _cut = appointments.day_view(day)
+    rows = {r.id: r for slot in view for r in slot.appointments}
+    assert (rows[kept.id].plate, rows[kept.id].customer, rows[kept.id].advisor) == (
+        w.vehicle.plate,
+        w.customer.name,
+        w.advisor.name,
+    )
+    assert (rows[gone.id].plate, rows[gone.id].customer, rows[gone.id].advisor) == (other.plate, str(DELETED_NAME), "")
+    assert other.owner.name not in rows[gone.id].customer

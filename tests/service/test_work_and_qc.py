@@ -146,3 +146,24 @@ def test_the_board_groups_by_state_and_flags_overdue(w, in_store):
     assert list(columns) == ["open", "in_progress", "quality_check", "ready"]
     assert [(c.id, c.is_overdue, c.technicians) for c in columns["in_progress"]] == [(late.id, True, [w.tech.name])]
     assert [(c.id, c.is_overdue) for c in columns["ready"]] == [(ready.id, False)]
+
+
+def test_the_board_lists_the_soonest_promised_first_and_the_unpromised_last(w, in_store):
+    now = dt.datetime.now(dt.UTC)
+    unpromised = sf.ro(w, status="open")
+    later = sf.ro(w, status="open")
+    later.promised_at = now + dt.timedelta(hours=3)
+    sooner = sf.ro(w, status="open")
+    sooner.promised_at = now + dt.timedelta(hours=1)
+    sf.ro(w, status="settled").promised_at = now  # off the board
+    with in_store(w.advisor):
+        columns = work.board()
+    assert [c.id for c in columns["open"]] == [sooner.id, later.id, unpromised.id]
+    assert all(not c.technicians or c.technicians == [w.tech.name] for c in columns["open"])
+
+
+def test_the_boards_condition_is_its_states():
+    """The partial indexes and the query say the board's states as SQL text: the same ones."""
+    from dealer_saas.service.models import BOARD_STATES, BOARD_WHERE
+
+    assert BOARD_WHERE == "status IN (" + ", ".join(f"'{s}'" for s in BOARD_STATES) + ")"

@@ -110,7 +110,9 @@ def queue(f: QueueFilter, today: dt.date) -> tuple[list[CallbackTask], tuple[dt.
     """One page of the queue and the keyset of the next page. Agents see their own tasks
     and the unassigned ones; supervisors every task (or one agent's)."""
     ctx = tenancy.current()
-    stmt = select(CallbackTask).options(joinedload(CallbackTask.customer), joinedload(CallbackTask.assignee))
+    stmt = select(CallbackTask).options(
+        joinedload(CallbackTask.customer), joinedload(CallbackTask.vehicle), joinedload(CallbackTask.assignee)
+    )
     if f.view == "done":
         stmt = stmt.where(CallbackTask.status == "done")
         order = (CallbackTask.due_on.desc(), CallbackTask.id.desc())
