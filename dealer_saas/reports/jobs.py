@@ -18,8 +18,8 @@ def refresh_customer_stats(store_id: int, period: str = "", **ids) -> dict:
 
 @job("reports.refresh_service_stats", queue="reports", cadence="hourly")
 def refresh_service_stats(store_id: int, period: str = "", **ids) -> dict:
-    """Rebuild the store's service-figures summary (``service_stats``): one DELETE and three
-    INSERT ... SELECT over the months before the current one; the job base commits once."""
+    """Rebuild the store's service-figures summary (``service_stats``): one DELETE and two
+    INSERT ... SELECT (the ROs settled before the start of this hour); the job base commits once."""
     ctx = tenancy.current()
     rows = service_stats.refresh(store_id, ctx.org_id, tenancy.store_timezone())
     return {"rows": rows}

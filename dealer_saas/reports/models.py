@@ -69,7 +69,7 @@ class CustomerStat(StoreScoped, db.Model):
 
 
 #: the kinds of :class:`ServiceStat` rows
-SERVICE_STAT_KINDS = ("stamp", "ro", "mix")
+SERVICE_STAT_KINDS = ("stamp", "ro")
 
 
 class ServiceStat(StoreScoped, db.Model):
@@ -82,9 +82,7 @@ class ServiceStat(StoreScoped, db.Model):
 
     - ``stamp``: one per store: the store is summarised, in time zone ``zone``, up to the
       cut-off ``refreshed_at`` (the start of the hour the refresh ran in);
-    - ``ro``: ``ros`` repair orders settled (or closed), ``revenue`` their totals;
-    - ``mix``: their lines of ``category`` and ``payer``: ``ros`` distinct ROs with such a
-      line, ``revenue`` the lines' amounts, ``hours`` the labour hours.
+    - ``ro``: ``ros`` repair orders settled (or closed), ``revenue`` their totals.
 
     A store without a stamp in the zone asked for is counted live by its readers."""
 
@@ -94,9 +92,6 @@ class ServiceStat(StoreScoped, db.Model):
     kind: Mapped[str] = mapped_column(sa.String(10))
     month: Mapped[dt.date] = mapped_column(sa.Date)
     zone: Mapped[str] = mapped_column(sa.String(64), default="")
-    category: Mapped[str] = mapped_column(sa.String(16), default="")
-    payer: Mapped[str] = mapped_column(sa.String(12), default="")
     ros: Mapped[int] = mapped_column(default=0)
     revenue: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2), default=decimal.Decimal("0.00"))
-    hours: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 2), default=decimal.Decimal("0.00"))
     refreshed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -1,12 +1,12 @@
 """The service figures' monthly summary (``report_service_stats``, :class:`ServiceStat`): per
 store and store-local month of opening, the repair orders **settled before the summary's
-cut-off** with their totals, and their lines' ROs, amounts and hours by category and payer.
+cut-off** and their totals.
 
 The summary exists for scale (issue 18): the store manager's trend tile summed the totals of
 every repair order of six months (1 800 000 group-wide in the benchmark: 5 s; 1.2 s in the
 large store). It is rebuilt whole, per store, by the hourly job
-``reports.refresh_service_stats`` (one DELETE and three INSERT ... SELECT, the definitions of
-``role_tiles.monthly_sales_and_service`` and ``aftersales_reports``).
+``reports.refresh_service_stats`` (one DELETE and two INSERT ... SELECT, the definition of
+``role_tiles.monthly_sales_and_service``).
 
 **Exact at any time**, not an hour behind: a repair order's total and lines can only change
 while it is open or in progress (``service.services.repair_orders.EDITABLE_STATES``), and it
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, literal, select
 
 from ..extensions import db
-from ..service.models import RepairOrder, RepairOrderLine
+from ..service.models import RepairOrder
 from ..timeutil import utcnow
 from .customer_stats import _first_of_month, _month
 from .metrics import Period, local_date, zone_name
@@ -47,36 +47,25 @@ def cut_off(now: dt.datetime) -> dt.datetime:
 def refresh_statements(store_id: int, org_id: int, tz: str | None, now: dt.datetime) -> list[Any]:
     """The statements that rebuild one store's summary (run in order, in one transaction)."""
     table = ServiceStat.__table__
-    ro, ln = RepairOrder.__table__.c, RepairOrderLine.__table__.c
+    ro = RepairOrder.__table__.c
     cut = cut_off(now)
-    columns = ["store_id", "org_id", "kind", "month", "zone", "category", "payer", "ros", "revenue", "hours"]
-    columns.append("refreshed_at")
+    columns = ["store_id", "org_id", "kind", "month", "zone", "ros", "revenue", "refreshed_at"]
     sid, oid, at = literal(store_id, sa.Integer), literal(org_id, sa.Integer), literal(cut, sa.DateTime(timezone=True))
     zone = literal(zone_name(tz), sa.String)
-    zero, nothing = literal(0, sa.Integer), literal(0, sa.Numeric(12, 2))
     # settled before the cut-off; one settled or closed without a time (imported, old data)
     # counts as settled long ago, so every RO is either summarised or added live, never both
     settled = (ro.store_id == store_id, ro.status.in_(SETTLED), sa.or_(ro.settled_at < cut, ro.settled_at.is_(None)))
     month = _first_of_month(local_date(ro.opened_at, tz))
-
     first = literal(cut.date().replace(day=1), sa.Date)
-    stamp = select(sid, oid, literal("stamp"), first, zone, literal(""), literal(""), zero, nothing, nothing, at)
+    stamp = select(sid, oid, literal("stamp"), first, zone, literal(0, sa.Integer), literal(0, sa.Numeric(12, 2)), at)
     ros = (
-        select(sid, oid, literal("ro"), month, zone, literal(""), literal(""), func.count())
-        .add_columns(func.coalesce(func.sum(ro.total), 0), nothing, at)
+        select(sid, oid, literal("ro"), month, zone, func.count(), func.coalesce(func.sum(ro.total), 0), at)
         .where(*settled)
         .group_by(month)
     )
-    mix = (
-        select(sid, oid, literal("mix"), month, zone, ln.category, ln.payer, func.count(sa.distinct(ro.id)))
-        .add_columns(func.coalesce(func.sum(ln.amount), 0), func.coalesce(func.sum(ln.hours), 0), at)
-        .select_from(RepairOrder.__table__.join(RepairOrderLine.__table__, ln.repair_order_id == ro.id))
-        .where(*settled, ln.store_id == store_id)
-        .group_by(month, ln.category, ln.payer)
-    )
     return [
         sa.delete(table).where(table.c.store_id == store_id),
-        *(sa.insert(table).from_select(columns, part) for part in (stamp, ros, mix)),
+        *(sa.insert(table).from_select(columns, part) for part in (stamp, ros)),
     ]
 
 
