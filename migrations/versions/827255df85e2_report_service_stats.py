@@ -1,13 +1,9 @@
 """reports at group scale (issue 18): the service figures' monthly summary
-(report_service_stats, rebuilt hourly by reports.refresh_service_stats) and the indexes the
-trend tile's live month, the care report's group-wide sections and the parts dead stock
-list read.
-
-- ``ix_repair_orders_store_settled``: the ROs settled since the summary's cut-off, which
-  its readers add live (a few per store and hour);
-
-``IF NOT EXISTS`` on the indexes: the shared benchmark database got them with
-``CREATE INDEX CONCURRENTLY`` before this revision.
+(report_service_stats: per store and month of opening, the ROs settled before its cut-off
+and their totals; rebuilt hourly by reports.refresh_service_stats) and
+``ix_repair_orders_store_settled``, through which its readers add live the ROs settled since
+the cut-off (a few per store and hour). ``IF NOT EXISTS`` on the index: the shared benchmark
+database got it with ``CREATE INDEX CONCURRENTLY`` before this revision.
 
 Revision ID: 827255df85e2
 Revises: 3e2b15ee3416
