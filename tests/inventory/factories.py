@@ -6,6 +6,7 @@ import datetime as dt
 
 from dealer_saas.extensions import db
 from dealer_saas.inventory.models import ModelStockMinimum, StockVehicle, VehicleModel
+from dealer_saas.timeutil import local_today
 
 from ..factories import StockVehicleFactory, VehicleModelFactory, vin
 
@@ -17,10 +18,12 @@ def model_for(store, **fields) -> VehicleModel:
 
 
 def car(store, model: VehicleModel | None = None, *, age: int | None = 10, **fields) -> StockVehicle:
-    """A car of ``model`` in ``store``; ``age`` days since arrival (None: no arrival date)."""
+    """A car of ``model`` in ``store``; ``age`` days since arrival (None: no arrival date),
+    counted from the store's today (its zone), as the stock pages count it."""
     model = model or model_for(store)
     if "arrival_date" not in fields:
-        fields["arrival_date"] = dt.date.today() - dt.timedelta(days=age) if age is not None else None
+        today = local_today(store.timezone)
+        fields["arrival_date"] = today - dt.timedelta(days=age) if age is not None else None
     return StockVehicleFactory(store=store, vehicle_model=model, **fields)
 
 
