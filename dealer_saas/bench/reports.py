@@ -1,5 +1,6 @@
 """The reports' part of the benchmark data set: the customers report's summary
-(``reports.customer_stats``) of every store, as the hourly job leaves it."""
+(``reports.customer_stats``) and the service figures' summary (``reports.service_stats``) of
+every store, as the hourly jobs leave them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 
 
 def load(connection, org_id: int, echo) -> dict[str, int]:
-    from ..reports import customer_stats
+    from ..reports import customer_stats, service_stats
 
     step = time.perf_counter()
     stores = connection.execute(
@@ -17,4 +18,7 @@ def load(connection, org_id: int, echo) -> dict[str, int]:
     ).all()
     rows = sum(customer_stats.refresh(store_id, org_id, tz, connection=connection) for store_id, tz in stores)
     echo(f"  {rows} customers-report summary rows of {len(stores)} stores in {time.perf_counter() - step:.1f} s")
-    return {"report_customer_stats": rows}
+    step = time.perf_counter()
+    service = sum(service_stats.refresh(store_id, org_id, tz, connection=connection) for store_id, tz in stores)
+    echo(f"  {service} service summary rows of {len(stores)} stores in {time.perf_counter() - step:.1f} s")
+    return {"report_customer_stats": rows, "report_service_stats": service}

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..sales.models import SalesOrder
-from . import services
+from . import section_jobs, services
 from .metrics import ZERO, Period, _money, ratio, scope
 from .sections import Filters, is_postgres, local_month, months_of, section, store_names
 from .tables import Table, percent
@@ -79,7 +79,20 @@ def _add(into: dict, key: Any, figures: dict[str, int]) -> None:
         agg[name] += n
 
 
+def _group_callbacks(f: Filters) -> bool:
+    """Several stores of a large installation: the section runs as a job
+    (``section_jobs.many_callbacks``)."""
+    return f.multi and section_jobs.many_callbacks()
+
+
+def _group_complaints(f: Filters) -> bool:
+    """Several stores of a large installation: the section runs as a job
+    (``section_jobs.many_complaints``)."""
+    return f.multi and section_jobs.many_complaints()
+
+
 @section("care", "callbacks", _l("回访完成率"), order=10)
+@section_jobs.section_or_job("care", "callbacks", _group_callbacks)
 def callbacks_section(f: Filters) -> dict[str, Any]:
     from ..care import rules
 
@@ -270,6 +283,7 @@ def complaint_figures(period: Period, *, tz: str | None = None, store_ids=None) 
 
 
 @section("care", "complaints", _l("投诉分类与超时"), order=30)
+@section_jobs.section_or_job("care", "complaints", _group_complaints)
 def complaints_section(f: Filters) -> dict[str, Any]:
     from ..complaints.models import CATEGORIES, PROBLEM_TYPES
 

@@ -30,7 +30,7 @@ from ..parts.models import CATEGORIES, Part, PartStock, StockMovement
 from ..timeutil import utcnow
 from . import section_jobs
 from .metrics import ZERO, Period, _money, ratio, scope
-from .sections import Filters, section, store_names
+from .sections import Filters, is_postgres, section, store_names
 from .tables import Table, percent
 
 #: the movements that are consumption (the sign of their quantity: out negative, a return positive)
@@ -144,23 +144,31 @@ def dead_stock(days: int, *, now: dt.datetime | None = None, store_ids=None, lim
         sa.or_(PartStock.last_moved_at.is_(None), PartStock.last_moved_at < cutoff),
     )
     value = PartStock.on_hand * PartStock.average_cost
-    totals = {
-        s: (int(n), _money(v))
-        for s, n, v in db.session.execute(
-            select(PartStock.store_id, func.count(PartStock.id), func.sum(value))
+    if is_postgres():
+        totals, rows = _dead_in_one_scan(dead, value, limit)
+    else:
+        totals = {
+            s: (int(n), _money(v))
+            for s, n, v in db.session.execute(
+                select(PartStock.store_id, func.count(PartStock.id), func.sum(value))
+                .where(dead)
+                .group_by(PartStock.store_id)
+            ).all()
+        }
+        rows = db.session.execute(
+            select(
+                PartStock.store_id,
+                Part.code,
+                Part.name,
+                PartStock.on_hand,
+                value.label("value"),
+                PartStock.last_moved_at,
+            )
+            .join(Part, Part.id == PartStock.part_id)
             .where(dead)
-            .group_by(PartStock.store_id)
+            .order_by(value.desc(), Part.code, PartStock.store_id)
+            .limit(limit)
         ).all()
-    }
-    rows = db.session.execute(
-        select(
-            PartStock.store_id, Part.code, Part.name, PartStock.on_hand, value.label("value"), PartStock.last_moved_at
-        )
-        .join(Part, Part.id == PartStock.part_id)
-        .where(dead)
-        .order_by(value.desc(), Part.code, PartStock.store_id)
-        .limit(limit)
-    ).all()
     listed = []
     for s, code, name, on_hand, v, moved in rows:
         if moved is not None and moved.tzinfo is None:
@@ -176,6 +184,44 @@ def dead_stock(days: int, *, now: dt.datetime | None = None, store_ids=None, lim
             }
         )
     return totals, listed
+
+
+def _dead_in_one_scan(dead: Any, value: Any, limit: int) -> tuple[dict[int, tuple[int, Decimal]], list[tuple]]:
+    """:func:`dead_stock`'s totals and list on PostgreSQL in one statement over one scan of
+    the stock rows (a CTE read twice): the totals per store, and the highest values among
+    the stock rows alone (ties at the last place kept) joined to their parts afterwards, 50
+    look-ups instead of joining every dead row to its part (the benchmark's large store:
+    12 500 dead rows of 20 000; two scans and the join took 337 ms under load before)."""
+    rows = (
+        select(
+            PartStock.store_id.label("store_id"),
+            PartStock.part_id.label("part_id"),
+            PartStock.on_hand.label("on_hand"),
+            value.label("value"),
+            PartStock.last_moved_at.label("moved"),
+        )
+        .where(dead)
+        .cte("dead_rows")
+    )
+    top = select(rows).order_by(rows.c.value.desc()).fetch(limit, with_ties=True).subquery("top")
+    place = func.row_number().over(order_by=(top.c.value.desc(), Part.code, top.c.store_id))
+    nothing = sa.null()
+    totals_part = select(
+        sa.literal(0).label("place"),
+        rows.c.store_id,
+        sa.cast(nothing, sa.String).label("code"),
+        sa.cast(nothing, sa.String).label("name"),
+        sa.cast(func.count(), sa.Numeric).label("on_hand"),
+        func.sum(rows.c.value).label("value"),
+        sa.cast(nothing, sa.DateTime(timezone=True)).label("moved"),
+    ).group_by(rows.c.store_id)
+    list_part = select(place, top.c.store_id, Part.code, Part.name, top.c.on_hand, top.c.value, top.c.moved).join(
+        Part, Part.id == top.c.part_id
+    )
+    found = db.session.execute(sa.union_all(totals_part, list_part)).all()
+    totals = {s: (int(n), _money(v)) for place_, s, _c, _n, n, v, _m in found if place_ == 0}
+    listed = sorted((r for r in found if r[0] != 0), key=lambda r: r[0])[:limit]
+    return totals, [tuple(r[1:]) for r in listed]
 
 
 # --------------------------------------------------------------------------- sections

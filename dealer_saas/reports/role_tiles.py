@@ -30,6 +30,8 @@ from ..leads.models import DutySlot
 from ..sales.models import SalesOrder
 from ..service.models import LINE_STATUSES, RepairOrder, RepairOrderLine
 from ..tenancy import User
+from ..timeutil import local_today
+from . import service_stats
 from .metrics import NOT_SOLD, ZERO, Period, _money, scope
 from .sections import local_month, months_of, store_names
 from .tables import csi_text
@@ -144,15 +146,13 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
     """Per store-local month of the period: ``("orders", m)`` orders created (not draft, not
     cancelled: ``metrics.order_count``), ``("deliveries", m)`` handed over
     (``metrics.delivery_count``), ``("service", m)`` service revenue (the totals of settled
-    or closed repair orders opened that month, as the after-sales report), ``("csi", m)``
-    the month's CSI (``metrics.csi_score``; absent without an answer). One statement."""
+    or closed repair orders opened that month, as the after-sales report; from the summary
+    ``service_stats`` and the ROs settled since it), ``("csi", m)`` the month's CSI
+    (``metrics.csi_score``; absent without an answer). Two statements: the summary's stamps,
+    then the months."""
     start, end = period.bounds(tz)
     ids = scope()
-    created, delivered, opened = (
-        local_month(SalesOrder.created_at, tz),
-        local_month(SalesOrder.delivered_at, tz),
-        local_month(RepairOrder.opened_at, tz),
-    )
+    created, delivered = local_month(SalesOrder.created_at, tz), local_month(SalesOrder.delivered_at, tz)
     orders = (
         select(literal("orders").label("k"), created.label("m"), func.count().label("v"))
         .where(
@@ -173,16 +173,8 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
         )
         .group_by(delivered)
     )
-    service = (
-        select(literal("service"), opened, func.sum(RepairOrder.total))
-        .where(
-            RepairOrder.store_id.in_(ids),
-            RepairOrder.status.in_(("settled", "closed")),
-            RepairOrder.opened_at >= start,
-            RepairOrder.opened_at < end,
-        )
-        .group_by(opened)
-    )
+    # from the service summary where it has the months, live elsewhere (``service_stats``)
+    service = service_stats.revenue_selects("service", period, tz, ids, local_today(tz))
     SurveyInvitation, SurveyTemplate = _surveys()
     answered = local_month(SurveyInvitation.answered_at, tz)
     csi = (
@@ -191,8 +183,12 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
         .where(*_csi_where(ids, start, end))
         .group_by(answered)
     )
-    rows = db.session.execute(sa.union_all(orders, deliveries, service, csi)).all()
-    return {(k, m): Decimal(str(v or 0)) for k, m, v in rows}
+    rows = db.session.execute(sa.union_all(orders, deliveries, *service, csi)).all()
+    out: dict[tuple[str, str], Decimal] = {}
+    for k, m, v in rows:
+        if v is not None or k != "service":
+            out[(k, m)] = out.get((k, m), Decimal(0)) + Decimal(str(v or 0))
+    return out
 
 
 def _csi_where(ids, start: dt.datetime, end: dt.datetime) -> tuple:
@@ -211,8 +207,9 @@ def _csi_where(ids, start: dt.datetime, end: dt.datetime) -> tuple:
 @register_tile("reports_store_trend", _l("门店经营趋势"), "reports.view", order=36, wide=True, chart=True)
 def store_trend() -> TileValue:
     """The store's (or the roll-up's) last six months: orders and deliveries per month (bars)
-    and service revenue (a line), this month's figures (with CSI) in the rows. Two statements: the
-    months, and this month's vehicle gross margin (``metrics.gross_margin``)."""
+    and service revenue (a line), this month's figures (with CSI) in the rows. Three statements:
+    the service summary's stamps, the months, and this month's vehicle gross margin
+    (``metrics.gross_margin``)."""
     from . import metrics
 
     tz = tenancy.store_timezone()

@@ -176,6 +176,8 @@ class RepairOrder(StoreScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "number", name="uq_repair_orders_store_number"),
         sa.Index("ix_repair_orders_store_status_opened", "store_id", "status", "opened_at"),
+        # the ROs settled since the reports' service summary was cut off (reports.service_stats)
+        sa.Index("ix_repair_orders_store_settled", "store_id", "settled_at"),
         sa.Index("ix_repair_orders_store_customer", "store_id", "customer_id"),
         sa.Index("ix_repair_orders_store_vehicle", "store_id", "vehicle_id"),
         #: the RO list, newest first over every state (keyset on opened_at, id)

@@ -320,3 +320,30 @@ def test_the_care_report_page_menu_permission_and_export(care, app):
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "秋季试驾会" in text and "专员甲" in text
+
+
+@pytest.mark.parametrize(("name", "large"), [("callbacks", "many_callbacks"), ("complaints", "many_complaints")])
+def test_group_wide_care_sections_of_a_large_installation_run_as_a_job(care, rollup_ctx, monkeypatch, name, large):
+    """Past ``LARGE_CALLBACKS`` tasks / ``LARGE_COMPLAINTS`` complaints in the installation,
+    the roll-up's call-back and complaint sections run as a job with the request's figures;
+    one store's are still counted in the request."""
+    from dealer_saas.reports import section_jobs
+
+    build = {"callbacks": cr.callbacks_section, "complaints": cr.complaints_section}[name]
+    f = Filters(OCT, None, TZ, {})
+    with tenancy.use(rollup_ctx):
+        live = build(f)
+    assert "job" not in live and len(live["tables"][0].rows) > 1  # a small installation: in the request
+    started = []
+    monkeypatch.setattr(section_jobs, large, lambda: True)
+    monkeypatch.setattr(section_jobs, "enqueue", lambda *a, **kw: started.append(kw))
+    with tenancy.enter(care["store"].id):
+        assert "job" not in build(f)  # one store: in the request
+    with tenancy.use(rollup_ctx):
+        waiting = build(f)
+        assert waiting["job"]["status"] == "queued" and waiting["tables"] == []
+        assert [(kw["report"], kw["section"], len(kw["store_ids"])) for kw in started] == [("care", name, 2)]
+        section_jobs.build_section(**started[0])
+        ready = build(f)
+    assert ready["job"]["status"] == "done"
+    assert [t.rows for t in ready["tables"]] == [t.rows for t in live["tables"]]

@@ -187,3 +187,19 @@ def test_group_wide_parts_over_a_large_installation_run_as_a_job(parts, monkeypa
     assert ready["job"]["status"] == "done" and ready["tables"][0].rows == live["tables"][0].rows
     with tenancy.enter(parts["store"].id):  # one store: in the request
         assert "job" not in pr.parts_value_section(f)
+
+
+def test_dead_stock_highest_values_first_with_ties_by_code(store, in_store):
+    """The list keeps the highest values, ties in part code order, the totals every dead part
+    (PostgreSQL reads them in one scan: ``_dead_in_one_scan``)."""
+    clerk = factories.user_with_role("parts_clerk", store)
+    with in_store(clerk):
+        for code, on_hand, cost in (("Z9", 2, "50.00"), ("C3", 1, "100.00"), ("A1", 4, "25.00"), ("B2", 1, "40.00")):
+            _part(code, "oil", on_hand, cost)
+        db.session.flush()
+        totals, rows = pr.dead_stock(30, now=utcnow() + dt.timedelta(days=31), limit=2)
+    assert totals == {store.id: (4, D("340.00"))}
+    assert [(r["code"], r["value"]) for r in rows] == [("A1", D("100.00")), ("C3", D("100.00"))]
+    with in_store(clerk):
+        _totals, three = pr.dead_stock(30, now=utcnow() + dt.timedelta(days=31), limit=3)
+    assert [r["code"] for r in three] == ["A1", "C3", "Z9"]
