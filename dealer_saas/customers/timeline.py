@@ -1,20 +1,27 @@
 """The customer 360 timeline: every module contributes its events through one registry.
 
-A source is ``fn(customer_ids, before, limit) -> list[TimelineEntry]``: the newest
-``limit`` entries of that kind for those customers that happened strictly before ``before``
-(None for the first page). It runs one indexed query (two at most). The 360 page merges
-every source's entries, newest first, and pages on ``at``.
+A source is a pair: ``query(customer_ids) -> Select | list[Select] | None``, the events of
+that kind for those customers as a select of the common column shape (:func:`row`), or None
+when the viewer may not see them; and ``render(row) -> TimelineEntry``, the entry the staff
+sees for one row. :func:`timeline` runs every source's select as one ``UNION ALL`` (each
+branch its own newest ``limit + 1`` rows, served by its ``customer_id`` index), newest first,
+keyset-paged on ``(at, key)``: one statement per page, whatever the number of sources.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..timeutil import as_utc
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import db
+from ..timeutil import as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -30,32 +37,153 @@ class TimelineEntry:
     key: str = ""
 
 
-TimelineSource = Callable[[Sequence[int], "dt.datetime | None", int], list[TimelineEntry]]
+# --------------------------------------------------------------------------- the row shape
+
+AT = sa.DateTime(timezone=True)
+#: the common columns of every source's select, with the type each is cast to (a UNION ALL
+#: needs one type per column on PostgreSQL); ``at`` and ``key`` order and page the timeline
+SLOTS: dict[str, sa.types.TypeEngine] = {
+    "kind": sa.String(),
+    "id": sa.Integer(),
+    "ref": sa.Integer(),
+    "num": sa.Integer(),
+    "amount": sa.Numeric(),
+    "t1": sa.String(),
+    "t2": sa.String(),
+    "t3": sa.String(),
+    "t4": sa.String(),
+    "t5": sa.String(),
+}
+
+
+def key(prefix: str, ident: Any) -> sa.ColumnElement[str]:
+    """A row's tie-breaking key, ``prefix`` followed by the id (``"visit:12"``)."""
+    return sa.literal(prefix, sa.String()) + sa.cast(ident, sa.String())
+
+
+def row(at: Any, key: Any, **slots: Any) -> list[sa.ColumnElement[Any]]:
+    """The column list of a source's select: ``at`` (a UTC time), ``key`` (:func:`key`) and
+    any of :data:`SLOTS` (``kind`` a literal or column, ``id``/``ref``/``num`` integers,
+    ``amount`` a number, ``t1``-``t5`` texts); the slots left out are typed NULLs."""
+    unknown = set(slots) - set(SLOTS)
+    if unknown:
+        raise TypeError(f"unknown timeline slots: {sorted(unknown)}")
+    columns = [sa.type_coerce(at, AT).label("at"), sa.type_coerce(key, sa.String()).label("key")]
+    for name, type_ in SLOTS.items():
+        value = slots.get(name)
+        if value is None:
+            value = sa.null()
+        elif isinstance(value, str | int):
+            value = sa.literal(value)
+        columns.append(sa.cast(value, type_).label(name))
+    return columns
+
+
+class day_start(FunctionElement):
+    """The start of a calendar day (a DATE column) in a zone ``minutes`` east of UTC, as a
+    UTC time in the format the dialect stores times in (the owner-history dates)."""
+
+    type = AT
+    name = "day_start"
+    inherit_cache = True
+
+
+@compiles(day_start)
+def _day_start_sqlite(element, compiler, **kw) -> str:
+    day, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    # the text SQLAlchemy stores a DateTime as on SQLite ("YYYY-MM-DD HH:MM:SS.ffffff")
+    return f"(strftime('%Y-%m-%d %H:%M:%f', {day}, (-({minutes})) || ' minutes') || '000')"
+
+
+@compiles(day_start, "postgresql")
+def _day_start_postgresql(element, compiler, **kw) -> str:
+    day, minutes = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((CAST({day} AS timestamp) - make_interval(mins => {minutes})) AT TIME ZONE 'UTC')"
+
+
+def utc_offset_minutes(tz: str) -> int:
+    """The zone's offset from UTC now, in minutes (the stores' zones keep no summer time;
+    a zone that does is off by its shift for the ordering only, never for what is shown)."""
+    offset = utcnow().astimezone(ZoneInfo(tz)).utcoffset() or dt.timedelta()
+    return int(offset.total_seconds() // 60)
+
+
+# --------------------------------------------------------------------------- the registry
+
+Query = Callable[[Sequence[int]], "sa.Select[Any] | Sequence[sa.Select[Any]] | None"]
+Render = Callable[[Any], "TimelineEntry | None"]
+
+
+@dataclass(frozen=True)
+class TimelineSource:
+    name: str
+    query: Query
+    render: Render
+
+
 _SOURCES: dict[str, TimelineSource] = {}
 
 
-def timeline_source(name: str) -> Callable[[TimelineSource], TimelineSource]:
-    """Register a source under a unique name (``"leads.visits"``)."""
+def timeline_source(name: str, *, render: Render) -> Callable[[Query], Query]:
+    """Register ``query`` under a unique name (``"leads.visits"``) with the ``render`` that
+    turns one of its rows into an entry."""
 
-    def decorator(fn: TimelineSource) -> TimelineSource:
-        _SOURCES[name] = fn
-        return fn
+    def decorator(query: Query) -> Query:
+        _SOURCES[name] = TimelineSource(name, query, render)
+        return query
 
     return decorator
 
 
-def timeline(
-    customer_ids: Sequence[int], before: dt.datetime | None = None, limit: int = 20
-) -> tuple[list[TimelineEntry], Any]:
-    """The newest ``limit`` entries across every source, and the ``before`` value for the
-    next page (None when there is no more)."""
-    merged: list[TimelineEntry] = []
+Cursor = tuple[dt.datetime, str]
+
+
+def _branch(stmt: sa.Select[Any], index: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
+    """One source's select as a UNION ALL member: its newest ``limit`` rows before the cursor,
+    tagged with the source's index."""
+    inner = stmt.add_columns(sa.literal(index, sa.Integer()).label("src")).subquery()
+    page = sa.select(inner)
+    if before is not None:
+        at, last = before
+        page = page.where(sa.or_(inner.c.at < at, sa.and_(inner.c.at == at, inner.c.key < last)))
+    # wrapped once more: SQLite takes no ORDER BY/LIMIT on a compound member itself
+    return sa.select(page.order_by(inner.c.at.desc(), inner.c.key.desc()).limit(limit).subquery())
+
+
+def timeline_statement(customer_ids: Sequence[int], before: Cursor | None, limit: int):
+    """The one statement of a timeline page and the sources taking part (None: none)."""
+    sources: list[TimelineSource] = []
+    branches = []
     for source in _SOURCES.values():
-        merged.extend(source(customer_ids, before, limit + 1))
-    newest = heapq.nlargest(limit + 1, merged, key=lambda e: (as_utc(e.at), e.key))
-    has_more = len(newest) > limit
-    page = newest[:limit]
-    return page, (as_utc(page[-1].at) if has_more and page else None)
+        selects = source.query(customer_ids)
+        if selects is None:
+            continue
+        sources.append(source)
+        for stmt in [selects] if isinstance(selects, sa.Select) else selects:
+            branches.append(_branch(stmt, len(sources) - 1, before, limit))
+    if not branches:
+        return None, sources
+    union = sa.union_all(*branches).subquery("timeline")
+    stmt = sa.select(union).order_by(union.c.at.desc(), union.c.key.desc()).limit(limit)
+    return stmt, sources
+
+
+def timeline(
+    customer_ids: Sequence[int], before: Cursor | None = None, limit: int = 20
+) -> tuple[list[TimelineEntry], Cursor | None]:
+    """The newest ``limit`` entries across every source (one statement), and the cursor
+    ``(at, key)`` of the next page (None when there is no more)."""
+    if not customer_ids:
+        return [], None
+    stmt, sources = timeline_statement(list(customer_ids), before, limit + 1)
+    if stmt is None:
+        return [], None
+    rows = db.session.execute(stmt).all()
+    has_more = len(rows) > limit
+    page = rows[:limit]
+    entries = [entry for r in page if (entry := sources[r.src].render(r)) is not None]
+    cursor = (as_utc(page[-1].at), page[-1].key) if has_more and page else None
+    return entries, cursor
 
 
 # --------------------------------------------------------------------------- the 360 header

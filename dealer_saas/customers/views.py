@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from .. import domain, events, tenancy, visibility
 from ..formatting import mask_phone
 from ..shell import can_in_view
+from ..timeutil import as_utc
 from ..validation import bounded_id
 from ..web import (
     arg_datetime,
@@ -301,14 +302,23 @@ def _quick_actions(customer: Customer, work: list[OpenWork]) -> list[tuple[str, 
     return actions
 
 
-def _timeline_context(customer: Customer, before: dt.datetime | None) -> dict[str, Any]:
-    entries, next_before = timeline([customer.id], before, 20)
+def _timeline_context(customer: Customer, before: tuple[dt.datetime, str] | None) -> dict[str, Any]:
+    entries, cursor = timeline([customer.id], before, 20)
     next_url = (
-        url_for("customers.customer_timeline", customer_id=customer.id, before=next_before.isoformat())
-        if next_before
+        url_for("customers.customer_timeline", customer_id=customer.id, before=cursor[0].isoformat(), key=cursor[1])
+        if cursor
         else None
     )
     return {"entries": entries, "timeline_next": next_url}
+
+
+def _timeline_cursor() -> tuple[dt.datetime, str] | None:
+    """The ``before``/``key`` arguments of a next-page link (an older link without ``key``
+    pages on the time alone)."""
+    before = arg_datetime("before")
+    if before is None:
+        return None
+    return as_utc(before), request.args.get("key", "")[:60]
 
 
 @bp.route("/<int:customer_id>")
@@ -345,9 +355,11 @@ def customer_detail(customer_id: int):
 def customer_timeline(customer_id: int):
     """One page of the 360 timeline, older than ``before``."""
     customer = services.get_customer(customer_id)
-    before = arg_datetime("before")
     return render_htmx(
-        "customers/timeline.html", "customers/_timeline.html", customer=customer, **_timeline_context(customer, before)
+        "customers/timeline.html",
+        "customers/_timeline.html",
+        customer=customer,
+        **_timeline_context(customer, _timeline_cursor()),
     )
 
 
