@@ -222,17 +222,30 @@ class QuickAction:
     unless_open: str | None = None
 
 
-OpenWorkSource = Callable[[int], list[OpenWork]]
+OpenWorkQuery = Callable[[int], "sa.Select[Any] | None"]
+OpenWorkRender = Callable[[Any], "OpenWork | None"]
+
+
+@dataclass(frozen=True)
+class OpenWorkSource:
+    name: str
+    query: OpenWorkQuery
+    render: OpenWorkRender
+
+
 _OPEN_WORK: dict[str, OpenWorkSource] = {}
 QUICK_ACTIONS: dict[str, QuickAction] = {}
 
 
-def open_work_source(name: str) -> Callable[[OpenWorkSource], OpenWorkSource]:
-    """Register ``fn(customer_id) -> [OpenWork]`` (one indexed query)."""
+def open_work_source(name: str, *, render: OpenWorkRender) -> Callable[[OpenWorkQuery], OpenWorkQuery]:
+    """Register ``query(customer_id) -> Select | None``, the customer's open work as a select
+    of the timeline's row shape (:func:`row`: ``at`` orders it, newest first), and ``render``
+    turning one row into an :class:`OpenWork`. The 360 header reads every source's rows in
+    the customer's own statement (:func:`open_work_subquery`)."""
 
-    def decorator(fn: OpenWorkSource) -> OpenWorkSource:
-        _OPEN_WORK[name] = fn
-        return fn
+    def decorator(query: OpenWorkQuery) -> OpenWorkQuery:
+        _OPEN_WORK[name] = OpenWorkSource(name, query, render)
+        return query
 
     return decorator
 
@@ -242,5 +255,46 @@ def quick_action(action: QuickAction) -> QuickAction:
     return action
 
 
+def open_work_subquery(customer_id: int) -> tuple[Any, list[OpenWorkSource]]:
+    """Every open-work source's rows for the customer as one subquery (a ``src`` column
+    names the source), and the sources taking part; (None, []) when none does."""
+    sources: list[OpenWorkSource] = []
+    branches = []
+    for source in _OPEN_WORK.values():
+        stmt = source.query(customer_id)
+        if stmt is None:
+            continue
+        branches.append(stmt.add_columns(sa.literal(len(sources), sa.Integer()).label("src")))
+        sources.append(source)
+    if not branches:
+        return None, []
+    union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+    return union.subquery("open_work"), sources
+
+
+def render_open_work(rows: list[dict[str, Any]], sources: list[OpenWorkSource]) -> list[OpenWork]:
+    """The rows of :func:`open_work_subquery` (as dicts of its columns; the all-NULL row of
+    an outer join is skipped), newest first."""
+    from types import SimpleNamespace
+
+    seen, work = set(), []
+    for values in sorted(
+        (v for v in rows if v.get("src") is not None), key=lambda v: (as_utc(v["at"]), v["key"]), reverse=True
+    ):
+        if (values["src"], values["key"]) in seen:
+            continue
+        seen.add((values["src"], values["key"]))
+        entry = sources[values["src"]].render(SimpleNamespace(**values))
+        if entry is not None:
+            work.append(entry)
+    return work
+
+
 def open_work(customer_id: int) -> list[OpenWork]:
-    return [work for source in _OPEN_WORK.values() for work in source(customer_id)]
+    """The customer's open work on its own (one statement; the 360 reads it with the
+    customer)."""
+    subquery, sources = open_work_subquery(customer_id)
+    if subquery is None:
+        return []
+    rows = db.session.execute(sa.select(subquery)).mappings().all()
+    return render_open_work([dict(r) for r in rows], sources)

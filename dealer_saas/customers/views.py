@@ -30,7 +30,7 @@ from ..web import (
 from . import bp, export, pii_log, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
-from .timeline import QUICK_ACTIONS, OpenWork, open_work, timeline
+from .timeline import QUICK_ACTIONS, OpenWork, timeline
 
 
 @bp.app_context_processor
@@ -324,30 +324,52 @@ def _timeline_cursor() -> tuple[dt.datetime, str] | None:
 @bp.route("/<int:customer_id>")
 @permission_required("customers.view")
 def customer_detail(customer_id: int):
-    """The customer 360: header, quick actions, cars, contacts and one timeline."""
-    customer = services.get_customer(customer_id)
-    if services.record_open(customer):
+    """The customer 360: header (the customer, cars, tags, open work), quick actions, and
+    panels loaded on their own (contacts, the timeline, the assignment form): the first
+    response is four statements (``services.customer_360``)."""
+    header = services.customer_360(customer_id)
+    customer = header.customer
+    if services.record_open(customer, opened_before=header.opened_before, now=header.now):
         # this open took the account past the store's hourly threshold: frozen, signed out
         logout_user()
         session.clear()
         flash(_("账号一小时内打开的客户档案超过门店上限，已被冻结，请联系门店管理员解冻。"), "error")
         return redirect_to(url_for("auth.login"))
     ctx = tenancy.current()
-    work = open_work(customer.id)
-    can_call = services.can_call(customer)
-    pii_log.note("detail", customer.id, services.full_fields_on_detail(customer, can_call=can_call))
+    work = header.open_work
+    can_call = services.can_call(customer, work)
+    pii_log.note("detail", customer.id, services.full_fields_on_detail(customer, can_call=can_call, contacts=False))
     context = {
         "customer": customer,
-        "vehicles": services.vehicles_of(customer.id),
+        "vehicles": header.vehicles,
+        "tags": header.tags,
         "open_work": work,
         "actions": _quick_actions(customer, work),
-        "owners": services.assignable_users() if can_in_view(ctx, "customers.assign") else [],
-        "can_claim": can_in_view(ctx, "customers.edit") and services.can_claim(customer),
+        "can_assign": can_in_view(ctx, "customers.assign"),
+        "can_claim": can_in_view(ctx, "customers.edit") and services.can_claim(customer, work),
         "can_call": can_call,
         "can_delete": can_in_view(ctx, "customers.edit") and services.can_delete(),
-        **_timeline_context(customer, None),
     }
     return render_template("customers/detail.html", **context)
+
+
+@bp.route("/<int:customer_id>/contacts")
+@permission_required("customers.view")
+def customer_contacts(customer_id: int):
+    """The 360's contact persons panel (a company customer's)."""
+    customer = services.get_customer(customer_id)
+    contacts = list(customer.contacts) if customer.kind == "company" else []
+    pii_log.note("detail", customer.id, services.full_fields_on_contacts(customer, contacts))
+    return render_htmx("customers/contacts.html", "customers/_contacts.html", customer=customer, contacts=contacts)
+
+
+@bp.route("/<int:customer_id>/assignment")
+@permission_required("customers.view")
+def customer_assignment(customer_id: int):
+    """The 360's owner assignment form (empty for whoever may not assign: the roll-up)."""
+    customer = services.get_customer(customer_id)
+    owners = services.assignable_users() if can_in_view(tenancy.current(), "customers.assign") else []
+    return render_htmx("customers/assignment.html", "customers/_assignment.html", customer=customer, owners=owners)
 
 
 @bp.route("/<int:customer_id>/timeline")

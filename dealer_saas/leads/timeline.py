@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import visibility
 from ..customers.timeline import (
@@ -20,7 +19,6 @@ from ..customers.timeline import (
     row,
     timeline_source,
 )
-from ..extensions import db
 from ..i18n import N_
 from ..tenancy import User
 from ..timeutil import as_utc
@@ -140,31 +138,40 @@ def contact_entries(customer_ids: Sequence[int]):
     )
 
 
-@open_work_source("leads.open_cards")
-def open_cards(customer_id: int) -> list[OpenWork]:
-    """The customer's open follow-up cards and who follows them. Every open card counts (a
-    colleague's too: nobody may claim a customer someone is following); the link is given
-    only for a card the user may open."""
-    stmt = (
-        select(FollowUpCard)
-        .where(FollowUpCard.customer_id == customer_id, FollowUpCard.status == "open")
-        .options(joinedload(FollowUpCard.consultant))
-        .order_by(FollowUpCard.created_at.desc())
+def _open_card(r) -> OpenWork:
+    """An open card and who follows it. Every open card counts (a colleague's too: nobody
+    may claim a customer someone is following); the link is given only for a card the user
+    may open."""
+    return OpenWork(
+        kind="card",
+        title=_("跟进卡"),
+        state=str(CARD_STATUSES.get(r.t1, r.t1)),
+        user_id=r.ref,
+        user_name=r.t2 or "",
+        url=url_for("leads.card_detail", follow_up_card_id=r.id) if visibility.is_mine_or_pool(r.ref) else None,
+        badge=r.t3 or "",
     )
-    return [
-        OpenWork(
-            kind="card",
-            title=_("跟进卡"),
-            state=str(CARD_STATUSES.get(card.status, card.status)),
-            user_id=card.consultant_id,
-            user_name=card.consultant.name if card.consultant else "",
-            url=url_for("leads.card_detail", follow_up_card_id=card.id)
-            if visibility.is_mine_or_pool(card.consultant_id)
-            else None,
-            badge=card.level,
+
+
+@open_work_source("leads.open_cards", render=_open_card)
+def open_cards(customer_id: int):
+    """The customer's open follow-up cards with their consultants."""
+    card = FollowUpCard
+    return (
+        select(
+            *row(
+                card.created_at,
+                key("card:", card.id),
+                id=card.id,
+                ref=card.consultant_id,
+                t1=card.status,
+                t2=User.name,
+                t3=card.level,
+            )
         )
-        for card in db.session.execute(stmt).scalars()
-    ]
+        .outerjoin(User, User.id == card.consultant_id)
+        .where(card.customer_id == customer_id, card.status == "open")
+    )
 
 
 quick_action(QuickAction("leads.card_new", "cards.edit", "🔥", N_("新建跟进卡"), order=10, unless_open="card"))
