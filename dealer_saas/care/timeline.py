@@ -9,7 +9,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import tenancy
 from ..customers.timeline import TimelineEntry, key, row, timeline_source
 from ..timeutil import as_utc
 from .models import OUTCOMES, TASK_STATUSES, CallbackTask
@@ -33,11 +32,8 @@ def _callback_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("care.callbacks", render=_callback_entry)
+@timeline_source("care.callbacks", render=_callback_entry, permission="care.view")
 def callback_entries(customer_ids: Sequence[int]):
-    ctx = tenancy.maybe_current()
-    if ctx is None or not ctx.can("care.view"):
-        return None
     t = CallbackTask
     return select(
         *row(t.created_at, key("cb", t.id), id=t.id, t1=t.rule, t2=t.status, t3=t.outcome, t4=t.note, t5=t.due_on)

@@ -26,11 +26,14 @@ def _complaint_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("complaints.complaints", render=_complaint_entry)
+def _viewer() -> int | None:
+    """The cases shown depend on the viewer unless they see the store's (``cases.visible``)."""
+    ctx = tenancy.current()
+    return None if ctx.can("complaints.all") else ctx.user_id
+
+
+@timeline_source("complaints.complaints", render=_complaint_entry, permission="complaints.view", variant=_viewer)
 def complaint_entries(customer_ids: Sequence[int]):
-    ctx = tenancy.maybe_current()
-    if ctx is None or not ctx.can("complaints.view"):
-        return None
     c = Complaint
     return (
         cases.visible()

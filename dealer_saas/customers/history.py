@@ -58,10 +58,14 @@ def _ownership_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("customers.vehicles", render=_ownership_entry)
+def _zone_minutes() -> int:
+    return utc_offset_minutes(tenancy.store_timezone() or DEFAULT_TZ)
+
+
+@timeline_source("customers.vehicles", render=_ownership_entry, variant=_zone_minutes)
 def vehicle_ownerships(customer_ids: Sequence[int]):
     """Cars coming to and leaving the customers (one branch each)."""
-    minutes = utc_offset_minutes(tenancy.store_timezone() or DEFAULT_TZ)
+    minutes = _zone_minutes()
     selects = []
     for column in (VehicleOwnership.started_on, VehicleOwnership.ended_on):
         selects.append(

@@ -1,9 +1,9 @@
 """The customer 360 timeline: every module contributes its events through one registry.
 
 A source is a pair: ``query(customer_ids) -> Select | list[Select] | None``, the events of
-that kind for those customers as a select of the common column shape (:func:`row`), or None
-when the viewer may not see them; and ``render(row) -> TimelineEntry``, the entry the staff
-sees for one row. :func:`timeline` runs every source's select as one ``UNION ALL`` (each
+that kind for the customers (an expanding bind parameter) as a select of the common column
+shape (:func:`row`); and ``render(row) -> TimelineEntry``, the entry the staff sees for one
+row. Its ``permission`` decides whether it takes part for the viewer. :func:`timeline` runs every source's select as one ``UNION ALL`` (each
 branch its own newest ``limit + 1`` rows, served by its ``customer_id`` index), newest first,
 keyset-paged on ``(at, key)``: one statement per page, whatever the number of sources.
 """
@@ -11,7 +11,7 @@ keyset-paged on ``(at, key)``: one statement per page, whatever the number of so
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from .. import tenancy
 from ..extensions import db
 from ..timeutil import as_utc, utcnow
 
@@ -110,7 +111,7 @@ def utc_offset_minutes(tz: str) -> int:
 
 # --------------------------------------------------------------------------- the registry
 
-Query = Callable[[Sequence[int]], "sa.Select[Any] | Sequence[sa.Select[Any]] | None"]
+Query = Callable[[Any], "sa.Select[Any] | Sequence[sa.Select[Any]] | None"]
 Render = Callable[[Any], "TimelineEntry | None"]
 
 
@@ -119,53 +120,82 @@ class TimelineSource:
     name: str
     query: Query
     render: Render
+    #: the permission the viewer needs for the source to take part (None: everyone)
+    permission: str | None = None
+    #: what the source's select depends on besides the customers (the viewer, the zone):
+    #: part of the key the built statement is kept under
+    variant: Callable[[], Hashable] | None = None
 
 
 _SOURCES: dict[str, TimelineSource] = {}
 
 
-def timeline_source(name: str, *, render: Render) -> Callable[[Query], Query]:
+def timeline_source(
+    name: str, *, render: Render, permission: str | None = None, variant: Callable[[], Hashable] | None = None
+) -> Callable[[Query], Query]:
     """Register ``query`` under a unique name (``"leads.visits"``) with the ``render`` that
-    turns one of its rows into an entry."""
+    turns one of its rows into an entry. ``query`` receives the customer ids as one expanding
+    bind parameter (use it with ``in_()``): the statement is built once per combination of
+    the sources taking part (``permission``) and their ``variant``, then only executed."""
 
     def decorator(query: Query) -> Query:
-        _SOURCES[name] = TimelineSource(name, query, render)
+        _SOURCES[name] = TimelineSource(name, query, render, permission, variant)
         return query
 
     return decorator
 
 
 Cursor = tuple[dt.datetime, str]
+CUSTOMER_IDS = sa.bindparam("timeline_customer_ids", expanding=True)
+_BEFORE_AT = sa.bindparam("timeline_before_at", type_=AT)
+_BEFORE_KEY = sa.bindparam("timeline_before_key", type_=sa.String())
+#: built statements by (sources and variants, paged, limit); bounded
+_STATEMENTS: dict[Hashable, tuple[Any, list[TimelineSource]]] = {}
+_STATEMENTS_MAX = 512
 
 
-def _branch(stmt: sa.Select[Any], index: int, before: Cursor | None, limit: int) -> sa.Select[Any]:
+def _branch(stmt: sa.Select[Any], index: int, paged: bool, limit: int) -> sa.Select[Any]:
     """One source's select as a UNION ALL member: its newest ``limit`` rows before the cursor,
     tagged with the source's index."""
     inner = stmt.add_columns(sa.literal(index, sa.Integer()).label("src")).subquery()
     page = sa.select(inner)
-    if before is not None:
-        at, last = before
-        page = page.where(sa.or_(inner.c.at < at, sa.and_(inner.c.at == at, inner.c.key < last)))
+    if paged:
+        page = page.where(sa.or_(inner.c.at < _BEFORE_AT, sa.and_(inner.c.at == _BEFORE_AT, inner.c.key < _BEFORE_KEY)))
     # wrapped once more: SQLite takes no ORDER BY/LIMIT on a compound member itself
     return sa.select(page.order_by(inner.c.at.desc(), inner.c.key.desc()).limit(limit).subquery())
 
 
-def timeline_statement(customer_ids: Sequence[int], before: Cursor | None, limit: int):
-    """The one statement of a timeline page and the sources taking part (None: none)."""
+def _taking_part() -> list[TimelineSource]:
+    ctx = tenancy.maybe_current()
+    return [s for s in _SOURCES.values() if s.permission is None or (ctx is not None and ctx.can(s.permission))]
+
+
+def timeline_statement(paged: bool, limit: int) -> tuple[Any, list[TimelineSource]]:
+    """The one statement of a timeline page (binds: the customer ids, and the cursor when
+    ``paged``) and the sources taking part; (None, []) when none does. Built once per key."""
+    taking = _taking_part()
+    key = (tuple((s.name, s.variant() if s.variant else None) for s in taking), paged, limit)
+    built = _STATEMENTS.get(key)
+    if built is not None:
+        return built
     sources: list[TimelineSource] = []
     branches = []
-    for source in _SOURCES.values():
-        selects = source.query(customer_ids)
+    for source in taking:
+        selects = source.query(CUSTOMER_IDS)
         if selects is None:
             continue
         sources.append(source)
         for stmt in [selects] if isinstance(selects, sa.Select) else selects:
-            branches.append(_branch(stmt, len(sources) - 1, before, limit))
-    if not branches:
-        return None, sources
-    union = sa.union_all(*branches).subquery("timeline")
-    stmt = sa.select(union).order_by(union.c.at.desc(), union.c.key.desc()).limit(limit)
-    return stmt, sources
+            branches.append(_branch(stmt, len(sources) - 1, paged, limit))
+    if branches:
+        union = sa.union_all(*branches).subquery("timeline")
+        built = sa.select(union).order_by(union.c.at.desc(), union.c.key.desc()).limit(limit), sources
+    else:
+        built = None, []
+    if len(_STATEMENTS) >= _STATEMENTS_MAX:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = built
+    return built
 
 
 def timeline(
@@ -175,10 +205,13 @@ def timeline(
     ``(at, key)`` of the next page (None when there is no more)."""
     if not customer_ids:
         return [], None
-    stmt, sources = timeline_statement(list(customer_ids), before, limit + 1)
+    stmt, sources = timeline_statement(before is not None, limit + 1)
     if stmt is None:
         return [], None
-    rows = db.session.execute(stmt).all()
+    params: dict[str, Any] = {CUSTOMER_IDS.key: list(customer_ids)}
+    if before is not None:
+        params |= {_BEFORE_AT.key: before[0], _BEFORE_KEY.key: before[1]}
+    rows = db.session.execute(stmt, params).all()
     has_more = len(rows) > limit
     page = rows[:limit]
     entries = [entry for r in page if (entry := sources[r.src].render(r)) is not None]

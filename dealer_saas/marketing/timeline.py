@@ -9,7 +9,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, select
 
-from .. import tenancy
 from ..customers.timeline import TimelineEntry, key, row, timeline_source
 from ..timeutil import as_utc
 from .models import Campaign, CampaignSignup
@@ -27,15 +26,12 @@ def _signup_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("marketing.signups", render=_signup_entry)
+@timeline_source("marketing.signups", render=_signup_entry, permission="marketing.view")
 def signup_entries(customer_ids: Sequence[int]):
-    ctx = tenancy.maybe_current()
-    if ctx is None or not ctx.can("marketing.view"):
-        return None
     s = CampaignSignup
     checked_in = case((s.checked_in_at.isnot(None), 1), else_=0)
     return (
         select(*row(s.signed_up_at, key("cs", s.id), id=s.id, ref=s.campaign_id, t1=Campaign.theme, num=checked_in))
         .join(Campaign, Campaign.id == s.campaign_id)
-        .where(s.customer_id.in_(list(customer_ids)))
+        .where(s.customer_id.in_(customer_ids))
     )

@@ -34,4 +34,4 @@ def message_entries(customer_ids: Sequence[int]):
     m = OutboundMessage
     return select(
         *row(m.created_at, key("message:", m.id), id=m.id, t1=m.channel, t2=m.status, t3=m.subject, t4=m.body)
-    ).where(m.customer_id.in_(list(customer_ids)))
+    ).where(m.customer_id.in_(customer_ids))

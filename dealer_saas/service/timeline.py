@@ -17,11 +17,6 @@ from ..timeutil import as_utc
 from .models import APPOINTMENT_STATUSES, RO_STATUSES, Appointment, RepairOrder
 
 
-def _may_read() -> bool:
-    ctx = tenancy.maybe_current()
-    return ctx is not None and ctx.can("service.history")
-
-
 def _link(endpoint: str, **values: int) -> str | None:
     ctx = tenancy.current()
     return url_for(endpoint, **values) if ctx.can("service.view") else None
@@ -39,10 +34,8 @@ def _repair_order_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("service.repair_orders", render=_repair_order_entry)
+@timeline_source("service.repair_orders", render=_repair_order_entry, permission="service.history")
 def repair_order_entries(customer_ids: Sequence[int]):
-    if not _may_read():
-        return None
     ro = RepairOrder
     return (
         select(
@@ -74,10 +67,8 @@ def _appointment_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("service.appointments", render=_appointment_entry)
+@timeline_source("service.appointments", render=_appointment_entry, permission="service.history")
 def appointment_entries(customer_ids: Sequence[int]):
-    if not _may_read():
-        return None
     a = Appointment
     return select(*row(a.created_at, key("sa", a.id), id=a.id, t1=a.status, t2=a.notes)).where(
         a.customer_id.in_(customer_ids)

@@ -9,7 +9,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import tenancy
 from ..customers.timeline import TimelineEntry, key, row, timeline_source
 from ..timeutil import as_utc
 from .models import SurveyInvitation, SurveyTemplate
@@ -39,11 +38,8 @@ def _survey_entry(r) -> TimelineEntry:
     )
 
 
-@timeline_source("surveys.answered", render=_survey_entry)
+@timeline_source("surveys.answered", render=_survey_entry, permission="surveys.view")
 def survey_entries(customer_ids: Sequence[int]):
-    ctx = tenancy.maybe_current()
-    if ctx is None or not ctx.can("surveys.view"):
-        return None
     inv = SurveyInvitation
     return (
         select(
