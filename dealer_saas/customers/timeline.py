@@ -3,9 +3,10 @@
 A source is a pair: ``query(customer_ids) -> Select | list[Select] | None``, the events of
 that kind for the customers (an expanding bind parameter) as a select of the common column
 shape (:func:`row`); and ``render(row) -> TimelineEntry``, the entry the staff sees for one
-row. Its ``permission`` decides whether it takes part for the viewer. :func:`timeline` runs every source's select as one ``UNION ALL`` (each
-branch its own newest ``limit + 1`` rows, served by its ``customer_id`` index), newest first,
-keyset-paged on ``(at, key)``: one statement per page, whatever the number of sources.
+row. Its ``permission`` decides whether it takes part for the viewer. :func:`timeline`
+runs every source's select as one ``UNION ALL`` (each branch served by its ``customer_id``
+index), newest first, keyset-paged on ``(at, key)``: one statement per page, whatever the
+number of sources.
 """
 
 from __future__ import annotations
@@ -154,15 +155,13 @@ _STATEMENTS: dict[Hashable, tuple[Any, list[TimelineSource]]] = {}
 _STATEMENTS_MAX = 512
 
 
-def _branch(stmt: sa.Select[Any], index: int, paged: bool, limit: int) -> sa.Select[Any]:
-    """One source's select as a UNION ALL member: its newest ``limit`` rows before the cursor,
-    tagged with the source's index."""
-    inner = stmt.add_columns(sa.literal(index, sa.Integer()).label("src")).subquery()
-    page = sa.select(inner)
-    if paged:
-        page = page.where(sa.or_(inner.c.at < _BEFORE_AT, sa.and_(inner.c.at == _BEFORE_AT, inner.c.key < _BEFORE_KEY)))
-    # wrapped once more: SQLite takes no ORDER BY/LIMIT on a compound member itself
-    return sa.select(page.order_by(inner.c.at.desc(), inner.c.key.desc()).limit(limit).subquery())
+def _branch(stmt: sa.Select[Any], index: int) -> sa.Select[Any]:
+    """One source's select as a UNION ALL member, tagged with the source's index. No ORDER
+    BY/LIMIT of its own: the customer's rows of one kind are few (its ``customer_id``
+    index), and PostgreSQL plans the flat union in half the time of one with a sorted,
+    limited subquery per branch (7 against 14 ms on the benchmark data, issue 15); the
+    cursor's condition is pushed down into every branch."""
+    return stmt.add_columns(sa.literal(index, sa.Integer()).label("src"))
 
 
 def _taking_part() -> list[TimelineSource]:
@@ -186,10 +185,15 @@ def timeline_statement(paged: bool, limit: int) -> tuple[Any, list[TimelineSourc
             continue
         sources.append(source)
         for stmt in [selects] if isinstance(selects, sa.Select) else selects:
-            branches.append(_branch(stmt, len(sources) - 1, paged, limit))
+            branches.append(_branch(stmt, len(sources) - 1))
     if branches:
         union = sa.union_all(*branches).subquery("timeline")
-        built = sa.select(union).order_by(union.c.at.desc(), union.c.key.desc()).limit(limit), sources
+        page = sa.select(union)
+        if paged:
+            page = page.where(
+                sa.or_(union.c.at < _BEFORE_AT, sa.and_(union.c.at == _BEFORE_AT, union.c.key < _BEFORE_KEY))
+            )
+        built = page.order_by(union.c.at.desc(), union.c.key.desc()).limit(limit), sources
     else:
         built = None, []
     if len(_STATEMENTS) >= _STATEMENTS_MAX:
