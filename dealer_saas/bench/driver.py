@@ -60,6 +60,8 @@ RO_PANELS = {
 }
 PAGE_KINDS = (
     "customer_360",
+    "customer_timeline",  # the 360's lazily loaded panels (issue 15)
+    "order_finance",
     "my_day",
     "cards",
     "order",
@@ -320,6 +322,10 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return "/customers/?" + urllib.parse.urlencode({"q": pick(kind)}), hx
     if kind == "customer_360":
         return f"/customers/{pick('customer_id')}", {}
+    if kind == "customer_timeline":
+        return f"/customers/{pick('customer_id')}/timeline", hx
+    if kind == "order_finance":
+        return f"/sales/orders/{pick('order_id')}/finance", hx
     if kind == "my_day":
         return "/leads/my-day", {}
     if kind == "cards":
@@ -350,7 +356,14 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
 def _usable(kind: str, persona: Persona) -> bool:
     if kind == "tile_group_stores":  # a group role's tile
         return persona.rollup
-    key = {"customer_360": "customer_id", "order": "order_id", "ro": "ro_id", "campaign": "campaign_id"}.get(kind, kind)
+    key = {
+        "customer_360": "customer_id",
+        "customer_timeline": "customer_id",
+        "order": "order_id",
+        "order_finance": "order_id",
+        "ro": "ro_id",
+        "campaign": "campaign_id",
+    }.get(kind, kind)
     key = "ro_id" if kind in RO_PANELS else key
     return key not in persona.samples or bool(persona.samples[key])
 

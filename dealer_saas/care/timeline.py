@@ -3,42 +3,38 @@ rule, state and last outcome."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import tenancy
-from ..customers.timeline import TimelineEntry, timeline_source
-from ..extensions import db
+from ..customers.timeline import TimelineEntry, key, row, timeline_source
+from ..timeutil import as_utc
 from .models import OUTCOMES, TASK_STATUSES, CallbackTask
 from .rules import label
 
 
-@timeline_source("care.callbacks")
-def callback_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
-    ctx = tenancy.maybe_current()
-    if ctx is None or not ctx.can("care.view"):
-        return []
-    stmt = select(CallbackTask).where(CallbackTask.customer_id.in_(customer_ids))
-    if before is not None:
-        stmt = stmt.where(CallbackTask.created_at < before)
-    rows = db.session.execute(stmt.order_by(CallbackTask.created_at.desc()).limit(limit)).scalars()
-    return [
-        TimelineEntry(
-            at=t.created_at,
-            kind="callback",
-            icon="📞",
-            title=_(
-                "回访：%(r)s（%(s)s）",
-                r=label(t.rule),
-                s=OUTCOMES.get(t.outcome, "") if t.status == "done" and t.outcome else TASK_STATUSES.get(t.status, ""),
-            ),
-            detail=" ".join(p for p in (t.due_on.isoformat(), t.note[:60]) if p),
-            url=url_for("care.task_detail", callback_task_id=t.id),
-            key=f"cb{t.id}",
-        )
-        for t in rows
-    ]
+def _callback_entry(r) -> TimelineEntry:
+    rule, status, outcome, note, due_on = r.t1, r.t2, r.t3, r.t4 or "", r.t5
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind="callback",
+        icon="📞",
+        title=_(
+            "回访：%(r)s（%(s)s）",
+            r=label(rule),
+            s=OUTCOMES.get(outcome, "") if status == "done" and outcome else TASK_STATUSES.get(status, ""),
+        ),
+        detail=" ".join(p for p in ((due_on or "")[:10], note[:60]) if p),
+        url=url_for("care.task_detail", callback_task_id=r.id),
+        key=r.key,
+    )
+
+
+@timeline_source("care.callbacks", render=_callback_entry, permission="care.view")
+def callback_entries(customer_ids: Sequence[int]):
+    t = CallbackTask
+    return select(
+        *row(t.created_at, key("cb", t.id), id=t.id, t1=t.rule, t2=t.status, t3=t.outcome, t4=t.note, t5=t.due_on)
+    ).where(t.customer_id.in_(customer_ids))

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
 
 from .. import tenancy
-from ..customers.timeline import TimelineEntry, timeline_source
-from .models import KINDS, STATUSES
+from ..customers.timeline import TimelineEntry, key, row, timeline_source
+from ..timeutil import as_utc
+from .models import KINDS, STATUSES, Complaint
 from .services import cases
 
 
-@timeline_source("complaints.complaints")
-def complaint_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
-    ctx = tenancy.maybe_current()
-    if ctx is None or not ctx.can("complaints.view"):
-        return []
-    return [
-        TimelineEntry(
-            at=c.received_at,
-            kind="complaint",
-            icon="📣",
-            title=_("%(k)s %(n)s（%(s)s）", k=KINDS[c.kind], n=c.number, s=STATUSES.get(c.status, c.status)),
-            detail=c.subject[:80],
-            url=url_for("complaints.complaint_detail", complaint_id=c.id),
-            key=f"cp{c.id}",
+def _complaint_entry(r) -> TimelineEntry:
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind="complaint",
+        icon="📣",
+        title=_("%(k)s %(n)s（%(s)s）", k=KINDS[r.t1], n=r.t2, s=STATUSES.get(r.t3, r.t3)),
+        detail=(r.t4 or "")[:80],
+        url=url_for("complaints.complaint_detail", complaint_id=r.id),
+        key=r.key,
+    )
+
+
+def _viewer() -> int | None:
+    """The cases shown depend on the viewer unless they see the store's (``cases.visible``)."""
+    ctx = tenancy.current()
+    return None if ctx.can("complaints.all") else ctx.user_id
+
+
+@timeline_source("complaints.complaints", render=_complaint_entry, permission="complaints.view", variant=_viewer)
+def complaint_entries(customer_ids: Sequence[int]):
+    c = Complaint
+    return (
+        cases.visible()
+        .with_only_columns(
+            *row(c.received_at, key("cp", c.id), id=c.id, t1=c.kind, t2=c.number, t3=c.status, t4=c.subject)
         )
-        for c in cases.for_customers(customer_ids, before, limit)
-    ]
+        .where(c.customer_id.in_(customer_ids))
+    )

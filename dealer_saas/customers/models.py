@@ -138,6 +138,11 @@ class Customer(StoreScoped, db.Model):
     tags: Mapped[list[CustomerTag]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerTag.tag"
     )
+    #: the customer's cars (read-only: a car changes hands through ``services.vehicles``);
+    #: the 360 header joins them to the customer (``services.customer_360``)
+    vehicles: Mapped[list[CustomerVehicle]] = relationship(
+        primaryjoin="CustomerVehicle.owner_id == Customer.id", viewonly=True, order_by="CustomerVehicle.id"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

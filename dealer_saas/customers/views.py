@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from .. import domain, events, tenancy, visibility
 from ..formatting import mask_phone
 from ..shell import can_in_view
+from ..timeutil import as_utc
 from ..validation import bounded_id
 from ..web import (
     arg_datetime,
@@ -29,7 +30,7 @@ from ..web import (
 from . import bp, export, pii_log, services
 from .forms import ContactForm, CustomerForm, TransferForm, VehicleForm
 from .models import GENDERS, KINDS, LEVELS, SOURCES, Customer, CustomerVehicle
-from .timeline import QUICK_ACTIONS, OpenWork, open_work, timeline
+from .timeline import QUICK_ACTIONS, OpenWork, timeline
 
 
 @bp.app_context_processor
@@ -301,43 +302,74 @@ def _quick_actions(customer: Customer, work: list[OpenWork]) -> list[tuple[str, 
     return actions
 
 
-def _timeline_context(customer: Customer, before: dt.datetime | None) -> dict[str, Any]:
-    entries, next_before = timeline([customer.id], before, 20)
+def _timeline_context(customer: Customer, before: tuple[dt.datetime, str] | None) -> dict[str, Any]:
+    entries, cursor = timeline([customer.id], before, 20)
     next_url = (
-        url_for("customers.customer_timeline", customer_id=customer.id, before=next_before.isoformat())
-        if next_before
+        url_for("customers.customer_timeline", customer_id=customer.id, before=cursor[0].isoformat(), key=cursor[1])
+        if cursor
         else None
     )
     return {"entries": entries, "timeline_next": next_url}
 
 
+def _timeline_cursor() -> tuple[dt.datetime, str] | None:
+    """The ``before``/``key`` arguments of a next-page link (an older link without ``key``
+    pages on the time alone)."""
+    before = arg_datetime("before")
+    if before is None:
+        return None
+    return as_utc(before), request.args.get("key", "")[:60]
+
+
 @bp.route("/<int:customer_id>")
 @permission_required("customers.view")
 def customer_detail(customer_id: int):
-    """The customer 360: header, quick actions, cars, contacts and one timeline."""
-    customer = services.get_customer(customer_id)
-    if services.record_open(customer):
+    """The customer 360: header (the customer, cars, tags, open work), quick actions, and
+    panels loaded on their own (contacts, the timeline, the assignment form): the first
+    response is four statements (``services.customer_360``)."""
+    header = services.customer_360(customer_id)
+    customer = header.customer
+    if services.record_open(customer, opened_before=header.opened_before, now=header.now):
         # this open took the account past the store's hourly threshold: frozen, signed out
         logout_user()
         session.clear()
         flash(_("账号一小时内打开的客户档案超过门店上限，已被冻结，请联系门店管理员解冻。"), "error")
         return redirect_to(url_for("auth.login"))
     ctx = tenancy.current()
-    work = open_work(customer.id)
-    can_call = services.can_call(customer)
-    pii_log.note("detail", customer.id, services.full_fields_on_detail(customer, can_call=can_call))
+    work = header.open_work
+    can_call = services.can_call(customer, work)
+    pii_log.note("detail", customer.id, services.full_fields_on_detail(customer, can_call=can_call, contacts=False))
     context = {
         "customer": customer,
-        "vehicles": services.vehicles_of(customer.id),
+        "vehicles": header.vehicles,
+        "tags": header.tags,
         "open_work": work,
         "actions": _quick_actions(customer, work),
-        "owners": services.assignable_users() if can_in_view(ctx, "customers.assign") else [],
-        "can_claim": can_in_view(ctx, "customers.edit") and services.can_claim(customer),
+        "can_assign": can_in_view(ctx, "customers.assign"),
+        "can_claim": can_in_view(ctx, "customers.edit") and services.can_claim(customer, work),
         "can_call": can_call,
         "can_delete": can_in_view(ctx, "customers.edit") and services.can_delete(),
-        **_timeline_context(customer, None),
     }
     return render_template("customers/detail.html", **context)
+
+
+@bp.route("/<int:customer_id>/contacts")
+@permission_required("customers.view")
+def customer_contacts(customer_id: int):
+    """The 360's contact persons panel (a company customer's)."""
+    customer = services.get_customer(customer_id)
+    contacts = list(customer.contacts) if customer.kind == "company" else []
+    pii_log.note("detail", customer.id, services.full_fields_on_contacts(customer, contacts))
+    return render_htmx("customers/contacts.html", "customers/_contacts.html", customer=customer, contacts=contacts)
+
+
+@bp.route("/<int:customer_id>/assignment")
+@permission_required("customers.view")
+def customer_assignment(customer_id: int):
+    """The 360's owner assignment form (empty for whoever may not assign: the roll-up)."""
+    customer = services.get_customer(customer_id)
+    owners = services.assignable_users() if can_in_view(tenancy.current(), "customers.assign") else []
+    return render_htmx("customers/assignment.html", "customers/_assignment.html", customer=customer, owners=owners)
 
 
 @bp.route("/<int:customer_id>/timeline")
@@ -345,9 +377,11 @@ def customer_detail(customer_id: int):
 def customer_timeline(customer_id: int):
     """One page of the 360 timeline, older than ``before``."""
     customer = services.get_customer(customer_id)
-    before = arg_datetime("before")
     return render_htmx(
-        "customers/timeline.html", "customers/_timeline.html", customer=customer, **_timeline_context(customer, before)
+        "customers/timeline.html",
+        "customers/_timeline.html",
+        customer=customer,
+        **_timeline_context(customer, _timeline_cursor()),
     )
 
 

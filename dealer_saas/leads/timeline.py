@@ -2,133 +2,176 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import visibility
-from ..customers.timeline import OpenWork, QuickAction, TimelineEntry, open_work_source, quick_action, timeline_source
-from ..extensions import db
+from ..customers.timeline import (
+    OpenWork,
+    QuickAction,
+    TimelineEntry,
+    key,
+    open_work_source,
+    quick_action,
+    row,
+    timeline_source,
+)
 from ..i18n import N_
+from ..tenancy import User
 from ..timeutil import as_utc
 from .models import CARD_STATUSES, CONTACT_CHANNELS, VISIT_KINDS, CardContact, FollowUpCard, Visit
 
 
-@timeline_source("leads.visits")
-def visit_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
+def _visit_entry(r) -> TimelineEntry:
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind="visit",
+        title=str(VISIT_KINDS.get(r.t1, r.t1)),
+        detail=" · ".join(p for p in (r.t2, r.t3, (r.t4 or "")[:80]) if p),
+        url=url_for("leads.visit_detail", visit_id=r.id),
+        icon="🚶" if r.t1 == "walk_in" else "📞",
+        key=r.key,
+    )
+
+
+@timeline_source("leads.visits", render=_visit_entry)
+def visit_entries(customer_ids: Sequence[int]):
     """Visits and phone enquiries of these customers."""
-    stmt = select(Visit).where(Visit.customer_id.in_(customer_ids)).options(joinedload(Visit.consultant))
-    if before is not None:
-        stmt = stmt.where(Visit.time_in < before)
-    stmt = stmt.order_by(Visit.time_in.desc(), Visit.id.desc()).limit(limit)
-    return [
-        TimelineEntry(
-            at=as_utc(v.time_in),
-            kind="visit",
-            title=str(VISIT_KINDS.get(v.kind, v.kind)),
-            detail=" · ".join(
-                p for p in (v.intended_model, v.consultant.name if v.consultant else "", v.summary[:80]) if p
-            ),
-            url=url_for("leads.visit_detail", visit_id=v.id),
-            icon="🚶" if v.kind == "walk_in" else "📞",
-            key=f"visit:{v.id}",
+    return (
+        select(
+            *row(
+                Visit.time_in,
+                key("visit:", Visit.id),
+                id=Visit.id,
+                t1=Visit.kind,
+                t2=Visit.intended_model,
+                t3=User.name,
+                t4=Visit.summary,
+            )
         )
-        for v in db.session.execute(stmt).scalars()
+        .outerjoin(User, User.id == Visit.consultant_id)
+        .where(Visit.customer_id.in_(customer_ids))
+    )
+
+
+_CARD_EVENTS = {
+    "card": "🔥",
+    "card_won": "🏆",
+    "card_lost": "✖",
+}
+
+
+def _card_entry(r) -> TimelineEntry:
+    """A card opened, won or lost."""
+    if r.kind == "card":
+        title, detail = _("开跟进卡 %(level)s 级", level=r.t1), r.t2
+    elif r.kind == "card_won":
+        title, detail = str(CARD_STATUSES["won"]), r.t2
+    else:
+        title, detail = str(CARD_STATUSES["lost"]), f"{r.t3} · {r.t4}"
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind=r.kind,
+        title=title,
+        detail=detail or "",
+        url=url_for("leads.card_detail", follow_up_card_id=r.id),
+        icon=_CARD_EVENTS[r.kind],
+        key=r.key,
+    )
+
+
+@timeline_source("leads.cards", render=_card_entry)
+def card_entries(customer_ids: Sequence[int]):
+    """Cards opened, won and lost (one branch each)."""
+    card = FollowUpCard
+    mine = card.customer_id.in_(customer_ids)
+    slots = {"id": card.id, "t1": card.level, "t2": card.intended_model}
+    return [
+        select(*row(card.created_at, key("card:", card.id), kind="card", **slots)).where(mine),
+        select(*row(card.won_at, key("card_won:", card.id), kind="card_won", **slots)).where(
+            mine, card.won_at.isnot(None)
+        ),
+        select(
+            *row(
+                card.lost_reviewed_at,
+                key("card_lost:", card.id),
+                kind="card_lost",
+                id=card.id,
+                t3=card.lost_reason,
+                t4=card.lost_competitor,
+            )
+        ).where(mine, card.status == "lost", card.lost_reviewed_at.isnot(None)),
     ]
 
 
-@timeline_source("leads.cards")
-def card_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
-    """Cards opened, won and lost (one query: a customer has few cards)."""
-    stmt = (
-        select(FollowUpCard)
-        .where(FollowUpCard.customer_id.in_(customer_ids))
-        .order_by(FollowUpCard.created_at.desc())
-        .limit(200)
+def _contact_entry(r) -> TimelineEntry:
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind="contact",
+        title=_("跟进（%(channel)s）", channel=CONTACT_CHANNELS.get(r.t1, r.t1)),
+        detail=(r.t2 or "")[:120],
+        url=url_for("leads.card_detail", follow_up_card_id=r.ref),
+        icon="💬",
+        key=r.key,
     )
-    entries: list[TimelineEntry] = []
-    for card in db.session.execute(stmt).scalars():
-        url = url_for("leads.card_detail", follow_up_card_id=card.id)
-        events = [(card.created_at, "card", _("开跟进卡 %(level)s 级", level=card.level), card.intended_model, "🔥")]
-        if card.won_at:
-            events.append((card.won_at, "card_won", str(CARD_STATUSES["won"]), card.intended_model, "🏆"))
-        if card.status == "lost" and card.lost_reviewed_at:
-            events.append(
-                (
-                    card.lost_reviewed_at,
-                    "card_lost",
-                    str(CARD_STATUSES["lost"]),
-                    f"{card.lost_reason} · {card.lost_competitor}",
-                    "✖",
-                )
-            )
-        for at, kind, title, detail, icon in events:
-            at = as_utc(at)
-            if before is None or at < before:
-                entries.append(
-                    TimelineEntry(
-                        at=at, kind=kind, title=title, detail=detail, url=url, icon=icon, key=f"{kind}:{card.id}"
-                    )
-                )
-    entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
 
 
-@timeline_source("leads.contacts")
-def contact_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
+@timeline_source("leads.contacts", render=_contact_entry)
+def contact_entries(customer_ids: Sequence[int]):
     """Follow-up contacts logged on these customers' cards."""
-    stmt = (
-        select(CardContact)
+    return (
+        select(
+            *row(
+                CardContact.at,
+                key("contact:", CardContact.id),
+                id=CardContact.id,
+                ref=CardContact.card_id,
+                t1=CardContact.channel,
+                t2=CardContact.content,
+            )
+        )
         .join(FollowUpCard, FollowUpCard.id == CardContact.card_id)
         .where(FollowUpCard.customer_id.in_(customer_ids))
-        .options(joinedload(CardContact.by_user))
     )
-    if before is not None:
-        stmt = stmt.where(CardContact.at < before)
-    stmt = stmt.order_by(CardContact.at.desc(), CardContact.id.desc()).limit(limit)
-    return [
-        TimelineEntry(
-            at=as_utc(c.at),
-            kind="contact",
-            title=_("跟进（%(channel)s）", channel=CONTACT_CHANNELS.get(c.channel, c.channel)),
-            detail=c.content[:120],
-            url=url_for("leads.card_detail", follow_up_card_id=c.card_id),
-            icon="💬",
-            key=f"contact:{c.id}",
-        )
-        for c in db.session.execute(stmt).scalars()
-    ]
 
 
-@open_work_source("leads.open_cards")
-def open_cards(customer_id: int) -> list[OpenWork]:
-    """The customer's open follow-up cards and who follows them. Every open card counts (a
-    colleague's too: nobody may claim a customer someone is following); the link is given
-    only for a card the user may open."""
-    stmt = (
-        select(FollowUpCard)
-        .where(FollowUpCard.customer_id == customer_id, FollowUpCard.status == "open")
-        .options(joinedload(FollowUpCard.consultant))
-        .order_by(FollowUpCard.created_at.desc())
+def _open_card(r) -> OpenWork:
+    """An open card and who follows it. Every open card counts (a colleague's too: nobody
+    may claim a customer someone is following); the link is given only for a card the user
+    may open."""
+    return OpenWork(
+        kind="card",
+        title=_("跟进卡"),
+        state=str(CARD_STATUSES.get(r.t1, r.t1)),
+        user_id=r.ref,
+        user_name=r.t2 or "",
+        url=url_for("leads.card_detail", follow_up_card_id=r.id) if visibility.is_mine_or_pool(r.ref) else None,
+        badge=r.t3 or "",
     )
-    return [
-        OpenWork(
-            kind="card",
-            title=_("跟进卡"),
-            state=str(CARD_STATUSES.get(card.status, card.status)),
-            user_id=card.consultant_id,
-            user_name=card.consultant.name if card.consultant else "",
-            url=url_for("leads.card_detail", follow_up_card_id=card.id)
-            if visibility.is_mine_or_pool(card.consultant_id)
-            else None,
-            badge=card.level,
+
+
+@open_work_source("leads.open_cards", render=_open_card)
+def open_cards(customer_id: int):
+    """The customer's open follow-up cards with their consultants."""
+    card = FollowUpCard
+    return (
+        select(
+            *row(
+                card.created_at,
+                key("card:", card.id),
+                id=card.id,
+                ref=card.consultant_id,
+                t1=card.status,
+                t2=User.name,
+                t3=card.level,
+            )
         )
-        for card in db.session.execute(stmt).scalars()
-    ]
+        .outerjoin(User, User.id == card.consultant_id)
+        .where(card.customer_id == customer_id, card.status == "open")
+    )
 
 
 quick_action(QuickAction("leads.card_new", "cards.edit", "🔥", N_("新建跟进卡"), order=10, unless_open="card"))

@@ -176,6 +176,11 @@ class SalesOrder(StoreScoped, db.Model):
     stock_vehicle: Mapped[StockVehicle | None] = relationship()
     approvals: Mapped[list[OrderApproval]] = relationship(back_populates="order", order_by="OrderApproval.at")
     payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.received_at")
+    #: the delivery record, once delivered (read-only here: ``services.delivery`` writes it);
+    #: the order page joins it (``services.order_for_page``)
+    delivery: Mapped[Delivery | None] = relationship(
+        primaryjoin="Delivery.order_id == SalesOrder.id", viewonly=True, uselist=False
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

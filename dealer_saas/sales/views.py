@@ -427,10 +427,31 @@ def order_from_quote(quote_id: int):
     )
 
 
-def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
+def _finance_context(order, forms: dict[str, Any]) -> dict[str, Any]:
+    """The loans and insurance panel: its rows and its forms."""
     loans, policies = services.order_finance(order)
+    return {
+        "order": order,
+        "loans": loans,
+        "policies": policies,
+        "loan_form": forms.get("loan_form") or LoanForm(formdata=None),
+        "policy_form": forms.get("policy_form") or PolicyForm(formdata=None),
+        "loan_statuses": LOAN_STATUSES,
+        "policy_statuses": POLICY_STATUSES,
+        "loan_moves": services.LOAN_MOVES.moves,
+        "policy_moves": services.POLICY_MOVES.moves,
+        "form_states": services.ORDER_FORM_STATES,
+        "open_section": forms.get("open_section"),
+    }
+
+
+def _order_context(order, forms: dict[str, Any], *, lazy: bool = False) -> dict[str, Any]:
+    """The order page; ``lazy``: the loans and insurance panel loads on its own (a GET),
+    otherwise it is drawn inline (the answer to an action, a refused form's errors in it)."""
     allocate = forms.get("allocate_form") or AllocateForm(formdata=None)
-    choices = services.allocation_choices(order) if order.status == "deposit_paid" else []
+    choices = services.allocation_choices(order) if order.status == "deposit_paid" else None
+    stock = {order.model_id: choices} if choices is not None else None
+    choices = choices or []
     allocate.stock_vehicle_id.choices = [(0, _("请选择车辆"))] + [
         (v.id, f"{v.vin} {v.colour} {v.location}".strip()) for v in choices
     ]
@@ -451,10 +472,10 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         amount=suggested if suggested > 0 else None,
     )
     return {
+        **({} if lazy else _finance_context(order, forms)),
+        "finance_url": url_for("sales.order_finance", sales_order_id=order.id) if lazy else None,
         "order": order,
-        "loans": loans,
-        "policies": policies,
-        "delivery": services.get_delivery(order),
+        "delivery": order.delivery,
         "allocate_form": allocate,
         "payment_form": payment,
         "fully_paid": fully_paid,
@@ -462,22 +483,16 @@ def _order_context(order, forms: dict[str, Any]) -> dict[str, Any]:
         "invoice_form": forms.get("invoice_form") or InvoiceForm(formdata=None),
         "cancel_form": forms.get("cancel_form") or CancelForm(formdata=None),
         "note_form": forms.get("note_form") or NoteForm(formdata=None),
-        "loan_form": forms.get("loan_form") or LoanForm(formdata=None),
-        "policy_form": forms.get("policy_form") or PolicyForm(formdata=None),
         "state_form": forms.get("state_form") or StateForm(formdata=None),
         "statuses": ORDER_STATUSES,
-        "loan_statuses": LOAN_STATUSES,
-        "policy_statuses": POLICY_STATUSES,
         "payment_kinds": PAYMENT_KINDS,
         "payment_methods": PAYMENT_METHODS,
-        "loan_moves": services.LOAN_MOVES.moves,
-        "policy_moves": services.POLICY_MOVES.moves,
         "form_states": services.ORDER_FORM_STATES,
         "discount_pct": services.discount_percent(order.list_price, order.discount),
         # the approver rule, the same one the action and the queue apply
         "can_approve": services.may_approve(order),
         # cost and margin are for those who approve (a consultant does not see the car's cost)
-        "figures": services.deal_figures([order])[order.id] if _sees_margins() else None,
+        "figures": services.deal_figures([order], stock)[order.id] if _sees_margins() else None,
         "cancel_refusal": services.cancel_refusal(order),
         "loan": _order_loan(order, request.args if request.method == "GET" else {}),
         "loan_url": url_for("sales.order_loan", sales_order_id=order.id),
@@ -526,8 +541,9 @@ def _hidden_errors(order, forms: dict[str, Any]) -> list[str]:
 
 
 def _order_page(sales_order_id: int, *, trigger_event: bool = False, **forms: Any):
+    """The order after an action (or its refused form): read afresh, every panel inline."""
     db.session.expire_all()
-    order = services.get_order(sales_order_id)
+    order = services.order_for_page(sales_order_id)
     return render_htmx(
         "sales/order_detail.html",
         "sales/_order.html",
@@ -539,8 +555,18 @@ def _order_page(sales_order_id: int, *, trigger_event: bool = False, **forms: An
 @bp.route("/orders/<int:sales_order_id>")
 @permission_required("sales.view")
 def order_detail(sales_order_id: int):
-    """The order: state, money, approvals, payments, car, invoice, delivery, loans, insurance."""
-    return _order_page(sales_order_id)
+    """The order: state, money, approvals, payments, car, invoice, delivery; the loans and
+    insurance load on their own (at most four statements each, issue 15)."""
+    order = services.order_for_page(sales_order_id)
+    return render_htmx("sales/order_detail.html", "sales/_order.html", **_order_context(order, {}, lazy=True))
+
+
+@bp.route("/orders/<int:sales_order_id>/finance")
+@permission_required("sales.view")
+def order_finance(sales_order_id: int):
+    """The order page's loans and insurance panel."""
+    order = services.get_order_row(sales_order_id)
+    return render_htmx("sales/order_finance.html", "sales/_order_finance.html", **_finance_context(order, {}))
 
 
 def _order_action(sales_order_id: int, form, form_name: str, call: Callable[[], Any]):

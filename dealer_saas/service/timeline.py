@@ -4,23 +4,17 @@ included, read-only)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import tenancy
-from ..customers.timeline import TimelineEntry, timeline_source
-from ..extensions import db
+from ..customers.models import CustomerVehicle
+from ..customers.timeline import TimelineEntry, key, row, timeline_source
+from ..timeutil import as_utc
 from .models import APPOINTMENT_STATUSES, RO_STATUSES, Appointment, RepairOrder
-
-
-def _may_read() -> bool:
-    ctx = tenancy.maybe_current()
-    return ctx is not None and ctx.can("service.history")
 
 
 def _link(endpoint: str, **values: int) -> str | None:
@@ -28,47 +22,54 @@ def _link(endpoint: str, **values: int) -> str | None:
     return url_for(endpoint, **values) if ctx.can("service.view") else None
 
 
-@timeline_source("service.repair_orders")
-def repair_order_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
-    if not _may_read():
-        return []
-    stmt = select(RepairOrder).where(RepairOrder.customer_id.in_(customer_ids)).options(joinedload(RepairOrder.vehicle))
-    if before is not None:
-        stmt = stmt.where(RepairOrder.opened_at < before)
-    rows = db.session.execute(stmt.order_by(RepairOrder.opened_at.desc()).limit(limit)).scalars()
-    return [
-        TimelineEntry(
-            at=ro.opened_at,
-            kind="repair_order",
-            icon="🛠",
-            title=_("维修工单 %(n)s（%(s)s）", n=ro.number, s=RO_STATUSES.get(ro.status, ro.status)),
-            detail=" ".join(
-                p for p in (ro.vehicle.plate if ro.vehicle else "", f"{ro.mileage_in:,} km", ro.complaints[:60]) if p
-            ),
-            url=_link("service.repair_order_detail", repair_order_id=ro.id),
-            key=f"ro{ro.id}",
-        )
-        for ro in rows
-    ]
+def _repair_order_entry(r) -> TimelineEntry:
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind="repair_order",
+        icon="🛠",
+        title=_("维修工单 %(n)s（%(s)s）", n=r.t1, s=RO_STATUSES.get(r.t2, r.t2)),
+        detail=" ".join(p for p in (r.t3 or "", f"{r.num:,} km", (r.t4 or "")[:60]) if p),
+        url=_link("service.repair_order_detail", repair_order_id=r.id),
+        key=r.key,
+    )
 
 
-@timeline_source("service.appointments")
-def appointment_entries(customer_ids: Sequence[int], before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
-    if not _may_read():
-        return []
-    stmt = select(Appointment).where(Appointment.customer_id.in_(customer_ids))
-    if before is not None:
-        stmt = stmt.where(Appointment.created_at < before)
-    rows = db.session.execute(stmt.order_by(Appointment.created_at.desc()).limit(limit)).scalars()
-    return [
-        TimelineEntry(
-            at=a.created_at,
-            kind="service_appointment",
-            icon="📅",
-            title=_("售后预约（%(s)s）", s=APPOINTMENT_STATUSES.get(a.status, a.status)),
-            detail=a.notes[:80],
-            url=_link("service.appointment_detail", appointment_id=a.id),
-            key=f"sa{a.id}",
+@timeline_source("service.repair_orders", render=_repair_order_entry, permission="service.history")
+def repair_order_entries(customer_ids: Sequence[int]):
+    ro = RepairOrder
+    return (
+        select(
+            *row(
+                ro.opened_at,
+                key("ro", ro.id),
+                id=ro.id,
+                t1=ro.number,
+                t2=ro.status,
+                t3=CustomerVehicle.plate,
+                num=ro.mileage_in,
+                t4=ro.complaints,
+            )
         )
-        for a in rows
-    ]
+        .outerjoin(CustomerVehicle, CustomerVehicle.id == ro.vehicle_id)
+        .where(ro.customer_id.in_(customer_ids))
+    )
+
+
+def _appointment_entry(r) -> TimelineEntry:
+    return TimelineEntry(
+        at=as_utc(r.at),
+        kind="service_appointment",
+        icon="📅",
+        title=_("售后预约（%(s)s）", s=APPOINTMENT_STATUSES.get(r.t1, r.t1)),
+        detail=(r.t2 or "")[:80],
+        url=_link("service.appointment_detail", appointment_id=r.id),
+        key=r.key,
+    )
+
+
+@timeline_source("service.appointments", render=_appointment_entry, permission="service.history")
+def appointment_entries(customer_ids: Sequence[int]):
+    a = Appointment
+    return select(*row(a.created_at, key("sa", a.id), id=a.id, t1=a.status, t2=a.notes)).where(
+        a.customer_id.in_(customer_ids)
+    )

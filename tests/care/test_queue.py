@@ -17,6 +17,7 @@ from dealer_saas.extensions import db
 
 from .. import factories
 from ..conftest import login
+from ..customers.pages import with_panels
 from . import factories as cf
 
 HX = {"HX-Request": "true"}
@@ -255,7 +256,7 @@ def test_tiles_and_the_customer_360_timeline(store, team, app):
     assert ">1<" in client.get("/tiles/care_due_today").get_data(as_text=True).replace(" ", "")
     assert ">2<" in client.get("/tiles/care_overdue").get_data(as_text=True).replace(" ", "")
     manager = login(app.test_client(), team.manager, store)
-    body = manager.get(f"/customers/{t.customer_id}").get_data(as_text=True)
+    body = with_panels(manager, f"/customers/{t.customer_id}")  # the timeline is a panel
     assert "回访：到店后回访" in body
 
 

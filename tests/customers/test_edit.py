@@ -12,6 +12,7 @@ from dealer_saas.customers.models import Customer, CustomerTag, CustomerVehicle
 from dealer_saas.extensions import db
 
 from .. import factories
+from .pages import with_panels
 
 FORM = {
     "name": "赵六",
@@ -250,7 +251,7 @@ def test_company_contacts_add_edit_remove(client_as, store):
     contact = factories.first(CustomerContact, name="采购王")
     assert contact.is_primary and contact.mobile == "13800138010"
     assert client.post(f"/customers/contacts/{contact.id}/edit", data={"name": "采购王总"}).status_code == 303
-    assert "采购王总" in client.get(f"/customers/{company.id}").text
+    assert "采购王总" in with_panels(client, f"/customers/{company.id}")  # the contacts panel
     assert client.post(f"/customers/contacts/{contact.id}/delete").status_code == 303
     assert factories.first(CustomerContact, id=contact.id) is None
 

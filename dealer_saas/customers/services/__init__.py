@@ -63,8 +63,10 @@ from .deleting import (
     restore_until,
 )
 from .delivered import OWNER_LEVEL, attach_delivered_vehicle, mark_customer_owner
+from .header import Header, customer_360
 from .merge import DuplicateGroup, duplicate_groups, merge_customers
 from .pii import (
+    full_fields_on_contacts,
     full_fields_on_detail,
     full_fields_on_form,
     record_list_view,
@@ -123,6 +125,8 @@ __all__ = [
     "can_claim",
     "can_call",
     "followed_by",
+    "Header",
+    "customer_360",
     "parse_tags",
     "create_customer",
     "update_customer",
@@ -153,6 +157,7 @@ __all__ = [
     "restore_customer",
     "restore_until",
     "purge_deleted",
+    "full_fields_on_contacts",
     "full_fields_on_detail",
     "full_fields_on_form",
     "record_pii_view",

@@ -90,32 +90,40 @@ def store_owners() -> list[User]:
 
 def may_own_customers() -> bool:
     """Whether the current user may hold customers (claim from the pool): the same people
-    a customer may be assigned to. Owning one shows its full phone numbers, so a service
+    a customer may be assigned to (:func:`assignable_users`: an active member of the active
+    store whose role there may follow up cards), read from the signed-in user's memberships
+    (loaded with the user, no query). Owning one shows its full phone numbers, so a service
     advisor or a receptionist must not get them by claiming."""
-    user_id = tenancy.current().user_id
-    return user_id is not None and user_id in {u.id for u in assignable_users()}
+    ctx = tenancy.current()
+    user = db.session.get(User, ctx.user_id) if ctx.user_id is not None else None
+    if user is None or not user.is_active or user.org_id != ctx.org_id:
+        return False
+    return any(m.store_id == ctx.store_id and "cards.edit" in m.role.permission_set for m in user.memberships)
 
 
-def followed_by(customer: Customer) -> list[int]:
+def followed_by(customer: Customer, work: list[Any] | None = None) -> list[int]:
     """Staff working on the customer in another module now (an open follow-up card's
-    consultant), from the customer 360's registered open-work sources."""
+    consultant), from the customer 360's registered open-work sources (``work``: already
+    read with the customer, :func:`customer_360`)."""
     from ..timeline import open_work
 
-    return [work.user_id for work in open_work(customer.id) if work.user_id is not None]
+    if work is None:
+        work = open_work(customer.id)
+    return [w.user_id for w in work if w.user_id is not None]
 
 
-def can_claim(customer: Customer) -> bool:
+def can_claim(customer: Customer, work: list[Any] | None = None) -> bool:
     """Whether the current user may take this (visible) customer from the pool: it has no
     owner, nobody follows it on an open card, and the user may hold customers. The 360
     page's button and :func:`claim_customer` both ask here."""
-    return customer.owner_id is None and may_own_customers() and not followed_by(customer)
+    return customer.owner_id is None and may_own_customers() and not followed_by(customer, work)
 
 
-def can_call(customer: Customer) -> bool:
+def can_call(customer: Customer, work: list[Any] | None = None) -> bool:
     """The full number on the customer 360: the customers rule (``customers.pii`` or the
     owner), or the consultant following the customer on an open card (the card's own rule,
     ``leads.services.can_call``): the page never masks what the card shows."""
-    return can_see_full_mobile(customer) or tenancy.current().user_id in followed_by(customer)
+    return can_see_full_mobile(customer) or tenancy.current().user_id in followed_by(customer, work)
 
 
 def parse_tags(text: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -17,6 +18,7 @@ from ... import audit, domain, pagination, tenancy, visibility
 from ...extensions import db
 from ...inventory import services as inventory
 from ...timeutil import local_day_bounds, utcnow
+from ...validation import bounded_id
 from .. import settings
 from ..models import ORDER_STATUSES, ZERO, OrderApproval, SalesOrder
 from ._common import (
@@ -100,6 +102,37 @@ def get_order(sales_order_id: Any) -> SalesOrder:
         selectinload(SalesOrder.approvals).joinedload(OrderApproval.by_user),
         selectinload(SalesOrder.payments),
     )
+
+
+def order_for_page(sales_order_id: Any) -> SalesOrder:
+    """:func:`get_order` in ONE statement for the order page's first response: the customer,
+    model, consultant, car, approvals (with who), payments and the delivery joined (an
+    order has a few of each). The loans and policies are a panel of their own."""
+    ident = bounded_id(sales_order_id)
+    if ident is None:
+        abort(404)
+    stmt = (
+        select(SalesOrder)
+        .where(SalesOrder.id == ident)
+        .options(
+            joinedload(SalesOrder.customer),
+            joinedload(SalesOrder.vehicle_model),
+            joinedload(SalesOrder.consultant),
+            joinedload(SalesOrder.stock_vehicle),
+            joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user),
+            joinedload(SalesOrder.payments),
+            joinedload(SalesOrder.delivery),
+        )
+    )
+    order = db.session.execute(visibility.restrict(stmt, own_clause(SalesOrder))).unique().scalar_one_or_none()
+    if order is None:
+        abort(404)
+    return order
+
+
+def get_order_row(sales_order_id: Any) -> SalesOrder:
+    """The order alone (404 like :func:`get_order`): for a panel that shows its own rows."""
+    return _visible(SalesOrder, sales_order_id)
 
 
 def _transition(

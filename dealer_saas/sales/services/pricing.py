@@ -271,12 +271,13 @@ def _figures(order: Any, vehicle: StockVehicle | None, today: Any) -> DealFigure
     )
 
 
-def deal_figures(orders: list[Any]) -> dict[int, DealFigures]:
+def deal_figures(orders: list[Any], stock: dict[int, list[StockVehicle]] | None = None) -> dict[int, DealFigures]:
     """:class:`DealFigures` by order id. An order without a car is costed on the oldest
     in-stock car of its model in its store (the one allocation offers first; in the read-only
-    roll-up the other stores' cars are not the reference): one query per model."""
+    roll-up the other stores' cars are not the reference): one query per model (``stock``:
+    the in-stock cars by model already read, ``allocation_choices``)."""
     today = tenancy.store_today()
-    stock: dict[int, list[StockVehicle]] = {}
+    stock = dict(stock or {})
     result: dict[int, DealFigures] = {}
     for order in orders:
         vehicle = order.stock_vehicle
