@@ -275,6 +275,7 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
     from .. import tenancy
     from ..auth.services import hash_password
     from ..customers.models import Customer, CustomerTag, CustomerVehicle
+    from ..customers.settings import MAX_OPENS_PER_HOUR
     from ..extensions import db
     from ..inventory.models import VehicleModel
     from ..leads.models import FollowUpCard, Visit
@@ -300,7 +301,9 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
                     name=f"基准{'旗舰' if large else ''}大众4S店{index + 1:02d}",
                     city="广州",
                     brands="大众",
-                    settings={"plate_prefix": "粤A"},
+                    # the personas open thousands of customer 360s an hour: the store's
+                    # threshold (200 by default) would freeze them within a minute
+                    settings={"plate_prefix": "粤A", "customer_records": {"opens_per_hour": MAX_OPENS_PER_HOUR}},
                 )
             )
         db.session.add_all(stores)
