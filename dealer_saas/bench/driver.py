@@ -16,6 +16,7 @@ Every loop is bounded in time and every request has a timeout; only 127.0.0.1 is
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import os
@@ -37,6 +38,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from ..timeutil import local_today
 from . import bench
 from .common import _percentile, database_exists, server_url
 from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username
@@ -46,6 +48,7 @@ FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate",
 #: the report fragments and dashboard tiles (issue 18), as htmx fragments
 _REPORT_PATHS = "customers/growth customers/segments customers/completeness stock/ageing stock/models stock/turnover aftersales/mix aftersales/technicians aftersales/quality"  # noqa: E501
 _REPORT_PATHS += " stock/parts_value stock/parts_turnover stock/parts_low stock/parts_dead care/callbacks care/satisfaction care/complaints care/campaigns"  # noqa: E501
+_REPORT_PATHS += " funnel ranking/data forecast/data stores/data"  # the sales reports' fragments
 REPORT_KINDS = {f"report_{p.replace('/', '_')}": f"/reports/{p}" for p in _REPORT_PATHS.split()} | {
     f"tile_{t}": f"/tiles/reports_{t}" for t in ("store_trend", "group_stores")
 }
@@ -349,12 +352,21 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
             ("/marketing/campaigns", {}) if kind == "campaigns" else (f"/marketing/campaigns/{pick('campaign_id')}", {})
         )
     if kind in REPORT_KINDS:
-        return REPORT_KINDS[kind], hx
+        path = REPORT_KINDS[kind]
+        # a whole month, the last one: "this month so far" (the reports' default) is a day or
+        # two of data early in a month and flatters every figure
+        return (path if kind.startswith("tile_") else f"{path}?{_last_month()}"), hx
     raise ValueError(kind)
 
 
+def _last_month() -> str:
+    first = local_today().replace(day=1)
+    start = (first - dt.timedelta(days=1)).replace(day=1)
+    return urllib.parse.urlencode({"start": start.isoformat(), "end": (first - dt.timedelta(days=1)).isoformat()})
+
+
 def _usable(kind: str, persona: Persona) -> bool:
-    if kind == "tile_group_stores":  # a group role's tile
+    if kind in ("tile_group_stores", "report_stores_data"):  # a group role's tile and report
         return persona.rollup
     key = {
         "customer_360": "customer_id",
