@@ -234,7 +234,7 @@ MODULE_MARKER = {
     "care": "care_callbacks",
     "surveys": "complaints",
     "marketing": "campaigns",
-    "reports": "report_customer_stats",
+    "reports": "report_visit_stats",  # the newest summary: the summaries are rebuilt whole
 }
 MODULE_UPDATES = {"care": ("customers", "customer_vehicles")}
 

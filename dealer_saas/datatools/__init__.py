@@ -21,6 +21,8 @@ MODULE = registry.declare(
         },
         grants={
             "store_manager": ("admin.import", "admin.export"),
+            # parts and suppliers only: each kind also needs its module's permission
+            "parts_clerk": ("admin.import",),
             "group_manager": ("admin.export",),
         },
         reads=("admin.export",),

@@ -20,7 +20,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _importable() -> list[tuple[str, str]]:
-    return [(key, str(imp.label)) for key, imp in IMPORTERS.items() if imports.may_import(imp)]
+    return [(key, str(IMPORTERS[key].label)) for key in imports.importable()]
 
 
 def _download(content: bytes, name: str) -> Response:
@@ -110,7 +110,7 @@ def _batch_page(batch: ImportBatch, form: MappingForm | None = None):
 def import_batch(import_batch_id: int):
     """One import: the column mapping (POST saves it and starts the dry run), the progress
     while a job runs (a self-polling fragment), the row-by-row report."""
-    batch = tenancy.get_or_404(ImportBatch, import_batch_id)
+    batch = imports.batch_or_404(import_batch_id)
     if request.method == "GET":
         return _batch_page(batch)
     form = _mapping_form(batch)
@@ -129,7 +129,7 @@ def import_batch(import_batch_id: int):
 @permission_required("admin.import")
 def import_commit(import_batch_id: int):
     """Commit a checked import (a job: one transaction, all or nothing)."""
-    batch = tenancy.get_or_404(ImportBatch, import_batch_id)
+    batch = imports.batch_or_404(import_batch_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         queued = attempt(form, lambda: imports.request_commit(batch.id))
@@ -144,7 +144,7 @@ def import_commit(import_batch_id: int):
 @permission_required("admin.import")
 def import_discard(import_batch_id: int):
     """Cancel an import that is not committed: its file is deleted."""
-    batch = tenancy.get_or_404(ImportBatch, import_batch_id)
+    batch = imports.batch_or_404(import_batch_id)
     form = ConfirmForm()
     if form.validate_on_submit() and attempt(form, lambda: imports.discard_batch(batch.id)):
         flash(_("已取消该导入，文件已删除。"), "success")

@@ -48,6 +48,7 @@ MODULE = registry.declare(
         job_labels={
             "reports.refresh_customer_stats": _l("汇总客户报表数据"),
             "reports.refresh_service_stats": _l("汇总售后产值数据"),
+            "reports.refresh_visit_stats": _l("汇总来店数据"),
             "reports.build_section": _l("生成报表（数据量大）"),
         },
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -26,7 +25,7 @@ from ..service.models import RepairOrder
 from . import customer_stats, section_jobs, services
 from .metrics import ZERO, Counts, Period, _money, ratio, scope
 from .sections import Filters, local_month, months_of, position, section, store_names
-from .tables import Table, percent
+from .tables import Table, percent, summary_note
 
 #: a valid mobile: 11 characters starting with 1 (the customers module stores mobiles
 #: normalised to mainland form, so such a value is a mobile number)
@@ -307,12 +306,7 @@ def completeness_live(period: Period, *, tz: str | None = None, store_ids=None) 
 
 def summarised_as_of(stamps: dict, tz: str) -> str:
     """The caption's note on when the summary was made (empty when counted live)."""
-    at = customer_stats.as_of(stamps)
-    if at is None:
-        return ""
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)
-    return _("（统计截至 %(at)s）", at=f"{at.astimezone(ZoneInfo(tz)):%m-%d %H:%M}")
+    return summary_note(customer_stats.as_of(stamps), tz)
 
 
 # --------------------------------------------------------------------------- sections

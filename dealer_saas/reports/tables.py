@@ -4,16 +4,18 @@ page's table, the chart beside it and the CSV export are built from the same
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..formatting import money
 from ..leads.models import INTENT_LEVELS
-from . import metrics, services
+from . import metrics, services, visit_stats
 from .metrics import STAGES, Period
 
 STAGE_LABELS = {
@@ -52,6 +54,15 @@ def _store_names() -> dict[int | None, str]:
     return names
 
 
+def summary_note(at: dt.datetime | None, tz: str | None) -> str:
+    """A caption's note on when a summary behind it was made (empty: counted live)."""
+    if at is None:
+        return ""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return _("（统计截至 %(at)s）", at=f"{at.astimezone(ZoneInfo(metrics.zone_name(tz))):%m-%d %H:%M}")
+
+
 def _conversion_cells(row: metrics.FunnelRow) -> list[str]:
     return [percent(r) for r in row.conversions] + [percent(row.overall)]
 
@@ -79,7 +90,8 @@ def funnel_report(period: Period, by: str, *, tz: str | None, store_ids) -> dict
     )
     per_store = metrics.funnel_rows(figures[: len(STAGES)])
     total = metrics.funnel_total(per_store)
-    stage_table = Table(_("销售漏斗"), _funnel_header([_("门店")]))
+    note = summary_note(visit_stats.as_of(metrics.scope(store_ids), period, tz), tz)
+    stage_table = Table(_("销售漏斗") + note, _funnel_header([_("门店")]))
     for row in per_store if multi else []:
         stage_table.rows.append([names.get(row.store_id, ""), *map(str, row.counts.values()), *_conversion_cells(row)])
     scope = metrics.scope(store_ids)
@@ -231,7 +243,8 @@ def stores_report(period: Period, *, tz: str | None, store_url) -> dict[str, Any
             s.code,
         ),
     )
-    table = Table(_("门店对比"), header)
+    note = summary_note(visit_stats.as_of(metrics.scope(), period, tz), tz)
+    table = Table(_("门店对比") + note, header)
     for n, store in enumerate(ranked, start=1):
         row = funnel.get(store.id) or metrics.FunnelRow(store.id, None, dict(empty))
         table.rows.append(

@@ -42,6 +42,24 @@ def test_store_id_is_not_frozen_by_the_lambda_cache(two_tenants):
     assert seen[1] == ["甲一标记客户"] and seen[3] == ["乙一标记客户"] and seen[5] == ["甲二标记客户"]
 
 
+def test_a_rollups_store_ids_are_not_frozen_either(two_tenants):
+    """Several stores are written into the SQL as numbers (``tenancy._criteria_for``): each
+    roll-up context still gets its own, in plain selects and in subqueries."""
+    t = two_tenants
+    b2 = factories.StoreFactory(organisation=t.b1.organisation, name="乙二店")
+    factories.CustomerFactory(store=b2, name="乙二标记客户")
+    db.session.flush()
+    seen = []
+    for stores in ((t.a1, t.a2), (t.b1, b2), (t.a2, t.a1), (t.a1,), (t.a1, t.a2)):
+        ctx = TenantContext(org_id=stores[0].org_id, store_id=None, store_ids=tuple(s.id for s in stores))
+        with tenancy.use(ctx):
+            inner = select(Customer.id).where(Customer.name.like("%标记%")).scalar_subquery()
+            seen.append((names(), db.session.execute(select(func.count()).where(Customer.id.in_(inner))).scalar()))
+    assert seen[0] == (["甲一标记客户", "甲二标记客户"], 2) == seen[2] == seen[4]
+    assert seen[1] == (["乙一标记客户", "乙二标记客户"], 2)
+    assert seen[3] == (["甲一标记客户"], 1)
+
+
 def test_orm_bulk_update_and_delete_stay_in_the_store(two_tenants):
     t = two_tenants
     with tenancy.enter(t.a1.id):

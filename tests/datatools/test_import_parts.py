@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from dealer_saas import tenancy
 from dealer_saas.audit import AuditLog
+from dealer_saas.datatools.models import ImportBatch
 from dealer_saas.extensions import db
 from dealer_saas.parts.models import Part, PartStock, StockMovement, Supplier
 from dealer_saas.parts.services import catalogue
@@ -256,3 +257,29 @@ def test_parts_and_suppliers_exports_with_the_lists_filters(app, client_as, stor
     assert entries[0][1]["filters"] == {"category": "filter"}
     advisor, _ = client_as("service_advisor")  # parts.view but no export permission
     assert advisor.post("/admin/data/export", data={"entity": "parts"}).status_code == 403
+
+
+def test_a_parts_clerk_imports_parts_and_suppliers_and_sees_no_other_import(app, client_as, store):
+    manager, _user = client_as("store_manager")
+    upload(manager, "customers", csv_file([["姓名", "手机"], ["张三", "13800138000"]]))
+    customers_batch = batch_of(store)
+    clerk, _clerk = client_as("parts_clerk")
+    page = clerk.get("/admin/data/import")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # the kinds offered: the parts module's only; the manager's customer file is not listed
+    assert 'value="parts"' in html and 'value="suppliers"' in html
+    assert 'value="customers"' not in html and 'value="visits"' not in html
+    assert f"/admin/data/import/{customers_batch.id}" not in html
+    assert clerk.get(f"/admin/data/import/{customers_batch.id}").status_code == 404
+    assert clerk.post(f"/admin/data/import/{customers_batch.id}/discard", data={}).status_code == 404
+    assert clerk.post(f"/admin/data/import/{customers_batch.id}/commit", data={}).status_code == 404
+    refused = upload(clerk, "customers", csv_file([["姓名"], ["李四"]]))
+    assert refused.status_code == 200 and db.session.query(ImportBatch).count() == 1  # nothing uploaded
+    # a suppliers file goes all the way through
+    upload(clerk, "suppliers", csv_file(SUPPLIERS[:2]))
+    batch = batch_of(store)
+    assert batch.entity == "suppliers" and clerk.get(f"/admin/data/import/{batch.id}").status_code == 200
+    check(clerk, batch)
+    db.session.refresh(batch)
+    assert batch.status == "checked" and batch.counts["created"] == 1

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -69,6 +69,21 @@ def importer_for(entity: str) -> Importer:
 def may_import(importer: Importer) -> bool:
     ctx = tenancy.current()
     return ctx.can("admin.import") and (not importer.permission or ctx.can(importer.permission))
+
+
+def importable() -> tuple[str, ...]:
+    """The kinds of data the user may import here (``admin.import`` and each kind's own
+    module permission: a parts clerk imports parts and suppliers, not customers)."""
+    return tuple(key for key, importer in IMPORTERS.items() if may_import(importer))
+
+
+def batch_or_404(batch_id: int) -> ImportBatch:
+    """One import of the store, 404 for another tenant's and for a kind the user may not
+    import (its row report shows that kind's data: a parts clerk never sees a customer file)."""
+    batch = tenancy.get_or_404(ImportBatch, batch_id)
+    if batch.entity not in importable():
+        abort(404)
+    return batch
 
 
 def remembered_columns(entity: str) -> dict[str, str]:
@@ -137,7 +152,7 @@ def upload_file(entity: str, filename: str, stream: Any) -> ImportBatch:
 def save_mapping(batch_id: int, mapping: dict[str, str], skip_rejected: bool) -> ImportBatch:
     """Confirm the mapping (column position -> field; each field once, the required ones
     present), remember it for the organisation and set the batch up for its dry run."""
-    batch = tenancy.get_or_404(ImportBatch, batch_id)
+    batch = batch_or_404(batch_id)
     importer = importer_for(batch.entity)
     if batch.status not in ("uploaded", "checked", "failed") or not batch.stored_name:
         raise ImportRefused(_("该导入已完成或正在运行，不能再修改映射。"))
@@ -172,7 +187,7 @@ def _remember(entity: str, learnt: dict[str, str]) -> None:
 def request_commit(batch_id: int) -> ImportBatch:
     """Queue the commit of a checked batch (refused while rows were rejected, unless the
     user chose to skip them)."""
-    batch = tenancy.get_or_404(ImportBatch, batch_id)
+    batch = batch_or_404(batch_id)
     if batch.status != "checked" or not batch.stored_name:
         raise ImportRefused(_("请先完成检查（试导入）再提交。"))
     if (batch.counts or {}).get("rejected") and not batch.skip_rejected:
@@ -339,6 +354,7 @@ def recent_batches(limit: int = 20) -> list[ImportBatch]:
         db.session.execute(
             select(ImportBatch)
             .options(joinedload(ImportBatch.created_by))
+            .where(ImportBatch.entity.in_(importable()))
             .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
             .limit(limit)
         ).scalars()
@@ -347,7 +363,7 @@ def recent_batches(limit: int = 20) -> list[ImportBatch]:
 
 def discard_batch(batch_id: int) -> ImportBatch:
     """Delete an unfinished batch's file (the batch stays in the list as failed)."""
-    batch = tenancy.get_or_404(ImportBatch, batch_id)
+    batch = batch_or_404(batch_id)
     if batch.status in ("checking", "committing"):
         raise ImportRefused(_("正在运行的导入不能取消。"))
     path = batch_path(batch)
