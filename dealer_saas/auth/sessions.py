@@ -62,16 +62,9 @@ def revoke_all(user_id: int) -> None:
     )
 
 
-def touch(record: UserSession) -> None:
-    """Note the session was used; written at most every :data:`TOUCH_EVERY`."""
-    now = utcnow()
-    if record.last_seen_at is None or now - as_utc(record.last_seen_at) >= TOUCH_EVERY:
-        record.last_seen_at = now
-
-
 def touch_row(record_id: int, last_seen_at: dt.datetime | None) -> None:
-    """:func:`touch` for the shell, which reads the record's columns without an ORM entity:
-    one UPDATE, at most every :data:`TOUCH_EVERY` per session."""
+    """Note the session was used (the shell reads the record's id and last use, no ORM
+    entity): one UPDATE, at most every :data:`TOUCH_EVERY` per session."""
     now = utcnow()
     if last_seen_at is None or now - as_utc(last_seen_at) >= TOUCH_EVERY:
         db.session.execute(
