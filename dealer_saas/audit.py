@@ -143,3 +143,32 @@ def record(
     )
     db.session.add(row)
     return row
+
+
+def insert(
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    *,
+    after: dict | None = None,
+    summary: str = "",
+) -> None:
+    """:func:`record` as one INSERT sent at once, without an ORM object for the unit of work
+    to flush: for rows written on every page view (``view_pii``), where nothing reads the
+    row back in the request. The actor, store and address come from the tenant context."""
+    ctx = tenancy.maybe_current()
+    db.session.execute(
+        sa.insert(AuditLog.__table__).values(
+            at=utcnow(),
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            summary=summary[:300],
+            before=None,
+            after=_jsonable(after) if after else None,
+            store_id=ctx.store_id if ctx else None,
+            org_id=ctx.org_id if ctx else None,
+            user_id=ctx.user_id if ctx else None,
+            ip=ctx.ip if ctx else None,
+        )
+    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from .timeutil import local
+from .timeutil import DEFAULT_TZ, as_utc
 
 
 def money(value: decimal.Decimal | int | None) -> str:
@@ -56,10 +57,28 @@ def _active_timezone() -> str | None:
     return tz
 
 
+def _active_zone() -> ZoneInfo:
+    """The zone object of :func:`_active_timezone`, kept with it per tenant context: a list
+    formats one time per row."""
+    from flask import g, has_app_context
+
+    from . import tenancy
+
+    if not has_app_context():
+        return ZoneInfo(_active_timezone() or DEFAULT_TZ)
+    ctx = tenancy.maybe_current()
+    cached = g.get("_store_zone")
+    if cached is not None and cached[0] is ctx:
+        return cached[1]
+    zone = ZoneInfo(_active_timezone() or DEFAULT_TZ)
+    g._store_zone = (ctx, zone)
+    return zone
+
+
 def datetime_local(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
-    return local(value, _active_timezone()).strftime(fmt)
+    return as_utc(value).astimezone(_active_zone()).strftime(fmt)
 
 
 def date_fmt(value: dt.date | None, fmt: str = "%Y-%m-%d") -> str:

@@ -7,6 +7,8 @@ every request; group roles may choose "all stores" (a read-only roll-up).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from . import registry, tenancy
 from .extensions import db, login_manager
@@ -27,13 +29,34 @@ from .tenancy import Membership, Store, TenantContext, User
 ALL_STORES = "all"
 
 
-@dataclass
-class Access:
-    """What the signed-in user may reach: stores, and permissions per store."""
+@dataclass(frozen=True)
+class StoreRef:
+    """A store as the shell keeps it for a signed-in user (the switcher, the roll-up's store
+    badges, the store names of a list): immutable and detached from any database session,
+    so one copy serves every request of every thread of a worker."""
 
-    stores: list[Store] = field(default_factory=list)
+    id: int
+    org_id: int
+    name: str
+    code: str
+    is_active: bool
+    timezone: str
+
+
+def _store_ref(store: Store) -> StoreRef:
+    return StoreRef(store.id, store.org_id, store.name, store.code, bool(store.is_active), store.timezone)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the signed-in user may reach: stores, and permissions per store. Immutable: the
+    shell keeps one per user and worker (``_ACCESS_CACHE``) while its fingerprint holds."""
+
+    stores: tuple[StoreRef, ...] = ()
     per_store: dict[int, frozenset[str]] = field(default_factory=dict)
     group_permissions: frozenset[str] = frozenset()
+    #: the permissions of the user's own store memberships (group roles not included)
+    member_permissions: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @property
     def can_rollup(self) -> bool:
@@ -41,16 +64,16 @@ class Access:
 
 
 def load_access(user: User) -> Access:
-    """Stores and permissions from the user's memberships. Issues no query of its own: it
-    reads what ``_load_user`` loaded in its one statement (the memberships with their roles
-    and stores, and for a group role the organisation's stores)."""
+    """Stores and permissions from the user's memberships (ORM objects: the user's
+    memberships with their roles and stores, and for a group role the organisation's stores,
+    as ``_load_access_graph`` loads them in one statement)."""
     if user.is_platform_admin and user.org_id is None:
         return Access()
     organisation = user.organisation
-    # ``organisation.stores`` is loaded for group roles only (see ``_load_user``)
     org_stores = {s.id: s for s in organisation.stores} if organisation is not None else {}
     group_perms: set[str] = set()
     per_store: dict[int, set[str]] = {}
+    member: dict[int, set[str]] = {}
     stores: dict[int, Store] = {}
     for m in user.memberships:
         if m.org_id != user.org_id:
@@ -61,6 +84,7 @@ def load_access(user: User) -> Access:
             store = m.store if m.store is not None and m.store.org_id == user.org_id else None  # never another org's
             if store is not None and store.is_active:
                 per_store.setdefault(m.store_id, set()).update(m.role.permission_set)
+                member.setdefault(m.store_id, set()).update(m.role.permission_set)
                 stores[m.store_id] = store
     if group_perms:
         for store in org_stores.values():
@@ -69,9 +93,10 @@ def load_access(user: User) -> Access:
                 per_store.setdefault(store.id, set()).update(group_perms)
     ordered = sorted(stores.values(), key=lambda s: (s.code, s.id))
     return Access(
-        stores=ordered,
+        stores=tuple(_store_ref(s) for s in ordered),
         per_store={k: frozenset(v) for k, v in per_store.items()},
         group_permissions=frozenset(group_perms),
+        member_permissions={k: frozenset(v) for k, v in member.items()},
     )
 
 
@@ -112,14 +137,197 @@ def context_for_request(user: User, access: Access, choice: Any) -> TenantContex
 active_store = tenancy.current_store
 
 
-@login_manager.user_loader
-def _load_user(user_key: str) -> User | None:
-    """The signed-in user, in ONE statement: the user, their server-side session record
-    (which must exist and not be revoked), organisation with its stores, and memberships
-    with their roles. ``load_access`` then needs no query."""
-    from .auth import sessions
+# --------------------------------------------------------------------------- the signed-in user
+#
+# Per request the shell sends ONE small statement: the user's row (one ORM entity, for
+# ``current_user``), their session record (exists, not revoked), the organisation's active
+# flag, the active store's row (so ``tenancy.current_store()`` needs no query), and two
+# fingerprints computed by the database: the user's memberships with their roles and stores,
+# and for a group role the organisation's stores (every column ``Access`` is built from).
+# ``Access`` is kept per worker process (``_ACCESS_CACHE``) under the user and those
+# fingerprints, so any change to a membership, a role's permissions, a store (active flag,
+# name, code, time zone) or the organisation is seen by the very next request in every
+# process without a version column: the fingerprint differs, the entry is not found and the
+# graph is loaded again (a second statement, once). A password change, a revocation, a
+# deactivation or a freeze are in the user's and the session's rows, read every request.
+
+#: users whose ``Access`` a worker process keeps (least recently used dropped first)
+ACCESS_CACHE_SIZE = 4096
+_SEP = "\x1f"  # between columns of a fingerprint row
+_ROW_SEP = "\x1e"  # between rows
+
+
+class _AccessCache:
+    """A bounded, thread-safe LRU of ``Access`` per (user, fingerprints)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[tuple, Access]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_id: int, key: tuple) -> Access | None:
+        with self._lock:
+            found = self._items.get(user_id)
+            if found is None or found[0] != key:
+                return None
+            self._items.move_to_end(user_id)
+            return found[1]
+
+    def put(self, user_id: int, key: tuple, access: Access) -> None:
+        with self._lock:
+            self._items[user_id] = (key, access)
+            self._items.move_to_end(user_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_ACCESS_CACHE = _AccessCache(ACCESS_CACHE_SIZE)
+
+
+def _text(column: Any) -> Any:
+    return sa.func.coalesce(sa.cast(column, sa.Text), "")
+
+
+def _fingerprints(user_id: Any) -> tuple[Any, Any]:
+    """Two scalar subqueries: every column ``load_access`` reads, as one string each."""
+    from .tenancy import Role
+
+    m, r, st = aliased(Membership), aliased(Role), aliased(Store)
+    membership_row = (
+        _text(m.id)
+        + _SEP
+        + _text(m.org_id)
+        + _SEP
+        + _text(m.store_id)
+        + _SEP
+        + _text(r.id)
+        + _SEP
+        + _text(r.code)
+        + _SEP
+        + _text(r.is_builtin)
+        + _SEP
+        + _text(r.permissions)
+        + _SEP
+        + _text(st.org_id)
+        + _SEP
+        + _text(st.name)
+        + _SEP
+        + _text(st.code)
+        + _SEP
+        + _text(st.is_active)
+        + _SEP
+        + _text(st.timezone)
+    )
+    rows = (
+        select(membership_row.label("t"))
+        .select_from(m)
+        .join(r, r.id == m.role_id)
+        .outerjoin(st, st.id == m.store_id)
+        .where(m.user_id == user_id)
+        .order_by(m.id)
+        .subquery()
+    )
+    memberships = select(sa.func.aggregate_strings(rows.c.t, _ROW_SEP)).scalar_subquery()
+    gs = aliased(Store)
+    store_row = (
+        _text(gs.id)
+        + _SEP
+        + _text(gs.name)
+        + _SEP
+        + _text(gs.code)
+        + _SEP
+        + _text(gs.is_active)
+        + _SEP
+        + _text(gs.timezone)
+    )
+    group_rows = (
+        select(store_row.label("t"))
+        .where(
+            gs.org_id == select(User.org_id).where(User.id == user_id).scalar_subquery(),
+            sa.exists().where(Membership.user_id == user_id, Membership.store_id.is_(None)),
+        )
+        .order_by(gs.id)
+        .subquery()
+    )
+    group_stores = select(sa.func.aggregate_strings(group_rows.c.t, _ROW_SEP)).scalar_subquery()
+    return memberships, group_stores
+
+
+def _load_access_graph(user: User) -> Access:
+    """On a cache miss: the memberships with roles and stores (and a group role's
+    organisation stores) in one statement, then ``load_access``."""
+    from .tenancy import Organisation
+
+    db.session.execute(
+        select(User)
+        .where(User.id == user.id)
+        .options(
+            joinedload(User.organisation).joinedload(
+                Organisation.stores.and_(
+                    sa.exists().where(Membership.user_id == user.id, Membership.store_id.is_(None))
+                )
+            ),
+            joinedload(User.memberships).joinedload(Membership.role),
+            joinedload(User.memberships).joinedload(Membership.store),
+        )
+        .execution_options(populate_existing=True)
+    ).unique().first()
+    return load_access(user)
+
+
+_VALIDATING_STATEMENT: list[Any] = []
+
+
+def _validating_statement() -> Any:
+    """The loader's statement, built once per process (building it was a tenth of a
+    request): the user id, the token's hash and the stores to load are bound parameters.
+    The store rows it brings into the identity map (so ``tenancy.current_store()`` and
+    ``tenancy.store_of(row)`` need no query) are the active store, or in the roll-up every
+    store of the organisation (one result row each)."""
+    if _VALIDATING_STATEMENT:
+        return _VALIDATING_STATEMENT[0]
     from .auth.models import UserSession
     from .tenancy import Organisation
+
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
+    memberships_fp, group_fp = _fingerprints(user_id)
+    statement = (
+        select(
+            User,
+            Store,
+            UserSession.id,
+            UserSession.last_seen_at,
+            Organisation.is_active,
+            memberships_fp,
+            group_fp,
+        )
+        .join(
+            UserSession,
+            (UserSession.user_id == User.id)
+            & (UserSession.token_hash == sa.bindparam("token_hash", type_=sa.String))
+            & UserSession.revoked_at.is_(None),
+        )
+        .outerjoin(Organisation, Organisation.id == User.org_id)
+        .outerjoin(
+            Store,
+            (Store.org_id == User.org_id)
+            & ((Store.id == sa.bindparam("store_id", type_=sa.Integer)) | sa.bindparam("all_stores", type_=sa.Boolean)),
+        )
+        .where(User.id == user_id)
+        .execution_options(populate_existing=True)
+    )
+    _VALIDATING_STATEMENT.append(statement)
+    return statement
+
+
+@login_manager.user_loader
+def _load_user(user_key: str) -> User | None:
+    """The signed-in user, in ONE statement (see above); ``g.access`` from the worker's cache."""
+    from .auth import sessions
 
     try:
         user_id, stamp = (int(part) for part in user_key.split(":"))
@@ -128,52 +336,52 @@ def _load_user(user_key: str) -> User | None:
     token = session.get(sessions.SESSION_KEY)
     if not isinstance(token, str) or not token:
         return None
-    row = (
-        db.session.execute(
-            select(User, UserSession)
-            .join(
-                UserSession,
-                (UserSession.user_id == User.id)
-                & (UserSession.token_hash == sessions.hash_token(token))
-                & UserSession.revoked_at.is_(None),
-            )
-            .where(User.id == user_id)
-            .options(
-                # every store of the organisation only for a group role (a membership without
-                # a store); a store user's stores come with their memberships: 1 row instead
-                # of one per store of the group (51 in the benchmark, ~2 ms per request)
-                joinedload(User.organisation).joinedload(
-                    Organisation.stores.and_(
-                        sa.exists().where(Membership.user_id == user_id, Membership.store_id.is_(None))
-                    )
-                ),
-                joinedload(User.memberships).joinedload(Membership.role),
-                joinedload(User.memberships).joinedload(Membership.store),
-            )
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .first()
-    )
-    if row is None:
+    choice = session.get("store_id")
+    rows = db.session.execute(
+        _validating_statement(),
+        {
+            "user_id": user_id,
+            "token_hash": sessions.hash_token(token),
+            "store_id": choice if isinstance(choice, int) and not isinstance(choice, bool) else -1,
+            "all_stores": choice == ALL_STORES,
+        },
+    ).all()
+    if not rows:
         return None
-    user, record = row
+    user, _store, record_id, last_seen_at, org_active, fp_memberships, fp_group = rows[0]
     if not user.is_active or user.get_id() != f"{user_id}:{stamp}":
         return None
-    if user.org_id is not None and (user.organisation is None or not user.organisation.is_active):
+    if user.org_id is not None and not org_active:
         return None
-    sessions.touch(record)
+    sessions.touch_row(record_id, last_seen_at)
+    key = (user.org_id, user.is_platform_admin, fp_memberships, fp_group)
+    access = _ACCESS_CACHE.get(user.id, key)
+    if access is None:
+        access = _load_access_graph(user)
+        _ACCESS_CACHE.put(user.id, key, access)
+    g._shell_access = access
+    # the identity map holds its objects weakly: keep the store rows for the request
+    g._shell_stores = [r[1] for r in rows if r[1] is not None]
     return user
 
 
 def _enter_request_context() -> None:
     # An app context may outlive one request (tests push one around several): start clean.
-    for key in ("_login_user", "rollback_only", "after_commit", "access", "_flask_babel", "_store_tz", "_store_names"):
+    for key in (
+        "_login_user",
+        "_shell_access",
+        "rollback_only",
+        "after_commit",
+        "access",
+        "_flask_babel",
+        "_store_tz",
+        "_store_names",
+    ):
         g.pop(key, None)
     g.tenant_token = None
     if request.endpoint == "static" or not current_user.is_authenticated:
         return
-    g.access = load_access(current_user)
+    g.access = g.pop("_shell_access", None) or load_access(current_user)
     choice = session.get("store_id")
     if choice is None and g.access.can_rollup:
         choice = ALL_STORES  # a group role starts on the roll-up of its stores after sign-in

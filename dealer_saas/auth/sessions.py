@@ -2,8 +2,8 @@
 sign-out, revoke all of a user's at a password change, an admin reset or a deactivation.
 
 The token lives in the signed session cookie under :data:`SESSION_KEY`; only its sha256 is
-stored. The user loader (``shell._load_user``) joins the record into the one statement that
-loads the user, so checking it costs no extra query.
+stored. The user loader (``shell._load_user``) reads the record (its id and last use) in the one
+statement that validates the signed-in user, so checking it costs no extra query.
 """
 
 from __future__ import annotations
@@ -62,8 +62,14 @@ def revoke_all(user_id: int) -> None:
     )
 
 
-def touch(record: UserSession) -> None:
-    """Note the session was used; written at most every :data:`TOUCH_EVERY`."""
+def touch_row(record_id: int, last_seen_at: dt.datetime | None) -> None:
+    """Note the session was used (the shell reads the record's id and last use, no ORM
+    entity): one UPDATE, at most every :data:`TOUCH_EVERY` per session."""
     now = utcnow()
-    if record.last_seen_at is None or now - as_utc(record.last_seen_at) >= TOUCH_EVERY:
-        record.last_seen_at = now
+    if last_seen_at is None or now - as_utc(last_seen_at) >= TOUCH_EVERY:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.id == record_id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )

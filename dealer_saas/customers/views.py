@@ -107,7 +107,12 @@ def _list_context(query: services.CustomerQuery) -> dict[str, Any]:
         if result.page.next_token
         else None
     )
-    return {"result": result, "query": query, "next_url": next_url, "sorts": services.SORTS}
+    # the full numbers the page shows, decided once per row here (the template asks the set),
+    # and noted for the page's one view_pii audit row: every list render, the assign's too
+    full_ids = {c.id for c in result.page.items if c.mobile and services.can_see_full_mobile(c)}
+    for customer_id in full_ids:
+        pii_log.note("list", customer_id, ["mobile"])
+    return {"result": result, "query": query, "next_url": next_url, "sorts": services.SORTS, "full_ids": full_ids}
 
 
 @bp.route("/")
@@ -116,9 +121,6 @@ def customer_list():
     """Search and list the customers the user may see; a fragment for htmx."""
     query = services.CustomerQuery.from_args(request.args)
     context = _list_context(query)
-    for customer in context["result"].page.items:  # full numbers on the page: one audit row
-        if customer.mobile and services.can_see_full_mobile(customer):
-            pii_log.note("list", customer.id, ["mobile"])
     if not wants_fragment():
         # the owner filter only means something to those who see more than their own
         context["owners"], context["tags"] = services.list_filter_options(with_owners=visibility.sees_whole_store())

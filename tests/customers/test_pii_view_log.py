@@ -132,3 +132,20 @@ def test_a_deleted_customer_is_neither_named_nor_dialled_on_other_pages(client_a
     assert page.status_code == 200
     assert "王已删" not in page.text and "13700000025" not in page.text and "已删除客户" in page.text
     assert _views() == []
+
+
+def test_the_list_re_rendered_after_an_assignment_logs_its_full_numbers_with_the_actor(client_as, store):
+    client, manager = client_as("sales_manager")  # sees every number of the store in full
+    consultant = factories.user_with_role("sales_consultant", store)
+    customer = factories.CustomerFactory(store=store)
+    db.session.commit()
+    response = client.post(
+        "/customers/assign",
+        data={"customer_ids": [customer.id], "owner_id": consultant.id},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and customer.mobile in response.text
+    [row] = _views()
+    assert row.after == {"page": "list", "customer_ids": [customer.id], "fields": {str(customer.id): ["mobile"]}}
+    assert (row.user_id, row.store_id, row.org_id, row.entity_id) == (manager.id, store.id, store.org_id, customer.id)
+    assert row.ip == "127.0.0.1" and row.at is not None

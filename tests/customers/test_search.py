@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from dealer_saas.customers import services
-from dealer_saas.customers.models import CustomerTag
+from dealer_saas.customers.models import Customer, CustomerTag
 from dealer_saas.extensions import db
 
 from .. import factories
@@ -115,8 +116,12 @@ def test_sorts_and_keyset_pages_walk_every_row_once(store):
                     break
                 token = result.page.next_token
             assert len(seen) == len(set(seen)) == 7, sort
-        assert services.search_customers(services.CustomerQuery(sort="oldest")).page.items[0].created_at
-        names = [c.name_pinyin for c in services.search_customers(services.CustomerQuery(sort="name")).page.items]
+        oldest = services.search_customers(services.CustomerQuery(sort="oldest")).page.items[0]
+        assert db.session.get(Customer, oldest.id).created_at == min(
+            c.created_at for c in db.session.execute(select(Customer)).scalars()
+        )
+        ids = [c.id for c in services.search_customers(services.CustomerQuery(sort="name")).page.items]
+        names = [db.session.get(Customer, i).name_pinyin for i in ids]
         assert names == sorted(names)
 
 

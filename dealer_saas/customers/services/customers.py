@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -92,12 +93,16 @@ def may_own_customers() -> bool:
     """Whether the current user may hold customers (claim from the pool): the same people
     a customer may be assigned to (:func:`assignable_users`: an active member of the active
     store whose role there may follow up cards), read from the signed-in user's memberships
-    (loaded with the user, no query). Owning one shows its full phone numbers, so a service
+    (kept by the shell, no query). Owning one shows its full phone numbers, so a service
     advisor or a receptionist must not get them by claiming."""
     ctx = tenancy.current()
     user = db.session.get(User, ctx.user_id) if ctx.user_id is not None else None
     if user is None or not user.is_active or user.org_id != ctx.org_id:
         return False
+    # the signed-in user's own store memberships are in the shell's ``Access`` (no query)
+    access = g.get("access") if has_app_context() else None
+    if access is not None and user.id == getattr(g.get("_login_user"), "id", None):
+        return "cards.edit" in access.member_permissions.get(ctx.store_id, frozenset())
     return any(m.store_id == ctx.store_id and "cards.edit" in m.role.permission_set for m in user.memberships)
 
 

@@ -84,15 +84,16 @@ def full_fields_on_form(customer: Customer) -> list[str]:
     return fields
 
 
-def record_pii_view(page: str, shown: dict[int, list[str]]) -> audit.AuditLog | None:
+def record_pii_view(page: str, shown: dict[int, list[str]]) -> None:
     """One ``view_pii`` audit row for a page that showed full numbers: ``shown`` maps
-    customer ids to the fields shown in full (customers with nothing shown are left out)."""
+    customer ids to the fields shown in full (customers with nothing shown are left out).
+    Written as one INSERT at once (``audit.insert``): every list page and search sends one."""
     shown = {cid: sorted(fields) for cid, fields in shown.items() if fields}
     if not shown:
         return None
     ids = sorted(shown)
     names = sorted({f for fields in shown.values() for f in fields})
-    return audit.record(
+    audit.insert(
         VIEW_ACTION,
         "customers",
         ids[0] if len(ids) == 1 else None,
@@ -101,9 +102,9 @@ def record_pii_view(page: str, shown: dict[int, list[str]]) -> audit.AuditLog | 
     )
 
 
-def record_list_view(customers: Iterable[Customer]) -> audit.AuditLog | None:
+def record_list_view(customers: Iterable[Customer]) -> None:
     """The list page's row: the customers whose full mobile is on it."""
-    return record_pii_view("list", {c.id: ["mobile"] for c in customers if c.mobile and can_see_full_mobile(c)})
+    record_pii_view("list", {c.id: ["mobile"] for c in customers if c.mobile and can_see_full_mobile(c)})
 
 
 # --------------------------------------------------------------------------- opening records
