@@ -20,7 +20,7 @@ from ..timeutil import from_local, utcnow
 from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events
 from .forms import ActionForm, AssignForm, ComplaintForm, FeedbackForm, NoteForm, PublicComplaintForm
-from .models import KINDS, STATUSES, Complaint
+from .models import CHANNELS, KINDS, STATUSES, Complaint
 from .services import cases, report
 from .services.rules import COMPLAINT_MOVES
 
@@ -49,6 +49,10 @@ def _store_name(store_id: int) -> str:
     return store.name if store else ""
 
 
+def _words(labels: dict[str, Any]) -> dict[str, str]:
+    return {code: str(label) for code, label in labels.items()}
+
+
 def _read_only() -> bool:
     return tenancy.current().is_rollup
 
@@ -73,6 +77,10 @@ def complaint_list():
         "complaints/list.html",
         "complaints/_rows.html",
         rows=page,
+        # the rows' words translated once per page, not once per row
+        row_statuses=_words(STATUSES),
+        row_kinds=_words(KINDS),
+        row_channels=_words(CHANNELS),
         status=status if status in STATUSES or status == "open" else None,
         kind=kind if kind in KINDS else None,
         mine=mine,

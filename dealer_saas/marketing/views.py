@@ -68,7 +68,13 @@ def campaign_list():
     page = campaigns.list_campaigns(status, request.args.get("after"))
     next_url = url_for("marketing.campaign_list", status=status, after=page.next_token) if page.has_more else None
     return render_htmx(
-        "marketing/campaign_list.html", "marketing/_campaign_rows.html", rows=page, status=status, next_url=next_url
+        "marketing/campaign_list.html",
+        "marketing/_campaign_rows.html",
+        rows=page,
+        status=status,
+        next_url=next_url,
+        # the rows' states translated once per page, not once per row
+        row_statuses={code: str(label) for code, label in CAMPAIGN_STATUSES.items()},
     )
 
 

@@ -58,6 +58,12 @@ def _helpers() -> dict[str, Any]:
     return {"parts_tones": TONES}
 
 
+def _store_names(store_ids: set[int]) -> dict[int, str]:
+    """Store names for the roll-up's rows (the stores are in the identity map)."""
+    stores = (db.session.get(tenancy.Store, sid) for sid in store_ids)
+    return {store.id: store.name for store in stores if store is not None}
+
+
 def _read_only() -> bool:
     return tenancy.current().is_rollup
 
@@ -175,12 +181,15 @@ def low_stock():
     or no movement for 180 days)."""
     page = stock.low_stock_page(after=request.args.get("after"))
     above, dead = stock.over_stock()
+    # the roll-up's rows name their store: each store looked up once, not once per row
+    store_ids = {row.store_id for rows in (page.items, above, dead) for row in rows} if _read_only() else set()
     return render_htmx(
         "parts/low_stock.html",
         "parts/_low_rows.html",
         rows=page,
         above=above,
         dead=dead,
+        store_names=_store_names(store_ids),
         next_url=url_for("parts.low_stock", after=page.next_token) if page.has_more else None,
     )
 

@@ -658,7 +658,7 @@ def my_work():
 @permission_required("service.view")
 def board():
     """Every open RO by state and technician; the fragment polls every 30 s."""
-    columns = work.board()
+    columns, cut = work.board_page()
     rollup = _read_only()
     # the roll-up's cards name their store: each store looked up once, not once per card
     store_ids = {card.store_id for cards in columns.values() for card in cards} if rollup else set()
@@ -666,6 +666,8 @@ def board():
         "service/board.html",
         "service/_board.html",
         columns=columns,
+        cut=cut,
+        board_limit=work.ROLLUP_BOARD_LIMIT if rollup else work.BOARD_LIMIT,
         statuses=RO_STATUSES,
         rollup=rollup,
         store_names={sid: _store_name(sid) for sid in store_ids},
@@ -681,8 +683,16 @@ def board():
 def appointment_day():
     """The day's slots of the store with their bookings (``?day=``)."""
     day = arg_date("day") or tenancy.store_today()
-    slots, loose, cut = appointments.day_view(day)
     store = tenancy.current_store()
+    next_url = None
+    if store is None:
+        # the roll-up: every store's bookings of the day, a page at a time with "more"
+        page = appointments.rollup_day(day, after=request.args.get("after"))
+        slots, loose, cut = [], page.items, False
+        if page.has_more:
+            next_url = url_for("service.appointment_day", day=day.isoformat(), after=page.next_token)
+    else:
+        slots, loose, cut = appointments.day_view(day)
     # the roll-up's rows name their store: each store looked up once, not once per row
     store_names = {sid: _store_name(sid) for sid in {a.store_id for a in loose}} if store is None else {}
     return render_htmx(
@@ -693,6 +703,7 @@ def appointment_day():
         loose=loose,
         cut=cut,
         day_limit=appointments.DAY_LIMIT,
+        next_url=next_url,
         rule=settings.workshop(store) if store else None,
         read_only=_read_only(),
         store_names=store_names,

@@ -12,6 +12,7 @@ import io
 import re
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from dealer_saas.extensions import db
@@ -217,3 +218,95 @@ def test_the_catalogue_choices_are_the_organisations_only(w, app, two_tenants, i
         operations, packages = catalogue.line_choices()
     assert [label.split()[0] for _v, label in operations] == ["M001", "R001"]
     assert [label.split()[0] for _v, label in packages] == ["PK10K"]
+
+
+def _rollup_client(w, app):
+    factories.StoreFactory(organisation=w.store.organisation)  # the roll-up needs two stores
+    boss = factories.user_with_role("group_manager", w.store, org_wide=True)
+    db.session.commit()
+    client = login(app.test_client(), boss, w.store)
+    with client.session_transaction() as session:
+        session["store_id"] = "all"
+    return client
+
+
+def _ro_links(body: str) -> list[int]:
+    return [int(n) for n in re.findall(r'href="/service/repair-orders/(\d+)"', body)]
+
+
+def test_the_roll_up_board_shows_the_soonest_promised_and_says_it_is_cut(w, busy, app, monkeypatch):
+    from dealer_saas.service.services import work
+
+    _order, first_live, _parts = busy
+    monkeypatch.setattr(work, "ROLLUP_BOARD_LIMIT", 3)
+    client = _rollup_client(w, app)
+    for headers in ({}, HX):
+        status, statements, body = _measure(client, "/service/board", headers)
+        assert status == 200 and len(statements) <= BUDGET, statements
+        shown = _ro_links(body)
+        # the six live ROs are promised 2 h ago, 1 h ago, now, ...: the three soonest
+        assert len(shown) == 3 and first_live.id in shown
+        assert 'data-testid="board-cut"' in body and "集团看板只显示全部门店中交车时间最近的 3 张工单" in body
+    # a store's own board is not cut at the roll-up's bound
+    manager = login(app.test_client(), w.manager, w.store)
+    body = manager.get("/service/board").get_data(as_text=True)
+    assert len(_ro_links(body)) == 7 and 'data-testid="board-cut"' not in body
+
+
+def test_a_stores_board_says_when_it_shows_only_the_soonest(w, busy, app, monkeypatch):
+    from dealer_saas.service.services import work
+
+    _order, first_live, _parts = busy
+    monkeypatch.setattr(work, "BOARD_LIMIT", 2)
+    client = login(app.test_client(), w.manager, w.store)
+    body = client.get("/service/board", headers=HX).get_data(as_text=True)
+    assert _ro_links(body)[:1] == [first_live.id] and len(_ro_links(body)) == 2
+    assert "在修工单超过 2 张，只显示交车时间最近的 2 张。" in body
+
+
+def test_the_roll_up_day_comes_a_page_at_a_time_in_time_order(w, busy, app, monkeypatch):
+    from dealer_saas.service.services import appointments
+
+    monkeypatch.setattr(appointments, "ROLLUP_DAY_PAGE", 5)
+    client = _rollup_client(w, app)
+    seen: list[int] = []
+    url, pages = "/service/appointments", 0
+    while url:
+        status, statements, body = _measure(client, url, HX if pages else {})
+        assert status == 200 and len(statements) <= BUDGET, statements
+        rows = [int(n) for n in re.findall(r'href="/service/appointments/(\d+)"', body)]
+        assert len(rows) == (5 if pages < 2 else 2), (pages, rows)
+        assert w.store.name in body and "10:00" in body or pages  # the first page starts at 10:00
+        seen += rows
+        more = re.search(r'id="load-more">\s*<a [^>]*href="([^"]+)"', body)
+        url = more.group(1).replace("&amp;", "&") if more else None
+        pages += 1
+    assert pages == 3 and 'data-testid="day-cut"' not in body
+    booked = (
+        db.session.execute(sa.select(Appointment.id).order_by(Appointment.starts_at, Appointment.id)).scalars().all()
+    )
+    assert seen == list(booked) and len(seen) == 12
+
+
+def test_the_low_and_over_stock_lists_show_their_rows(w, busy, app, in_store):
+    _order, open_ro, parts = busy
+    with in_store(w.manager):
+        # reserved for an open RO: 7 on hand, 3 reserved, 4 available at or below 5
+        parts_lines.add_part_line(open_ro.id, {"code": "EX0003", "quantity": 3, "payer": "customer", "discount": 0})
+        over = pf.part("OV0001", on_hand=30, reorder_point=1, maximum=20)
+        dead = pf.part("DS0001", on_hand=2)
+    dead.last_moved_at = utcnow() - dt.timedelta(days=200)
+    db.session.commit()
+    client = login(app.test_client(), w.manager, w.store)
+    status, statements, body = _measure(client, "/parts/low-stock")
+    assert status == 200 and len(statements) <= BUDGET, statements
+    low = body[body.index('data-testid="low-rows"') : body.index('data-testid="over-rows"')]
+    # BP0001: 2 left (one issued to the RO), reorder point 2, from its supplier
+    assert f'href="/parts/stock/{parts.pads.id}"' in low and "配件BP0001" in low
+    assert "2 / 2" in low and "现有 2 · 预留 0 · 最高 8 · 乙供应商" in low
+    assert "EX0003" in low and "现有 7 · 预留 3 · 最高 20" in low
+    assert "EX0000" in low and "4 / 5" in low and "OF0001" not in low and "EX0006" not in low
+    over_rows = body[body.index('data-testid="over-rows"') : body.index('data-testid="dead-rows"')]
+    assert f'href="/parts/stock/{over.id}"' in over_rows and "30 / 最高 20" in over_rows
+    dead_rows = body[body.index('data-testid="dead-rows"') :]
+    assert f'href="/parts/stock/{dead.id}"' in dead_rows and "DS0001" in dead_rows and "OV0001" not in dead_rows

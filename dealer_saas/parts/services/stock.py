@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import abort
@@ -20,7 +20,7 @@ from ... import audit, pagination, tenancy
 from ...extensions import db
 from ...timeutil import utcnow
 from ...validation import bounded_id
-from ..models import MOVEMENT_KINDS, QZERO, Part, PartStock, StockMovement
+from ..models import MOVEMENT_KINDS, QZERO, Part, PartStock, StockMovement, Supplier
 from .rules import CENT, NotEnoughStock, PartsError, user_id
 
 #: movements that take stock out and may not touch what is reserved for repair orders
@@ -141,38 +141,65 @@ def below_reorder_point(store_id: int, limit: int | None = None) -> list[Any]:
     return list(db.session.execute(stmt).all())
 
 
-def low_stock_page(*, after: str | None = None, size: int = 50):
+class StockLine(NamedTuple):
+    """One row of the low / over stock lists, read as columns (no ORM rows: the page only
+    shows them, and 150 stock rows with their parts and suppliers cost more to build than
+    to query)."""
+
+    id: int
+    store_id: int
+    code: str
+    name: str
+    on_hand: Decimal
+    reserved: Decimal
+    available: Decimal
+    reorder_point: Decimal
+    maximum: Decimal
+    last_moved_at: dt.datetime | None
+    supplier: str | None
+
+
+def _stock_lines(*, supplier: bool = False) -> sa.Select:
+    columns = [
+        PartStock.id,
+        PartStock.store_id,
+        Part.code,
+        Part.name,
+        PartStock.on_hand,
+        PartStock.reserved,
+        (PartStock.on_hand - PartStock.reserved).label("available"),
+        PartStock.reorder_point,
+        PartStock.maximum,
+        PartStock.last_moved_at,
+        (Supplier.name if supplier else sa.null()).label("supplier"),
+    ]
+    stmt = select(*columns).join(Part, Part.id == PartStock.part_id)
+    return stmt.outerjoin(Supplier, Supplier.id == PartStock.supplier_id) if supplier else stmt
+
+
+def low_stock_page(*, after: str | None = None, size: int = 50) -> pagination.Page[StockLine]:
     """Low stock of the store (or the roll-up's stores) for the list page."""
-    stmt = (
-        select(PartStock)
-        .where(PartStock.is_low == sa.true())
-        .options(joinedload(PartStock.part), joinedload(PartStock.supplier))
+    stmt = _stock_lines(supplier=True).where(PartStock.is_low == sa.true())
+    page = pagination.keyset_page(
+        stmt, pagination.Sort("part", (PartStock.part_id, PartStock.id)), after, size, scalars=False
     )
-    return pagination.keyset_page(stmt, pagination.Sort("part", (PartStock.part_id, PartStock.id)), after, size)
+    page.items = [StockLine._make(row) for row in page.items]
+    return page
 
 
-def over_stock(limit: int = 50) -> tuple[list[PartStock], list[PartStock]]:
+def over_stock(limit: int = 50) -> tuple[list[StockLine], list[StockLine]]:
     """(above the maximum, no movement for 180 days with stock left), each bounded."""
-    above = list(
-        db.session.execute(
-            select(PartStock)
-            .where(PartStock.is_over == sa.true())
-            .options(joinedload(PartStock.part))
-            .order_by(PartStock.part_id)
-            .limit(limit)
-        ).scalars()
-    )
+    above = db.session.execute(
+        _stock_lines().where(PartStock.is_over == sa.true()).order_by(PartStock.part_id).limit(limit)
+    ).all()
     cutoff = utcnow() - dt.timedelta(days=DEAD_AFTER_DAYS)
-    dead = list(
-        db.session.execute(
-            select(PartStock)
-            .where(PartStock.last_moved_at < cutoff, PartStock.on_hand > 0)
-            .options(joinedload(PartStock.part))
-            .order_by(PartStock.last_moved_at)
-            .limit(limit)
-        ).scalars()
-    )
-    return above, dead
+    dead = db.session.execute(
+        _stock_lines()
+        .where(PartStock.last_moved_at < cutoff, PartStock.on_hand > 0)
+        .order_by(PartStock.last_moved_at)
+        .limit(limit)
+    ).all()
+    return [StockLine._make(r) for r in above], [StockLine._make(r) for r in dead]
 
 
 # --------------------------------------------------------------------------- changing

@@ -8,16 +8,18 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from ... import audit, tenancy
+from ... import audit, pagination, tenancy
 from ...customers.models import DELETED_NAME, Customer, CustomerVehicle
 from ...extensions import db
 from ...tenancy import User
-from ...timeutil import as_utc, from_local, local, local_day_bounds, utcnow
+from ...timeutil import DEFAULT_TZ, as_utc, from_local, local, local_day_bounds, utcnow
 from .. import settings
 from ..models import CATEGORIES, Appointment, RepairOrder
 from . import repair_orders
@@ -69,18 +71,25 @@ def slot_starts(day: dt.date, store: Any) -> list[dt.datetime]:
     return starts
 
 
-#: at most this many appointments on a day's page (a store's slots hold far fewer: ten slots
-#: of three by default; the roll-up shows every store's day)
+#: at most this many appointments on a day's page of a store (a store's slots hold far
+#: fewer: ten slots of three by default)
 DAY_LIMIT = 300
+#: the roll-up's day (every store's bookings, the earliest first) comes this many at a
+#: time, with "more" (a group manager looks at the next hours of the group, or switches to
+#: one store for its slots)
+ROLLUP_DAY_PAGE = 100
+ROLLUP_DAY_SORT = pagination.Sort("time", (Appointment.starts_at, Appointment.id))
 
 
 @dataclass
 class DayRow:
-    """One booking on the day's page, read as columns (no ORM rows: the roll-up's 300
-    bookings with their customers, cars and advisors cost more to build than to query)."""
+    """One booking on the day's page, read as columns (no ORM rows: the roll-up's
+    bookings with their customers, cars and advisors cost more to build than to query),
+    its local time formatted here with the page's one time zone."""
 
     id: int
     starts_at: dt.datetime
+    time: str
     status: str
     service_type: str
     store_id: int
@@ -89,10 +98,10 @@ class DayRow:
     advisor: str
 
 
-def _day_appointments(day: dt.date, tz: str | None, limit: int) -> list[DayRow]:
+def _day_statement(day: dt.date, tz: str | None) -> sa.Select:
     start, end = local_day_bounds(day, tz)
     advisor = aliased(User)
-    rows = db.session.execute(
+    return (
         select(
             Appointment.id,
             Appointment.starts_at,
@@ -109,29 +118,47 @@ def _day_appointments(day: dt.date, tz: str | None, limit: int) -> list[DayRow]:
         .outerjoin(CustomerVehicle, CustomerVehicle.id == Appointment.vehicle_id)
         .outerjoin(advisor, advisor.id == Appointment.advisor_id)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
-        .order_by(Appointment.starts_at, Appointment.id)
-        .limit(limit)
-    ).all()
+    )
+
+
+def _day_rows(rows: Any, tz: str | None) -> list[DayRow]:
+    """DayRows of the rows (or tuples) of :func:`_day_statement`."""
     deleted = str(DELETED_NAME)
+    zone = ZoneInfo(tz or DEFAULT_TZ)
     return [
         DayRow(
-            id=r.id,
-            starts_at=r.starts_at,
-            status=r.status,
-            service_type=r.service_type,
-            store_id=r.store_id,
-            plate=r.plate or "",
-            customer=deleted if r.deleted_at is not None or r.purged_at is not None else (r.name or ""),
-            advisor=r.advisor or "",
+            id=ident,
+            starts_at=starts_at,
+            time=as_utc(starts_at).astimezone(zone).strftime("%H:%M"),
+            status=status,
+            service_type=service_type,
+            store_id=store_id,
+            plate=plate or "",
+            customer=deleted if deleted_at is not None or purged_at is not None else (name or ""),
+            advisor=advisor or "",
         )
-        for r in rows
+        for ident, starts_at, status, service_type, store_id, plate, name, deleted_at, purged_at, advisor in rows
     ]
+
+
+def _day_appointments(day: dt.date, tz: str | None, limit: int) -> list[DayRow]:
+    stmt = _day_statement(day, tz).order_by(Appointment.starts_at, Appointment.id).limit(limit)
+    return _day_rows(db.session.execute(stmt).all(), tz)
+
+
+def rollup_day(day: dt.date, after: str | None = None) -> pagination.Page[DayRow]:
+    """Every store's bookings of the day in the roll-up, :data:`ROLLUP_DAY_PAGE` at a
+    time, the earliest first (keyset on the start and id: ``(org_id, starts_at, id)``)."""
+    page = pagination.keyset_page(_day_statement(day, None), ROLLUP_DAY_SORT, after, ROLLUP_DAY_PAGE, scalars=False)
+    page.items = _day_rows(page.items, None)
+    return page
 
 
 def day_view(day: dt.date) -> tuple[list[Slot], list[DayRow], bool]:
     """The active store's slots of the day with their appointments; in the roll-up there
-    are no slots (each store has its own), only every store's appointments of the day.
-    At most :data:`DAY_LIMIT` appointments, the earliest; the flag tells there were more."""
+    are no slots (each store has its own), only every store's appointments of the day
+    (the page uses :func:`rollup_day`, a page at a time). At most :data:`DAY_LIMIT`
+    appointments, the earliest; the flag tells there were more."""
     store = tenancy.current_store()
     rows = _day_appointments(day, store.timezone if store else None, DAY_LIMIT + 1)
     cut = len(rows) > DAY_LIMIT

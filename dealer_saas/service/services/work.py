@@ -8,17 +8,19 @@ import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ... import tenancy
 from ...customers.models import DELETED_NAME, Customer, CustomerVehicle
 from ...extensions import db
 from ...tenancy import User
-from ...timeutil import as_utc, local, utcnow
+from ...timeutil import DEFAULT_TZ, as_utc, utcnow
 from ..models import BOARD_STATES, RepairOrder, RepairOrderLine
 from .repair_orders import follow, get_line
 from .rules import LINE_MOVES, QC_ACTIONS, RO_MOVES, WORK_ACTIONS, ServiceError, ctx
@@ -122,15 +124,38 @@ def on_board() -> sa.ColumnElement[bool]:
     return RepairOrder.status.in_(sa.bindparam("board_states", list(BOARD_STATES), literal_execute=True))
 
 
+def _one_of(column: Any, ids: list[int]) -> sa.ColumnElement[bool]:
+    """``column IN (ids)``, on PostgreSQL as ``= ANY(array)``: one parameter, so the query
+    text is the same for any number of ids (the driver parses 300 placeholders per request
+    otherwise)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(ids)
+
+
+#: the board shows at most this many ROs of a store (the soonest promised) ...
+BOARD_LIMIT = 300
+#: ... and of the group in the roll-up: a group manager looks at the most urgent across
+#: the stores (overdue first) and switches to one store for its whole board
+ROLLUP_BOARD_LIMIT = 100
+
+
 def board() -> OrderedDict[str, list[BoardCard]]:
+    """The board's columns (:func:`board_page` without its flag)."""
+    return board_page()[0]
+
+
+def board_page() -> tuple[OrderedDict[str, list[BoardCard]], bool]:
     """Every RO still in the workshop (or waiting for its customer), by state, soonest
     promised first (a walk of a partial index); overdue when its promised time has passed
-    and it is not ready. Two queries."""
+    and it is not ready. At most :data:`BOARD_LIMIT` (:data:`ROLLUP_BOARD_LIMIT` in the
+    roll-up); the flag tells there were more. Two queries."""
     now = utcnow()
-    tz = tenancy.store_timezone()
-    # match first: the 300 soonest promised ROs by a walk of the board's partial index,
-    # then their cars and customers (joined before the cut, the large store's 500 open
-    # ROs were all joined and sorted)
+    zone = ZoneInfo(tenancy.store_timezone() or DEFAULT_TZ)
+    limit = ROLLUP_BOARD_LIMIT if tenancy.current().is_rollup else BOARD_LIMIT
+    # match first: the soonest promised ROs by a walk of the board's partial index, then
+    # their cars and customers (joined before the cut, the large store's 500 open ROs were
+    # all joined and sorted)
     cut = (
         select(
             RepairOrder.id,
@@ -143,7 +168,7 @@ def board() -> OrderedDict[str, list[BoardCard]]:
         )
         .where(on_board())
         .order_by(RepairOrder.promised_at.asc().nulls_last(), RepairOrder.id)
-        .limit(300)
+        .limit(limit + 1)
         .subquery("board")
     )
     rows = db.session.execute(
@@ -163,31 +188,36 @@ def board() -> OrderedDict[str, list[BoardCard]]:
         .join(Customer, Customer.id == cut.c.customer_id)
         .order_by(cut.c.promised_at.asc().nulls_last(), cut.c.id)
     ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
     names: dict[int, list[str]] = {}
     if rows:
         for ro_id, name in db.session.execute(
             select(RepairOrderLine.repair_order_id, User.name)
             .join(User, User.id == RepairOrderLine.technician_id)
-            .where(RepairOrderLine.repair_order_id.in_([r.id for r in rows]))
+            .where(_one_of(RepairOrderLine.repair_order_id, [r[0] for r in rows]))
             .order_by(RepairOrderLine.repair_order_id, RepairOrderLine.id)
         ):
-            if name not in names.setdefault(ro_id, []):
-                names[ro_id].append(name)
+            shown = names.get(ro_id)
+            if shown is None:
+                names[ro_id] = [name]
+            elif name not in shown:
+                shown.append(name)
     deleted = str(DELETED_NAME)
     columns: OrderedDict[str, list[BoardCard]] = OrderedDict((state, []) for state in BOARD_STATES)
-    for r in rows:
-        promised = as_utc(r.promised_at) if r.promised_at is not None else None
-        columns[r.status].append(
+    for ident, number, status, store_id, promised_at, plate, vin, name, deleted_at, purged_at in rows:
+        promised = as_utc(promised_at) if promised_at is not None else None
+        columns[status].append(
             BoardCard(
-                id=r.id,
-                number=r.number,
-                status=r.status,
-                store_id=r.store_id,
-                car=r.plate or (r.vin or "")[-6:],
-                customer=deleted if r.deleted_at is not None or r.purged_at is not None else r.name,
-                promised=local(promised, tz).strftime("%m-%d %H:%M") if promised else "",
-                is_overdue=promised is not None and promised < now and r.status != "ready",
-                technicians=names.get(r.id, []),
+                id=ident,
+                number=number,
+                status=status,
+                store_id=store_id,
+                car=plate or (vin or "")[-6:],
+                customer=deleted if deleted_at is not None or purged_at is not None else name,
+                promised=promised.astimezone(zone).strftime("%m-%d %H:%M") if promised else "",
+                is_overdue=promised is not None and promised < now and status != "ready",
+                technicians=names.get(ident, []),
             )
         )
-    return columns
+    return columns, more
