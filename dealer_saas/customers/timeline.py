@@ -204,9 +204,10 @@ def timeline_statement(paged: bool, limit: int) -> tuple[Any, list[TimelineSourc
 
 
 @contextmanager
-def _narrowed_to(store_ids: Sequence[int] | None) -> Iterator[None]:
+def narrowed_to(store_ids: Sequence[int] | None) -> Iterator[None]:
     """The tenant context narrowed to those of its readable stores that are in
-    ``store_ids`` (never wider: a store the context cannot read stays out). A customer's
+    ``store_ids`` (never wider: a store the context cannot read stays out), for a read of
+    rows known to be in those stores (a record's own rows are in its store). A customer's
     events are rows of the customer's own store (a row is written in one store's context,
     where only that store's customers can be read), so the roll-up's timeline need not
     make every branch carry the group's 51 store ids: PostgreSQL planned that union in
@@ -243,7 +244,7 @@ def timeline(
     params: dict[str, Any] = {CUSTOMER_IDS.key: list(customer_ids)}
     if before is not None:
         params |= {_BEFORE_AT.key: before[0], _BEFORE_KEY.key: before[1]}
-    with _narrowed_to(store_ids):
+    with narrowed_to(store_ids):
         rows = db.session.execute(stmt, params).all()
     has_more = len(rows) > limit
     page = rows[:limit]
