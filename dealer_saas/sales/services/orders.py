@@ -19,6 +19,7 @@ from ...customers.timeline import narrowed_to
 from ...extensions import db
 from ...inventory import services as inventory
 from ...inventory.models import StockVehicle
+from ...tenancy import User
 from ...timeutil import local_day_bounds, utcnow
 from ...validation import bounded_id
 from .. import settings
@@ -127,9 +128,11 @@ def order_for_page(sales_order_id: Any, *, stock: dict[int, list[Any]] | None = 
         .options(
             joinedload(SalesOrder.customer),
             joinedload(SalesOrder.vehicle_model),
-            joinedload(SalesOrder.consultant),
+            # the page shows the consultant's and the approvers' names: not their ~20
+            # columns each (the row is about 150 columns wide, issue 15)
+            joinedload(SalesOrder.consultant).load_only(User.name),
             joinedload(SalesOrder.stock_vehicle),
-            joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user),
+            joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user).load_only(User.name),
             joinedload(SalesOrder.payments),
             joinedload(SalesOrder.delivery),
         )
