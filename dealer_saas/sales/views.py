@@ -445,19 +445,12 @@ def _finance_context(order, forms: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _order_context(
-    order, forms: dict[str, Any], *, lazy: bool = False, stock: dict[int, list[Any]] | None = None
-) -> dict[str, Any]:
+def _order_context(order, forms: dict[str, Any], *, lazy: bool = False) -> dict[str, Any]:
     """The order page; ``lazy``: the loans and insurance panel loads on its own (a GET),
-    otherwise it is drawn inline (the answer to an action, a refused form's errors in it).
-    ``stock``: the car that costs the order, read with it in the roll-up (which allocates
-    nothing: no choices to read)."""
+    otherwise it is drawn inline (the answer to an action, a refused form's errors in it)."""
     allocate = forms.get("allocate_form") or AllocateForm(formdata=None)
-    if stock is None:
-        choices = services.allocation_choices(order) if order.status == "deposit_paid" else None
-        stock = {order.model_id: choices} if choices is not None else None
-    else:
-        choices = None
+    choices = services.allocation_choices(order) if order.status == "deposit_paid" else None
+    stock = {order.model_id: choices} if choices is not None else None
     choices = choices or []
     allocate.stock_vehicle_id.choices = [(0, _("请选择车辆"))] + [
         (v.id, f"{v.vin} {v.colour} {v.location}".strip()) for v in choices
@@ -564,11 +557,8 @@ def _order_page(sales_order_id: int, *, trigger_event: bool = False, **forms: An
 def order_detail(sales_order_id: int):
     """The order: state, money, approvals, payments, car, invoice, delivery; the loans and
     insurance load on their own (at most four statements each, issue 15)."""
-    stock: dict[int, list[Any]] = {}
-    order = services.order_for_page(sales_order_id, stock=stock)
-    return render_htmx(
-        "sales/order_detail.html", "sales/_order.html", **_order_context(order, {}, lazy=True, stock=stock or None)
-    )
+    order = services.order_for_page(sales_order_id)
+    return render_htmx("sales/order_detail.html", "sales/_order.html", **_order_context(order, {}, lazy=True))
 
 
 @bp.route("/orders/<int:sales_order_id>/finance")

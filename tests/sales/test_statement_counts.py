@@ -171,8 +171,8 @@ def _figures(body: str) -> str:
 
 
 def test_the_roll_up_costs_an_order_without_a_car_like_its_store(w, orders, app):
-    """The roll-up reads the order's store and the car that costs it in one small statement
-    (issue 15): the figures are the store's, even when another store of the group has an
+    """The roll-up costs an order without a car on the oldest car of its model in the
+    order's own store, as the store does, even when another store of the group has an
     older car of the model in stock (its car is not the reference)."""
     waiting = orders[0]
     elsewhere = factories.StoreFactory(organisation=w.store.organisation)
@@ -190,5 +190,5 @@ def test_the_roll_up_costs_an_order_without_a_car_like_its_store(w, orders, app)
     in_store = _figures(store_body.get_data(as_text=True))
     assert _figures(body) == in_store and older.vin[-8:] not in in_store
     assert any(car.vin[-8:] in in_store for car in w.cars)
-    # an order that is not there is still a 404 in the roll-up, after the small statement
+    # an order that is not there is a 404 in the roll-up
     assert client.get("/sales/orders/999999").status_code == 404

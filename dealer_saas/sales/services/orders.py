@@ -12,13 +12,11 @@ from typing import Any
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import audit, domain, pagination, tenancy, visibility
-from ...customers.timeline import narrowed_to
 from ...extensions import db
 from ...inventory import services as inventory
-from ...inventory.models import StockVehicle
 from ...tenancy import User
 from ...timeutil import local_day_bounds, utcnow
 from ...validation import bounded_id
@@ -107,18 +105,10 @@ def get_order(sales_order_id: Any) -> SalesOrder:
     )
 
 
-def order_for_page(sales_order_id: Any, *, stock: dict[int, list[Any]] | None = None) -> SalesOrder:
+def order_for_page(sales_order_id: Any) -> SalesOrder:
     """:func:`get_order` in ONE statement for the order page's first response: the customer,
     model, consultant, car, approvals (with who), payments and the delivery joined (an
-    order has a few of each). The loans and policies are a panel of their own.
-
-    In the roll-up, a small statement first finds the order's store, and the page's
-    statement is narrowed to it (the order's rows are rows of its store): joining eight
-    tenant tables that each carry the group's 51 store ids took PostgreSQL 9-16 ms to plan
-    (issue 15), the store's statement 3-4 ms. The same small statement reads the in-stock
-    car that costs an order without one (:func:`deal_figures`: the oldest of its model in
-    its store); ``stock``, when given, receives it as ``{model_id: [car]}`` (``[]``: none),
-    so the roll-up's page stays within its four statements."""
+    order has a few of each). The loans and policies are a panel of their own."""
     ident = bounded_id(sales_order_id)
     if ident is None:
         abort(404)
@@ -137,44 +127,10 @@ def order_for_page(sales_order_id: Any, *, stock: dict[int, list[Any]] | None = 
             joinedload(SalesOrder.delivery),
         )
     )
-    with narrowed_to(_order_store(ident, stock)):
-        order = db.session.execute(visibility.restrict(stmt, own_clause(SalesOrder))).unique().scalar_one_or_none()
+    order = db.session.execute(visibility.restrict(stmt, own_clause(SalesOrder))).unique().scalar_one_or_none()
     if order is None:
         abort(404)
     return order
-
-
-def _order_store(ident: int, stock: dict[int, list[Any]] | None) -> list[int] | None:
-    """In the roll-up, the order's store (and the reference car for ``stock``); None in a
-    store (nothing to narrow)."""
-    ctx = tenancy.current()
-    if len(ctx.store_ids) <= 1 or ctx.is_system:
-        return None
-    car = aliased(StockVehicle)
-    reference = (
-        select(car.id)
-        .where(
-            car.model_id == SalesOrder.model_id,
-            car.store_id == SalesOrder.store_id,
-            car.state == "in_stock",
-            car.is_demo.is_(False),
-        )
-        .order_by(car.arrival_date.asc().nulls_last(), car.id)
-        .limit(1)
-        .correlate(SalesOrder)
-        .scalar_subquery()
-    )
-    found = db.session.execute(
-        select(SalesOrder.store_id, SalesOrder.model_id, StockVehicle)
-        .select_from(SalesOrder)
-        .outerjoin(StockVehicle, StockVehicle.id == reference)
-        .where(SalesOrder.id == ident)
-    ).first()
-    if found is None:
-        return []
-    if stock is not None:
-        stock[found.model_id] = [found.StockVehicle] if found.StockVehicle is not None else []
-    return [found.store_id]
 
 
 def get_order_row(sales_order_id: Any) -> SalesOrder:
