@@ -305,7 +305,7 @@ def _quick_actions(customer: Customer, work: list[OpenWork]) -> list[tuple[str, 
 
 
 def _timeline_context(customer: Customer, before: tuple[dt.datetime, str] | None) -> dict[str, Any]:
-    entries, cursor = timeline([customer.id], before, 20)
+    entries, cursor = timeline([customer.id], before, 20, store_ids=[customer.store_id])
     next_url = (
         url_for("customers.customer_timeline", customer_id=customer.id, before=cursor[0].isoformat(), key=cursor[1])
         if cursor

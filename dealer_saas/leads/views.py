@@ -343,7 +343,7 @@ def card_list():
         "overdue": request.args.get("overdue") == "1",
         "sort": request.args.get("sort", "due"),
     }
-    page = services.list_cards(filters, request.args.get("after"))
+    page = services.list_cards(filters, request.args.get("after"), rows_only=True)
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_url = url_for("leads.card_list", after=page.next_token, **args) if page.next_token else None
     return render_htmx(

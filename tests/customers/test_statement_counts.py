@@ -13,9 +13,10 @@ import random
 import re
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from dealer_saas import demo
+from dealer_saas import demo, tenancy
 from dealer_saas.care.models import CallbackTask
 from dealer_saas.complaints.models import Complaint
 from dealer_saas.customers.models import Customer, CustomerContact, CustomerTag, VehicleOwnership
@@ -246,3 +247,61 @@ def test_a_history_counted_by_the_old_rules_is_the_same(busy, in_store):
     assert sum(e.kind == "vehicle" for e in entries) == len(owned) + sum(o.ended_on is not None for o in owned)
     assert "粤B36000" in " ".join(e.detail for e in entries if e.kind == "vehicle")
     assert all(e.at <= utcnow() + dt.timedelta(days=1) for e in entries)
+
+
+def _rollup_context(store, *stores) -> tenancy.TenantContext:
+    from dealer_saas.permissions import ALL_PERMISSIONS
+
+    ids = tuple(s.id for s in (store, *stores))
+    return tenancy.TenantContext(org_id=store.org_id, store_id=None, store_ids=ids, permissions=ALL_PERMISSIONS)
+
+
+def test_the_roll_up_timeline_reads_the_customers_store_only_and_shows_the_same(busy, two_tenants, in_store):
+    """Issue 15: in the roll-up every branch of the union carried the group's store ids
+    (planning the statement took most of the panel's time); the read is narrowed to the
+    customer's store, the entries are the same as the store's own view."""
+    store, customer, manager, _staff = busy
+    other = two_tenants.a2
+    with in_store(manager, store):
+        in_the_store, _cursor = timeline([customer.id], None, 1000)
+    params: list[dict] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if "timeline" in statement:
+            params.append(dict(parameters) if isinstance(parameters, dict) else {"positional": parameters})
+
+    engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", grab)
+    try:
+        with tenancy.use(_rollup_context(other, store)):
+            narrowed, _cursor = timeline([customer.id], None, 1000, store_ids=[customer.store_id])
+            wide, _cursor = timeline([customer.id], None, 1000)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", grab)
+    assert [(e.at, e.key, e.title) for e in narrowed] == [(e.at, e.key, e.title) for e in in_the_store]
+    assert [(e.at, e.key) for e in wide] == [(e.at, e.key) for e in narrowed]
+    narrow, wide = params
+    if "positional" in narrow:  # SQLite: one bound value per use
+        narrow_values, wide_values = list(narrow["positional"]), list(wide["positional"])
+        # one bound store id less per store filter of the union: the other store's (>= 10 branches)
+        dropped = len(wide_values) - len(narrow_values)
+        assert dropped >= 10 and wide_values.count(other.id) - narrow_values.count(other.id) == dropped
+    else:  # PostgreSQL: the tenancy filter's store ids, named once for every branch
+        stores = [{v for k, v in p.items() if k.startswith("store_ids")} for p in (narrow, wide)]
+        assert stores == [{store.id}, {store.id, other.id}]
+
+
+def test_narrowing_the_timeline_never_widens_what_can_be_read(busy, two_tenants, in_store):
+    store, customer, manager, _staff = busy
+    # a context of the other store cannot read the customer's rows, even when asked to
+    with in_store(manager, two_tenants.a2):
+        entries, cursor = timeline([customer.id], None, 1000, store_ids=[customer.store_id])
+    assert entries == [] and cursor is None
+    # the roll-up of the other store only: the same, and asking for both stores changes nothing
+    with tenancy.use(_rollup_context(two_tenants.a2)):
+        entries, _cursor = timeline([customer.id], None, 1000, store_ids=[customer.store_id, two_tenants.a2.id])
+    assert entries == []
+    # the right store but a customer of another organisation: nothing
+    with tenancy.use(_rollup_context(two_tenants.b1)):
+        entries, _cursor = timeline([customer.id], None, 1000, store_ids=[customer.store_id])
+    assert entries == []

@@ -163,3 +163,32 @@ def test_the_finance_panel_of_another_stores_order_is_404(w, orders, app, two_te
     for user, store in ((outsider, two_tenants.b1), (neighbour, sibling)):
         client = login(app.test_client(), user, store)
         assert client.get(f"/sales/orders/{orders[0].id}/finance").status_code == 404
+
+
+def _figures(body: str) -> str:
+    start = body.index('id="deal-figures"')
+    return body[start : body.index("</dl>", start)]
+
+
+def test_the_roll_up_costs_an_order_without_a_car_like_its_store(w, orders, app):
+    """The roll-up costs an order without a car on the oldest car of its model in the
+    order's own store, as the store does, even when another store of the group has an
+    older car of the model in stock (its car is not the reference)."""
+    waiting = orders[0]
+    elsewhere = factories.StoreFactory(organisation=w.store.organisation)
+    older = factories.StockVehicleFactory(
+        store=elsewhere, vehicle_model=w.model, arrival_date=dt.date(2020, 1, 1), cost=D("1.00")
+    )
+    boss = factories.user_with_role("group_manager", w.store, org_wide=True)
+    db.session.commit()
+    store_body = login(app.test_client(), w.store_manager, w.store).get(f"/sales/orders/{waiting.id}")
+    client = login(app.test_client(), boss, w.store)
+    with client.session_transaction() as session:
+        session["store_id"] = "all"
+    status, statements, body = _measure(client, f"/sales/orders/{waiting.id}")
+    assert status == 200 and len(statements) <= BUDGET, statements
+    in_store = _figures(store_body.get_data(as_text=True))
+    assert _figures(body) == in_store and older.vin[-8:] not in in_store
+    assert any(car.vin[-8:] in in_store for car in w.cars)
+    # an order that is not there is a 404 in the roll-up
+    assert client.get("/sales/orders/999999").status_code == 404

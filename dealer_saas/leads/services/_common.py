@@ -45,8 +45,11 @@ def next_contact_for(level: str, from_day: dt.date) -> dt.date:
 
 
 def consultants() -> list[User]:
-    """Active users holding the sales consultant role in the active store."""
+    """Active users holding the sales consultant role in the active store (none in the
+    roll-up, which has no active store: no statement)."""
     ctx = tenancy.current()
+    if ctx.store_id is None:
+        return []
     # memberships are not tenant-owned rows: the store is named explicitly here
     stmt = (
         select(User)

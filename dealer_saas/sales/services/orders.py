@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ... import audit, domain, pagination, tenancy, visibility
 from ...extensions import db
 from ...inventory import services as inventory
+from ...tenancy import User
 from ...timeutil import local_day_bounds, utcnow
 from ...validation import bounded_id
 from .. import settings
@@ -117,9 +118,11 @@ def order_for_page(sales_order_id: Any) -> SalesOrder:
         .options(
             joinedload(SalesOrder.customer),
             joinedload(SalesOrder.vehicle_model),
-            joinedload(SalesOrder.consultant),
+            # the page shows the consultant's and the approvers' names: not their ~20
+            # columns each (the row is about 150 columns wide, issue 15)
+            joinedload(SalesOrder.consultant).load_only(User.name),
             joinedload(SalesOrder.stock_vehicle),
-            joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user),
+            joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user).load_only(User.name),
             joinedload(SalesOrder.payments),
             joinedload(SalesOrder.delivery),
         )
