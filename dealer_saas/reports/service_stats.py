@@ -115,8 +115,9 @@ def stamps(ids: tuple[int, ...], tz: str | None) -> dict[int, dt.datetime]:
     return {s: at if at.tzinfo else at.replace(tzinfo=dt.UTC) for s, at in rows}
 
 
-def _by_cut(summarised: dict[int, dt.datetime]) -> dict[dt.datetime, tuple[int, ...]]:
-    groups: dict[dt.datetime, list[int]] = {}
+def _by_cut(summarised: dict[int, Any]) -> dict[Any, tuple[int, ...]]:
+    """``{store: cut-off}`` as ``{cut-off: stores}`` (stores refreshed alike share their parts)."""
+    groups: dict[Any, list[int]] = {}
     for store, cut in summarised.items():
         groups.setdefault(cut, []).append(store)
     return {cut: tuple(sorted(stores)) for cut, stores in groups.items()}

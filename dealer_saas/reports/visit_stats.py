@@ -31,6 +31,7 @@ from ..leads.models import Visit
 from ..timeutil import utcnow
 from .metrics import Period, among, local_date, zone_name
 from .models import VisitStat
+from .service_stats import _by_cut
 
 #: the breakdowns summarised: kind -> the visit's column and the summary's column
 BREAKDOWNS = {
@@ -164,11 +165,7 @@ def visit_selects(period: Period, by: str | None, tz: str | None, ids: tuple[int
     unsummarised = tuple(s for s in ids if s not in summarised)
     if unsummarised:
         live(period, unsummarised)
-    by_cut: dict[dt.date, list[int]] = {}
-    for store, (cut, _at) in summarised.items():
-        by_cut.setdefault(cut, []).append(store)
-    for cut, stores in sorted(by_cut.items()):
-        stores_ = tuple(sorted(stores))
+    for cut, stores_ in sorted(_by_cut({store: cut for store, (cut, _at) in summarised.items()}).items()):
         last = min(period.end, cut - dt.timedelta(days=1))
         if period.start <= last:
             keys = [VisitStat.__table__.c[stat_column]] if stat_column else []
