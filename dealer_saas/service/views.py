@@ -48,7 +48,7 @@ from .forms import (
     RescheduleForm,
 )
 from .models import APPOINTMENT_STATUSES, CATEGORIES, RO_STATUSES
-from .services import appointments, parts_lines, photos, progress, repair_orders, rules, work
+from .services import appointments, parts_lines, photos, progress, repair_orders, ro_list, rules, work
 from .services import catalogue as labour_catalogue
 from .services.rules import (
     APPOINTMENT_BUTTONS,
@@ -209,7 +209,7 @@ def package_edit(service_package_id: int):
 def repair_order_list():
     """Repair orders, newest first; ``?status=`` a state or ``live``."""
     status = request.args.get("status") or None
-    page = repair_orders.repair_order_page(after=request.args.get("after"), status=status)
+    page = ro_list.repair_order_page(after=request.args.get("after"), status=status)
     return render_htmx(
         "service/repair_order_list.html",
         "service/_repair_order_rows.html",

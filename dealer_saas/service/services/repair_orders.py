@@ -7,21 +7,20 @@ import calendar
 import datetime as dt
 from collections import OrderedDict
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from ... import audit, pagination, tenancy
+from ... import audit, tenancy
 from ...customers import service_history
-from ...customers.models import DELETED_NAME, Customer, CustomerVehicle
+from ...customers.models import CustomerVehicle
 from ...domain import flush_or_stale
 from ...extensions import db
 from ...parts.services import ro_parts
-from ...tenancy import User
 from ...timeutil import as_utc, local_today, utcnow
 from ...validation import bounded_id
 from .. import settings
@@ -29,7 +28,6 @@ from ..models import (
     FUEL_LEVELS,
     PAYERS,
     PAYMENT_METHODS,
-    RO_STATUSES,
     LabourOperation,
     RepairOrder,
     RepairOrderLine,
@@ -54,8 +52,6 @@ from .rules import (
 #: RO states in which lines may be added or removed
 EDITABLE_STATES = ("open", "in_progress")
 MAX_TEXT = 2000
-
-RO_SORTS = {"new": pagination.Sort("new", (RepairOrder.opened_at, RepairOrder.id), desc=True)}
 
 
 # --------------------------------------------------------------------------- reading
@@ -107,68 +103,6 @@ def repair_order_with(repair_order_id: Any, *collections: str) -> RepairOrder:
     if ro is None:
         abort(404)
     return ro
-
-
-class RoListRow(NamedTuple):
-    """One row of the RO list, read as columns (the list only shows them: no ORM repair
-    orders, customers, cars and advisors per row)."""
-
-    id: int
-    number: str
-    status: str
-    store_id: int
-    opened_at: dt.datetime
-    total: Decimal
-    car: str
-    customer: str
-    advisor: str | None
-
-
-def repair_order_page(*, after: str | None = None, status: str | None = None, size: int = 20) -> pagination.Page:
-    """Newest first; ``status`` one of the states or ``live`` (not closed or cancelled)."""
-    advisor_user = aliased(User)
-    stmt = (
-        select(
-            RepairOrder.id,
-            RepairOrder.number,
-            RepairOrder.status,
-            RepairOrder.store_id,
-            RepairOrder.opened_at,
-            RepairOrder.total,
-            CustomerVehicle.plate,
-            CustomerVehicle.vin,
-            Customer.name,
-            Customer.deleted_at,
-            Customer.purged_at,
-            advisor_user.name.label("advisor"),
-        )
-        .outerjoin(Customer, Customer.id == RepairOrder.customer_id)
-        .outerjoin(CustomerVehicle, CustomerVehicle.id == RepairOrder.vehicle_id)
-        .outerjoin(advisor_user, advisor_user.id == RepairOrder.advisor_id)
-    )
-    if status in RO_STATUSES:
-        stmt = stmt.where(RepairOrder.status == status)
-    elif status == "live":
-        stmt = stmt.where(RepairOrder.status.notin_(("closed", "cancelled")))
-    page = pagination.keyset_page(stmt, RO_SORTS["new"], after, size, scalars=False)
-    deleted = str(DELETED_NAME)
-    page.items = [
-        RoListRow(
-            ident,
-            number,
-            status,
-            store_id,
-            opened_at,
-            total,
-            plate or vin,
-            deleted if deleted_at is not None or purged_at is not None else (name or ""),
-            advisor,
-        )
-        for ident, number, status, store_id, opened_at, total, plate, vin, name, deleted_at, purged_at, advisor in (
-            page.items
-        )
-    ]
-    return page
 
 
 def find_vehicle(plate_or_vin: str) -> CustomerVehicle:
