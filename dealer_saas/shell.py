@@ -192,35 +192,32 @@ def _text(column: Any) -> Any:
     return sa.func.coalesce(sa.cast(column, sa.Text), "")
 
 
+def _row(*columns: Any) -> Any:
+    """The columns as one text, ``_SEP`` between them (a fingerprint row)."""
+    row = _text(columns[0])
+    for column in columns[1:]:
+        row = row + _SEP + _text(column)
+    return row
+
+
 def _fingerprints(user_id: Any) -> tuple[Any, Any]:
     """Two scalar subqueries: every column ``load_access`` reads, as one string each."""
     from .tenancy import Role
 
     m, r, st = aliased(Membership), aliased(Role), aliased(Store)
-    membership_row = (
-        _text(m.id)
-        + _SEP
-        + _text(m.org_id)
-        + _SEP
-        + _text(m.store_id)
-        + _SEP
-        + _text(r.id)
-        + _SEP
-        + _text(r.code)
-        + _SEP
-        + _text(r.is_builtin)
-        + _SEP
-        + _text(r.permissions)
-        + _SEP
-        + _text(st.org_id)
-        + _SEP
-        + _text(st.name)
-        + _SEP
-        + _text(st.code)
-        + _SEP
-        + _text(st.is_active)
-        + _SEP
-        + _text(st.timezone)
+    membership_row = _row(
+        m.id,
+        m.org_id,
+        m.store_id,
+        r.id,
+        r.code,
+        r.is_builtin,
+        r.permissions,
+        st.org_id,
+        st.name,
+        st.code,
+        st.is_active,
+        st.timezone,
     )
     rows = (
         select(membership_row.label("t"))
@@ -233,17 +230,7 @@ def _fingerprints(user_id: Any) -> tuple[Any, Any]:
     )
     memberships = select(sa.func.aggregate_strings(rows.c.t, _ROW_SEP)).scalar_subquery()
     gs = aliased(Store)
-    store_row = (
-        _text(gs.id)
-        + _SEP
-        + _text(gs.name)
-        + _SEP
-        + _text(gs.code)
-        + _SEP
-        + _text(gs.is_active)
-        + _SEP
-        + _text(gs.timezone)
-    )
+    store_row = _row(gs.id, gs.name, gs.code, gs.is_active, gs.timezone)
     group_rows = (
         select(store_row.label("t"))
         .where(

@@ -109,14 +109,19 @@ def refresh_statements(store_id: int, org_id: int, tz: str | None, now: dt.datet
     ]
 
 
-def refresh(store_id: int, org_id: int, tz: str | None, *, connection: Any = None) -> int:
-    """Rebuild one store's summary; answers its row count. Through the session (the job:
-    the job base commits) or through ``connection`` (the load benchmark)."""
+def run_refresh(statements: list[Any], table: sa.Table, store_id: int, connection: Any = None) -> int:
+    """Run a summary's rebuild statements for one store and answer its row count: through
+    the session (the job: the job base commits) or through ``connection`` (the load
+    benchmark). Every summary of the reports (customers, service, visits) is rebuilt so."""
     run = connection.execute if connection is not None else db.session.execute
-    for statement in refresh_statements(store_id, org_id, tz, utcnow()):
+    for statement in statements:
         run(statement)
-    table = CustomerStat.__table__
     return int(run(select(func.count()).select_from(table).where(table.c.store_id == store_id)).scalar_one())
+
+
+def refresh(store_id: int, org_id: int, tz: str | None, *, connection: Any = None) -> int:
+    """Rebuild one store's summary; answers its row count (:func:`run_refresh`)."""
+    return run_refresh(refresh_statements(store_id, org_id, tz, utcnow()), CustomerStat.__table__, store_id, connection)
 
 
 # --------------------------------------------------------------------------- reading

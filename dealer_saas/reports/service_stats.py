@@ -29,7 +29,7 @@ from sqlalchemy import func, literal, select
 from ..extensions import db
 from ..service.models import RepairOrder
 from ..timeutil import utcnow
-from .customer_stats import _first_of_month, _month
+from .customer_stats import _first_of_month, _month, run_refresh
 from .metrics import Period, local_date, zone_name
 from .models import ServiceStat
 from .sections import local_month
@@ -72,13 +72,9 @@ def refresh_statements(store_id: int, org_id: int, tz: str | None, now: dt.datet
 def refresh(
     store_id: int, org_id: int, tz: str | None, *, connection: Any = None, now: dt.datetime | None = None
 ) -> int:
-    """Rebuild one store's summary; answers its row count. Through the session (the job:
-    the job base commits) or through ``connection`` (the load benchmark)."""
-    run = connection.execute if connection is not None else db.session.execute
-    for statement in refresh_statements(store_id, org_id, tz, now or utcnow()):
-        run(statement)
-    table = ServiceStat.__table__
-    return int(run(select(func.count()).select_from(table).where(table.c.store_id == store_id)).scalar_one())
+    """Rebuild one store's summary; answers its row count (``customer_stats.run_refresh``)."""
+    statements = refresh_statements(store_id, org_id, tz, now or utcnow())
+    return run_refresh(statements, ServiceStat.__table__, store_id, connection)
 
 
 # --------------------------------------------------------------------------- reading

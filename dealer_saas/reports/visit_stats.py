@@ -29,6 +29,7 @@ from sqlalchemy import func, literal, select
 from ..extensions import db
 from ..leads.models import Visit
 from ..timeutil import utcnow
+from .customer_stats import run_refresh
 from .metrics import Period, among, local_date, zone_name
 from .models import VisitStat
 from .service_stats import _by_cut
@@ -88,15 +89,13 @@ def refresh_statements(store_id: int, org_id: int, tz: str | None, now: dt.datet
 def refresh(
     store_id: int, org_id: int, tz: str | None, *, connection: Any = None, now: dt.datetime | None = None
 ) -> int:
-    """Rebuild one store's summary; answers its row count. Through the session (the job:
-    the job base commits) or through ``connection`` (the load benchmark)."""
-    run = connection.execute if connection is not None else db.session.execute
-    for statement in refresh_statements(store_id, org_id, tz, now or utcnow()):
-        run(statement)
+    """Rebuild one store's summary; answers its row count (``customer_stats.run_refresh``).
+    Through the session, the transaction's memo of the stamps is dropped."""
+    statements = refresh_statements(store_id, org_id, tz, now or utcnow())
+    rows = run_refresh(statements, VisitStat.__table__, store_id, connection)
     if connection is None:
         db.session.info.pop(_MEMO, None)
-    table = VisitStat.__table__
-    return int(run(select(func.count()).select_from(table).where(table.c.store_id == store_id)).scalar_one())
+    return rows
 
 
 # --------------------------------------------------------------------------- reading
