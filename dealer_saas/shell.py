@@ -361,8 +361,8 @@ def _enter_request_context() -> None:
         "after_commit",
         "access",
         "_flask_babel",
-        "_store_tz",
         "_store_names",
+        "_store_badges",
     ):
         g.pop(key, None)
     g.tenant_token = None
@@ -550,10 +550,17 @@ def store_name(store_id: int | None) -> str:
     return name
 
 
+_STORE_BADGE = Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>')
+
+
 def rollup_store(row: Any) -> Markup:
-    """In the read-only roll-up, the store a list row belongs to (a badge); nothing otherwise."""
+    """In the read-only roll-up, the store a list row belongs to (a badge); nothing otherwise.
+    The badges are made once per request (a list asks once per row)."""
     ctx = tenancy.maybe_current()
     if ctx is None or not ctx.is_rollup:
         return Markup("")
-    name = store_names().get(getattr(row, "store_id", None), "")  # type: ignore[arg-type]
-    return Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>').format(name)
+    badges = g.get("_store_badges")
+    if badges is None or badges[0] is not ctx:
+        badges = g._store_badges = (ctx, {sid: _STORE_BADGE.format(name) for sid, name in store_names().items()})
+    store_id = getattr(row, "store_id", None)
+    return badges[1].get(store_id) or _STORE_BADGE.format(store_name(store_id))
