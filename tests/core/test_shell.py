@@ -235,3 +235,51 @@ def test_the_cached_menu_follows_the_role_and_the_language_and_marks_the_active_
     english = as_manager.get("/customers/").get_data(as_text=True)
     assert '<html lang="en">' in english and "Customers" in english
     assert len(app.extensions["shell_menu"]) >= 3  # manager zh, consultant zh, manager en
+
+
+def _roll_up_of_three_stores(store):
+    siblings = [factories.StoreFactory(organisation=store.organisation, name=f"分店{i}") for i in (1, 2)]
+    customers = [factories.CustomerFactory(store=s, name=f"汇总客户{i}") for i, s in enumerate([store, *siblings])]
+    user = factories.user_with_role("group_manager", store, org_wide=True)
+    db.session.commit()
+    return siblings, customers, user
+
+
+def test_the_roll_up_loads_no_store_rows_with_the_user_and_still_names_each_rows_store(app, store):
+    """The shell's one statement brings the active store's row, and none in the roll-up
+    (the stores' names come from the worker's Access); the list still names each row's store."""
+    from dealer_saas import shell
+    from dealer_saas.auth import sessions
+    from dealer_saas.tenancy import Store
+
+    siblings, customers, user = _roll_up_of_three_stores(store)
+    token = sessions.start(user.id, "127.0.0.1", "test-client")
+    db.session.commit()
+
+    def stores_loaded(store_id: int) -> list:
+        params = {"user_id": user.id, "token_hash": sessions.hash_token(token), "store_id": store_id}
+        rows = db.session.execute(shell._validating_statement(), params).all()
+        return [row[1] for row in rows]
+
+    assert stores_loaded(-1) == [None]  # the roll-up (no store chosen)
+    assert [s.id for s in stores_loaded(siblings[0].id) if isinstance(s, Store)] == [siblings[0].id]
+    page = _client(app, user, "all").get("/customers/", headers={"HX-Request": "true"}).get_data(as_text=True)
+    for s in (store, *siblings):
+        assert f'data-testid="row-store">{s.name}</span>' in page
+    assert all(c.name in page for c in customers)
+
+
+def test_a_roll_up_detail_page_reads_its_store_with_its_row(app, store):
+    """``tenancy.with_store_of``: the 360 of another store's customer in the roll-up reads
+    that store in the customer's own statement (no statement of its own for the store)."""
+    from ..conftest import count_queries
+
+    siblings, customers, user = _roll_up_of_three_stores(store)
+    client = _client(app, user, "all")
+    customer_id, name = customers[2].id, customers[2].name
+    client.get("/customers/")  # warm the worker's Access
+    with count_queries() as statements:
+        response = client.get(f"/customers/{customer_id}")
+    assert response.status_code == 200 and name in response.get_data(as_text=True)
+    assert len(statements) <= 4, "\n".join(s[:150] for s in statements)
+    assert not [s for s in statements if re.search(r"FROM stores\s+WHERE stores\.id =", s)], statements
