@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..service.models import CATEGORIES, PAYERS, RepairOrder, RepairOrderLine
 from . import section_jobs, services
-from .metrics import ZERO, Period, _money, ratio, scope
+from .metrics import ZERO, Period, _money, among, ratio, scope
 from .sections import Filters, hours_between, is_postgres, section, store_names
 from .tables import Table, percent
 
@@ -37,7 +37,7 @@ REPEAT_DAYS = 30
 def _opened_in(period: Period, tz: str | None, store_ids, ro: Any = RepairOrder) -> tuple[Any, ...]:
     start, end = period.bounds(tz)
     return (
-        ro.store_id.in_(scope(store_ids)),
+        among(ro.store_id, scope(store_ids)),
         ro.status != "cancelled",
         ro.opened_at >= start,
         ro.opened_at < end,

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..sales.models import SalesOrder
 from . import section_jobs, services
-from .metrics import ZERO, Period, _money, ratio, scope
+from .metrics import ZERO, Period, _money, among, ratio, scope
 from .sections import Filters, is_postgres, local_month, months_of, section, store_names
 from .tables import Table, percent
 
@@ -57,7 +57,7 @@ def callback_completion(period: Period, *, store_ids=None) -> dict[tuple[int, st
     t = CallbackTask
     rows = db.session.execute(
         select(t.store_id, t.rule, t.assignee_id, t.status, func.count(t.id))
-        .where(t.store_id.in_(scope(store_ids)), t.due_on >= period.start, t.due_on <= period.end)
+        .where(among(t.store_id, scope(store_ids)), t.due_on >= period.start, t.due_on <= period.end)
         .group_by(t.store_id, t.rule, t.assignee_id, t.status)
     ).all()
     out: dict[tuple[int, str, int | None], dict[str, int]] = {}
@@ -164,7 +164,7 @@ def satisfaction(period: Period, *, tz: str | None = None, store_ids=None) -> di
         )
         .join(SurveyTemplate, SurveyTemplate.id == inv.template_id)
         .where(
-            inv.store_id.in_(scope(store_ids)),
+            among(inv.store_id, scope(store_ids)),
             inv.status == "answered",
             inv.answered_at >= start,
             inv.answered_at < end,
@@ -269,7 +269,7 @@ def complaint_figures(period: Period, *, tz: str | None = None, store_ids=None) 
             func.sum(sa.case((breached("resolve"), 1), else_=0)),
         )
         .where(
-            Complaint.store_id.in_(scope(store_ids)),
+            among(Complaint.store_id, scope(store_ids)),
             Complaint.kind == "complaint",
             Complaint.received_at >= start,
             Complaint.received_at < end,
@@ -353,7 +353,7 @@ def campaign_results(period: Period, *, tz: str | None = None, store_ids=None) -
     ids = scope(store_ids)
     campaigns = (
         select(Campaign.id)
-        .where(Campaign.store_id.in_(ids), Campaign.starts_at >= start, Campaign.starts_at < end)
+        .where(among(Campaign.store_id, ids), Campaign.starts_at >= start, Campaign.starts_at < end)
         .order_by(Campaign.starts_at.desc(), Campaign.id.desc())
         .limit(CAMPAIGN_ROWS)
         .subquery("shown")
@@ -366,7 +366,7 @@ def campaign_results(period: Period, *, tz: str | None = None, store_ids=None) -
             func.count(CampaignSignup.checked_in_at).label("attended"),
             func.count(CampaignSignup.card_id).label("cards"),
         )
-        .where(CampaignSignup.store_id.in_(ids), CampaignSignup.campaign_id.in_(select(campaigns.c.id)))
+        .where(among(CampaignSignup.store_id, ids), CampaignSignup.campaign_id.in_(select(campaigns.c.id)))
         .group_by(CampaignSignup.campaign_id)
         .subquery("signups")
     )
@@ -391,7 +391,7 @@ def campaign_results(period: Period, *, tz: str | None = None, store_ids=None) -
     buyers = (
         select(CampaignSignup.campaign_id, CampaignSignup.customer_id)
         .where(
-            CampaignSignup.store_id.in_(ids),
+            among(CampaignSignup.store_id, ids),
             CampaignSignup.campaign_id.in_([r[0] for r in rows]),
             CampaignSignup.customer_id.is_not(None),
         )

@@ -23,7 +23,7 @@ from ..leads.models import Visit
 from ..sales.models import SalesOrder
 from ..service.models import RepairOrder
 from . import customer_stats, section_jobs, services
-from .metrics import ZERO, Counts, Period, _money, ratio, scope
+from .metrics import ZERO, Counts, Period, _money, among, ratio, scope
 from .sections import Filters, local_month, months_of, position, section, store_names
 from .tables import Table, percent, summary_note
 
@@ -47,7 +47,7 @@ SPEND_SERVICE = Decimal("5000")
 
 
 def _live(store_ids) -> tuple[Any, ...]:
-    return (Customer.store_id.in_(scope(store_ids)), Customer.deleted_at.is_(None))
+    return (among(Customer.store_id, scope(store_ids)), Customer.deleted_at.is_(None))
 
 
 # --------------------------------------------------------------------------- growth
@@ -162,13 +162,13 @@ def purchases(period: Period, tz: str | None, store_ids) -> Any:
         SalesOrder.delivered_at.label("at"),
         SalesOrder.total.label("amount"),
     ).where(
-        SalesOrder.store_id.in_(ids),
+        among(SalesOrder.store_id, ids),
         SalesOrder.status == "delivered",
         SalesOrder.delivered_at >= start,
         SalesOrder.delivered_at < end,
     )
     repairs = select(RepairOrder.store_id, RepairOrder.customer_id, RepairOrder.opened_at, RepairOrder.total).where(
-        RepairOrder.store_id.in_(ids),
+        among(RepairOrder.store_id, ids),
         RepairOrder.status.in_(SETTLED),
         RepairOrder.opened_at >= start,
         RepairOrder.opened_at < end,
@@ -235,7 +235,7 @@ def value_segments(
 def _owners_select(store_ids) -> Any:
     owners = (
         select(CustomerVehicle.owner_id.label("oid"))
-        .where(CustomerVehicle.store_id.in_(scope(store_ids)), CustomerVehicle.owner_id.is_not(None))
+        .where(among(CustomerVehicle.store_id, scope(store_ids)), CustomerVehicle.owner_id.is_not(None))
         .distinct()
         .subquery("vehicle_owners")
     )
@@ -267,7 +267,7 @@ def _visits_select(period: Period, tz: str | None, store_ids) -> Any:
             sa.literal(0),
         )
         .outerjoin(Customer, Customer.id == Visit.customer_id)
-        .where(Visit.store_id.in_(scope(store_ids)), Visit.time_in >= start, Visit.time_in < end)
+        .where(among(Visit.store_id, scope(store_ids)), Visit.time_in >= start, Visit.time_in < end)
         .group_by(Visit.store_id, Visit.consultant_id)
     )
 

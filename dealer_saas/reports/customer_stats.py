@@ -23,7 +23,7 @@ from ..customers.models import Customer, CustomerVehicle
 from ..extensions import db
 from ..leads.models import Visit
 from ..timeutil import utcnow
-from .metrics import Period, local_date, scope
+from .metrics import Period, among, local_date, scope
 from .models import CustomerStat
 
 #: a valid mobile (as ``customer_reports.VALID_MOBILE``)
@@ -129,7 +129,7 @@ def refresh(store_id: int, org_id: int, tz: str | None, *, connection: Any = Non
 
 def _stamp_or(kind_filter: Any, store_ids) -> tuple[Any, ...]:
     return (
-        CustomerStat.store_id.in_(scope(store_ids)),
+        among(CustomerStat.store_id, scope(store_ids)),
         sa.or_(CustomerStat.kind == "stamp", kind_filter),
     )
 

@@ -29,7 +29,7 @@ from ..extensions import db
 from ..parts.models import CATEGORIES, Part, PartStock, StockMovement
 from ..timeutil import utcnow
 from . import section_jobs
-from .metrics import ZERO, Period, _money, ratio, scope
+from .metrics import ZERO, Period, _money, among, ratio, scope
 from .sections import Filters, is_postgres, section, store_names
 from .tables import Table, percent
 
@@ -57,7 +57,7 @@ def stock_value(*, store_ids=None) -> dict[tuple[int, str], dict[str, Any]]:
             func.sum(PartStock.on_hand * PartStock.average_cost),
         )
         .join(Part, Part.id == PartStock.part_id)
-        .where(PartStock.store_id.in_(scope(store_ids)), PartStock.on_hand > 0)
+        .where(among(PartStock.store_id, scope(store_ids)), PartStock.on_hand > 0)
         .group_by(PartStock.store_id, Part.category)
     ).all()
     return {(s, c): {"parts": int(n), "quantity": _qty(q), "value": _money(v)} for s, c, n, q, v in rows}
@@ -70,7 +70,7 @@ def consumption(period: Period, *, tz: str | None = None, store_ids=None) -> dic
     rows = db.session.execute(
         select(StockMovement.store_id, func.sum(-StockMovement.quantity * StockMovement.unit_cost))
         .where(
-            StockMovement.store_id.in_(scope(store_ids)),
+            among(StockMovement.store_id, scope(store_ids)),
             StockMovement.kind.in_(CONSUMPTION_KINDS),
             StockMovement.created_at >= start,
             StockMovement.created_at < end,
@@ -111,7 +111,7 @@ def below_reorder_point(*, store_ids=None, limit: int = LIST_ROWS) -> tuple[dict
     counts = dict(
         db.session.execute(
             select(PartStock.store_id, func.count(PartStock.id))
-            .where(PartStock.store_id.in_(ids), PartStock.is_low.is_(True))
+            .where(among(PartStock.store_id, ids), PartStock.is_low.is_(True))
             .group_by(PartStock.store_id)
         ).all()
     )
@@ -120,7 +120,7 @@ def below_reorder_point(*, store_ids=None, limit: int = LIST_ROWS) -> tuple[dict
     rows = db.session.execute(
         select(PartStock.store_id, Part.code, Part.name, available, PartStock.reorder_point, shortfall)
         .join(Part, Part.id == PartStock.part_id)
-        .where(PartStock.store_id.in_(ids), PartStock.is_low.is_(True))
+        .where(among(PartStock.store_id, ids), PartStock.is_low.is_(True))
         .order_by(shortfall.desc(), Part.code, PartStock.store_id)
         .limit(limit)
     ).all()
@@ -139,7 +139,7 @@ def dead_stock(days: int, *, now: dt.datetime | None = None, store_ids=None, lim
     cutoff = now - dt.timedelta(days=days)
     ids = scope(store_ids)
     dead = sa.and_(
-        PartStock.store_id.in_(ids),
+        among(PartStock.store_id, ids),
         PartStock.on_hand > 0,
         sa.or_(PartStock.last_moved_at.is_(None), PartStock.last_moved_at < cutoff),
     )

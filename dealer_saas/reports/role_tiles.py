@@ -32,7 +32,7 @@ from ..service.models import LINE_STATUSES, RepairOrder, RepairOrderLine
 from ..tenancy import User
 from ..timeutil import local_today
 from . import service_stats
-from .metrics import NOT_SOLD, ZERO, Period, _money, scope
+from .metrics import NOT_SOLD, ZERO, Period, _money, among, scope
 from .sections import local_month, months_of, store_names
 from .tables import csi_text
 
@@ -74,7 +74,7 @@ def my_deliveries_today() -> TileValue:
             func.coalesce(func.sum(sa.case((delivered_today, 1), else_=0)), 0),
             func.coalesce(func.sum(sa.case((SalesOrder.status.in_(AWAITING_HANDOVER), 1), else_=0)), 0),
         ).where(
-            SalesOrder.store_id.in_(scope()),
+            among(SalesOrder.store_id, scope()),
             SalesOrder.consultant_id == ctx.user_id,
             sa.or_(delivered_today, SalesOrder.status.in_(AWAITING_HANDOVER)),
         )
@@ -94,7 +94,7 @@ def on_duty() -> TileValue:
     rows = db.session.execute(
         select(DutySlot.store_id, DutySlot.position, User.name)
         .join(User, User.id == DutySlot.user_id)
-        .where(DutySlot.store_id.in_(scope()), DutySlot.day == today)
+        .where(among(DutySlot.store_id, scope()), DutySlot.day == today)
         .order_by(DutySlot.store_id, DutySlot.position)
         .limit(30)
     ).all()
@@ -118,7 +118,7 @@ def my_lines() -> TileValue:
             select(RepairOrderLine.status, func.count(RepairOrderLine.id))
             .join(RepairOrder, RepairOrder.id == RepairOrderLine.repair_order_id)
             .where(
-                RepairOrderLine.store_id.in_(scope()),
+                among(RepairOrderLine.store_id, scope()),
                 RepairOrderLine.technician_id == ctx.user_id,
                 RepairOrderLine.status.in_(OPEN_LINES),
                 RepairOrder.status.in_(("open", "in_progress", "quality_check")),
@@ -156,7 +156,7 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
     orders = (
         select(literal("orders").label("k"), created.label("m"), func.count().label("v"))
         .where(
-            SalesOrder.store_id.in_(ids),
+            among(SalesOrder.store_id, ids),
             SalesOrder.created_at >= start,
             SalesOrder.created_at < end,
             SalesOrder.status.not_in(NOT_SOLD),
@@ -166,7 +166,7 @@ def monthly_sales_and_service(period: Period, tz: str | None) -> dict[tuple[str,
     deliveries = (
         select(literal("deliveries"), delivered, func.count())
         .where(
-            SalesOrder.store_id.in_(ids),
+            among(SalesOrder.store_id, ids),
             SalesOrder.status == "delivered",
             SalesOrder.delivered_at >= start,
             SalesOrder.delivered_at < end,
@@ -195,7 +195,7 @@ def _csi_where(ids, start: dt.datetime, end: dt.datetime) -> tuple:
     """The answered CSI surveys of ``[start, end)`` (the rule of ``metrics.csi_score``)."""
     SurveyInvitation, SurveyTemplate = _surveys()
     return (
-        SurveyInvitation.store_id.in_(ids),
+        among(SurveyInvitation.store_id, ids),
         SurveyInvitation.status == "answered",
         SurveyInvitation.answered_at >= start,
         SurveyInvitation.answered_at < end,
@@ -262,7 +262,7 @@ def group_stores() -> TileValue:
     orders = (
         select(SalesOrder.store_id.label("s"), literal("orders").label("k"), func.count().label("v"))
         .where(
-            SalesOrder.store_id.in_(ids),
+            among(SalesOrder.store_id, ids),
             SalesOrder.created_at >= start,
             SalesOrder.created_at < end,
             SalesOrder.status.not_in(NOT_SOLD),
@@ -276,7 +276,7 @@ def group_stores() -> TileValue:
             func.count(),
         )
         .where(
-            SalesOrder.store_id.in_(ids),
+            among(SalesOrder.store_id, ids),
             SalesOrder.status == "delivered",
             SalesOrder.delivered_at >= start,
             SalesOrder.delivered_at < end,
@@ -291,7 +291,7 @@ def group_stores() -> TileValue:
         )
         .outerjoin(StockVehicle, StockVehicle.id == SalesOrder.stock_vehicle_id)
         .where(
-            SalesOrder.store_id.in_(ids),
+            among(SalesOrder.store_id, ids),
             SalesOrder.status == "delivered",
             SalesOrder.delivered_at >= start,
             SalesOrder.delivered_at < end,

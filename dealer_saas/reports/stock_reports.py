@@ -20,7 +20,7 @@ from .. import tenancy
 from ..extensions import db
 from ..inventory.models import ModelStockMinimum, StockVehicle, VehicleModel
 from ..sales.models import SalesOrder
-from .metrics import ZERO, Period, _money, ratio, scope
+from .metrics import ZERO, Period, _money, among, ratio, scope
 from .sections import Filters, hours_between, section, store_names
 from .tables import Table, percent
 
@@ -49,7 +49,7 @@ def stock_ageing(today: dt.date, *, store_ids=None) -> dict[tuple[int, str], tup
     bucket = sa.case((StockVehicle.arrival_date.is_(None), "unknown"), *whens, else_="180+").label("bucket")
     rows = db.session.execute(
         select(StockVehicle.store_id, bucket, func.count(StockVehicle.id), func.sum(StockVehicle.cost))
-        .where(StockVehicle.store_id.in_(scope(store_ids)), StockVehicle.state.in_(ON_BOOKS))
+        .where(among(StockVehicle.store_id, scope(store_ids)), StockVehicle.state.in_(ON_BOOKS))
         .group_by(StockVehicle.store_id, bucket)
     ).all()
     return {(s, b): (int(n), _money(c)) for s, b, n, c in rows}
@@ -67,7 +67,7 @@ def stock_by_model(*, store_ids=None) -> dict[tuple[int, int], dict[str, int]]:
             func.sum(sa.case((StockVehicle.state == "allocated", 1), else_=0)),
             func.sum(sa.case((StockVehicle.state == "in_transit", 1), else_=0)),
         )
-        .where(StockVehicle.store_id.in_(scope(store_ids)), StockVehicle.state.in_((*ON_BOOKS, "in_transit")))
+        .where(among(StockVehicle.store_id, scope(store_ids)), StockVehicle.state.in_((*ON_BOOKS, "in_transit")))
         .group_by(StockVehicle.store_id, StockVehicle.model_id)
     ).all()
     out = {
@@ -76,7 +76,7 @@ def stock_by_model(*, store_ids=None) -> dict[tuple[int, int], dict[str, int]]:
     }
     for s, m, q in db.session.execute(
         select(ModelStockMinimum.store_id, ModelStockMinimum.model_id, ModelStockMinimum.min_quantity).where(
-            ModelStockMinimum.store_id.in_(scope(store_ids))
+            among(ModelStockMinimum.store_id, scope(store_ids))
         )
     ):
         out.setdefault((s, m), {"in_stock": 0, "allocated": 0, "in_transit": 0, "minimum": 0})["minimum"] = int(q)
@@ -101,7 +101,7 @@ def turnover(period: Period, *, tz: str | None = None, store_ids=None) -> dict[i
             )
             .outerjoin(StockVehicle, StockVehicle.id == SalesOrder.stock_vehicle_id)
             .where(
-                SalesOrder.store_id.in_(ids),
+                among(SalesOrder.store_id, ids),
                 SalesOrder.status == "delivered",
                 SalesOrder.delivered_at >= start,
                 SalesOrder.delivered_at < end,
@@ -112,7 +112,7 @@ def turnover(period: Period, *, tz: str | None = None, store_ids=None) -> dict[i
     on_books = dict(
         db.session.execute(
             select(StockVehicle.store_id, func.count(StockVehicle.id))
-            .where(StockVehicle.store_id.in_(ids), StockVehicle.state.in_(ON_BOOKS))
+            .where(among(StockVehicle.store_id, ids), StockVehicle.state.in_(ON_BOOKS))
             .group_by(StockVehicle.store_id)
         ).all()
     )

@@ -33,7 +33,7 @@ def my_month() -> TileValue:
     )
     target_units, target_deliveries = db.session.execute(
         select(func.coalesce(func.sum(SalesTarget.units), 0), func.coalesce(func.sum(SalesTarget.deliveries), 0)).where(
-            SalesTarget.store_id.in_(metrics.scope()),
+            metrics.among(SalesTarget.store_id, metrics.scope()),
             SalesTarget.consultant_id == ctx.user_id,
             SalesTarget.month == month.start,
         )
