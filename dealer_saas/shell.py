@@ -272,9 +272,11 @@ _VALIDATING_STATEMENT: list[Any] = []
 def _validating_statement() -> Any:
     """The loader's statement, built once per process (building it was a tenth of a
     request): the user id, the token's hash and the stores to load are bound parameters.
-    The store rows it brings into the identity map (so ``tenancy.current_store()`` and
-    ``tenancy.store_of(row)`` need no query) are the active store, or in the roll-up every
-    store of the organisation (one result row each)."""
+    The store row it brings into the identity map (so ``tenancy.current_store()`` needs no
+    query) is the active store's. The roll-up loads none: its stores' names, codes and zones
+    are in ``Access.stores`` (:func:`store_name`), and a page that needs a store's settings
+    asks ``tenancy.store_of(row)`` for that one (loading the group's 51 rows with their
+    settings for every request was a tenth of a roll-up list's CPU)."""
     if _VALIDATING_STATEMENT:
         return _VALIDATING_STATEMENT[0]
     from .auth.models import UserSession
@@ -301,8 +303,7 @@ def _validating_statement() -> Any:
         .outerjoin(Organisation, Organisation.id == User.org_id)
         .outerjoin(
             Store,
-            (Store.org_id == User.org_id)
-            & ((Store.id == sa.bindparam("store_id", type_=sa.Integer)) | sa.bindparam("all_stores", type_=sa.Boolean)),
+            (Store.org_id == User.org_id) & (Store.id == sa.bindparam("store_id", type_=sa.Integer)),
         )
         .where(User.id == user_id)
         .execution_options(populate_existing=True)
@@ -330,7 +331,6 @@ def _load_user(user_key: str) -> User | None:
             "user_id": user_id,
             "token_hash": sessions.hash_token(token),
             "store_id": choice if isinstance(choice, int) and not isinstance(choice, bool) else -1,
-            "all_stores": choice == ALL_STORES,
         },
     ).all()
     if not rows:
@@ -347,8 +347,8 @@ def _load_user(user_key: str) -> User | None:
         access = _load_access_graph(user)
         _ACCESS_CACHE.put(user.id, key, access)
     g._shell_access = access
-    # the identity map holds its objects weakly: keep the store rows for the request
-    g._shell_stores = [r[1] for r in rows if r[1] is not None]
+    if _store is not None:
+        tenancy.keep_store(_store)
     return user
 
 
@@ -361,8 +361,8 @@ def _enter_request_context() -> None:
         "after_commit",
         "access",
         "_flask_babel",
-        "_store_tz",
         "_store_names",
+        "_store_badges",
     ):
         g.pop(key, None)
     g.tenant_token = None
@@ -509,7 +509,6 @@ def init_app(app: Flask) -> None:
             navigation, groups, tabs, urls = shell_menu(app, ctx)
         else:
             navigation, groups, tabs, urls = [], [], [], {}
-        stores = {store.id: store for store in access.stores} if access else {}
         return {
             "tenant": ctx,
             "access": access,
@@ -519,7 +518,6 @@ def init_app(app: Flask) -> None:
             "tabs": tabs,
             "menu_urls": urls,
             "can": (lambda permission: can_in_view(ctx, permission)),
-            "store_name_of": (lambda row: stores[row.store_id].name if row.store_id in stores else ""),
             "ALL_STORES": ALL_STORES,
             "url_map_endpoints": app.view_functions,
         }
@@ -527,18 +525,42 @@ def init_app(app: Flask) -> None:
     from . import formatting
 
     formatting.init_app(app)
-    app.jinja_env.globals["rollup_store"] = rollup_store
+    app.jinja_env.globals.update(rollup_store=rollup_store, store_name=store_name)
+
+
+def store_names() -> dict[int, str]:
+    """The names of the stores the signed-in user reaches, by id: from the worker's
+    ``Access`` (no statement), made once per request."""
+    access = g.get("access")
+    names = g.get("_store_names")
+    if names is None or names[0] is not access:
+        names = g._store_names = (access, {store.id: store.name for store in access.stores} if access else {})
+    return names[1]
+
+
+def store_name(store_id: int | None) -> str:
+    """A store's name, shown beside a row of the roll-up or a transfer's other store. A
+    store outside the user's reach (a transfer's other end) is read once per request."""
+    if store_id is None:
+        return ""
+    name = store_names().get(store_id)
+    if name is None:
+        store = tenancy.store_by_id(store_id)
+        name = store.name if store is not None else ""
+    return name
+
+
+_STORE_BADGE = Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>')
 
 
 def rollup_store(row: Any) -> Markup:
     """In the read-only roll-up, the store a list row belongs to (a badge); nothing otherwise.
-    The names come from the stores the shell loaded for the request: no query per row."""
+    The badges are made once per request (a list asks once per row)."""
     ctx = tenancy.maybe_current()
-    access = g.get("access")
-    if ctx is None or not ctx.is_rollup or access is None:
+    if ctx is None or not ctx.is_rollup:
         return Markup("")
-    names = g.get("_store_names")
-    if names is None or names[0] is not access:
-        names = g._store_names = (access, {store.id: store.name for store in access.stores})
-    name = names[1].get(getattr(row, "store_id", None), "")
-    return Markup('<span class="badge text-bg-secondary fw-normal" data-testid="row-store">{}</span>').format(name)
+    badges = g.get("_store_badges")
+    if badges is None or badges[0] is not ctx:
+        badges = g._store_badges = (ctx, {sid: _STORE_BADGE.format(name) for sid, name in store_names().items()})
+    store_id = getattr(row, "store_id", None)
+    return badges[1].get(store_id) or _STORE_BADGE.format(store_name(store_id))

@@ -13,14 +13,22 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy import event, select
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship, with_loader_criteria
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    declared_attr,
+    mapped_column,
+    relationship,
+    with_loader_criteria,
+)
+from sqlalchemy.orm.util import identity_key
 
 from .extensions import db
 from .timeutil import utcnow
@@ -314,12 +322,62 @@ def allow_writes_to(store_id: int) -> Iterator[TenantContext]:
 # that writes asks ``writable_store()``, which refuses the roll-up.
 
 
+_HELD_STORES = "tenancy.held_stores"
+
+
+def keep_store(store: Store | None) -> Store | None:
+    """Keep a loaded store for the life of the database session: the identity map holds
+    objects weakly, and a store asked for twice in a request would be read twice."""
+    if store is not None:
+        db.session.info.setdefault(_HELD_STORES, {})[store.id] = store
+    return store
+
+
+def store_by_id(store_id: int) -> Store | None:
+    """One store by id (Store is not tenant-owned: callers pass ids of rows they read
+    through the tenancy core). From the session when it holds it, else one statement."""
+    return keep_store(db.session.get(Store, store_id))
+
+
+def stores_by_id(ids: Iterable[int]) -> dict[int, Store]:
+    """The stores of ``ids`` by id: those the session holds, the others in one statement."""
+    found: dict[int, Store] = {}
+    missing = []
+    for store_id in ids:
+        store = db.session.identity_map.get(identity_key(Store, store_id))
+        if store is not None and not sa.inspect(store).expired:
+            found[store_id] = store
+        else:
+            missing.append(store_id)
+    if missing:
+        for store in db.session.execute(select(Store).where(Store.id.in_(missing))).scalars():
+            found[store.id] = keep_store(store)  # type: ignore[assignment]
+    return found
+
+
+def with_store_of(stmt: Any, model: Any) -> Any:
+    """In the roll-up, a select of ``model`` rows that also reads each row's store (its last
+    column), so a detail page's ``store_of(row)`` costs no statement of its own; in a store
+    (whose row the shell loaded) ``stmt`` unchanged. Read the rows with :func:`keep_stores_of`."""
+    ctx = _current.get()
+    if ctx is None or ctx.store_id is not None or not issubclass(model, StoreScoped):
+        return stmt
+    return stmt.outerjoin_from(model, Store, Store.id == model.store_id).add_columns(Store)
+
+
+def keep_stores_of(row: Any) -> None:
+    """Hold the store :func:`with_store_of` added to a result row, if it did."""
+    last = row[-1]
+    if isinstance(last, Store):
+        keep_store(last)
+
+
 def current_store() -> Store | None:
     """The active store; None in the read-only roll-up and for the platform admin."""
     ctx = _current.get()
     if ctx is None or ctx.store_id is None:
         return None
-    return db.session.get(Store, ctx.store_id)  # Store is not tenant-owned; usually in the identity map
+    return store_by_id(ctx.store_id)  # the shell loads it with the user: no statement in a request
 
 
 def writable_store() -> Store:
@@ -332,7 +390,7 @@ def writable_store() -> Store:
 
 def store_of(row: Any) -> Store:
     """The store a tenant row belongs to (in the roll-up, not the active one: there is none)."""
-    return db.session.get(Store, row.store_id)
+    return store_by_id(row.store_id)  # type: ignore[return-value]  # a tenant row's store exists (foreign key)
 
 
 def store_timezone() -> str | None:
@@ -357,10 +415,12 @@ def get_or_404(model: type[M], ident: Any) -> M:
     ident = bounded_id(ident)
     if ident is None:
         abort(404)
-    obj = db.session.execute(select(model).where(model.id == ident)).scalar_one_or_none()  # type: ignore[attr-defined]
-    if obj is None:
+    stmt = with_store_of(select(model).where(model.id == ident), model)  # type: ignore[attr-defined]
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:
         abort(404)
-    return obj
+    keep_stores_of(row)
+    return row[0]
 
 
 def get_or_none(model: type[M], ident: Any) -> M | None:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from .. import tenancy
 from ..domain import attempt
 from ..extensions import db
+from ..shell import store_name as _store_name
 from ..web import arg_date, arg_id, permission_required, redirect_to, render_htmx, trigger
 from . import bp, events, rules
 from .forms import BulkForm, DutyExceptionForm, OutcomeForm, RemoveForm, WeekForm
@@ -42,11 +43,6 @@ def _helpers() -> dict[str, Any]:
         "care_tones": TONES,
         "care_outcome_tones": OUTCOME_TONES,
     }
-
-
-def _store_name(store_id: int) -> str:
-    store = db.session.get(tenancy.Store, store_id)
-    return store.name if store else ""
 
 
 def _can_work() -> bool:

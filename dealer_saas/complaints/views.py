@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from .. import signed_links, tenancy
 from ..customers.models import Customer
 from ..domain import attempt
-from ..extensions import db
+from ..shell import store_name as _store_name
 from ..timeutil import from_local, utcnow
 from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events
@@ -42,11 +42,6 @@ FORM_DAYS = 90
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"complaint_tones": TONES, "complaint_store_name": _store_name}
-
-
-def _store_name(store_id: int) -> str:
-    store = db.session.get(tenancy.Store, store_id)
-    return store.name if store else ""
 
 
 def _words(labels: dict[str, Any]) -> dict[str, str]:

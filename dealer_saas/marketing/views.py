@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from .. import signed_links, tenancy
 from ..domain import attempt
 from ..extensions import db
+from ..shell import store_name as _store_name
 from ..timeutil import from_local, local
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events, links
@@ -44,12 +45,6 @@ def _helpers() -> dict[str, Any]:
         "marketing_signup_sources": SIGNUP_SOURCES,
         "marketing_store_name": _store_name,
     }
-
-
-def _store_name(store_id: int) -> str:
-    """A row's store, shown beside it in the roll-up (stores are in the identity map)."""
-    store = db.session.get(tenancy.Store, store_id)
-    return store.name if store else ""
 
 
 def _read_only() -> bool:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from .. import tenancy
 from ..domain import attempt
 from ..extensions import db
+from ..shell import store_name
 from ..timeutil import utcnow
 from ..validation import bounded_id
 from ..web import permission_required, redirect_to, render_htmx, rollback_only, trigger
@@ -59,9 +60,8 @@ def _helpers() -> dict[str, Any]:
 
 
 def _store_names(store_ids: set[int]) -> dict[int, str]:
-    """Store names for the roll-up's rows (the stores are in the identity map)."""
-    stores = (db.session.get(tenancy.Store, sid) for sid in store_ids)
-    return {store.id: store.name for store in stores if store is not None}
+    """Store names for the roll-up's rows (the shell's: no statement)."""
+    return {sid: store_name(sid) for sid in store_ids}
 
 
 def _read_only() -> bool:

@@ -35,7 +35,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
-from sqlalchemy.orm.util import identity_key
 
 from .. import tenancy
 from ..customers.models import Customer
@@ -591,17 +590,5 @@ def forecast_rows(counts: Counts, *, store_ids=None) -> list[ForecastRow]:
 
 
 def stores(ids: Iterable[int]) -> dict[int, tenancy.Store]:
-    """The stores of ``ids`` by id: those the request already holds (the shell loads the
-    organisation's stores with the user) from the session, the others in one statement."""
-    found: dict[int, tenancy.Store] = {}
-    missing = []
-    for store_id in ids:
-        store = db.session.identity_map.get(identity_key(tenancy.Store, store_id))
-        if store is not None and not sa.inspect(store).expired:
-            found[store_id] = store
-        else:
-            missing.append(store_id)
-    if missing:
-        rows = db.session.execute(select(tenancy.Store).where(tenancy.Store.id.in_(missing))).scalars()
-        found.update({s.id: s for s in rows})
-    return found
+    """The stores of ``ids`` by id (the tenancy core's: from the session, else one statement)."""
+    return tenancy.stores_by_id(ids)

@@ -17,8 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import g
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
@@ -26,6 +24,7 @@ from .. import tenancy
 from ..extensions import db
 from . import metrics, services
 from .metrics import Period, zone_name
+from .services import store_names
 
 
 @dataclass(frozen=True)
@@ -145,18 +144,6 @@ def filters_from(args: Mapping[str, Any]) -> Filters:
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def store_names() -> dict[int | None, str]:
-    """The names of the context's stores, from the stores the shell loaded (no query)."""
-    access = g.get("access")
-    names: dict[int | None, str] = {}
-    if access is not None:
-        names.update({s.id: s.name for s in access.stores})
-    else:
-        names.update({s.id: s.name for s in services.readable_stores()})
-    names[None] = _("全部门店")
-    return names
 
 
 def is_postgres() -> bool:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -86,6 +87,19 @@ def stores_from_args(args: Mapping[str, Any]) -> tuple[int, ...] | None:
 
 
 # --------------------------------------------------------------------------- labels
+
+
+def store_names() -> dict[int | None, str]:
+    """The names of the context's stores (and None: all stores). In a request from the
+    signed-in user's ``Access`` (no statement); in a job from the stores themselves."""
+    access = g.get("access") if has_app_context() else None
+    names: dict[int | None, str] = {}
+    if access is not None:
+        names.update({s.id: s.name for s in access.stores})
+    else:
+        names.update({s.id: s.name for s in readable_stores()})
+    names[None] = _("全部门店")
+    return names
 
 
 def readable_stores() -> list[Store]:

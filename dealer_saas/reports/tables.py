@@ -48,12 +48,6 @@ class Table:
     total_row: int | None = None
 
 
-def _store_names() -> dict[int | None, str]:
-    names: dict[int | None, str] = {s.id: s.name for s in services.readable_stores()}
-    names[None] = _("全部门店")
-    return names
-
-
 def summary_note(at: dt.datetime | None, tz: str | None) -> str:
     """A caption's note on when a summary behind it was made (empty: counted live)."""
     if at is None:
@@ -82,7 +76,7 @@ def _funnel_header(first: list[str]) -> list[str]:
 def funnel_report(period: Period, by: str, *, tz: str | None, store_ids) -> dict[str, Any]:
     """The funnel's total (per store in the roll-up), its chart, and the breakdown by ``by``."""
     multi = len(metrics.scope(store_ids)) > 1
-    names = _store_names()
+    names = services.store_names()
     # the total per store and the breakdown: ten stage tallies, one statement
     figures = metrics.run(
         *metrics.funnel_tallies(period, tz=tz, store_ids=store_ids),
@@ -121,7 +115,7 @@ def ranking_report(month: Period, *, tz: str | None, store_ids) -> dict[str, Any
     multi = len(metrics.scope(store_ids)) > 1
     rows = metrics.consultant_ranking(month, tz=tz, store_ids=store_ids)
     names = services.user_names(r.consultant_id for r in rows)
-    stores = _store_names()
+    stores = services.store_names()
     header = [_("名次"), _("销售顾问")]
     if multi:
         header.append(_("门店"))
@@ -173,7 +167,7 @@ def forecast_report(*, store_ids) -> dict[str, Any]:
     from .settings import LEVELS
 
     rows = metrics.pipeline_forecast(store_ids=store_ids)
-    stores = _store_names()
+    stores = services.store_names()
     header = [_("门店")]
     for level in LEVELS:
         header += [str(INTENT_LEVELS[level]), _("%(level)s级概率", level=level)]

@@ -18,6 +18,7 @@ from .. import signed_links, tenancy, visibility
 from ..customers.models import CustomerVehicle
 from ..domain import attempt
 from ..extensions import db
+from ..shell import store_name as _store_name
 from ..timeutil import from_local, local, utcnow
 from ..web import (
     arg_date,
@@ -83,12 +84,6 @@ STATUS_TONES = {
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {"service_tones": STATUS_TONES, "service_store_name": _store_name}
-
-
-def _store_name(store_id: int) -> str:
-    """A row's store, shown beside it in the roll-up (stores are in the identity map)."""
-    store = db.session.get(tenancy.Store, store_id)
-    return store.name if store else ""
 
 
 def _read_only() -> bool:

@@ -59,15 +59,16 @@ def customer_360(customer_id: Any) -> Header:
         stmt = stmt.add_columns(pii.opens_in_window_column(now).label("opened_before"))
     work, sources = open_work_subquery(ident)
     if work is not None:
-        stmt = stmt.outerjoin(work, sa.true()).add_columns(*(c.label(f"w_{c.name}") for c in work.c))
+        stmt = stmt.outerjoin_from(Customer, work, sa.true()).add_columns(*(c.label(f"w_{c.name}") for c in work.c))
     stmt = stmt.options(
         joinedload(Customer.owner),
         joinedload(Customer.vehicles).joinedload(CustomerVehicle.ownerships).joinedload(VehicleOwnership.customer),
     )
-    rows = db.session.execute(stmt).unique().all()
+    rows = db.session.execute(tenancy.with_store_of(stmt, Customer)).unique().all()
     if not rows:
         abort(404)
     first = rows[0]
+    tenancy.keep_stores_of(first)  # the freeze check reads the customer's store's limit
     names = [name[2:] for name in first._fields if name.startswith("w_")]
     return Header(
         customer=first[0],

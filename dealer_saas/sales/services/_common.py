@@ -77,11 +77,12 @@ def _visible(model: Any, ident: Any, *options: Any) -> Any:
     ident = bounded_id(ident)
     if ident is None:
         abort(404)
-    stmt = select(model).where(model.id == ident).options(*options)
-    obj = db.session.execute(visibility.restrict(stmt, own_clause(model))).scalar_one_or_none()
-    if obj is None:
+    stmt = tenancy.with_store_of(select(model).where(model.id == ident), model).options(*options)
+    row = db.session.execute(visibility.restrict(stmt, own_clause(model))).one_or_none()
+    if row is None:
         abort(404)
-    return obj
+    tenancy.keep_stores_of(row)  # a quote's or order's prices read the store's rules
+    return row[0]
 
 
 def customer_for_sales(customer_id: Any) -> Customer:

@@ -112,25 +112,22 @@ def order_for_page(sales_order_id: Any) -> SalesOrder:
     ident = bounded_id(sales_order_id)
     if ident is None:
         abort(404)
-    stmt = (
-        select(SalesOrder)
-        .where(SalesOrder.id == ident)
-        .options(
-            joinedload(SalesOrder.customer),
-            joinedload(SalesOrder.vehicle_model),
-            # the page shows the consultant's and the approvers' names: not their ~20
-            # columns each (the row is about 150 columns wide, issue 15)
-            joinedload(SalesOrder.consultant).load_only(User.name),
-            joinedload(SalesOrder.stock_vehicle),
-            joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user).load_only(User.name),
-            joinedload(SalesOrder.payments),
-            joinedload(SalesOrder.delivery),
-        )
+    stmt = tenancy.with_store_of(select(SalesOrder).where(SalesOrder.id == ident), SalesOrder).options(
+        joinedload(SalesOrder.customer),
+        joinedload(SalesOrder.vehicle_model),
+        # the page shows the consultant's and the approvers' names: not their ~20
+        # columns each (the row is about 150 columns wide, issue 15)
+        joinedload(SalesOrder.consultant).load_only(User.name),
+        joinedload(SalesOrder.stock_vehicle),
+        joinedload(SalesOrder.approvals).joinedload(OrderApproval.by_user).load_only(User.name),
+        joinedload(SalesOrder.payments),
+        joinedload(SalesOrder.delivery),
     )
-    order = db.session.execute(visibility.restrict(stmt, own_clause(SalesOrder))).unique().scalar_one_or_none()
-    if order is None:
+    row = db.session.execute(visibility.restrict(stmt, own_clause(SalesOrder))).unique().one_or_none()
+    if row is None:
         abort(404)
-    return order
+    tenancy.keep_stores_of(row)  # the prices read the store's tax rule
+    return row[0]
 
 
 def get_order_row(sales_order_id: Any) -> SalesOrder:

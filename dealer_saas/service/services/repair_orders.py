@@ -84,10 +84,12 @@ def repair_order_for_page(repair_order_id: Any, *, full: bool = False) -> Repair
             selectinload(RepairOrder.photos),
             selectinload(RepairOrder.proposals),
         ]
-    ro = db.session.execute(select(RepairOrder).where(RepairOrder.id == ident).options(*options)).scalar_one_or_none()
-    if ro is None:
+    stmt = tenancy.with_store_of(select(RepairOrder).where(RepairOrder.id == ident), RepairOrder)
+    row = db.session.execute(stmt.options(*options)).one_or_none()
+    if row is None:
         abort(404)
-    return ro
+    tenancy.keep_stores_of(row)  # the page prints the store's name and rules
+    return row[0]
 
 
 def repair_order_with(repair_order_id: Any, *collections: str) -> RepairOrder:
@@ -96,13 +98,14 @@ def repair_order_with(repair_order_id: Any, *collections: str) -> RepairOrder:
     ident = bounded_id(repair_order_id)
     if ident is None:
         abort(404)
-    stmt = select(RepairOrder).where(RepairOrder.id == ident)
+    stmt = tenancy.with_store_of(select(RepairOrder).where(RepairOrder.id == ident), RepairOrder)
     for name in collections:
         stmt = stmt.options(joinedload(getattr(RepairOrder, name)))
-    ro = db.session.execute(stmt).unique().scalar_one_or_none()
-    if ro is None:
+    row = db.session.execute(stmt).unique().one_or_none()
+    if row is None:
         abort(404)
-    return ro
+    tenancy.keep_stores_of(row)  # the panels print the store's name and rules
+    return row[0]
 
 
 def find_vehicle(plate_or_vin: str) -> CustomerVehicle:
