@@ -59,6 +59,7 @@ def _customer_url(customer_id: int) -> str | None:
 
 def init_app(app: Flask) -> None:
     from ..customers.models import SOURCES
+    from . import badges
     from .models import CARD_STATUSES, CONTACT_CHANNELS, INTENT_LEVELS, PAYMENT_METHODS, VISIT_KINDS
     from .services import ACTION_LABELS
 
@@ -71,4 +72,7 @@ def init_app(app: Flask) -> None:
         payment_methods=PAYMENT_METHODS,
         action_labels=ACTION_LABELS,
         customer_sources=SOURCES,
+        card_level_badge=badges.level_badge,
+        card_status_badge=badges.status_badge,
+        card_days_overdue=badges.days_overdue,
     )

@@ -267,7 +267,7 @@ def visit_list():
         rows=page,
         next_url=next_url,
         filters=filters,
-        consultants=services.consultants(),
+        consultants=services.consultant_names(),
         kinds=VISIT_KINDS,
     )
 
@@ -352,7 +352,7 @@ def card_list():
         rows=page,
         next_url=next_url,
         filters=filters,
-        consultants=services.consultants() if visibility.sees_whole_store() else [],
+        consultants=services.consultant_names() if visibility.sees_whole_store() else [],
         statuses=CARD_STATUSES,
         levels=INTENT_LEVELS,
         today=tenancy.store_today(),

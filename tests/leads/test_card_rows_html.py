@@ -1,6 +1,7 @@
-"""The card list's rows draw their badges with the macros of ``leads/_macros.html`` (the
-words made once per page and passed in, issue 15): the same markup as the card page's
-badges, byte for byte, for every state a row can show."""
+"""The card list's rows draw their badges with ``leads/badges.py`` (the words made once per
+page and passed in, issue 15), which the card page's macros of ``leads/_macros.html`` call
+too: the same markup as the card page's badges, byte for byte, for every state a row can
+show."""
 
 from __future__ import annotations
 
@@ -63,3 +64,43 @@ def test_every_row_state_renders_the_shared_badges(client_as, store):
         '<span class="badge text-bg-danger">逾期 3 天</span>',
     ):
         assert badge in detail and badge in body
+
+
+def test_rows_read_as_columns_name_a_deleted_customer_as_deleted(client_as, store):
+    """The list reads its rows as columns (issue 15): a deleted customer's card shows
+    "已删除客户", never the name; an unassigned card "未分配"; the consultant's name otherwise."""
+    from dealer_saas.customers.models import DELETED_NAME
+    from dealer_saas.timeutil import utcnow
+
+    client, me = client_as("sales_manager")
+    other = factories.user_with_role("sales_consultant", store, name="王五")
+    gone = card(store, consultant_id=other.id, level="B")
+    kept = card(store, consultant_id=None, level="C")
+    gone.customer.deleted_at = utcnow()
+    save()
+    body = client.get("/leads/cards?status=all&sort=new", headers=HX).get_data(as_text=True)
+    gone_row, kept_row = _row(body, gone.id), _row(body, kept.id)
+    assert f"</span> {DELETED_NAME} </span>" in gone_row and gone.customer.name not in gone_row
+    assert " · 王五\n" in gone_row
+    assert f"</span> {kept.customer.name} </span>" in kept_row and " · 未分配\n" in kept_row
+
+
+def test_badges_escape_their_words():
+    """The badges' words are escaped (a title or label is text, not markup); a
+    translation's ``%(n)s`` is filled with the escaped number."""
+    from markupsafe import Markup
+
+    from dealer_saas.leads import badges
+
+    class Card:
+        status, next_contact_on = "open", dt.date(2026, 1, 1)
+
+    assert badges.level_badge("H", "<b>") == '<span class="badge level-H" title="&lt;b&gt;">H</span>'
+    assert badges.status_badge("won", {"won": "A&B"}) == '<span class="badge text-bg-success">A&amp;B</span>'
+    assert badges.status_badge("odd", {}) == '<span class="badge text-bg-secondary">odd</span>'
+    late = badges.days_overdue(Card(), dt.date(2026, 1, 4), "today", Markup("<i>%(n)s</i>"))
+    assert late == '<span class="badge text-bg-danger"><i>3</i></span>'
+    assert badges.days_overdue(Card(), dt.date(2026, 1, 1), "<today>", None) == (
+        '<span class="badge text-bg-warning">&lt;today&gt;</span>'
+    )
+    assert badges.days_overdue(Card(), dt.date(2025, 12, 31)) == ""

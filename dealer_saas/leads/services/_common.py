@@ -44,22 +44,32 @@ def next_contact_for(level: str, from_day: dt.date) -> dt.date:
     return from_day + dt.timedelta(days=callback_days()[level])
 
 
-def consultants() -> list[User]:
-    """Active users holding the sales consultant role in the active store (none in the
-    roll-up, which has no active store: no statement)."""
+def _consultants_statement(*columns) -> sa.Select | None:
     ctx = tenancy.current()
     if ctx.store_id is None:
-        return []
+        return None
     # memberships are not tenant-owned rows: the store is named explicitly here
-    stmt = (
-        select(User)
+    return (
+        select(*columns)
         .join(Membership, Membership.user_id == User.id)
         .join(Role, Role.id == Membership.role_id)
         .where(Membership.store_id == ctx.store_id, Role.code == "sales_consultant", User.is_active.is_(True))
         .distinct()
         .order_by(User.name, User.id)
     )
-    return list(db.session.execute(stmt).scalars())
+
+
+def consultants() -> list[User]:
+    """Active users holding the sales consultant role in the active store (none in the
+    roll-up, which has no active store: no statement)."""
+    stmt = _consultants_statement(User)
+    return [] if stmt is None else list(db.session.execute(stmt).scalars())
+
+
+def consultant_names() -> list[sa.Row]:
+    """The same users as (``id``, ``name``) rows, for a list's filter: no User rows (issue 15)."""
+    stmt = _consultants_statement(User.id, User.name)
+    return [] if stmt is None else list(db.session.execute(stmt).all())
 
 
 def _check_consultant(consultant_id: int | None, allowed_extra: int | None = None) -> int | None:

@@ -7,7 +7,7 @@ and the daily dormancy rule."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ... import audit, domain, tenancy, visibility
-from ...customers.models import Customer
+from ...customers.models import DELETED_NAME, Customer
 from ...customers.services import can_see_full_mobile, get_customer
 from ...extensions import db
 from ...pagination import Page, Sort, keyset_page
@@ -64,18 +64,44 @@ CARD_SORTS = {
 }
 
 
+class CardListRow(NamedTuple):
+    """One row of the card list, read as columns (the list shows of the customer the name
+    and of the consultant theirs: no ORM cards, customers and users per row, issue 15)."""
+
+    id: int
+    level: str
+    status: str
+    next_contact_on: dt.date | None
+    intended_model: str | None
+    store_id: int
+    customer_name: str
+    consultant_name: str | None
+
+
 def list_cards(
     filters: dict[str, Any], after: str | None, size: int = 30, *, rows_only: bool = False
-) -> Page[FollowUpCard]:
+) -> Page[FollowUpCard] | Page[CardListRow]:
     """Cards filtered by level, status, consultant, overdue only; keyset pages.
-    ``rows_only``: the card list's rows, which show of the customer its name and of the
-    consultant theirs: only those columns are loaded (the customer row has about 40,
-    issue 15); the export takes the whole rows."""
+    ``rows_only``: the card list's rows (:class:`CardListRow`, read as columns); the
+    export takes the whole cards."""
     if rows_only:
-        stmt = visible_cards().options(
-            joinedload(FollowUpCard.customer).load_only(Customer.name, Customer.deleted_at, Customer.purged_at),
-            joinedload(FollowUpCard.consultant).load_only(User.name),
+        stmt = (
+            select(
+                FollowUpCard.id,
+                FollowUpCard.level,
+                FollowUpCard.status,
+                FollowUpCard.next_contact_on,
+                FollowUpCard.intended_model,
+                FollowUpCard.store_id,
+                Customer.name,
+                Customer.deleted_at,
+                Customer.purged_at,
+                User.name.label("consultant_name"),
+            )
+            .outerjoin(Customer, Customer.id == FollowUpCard.customer_id)
+            .outerjoin(User, User.id == FollowUpCard.consultant_id)
         )
+        stmt = visibility.restrict(stmt, visibility.mine_or_pool(FollowUpCard.consultant_id))
     else:
         stmt = visible_cards().options(joinedload(FollowUpCard.customer), joinedload(FollowUpCard.consultant))
     status = filters.get("status") or "open"
@@ -91,7 +117,25 @@ def list_cards(
     sort = CARD_SORTS.get(filters.get("sort") or "due", CARD_SORTS["due"])
     if sort is CARD_SORTS["due"]:
         stmt = stmt.where(FollowUpCard.next_contact_on.is_not(None))
-    return keyset_page(stmt, sort, after, size)
+    if not rows_only:
+        return keyset_page(stmt, sort, after, size)
+    page = keyset_page(stmt, sort, after, size, scalars=False)
+    # translated only when a row needs it (rarely: a deleted customer's card)
+    deleted = str(DELETED_NAME) if any(r[7] is not None or r[8] is not None for r in page.items) else ""
+    page.items = [
+        CardListRow(
+            ident,
+            level,
+            status,
+            next_on,
+            model,
+            store_id,
+            deleted if deleted_at is not None or purged_at is not None else (name or ""),
+            consultant,
+        )
+        for ident, level, status, next_on, model, store_id, name, deleted_at, purged_at, consultant in page.items
+    ]
+    return page
 
 
 def _check_next_contact(day: dt.date | None) -> None:
