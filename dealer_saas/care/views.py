@@ -38,8 +38,6 @@ OUTCOME_TONES = {
 def _helpers() -> dict[str, Any]:
     return {
         "care_rule_label": rules.label,
-        "care_phone": tasks.shown_phone,
-        "care_full_phone": tasks.can_see_full_phone,
         "care_tones": TONES,
         "care_outcome_tones": OUTCOME_TONES,
     }
@@ -135,7 +133,7 @@ def _task_page(task: CallbackTask, form: OutcomeForm, event: dict | None = None)
     return render_htmx(
         "care/task_detail.html",
         "care/_task.html",
-        task=task,
+        task=tasks.card(task),
         form=form,
         attempts=list(attempts),
         can_work=_can_work() and task.status == "open",
@@ -172,7 +170,7 @@ def task_outcome(callback_task_id: int):
         return render_htmx(
             "care/task_detail.html",
             "care/_task.html",
-            task=task,
+            task=tasks.card(task),
             form=_outcome_form(task),
             attempts=[],
             can_work=_can_work() and task.status == "open",

@@ -89,6 +89,35 @@ def test_phone_first_cards_show_the_full_number_to_the_assigned_agent_only(store
     assert pool.customer.mobile not in body and "masked-mobile" in body
 
 
+def test_a_card_is_read_as_columns_the_owner_sees_the_number_and_the_task_page_shows_the_same_card(store, team, app):
+    owned = cf.customer(store, owner=team.agent)
+    car = cf.vehicle(store, owned, plate="沪A12345")
+    mine = task(store, customer=owned, vehicle_id=car.id, attempts=2, note="上午打")
+    theirs = task(store, assignee=team.other_agent)
+    with tenancy.enter(store.id, user_id=team.agent.id):
+        (card,) = [
+            c for c in care_tasks.queue(care_tasks.QueueFilter(view="today"), today(store))[0] if c.id == mine.id
+        ]
+    assert isinstance(card, care_tasks.TaskCard) and not isinstance(card, CallbackTask)
+    assert (card.customer_name, card.mobile, card.masked, card.car) == (owned.name, owned.mobile, False, "沪A12345")
+    assert card.assignee_name is None and card.attempts == 2 and card.note == "上午打"
+    client = login(app.test_client(), team.agent, store)
+    body = client.get("/care/").get_data(as_text=True)
+    # the consultant who owns the customer dials the full number; the car, the attempts and the note
+    assert f'href="tel:{owned.mobile}"' in body and "沪A12345" in body and "已拨 2 次" in body and "上午打" in body
+    detail = client.get(f"/care/tasks/{mine.id}").get_data(as_text=True)
+    assert (
+        f'href="tel:{owned.mobile}"' in detail
+        and "沪A12345" in detail
+        and f'action="/care/tasks/{mine.id}/outcome"' in detail
+    )
+    # the supervisor's list names the agent, the queue card too
+    boss = login(app.test_client(), team.manager, store)
+    assert team.other_agent.name in boss.get("/care/supervise").get_data(as_text=True)
+    assert f"👤 {team.other_agent.name}" in boss.get("/care/").get_data(as_text=True)
+    assert theirs.customer.name in boss.get("/care/").get_data(as_text=True)
+
+
 def test_outcomes_close_or_schedule_the_next_attempt(store, team, in_care):
     day = today(store)
     reached, unanswered, again, wrong = (task(store, assignee=team.agent) for _ in range(4))

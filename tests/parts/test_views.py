@@ -4,12 +4,15 @@ the RO page's parts section, the roll-up without write controls, and the tiles."
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
 from dealer_saas.extensions import db
 from dealer_saas.parts.models import CounterSale, Part, PartStock, PurchaseOrder, RepairOrderPart
 from dealer_saas.parts.services import stock
+from dealer_saas.timeutil import utcnow
 
 from .. import factories
 from ..conftest import login
@@ -203,3 +206,26 @@ def test_the_tiles_count_low_and_over_stock(pv, app, in_store):
     low = client.get("/tiles/parts_low_stock", headers=HX).get_data(as_text=True)
     over = client.get("/tiles/parts_over_stock", headers=HX).get_data(as_text=True)
     assert ">1<" in low.replace(" ", "").replace("\n", "") and ">1<" in over.replace(" ", "").replace("\n", "")
+
+
+def test_low_over_and_dead_stock_each_list_their_stores_rows_only(pv, app, in_store):
+    """The three lists' statements are built once per process: the dead-stock cut-off and
+    the tenant's store are bound each time they run."""
+    other = factories.StoreFactory(organisation=pv.store.organisation, name="姐妹店")
+    other_clerk = factories.user_with_role("parts_clerk", other)
+    with in_store(pv.clerk):
+        stock.apply_movement(pv.pads.id, "sale", D(-1))  # 2 available, reorder point 2: low
+        stock.apply_movement(pv.oil.id, "receipt", D(11), unit_cost=D(20))  # 21 on hand, max 20: over
+        day = (utcnow() - dt.timedelta(days=stock.DEAD_AFTER_DAYS + 5)).date()
+        long_ago = dt.datetime.combine(day, dt.time(2, 0), tzinfo=dt.UTC)  # 10:00 in the store
+        db.session.execute(sa.update(PartStock).where(PartStock.id == pv.pads.id).values(last_moved_at=long_ago))
+    with in_store(other_clerk, target=other):
+        pf.part("ZZ0001", on_hand=1, reorder_point=3, maximum=0)  # low in the other store only
+    page = _client(app, pv.clerk, pv.store).get("/parts/low-stock").get_data(as_text=True)
+    low, rest = page.split('id="over-stock"')
+    over, dead = rest.split('data-testid="dead-rows"')
+    assert "BP0001" in low and "OF0001" not in low and "ZZ0001" not in page
+    assert "OF0001" in over and "21 / 最高 20" in over and "BP0001" not in over
+    assert "BP0001" in dead and day.isoformat() in dead and "OF0001" not in dead
+    theirs = _client(app, other_clerk, other).get("/parts/low-stock").get_data(as_text=True)
+    assert "ZZ0001" in theirs and "BP0001" not in theirs and "OF0001" not in theirs

@@ -213,3 +213,24 @@ def test_the_day_rows_show_the_car_customer_advisor_and_hide_a_deleted_customers
     )
     assert (rows[gone.id].plate, rows[gone.id].customer, rows[gone.id].advisor) == (other.plate, str(DELETED_NAME), "")
     assert other.owner.name not in rows[gone.id].customer
+
+
+def test_the_day_statement_built_once_binds_each_day_and_store(w, in_store):
+    """``_day_select`` is one statement per process: the day's bounds and the tenant's store
+    are bound each time it runs (tomorrow's booking is not today's; the roll-up's paged day
+    binds them on the same statement)."""
+    slots = _tomorrow_slots(w.store)
+    sibling = factories.StoreFactory(organisation=w.store.organisation)
+    with in_store(w.advisor):
+        booked = _book(w, slots[4])
+        today = tenancy.store_today()
+        tomorrow = today + dt.timedelta(days=1)
+        on_the_day = [r.id for slot in appointments.day_view(tomorrow)[0] for r in slot.appointments]
+        the_day_before = [r.id for slot in appointments.day_view(today)[0] for r in slot.appointments]
+    with in_store(target=sibling):
+        elsewhere = [r.id for slot in appointments.day_view(tomorrow)[0] for r in slot.appointments]
+    assert on_the_day == [booked.id] and the_day_before == [] and elsewhere == []
+    assert appointments._day_select() is appointments._day_select()
+    with in_store(w.advisor):
+        assert [r.id for r in appointments.rollup_day(tomorrow).items] == [booked.id]
+        assert appointments.rollup_day(today).items == []

@@ -7,18 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
 
 from ... import audit, tenancy
+from ...customers.models import Customer, CustomerVehicle
 from ...domain import DomainError, InvalidTransition, StaleEdit, Transitions
 from ...extensions import db
-from ...formatting import mask_phone
 from ...tenancy import User
 from ...timeutil import from_local, local, utcnow
 from ..models import OUTCOMES, TASK_STATUSES, CallbackAttempt, CallbackTask
@@ -106,13 +105,125 @@ class QueueFilter:
 VIEWS = {"today": _l("今日"), "overdue": _l("逾期"), "upcoming": _l("即将到期"), "done": _l("已完成")}
 
 
-def queue(f: QueueFilter, today: dt.date) -> tuple[list[CallbackTask], tuple[dt.date, int] | None]:
+class TaskCard(NamedTuple):
+    """One call-back as its card shows it, read as columns (the queue and the supervisor's
+    list only show them: no ORM tasks, customers, cars and agents per card). The phone is
+    the stored number; ``masked`` says whether the viewer sees it masked."""
+
+    id: int
+    store_id: int
+    customer_id: int
+    status: str
+    rule: str
+    due_on: dt.date
+    call_at: dt.datetime | None
+    attempts: int
+    outcome: str | None
+    note: str
+    version: int
+    customer_name: str
+    mobile: str
+    masked: bool
+    car: str | None
+    assignee_id: int | None
+    assignee_name: str | None
+
+
+_CARD_COLUMNS = (
+    CallbackTask.id,
+    CallbackTask.store_id,
+    CallbackTask.customer_id,
+    CallbackTask.status,
+    CallbackTask.rule,
+    CallbackTask.due_on,
+    CallbackTask.call_at,
+    CallbackTask.attempts,
+    CallbackTask.outcome,
+    CallbackTask.note,
+    CallbackTask.version,
+    Customer.name,
+    Customer.mobile,
+    Customer.owner_id,
+    CustomerVehicle.plate,
+    CustomerVehicle.vin,
+    CallbackTask.assignee_id,
+    User.name,
+)
+
+
+def _cards(rows: Iterable[Any]) -> list[TaskCard]:
+    """The cards of rows of ``_CARD_COLUMNS``. A full number: the card rule
+    (``customers.pii``, or the customer's own consultant) and the agent the call is assigned
+    to (they have to dial it); the permission looked up once per page, per row only ids."""
+    ctx = tenancy.current()
+    user_id = ctx.user_id
+    pii = ctx.can("customers.pii")
+    return [
+        TaskCard(
+            ident,
+            store_id,
+            customer_id,
+            status,
+            rule,
+            due_on,
+            call_at,
+            attempts,
+            outcome,
+            note or "",
+            version,
+            name or "",
+            mobile or "",
+            not (
+                pii
+                or (owner_id is not None and owner_id == user_id)
+                or (assignee_id is not None and assignee_id == user_id)
+            ),
+            plate or vin or None,
+            assignee_id,
+            assignee,
+        )
+        for (
+            ident,
+            store_id,
+            customer_id,
+            status,
+            rule,
+            due_on,
+            call_at,
+            attempts,
+            outcome,
+            note,
+            version,
+            name,
+            mobile,
+            owner_id,
+            plate,
+            vin,
+            assignee_id,
+            assignee,
+        ) in rows
+    ]
+
+
+def _card_select():
+    return (
+        select(*_CARD_COLUMNS)
+        .join(Customer, Customer.id == CallbackTask.customer_id)
+        .outerjoin(CustomerVehicle, CustomerVehicle.id == CallbackTask.vehicle_id)
+        .outerjoin(User, User.id == CallbackTask.assignee_id)
+    )
+
+
+def card(task: CallbackTask) -> TaskCard:
+    """One task's card (the task page and the card re-rendered after an outcome)."""
+    return _cards(db.session.execute(_card_select().where(CallbackTask.id == task.id)).all())[0]
+
+
+def queue(f: QueueFilter, today: dt.date) -> tuple[list[TaskCard], tuple[dt.date, int] | None]:
     """One page of the queue and the keyset of the next page. Agents see their own tasks
     and the unassigned ones; supervisors every task (or one agent's)."""
     ctx = tenancy.current()
-    stmt = select(CallbackTask).options(
-        joinedload(CallbackTask.customer), joinedload(CallbackTask.vehicle), joinedload(CallbackTask.assignee)
-    )
+    stmt = _card_select()
     if f.view == "done":
         stmt = stmt.where(CallbackTask.status == "done")
         order = (CallbackTask.due_on.desc(), CallbackTask.id.desc())
@@ -135,7 +246,7 @@ def queue(f: QueueFilter, today: dt.date) -> tuple[list[CallbackTask], tuple[dt.
         stmt = stmt.where(sa.or_(CallbackTask.assignee_id == ctx.user_id, CallbackTask.assignee_id.is_(None)))
     elif f.assignee_id:
         stmt = stmt.where(CallbackTask.assignee_id == f.assignee_id)
-    rows = list(db.session.execute(stmt.order_by(*order).limit(PAGE + 1)).unique().scalars())
+    rows = _cards(db.session.execute(stmt.order_by(*order).limit(PAGE + 1)).all())
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     return rows, ((rows[-1].due_on, rows[-1].id) if more and rows else None)
@@ -153,20 +264,6 @@ def due_counts(today: dt.date) -> dict[str, int]:
         stmt = stmt.where(sa.or_(CallbackTask.assignee_id == ctx.user_id, CallbackTask.assignee_id.is_(None)))
     today_n, overdue_n = db.session.execute(stmt).one()
     return {"today": today_n or 0, "overdue": overdue_n or 0}
-
-
-def can_see_full_phone(task: CallbackTask) -> bool:
-    """The card rule (``customers.pii``, or the customer's own consultant), and the agent
-    the call is assigned to (they have to dial it)."""
-    from ...customers.services import can_see_full_mobile
-
-    ctx = tenancy.current()
-    return can_see_full_mobile(task.customer) or (task.assignee_id is not None and task.assignee_id == ctx.user_id)
-
-
-def shown_phone(task: CallbackTask) -> str:
-    number = task.customer.mobile or ""
-    return number if can_see_full_phone(task) else mask_phone(number)
 
 
 # --------------------------------------------------------------------------- writing

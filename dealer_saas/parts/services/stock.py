@@ -7,6 +7,7 @@ orders. Also the low and over stock queries and the stock lists."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -159,7 +160,10 @@ class StockLine(NamedTuple):
     supplier: str | None
 
 
+@functools.cache
 def _stock_lines(*, supplier: bool = False) -> sa.Select:
+    """The stock lines' columns, built once per process (statements are immutable: each
+    list adds its condition to a copy; the tenant's criteria are added when executed)."""
     columns = [
         PartStock.id,
         PartStock.store_id,
@@ -177,9 +181,14 @@ def _stock_lines(*, supplier: bool = False) -> sa.Select:
     return stmt.outerjoin(Supplier, Supplier.id == PartStock.supplier_id) if supplier else stmt
 
 
+@functools.cache
+def _low_lines() -> sa.Select:
+    return _stock_lines(supplier=True).where(PartStock.is_low == sa.true())
+
+
 def low_stock_page(*, after: str | None = None, size: int = 50) -> pagination.Page[StockLine]:
     """Low stock of the store (or the roll-up's stores) for the list page."""
-    stmt = _stock_lines(supplier=True).where(PartStock.is_low == sa.true())
+    stmt = _low_lines()
     page = pagination.keyset_page(
         stmt, pagination.Sort("part", (PartStock.part_id, PartStock.id)), after, size, scalars=False
     )
@@ -187,18 +196,27 @@ def low_stock_page(*, after: str | None = None, size: int = 50) -> pagination.Pa
     return page
 
 
-def over_stock(limit: int = 50) -> tuple[list[StockLine], list[StockLine]]:
-    """(above the maximum, no movement for 180 days with stock left), each bounded."""
-    above = db.session.execute(
-        _stock_lines().where(PartStock.is_over == sa.true()).order_by(PartStock.part_id).limit(limit)
-    ).all()
-    cutoff = utcnow() - dt.timedelta(days=DEAD_AFTER_DAYS)
-    dead = db.session.execute(
-        _stock_lines()
-        .where(PartStock.last_moved_at < cutoff, PartStock.on_hand > 0)
+@functools.cache
+def _over_statements(limit: int) -> tuple[sa.Select, sa.Select]:
+    """(above the maximum, no movement since ``:dead_before`` with stock left), built once."""
+    lines = _stock_lines()
+    above = lines.where(PartStock.is_over == sa.true()).order_by(PartStock.part_id).limit(limit)
+    dead = (
+        lines.where(
+            PartStock.last_moved_at < sa.bindparam("dead_before", type_=PartStock.__table__.c.last_moved_at.type),
+            PartStock.on_hand > 0,
+        )
         .order_by(PartStock.last_moved_at)
         .limit(limit)
-    ).all()
+    )
+    return above, dead
+
+
+def over_stock(limit: int = 50) -> tuple[list[StockLine], list[StockLine]]:
+    """(above the maximum, no movement for 180 days with stock left), each bounded."""
+    above_stmt, dead_stmt = _over_statements(limit)
+    above = db.session.execute(above_stmt).all()
+    dead = db.session.execute(dead_stmt, {"dead_before": utcnow() - dt.timedelta(days=DEAD_AFTER_DAYS)}).all()
     return [StockLine._make(r) for r in above], [StockLine._make(r) for r in dead]
 
 
