@@ -15,7 +15,7 @@ from sqlalchemy import select
 from .. import tenancy
 from ..domain import attempt
 from ..extensions import db
-from ..shell import store_name as _store_name
+from ..shell import store_name
 from ..web import arg_date, arg_id, permission_required, redirect_to, render_htmx, trigger
 from . import bp, events, rules
 from .forms import BulkForm, DutyExceptionForm, OutcomeForm, RemoveForm, WeekForm
@@ -83,9 +83,8 @@ def _queue_context(endpoint: str) -> dict[str, Any]:
         "views": VIEWS,
         "rule_choices": [(r.code, r.label) for r in rules.ordered()],
         "can_work": _can_work(),
-        "store_name": _store_name,
         # the roll-up's cards name their store: each store looked up once, not once per card
-        "store_names": {sid: _store_name(sid) for sid in {t.store_id for t in rows}}
+        "store_names": {sid: store_name(sid) for sid in {t.store_id for t in rows}}
         if tenancy.current().is_rollup
         else {},
     }

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from .. import signed_links, tenancy
 from ..customers.models import Customer
 from ..domain import attempt
-from ..shell import store_name as _store_name
 from ..timeutil import from_local, utcnow
 from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events
@@ -41,7 +40,7 @@ FORM_DAYS = 90
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"complaint_tones": TONES, "complaint_store_name": _store_name}
+    return {"complaint_tones": TONES}
 
 
 def _words(labels: dict[str, Any]) -> dict[str, str]:

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from .. import signed_links, tenancy
 from ..domain import attempt
 from ..extensions import db
-from ..shell import store_name as _store_name
 from ..timeutil import from_local, local
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events, links
@@ -43,7 +42,6 @@ def _helpers() -> dict[str, Any]:
         "marketing_bulk_badges": BULK_BADGES,
         "marketing_occasions": OCCASIONS,
         "marketing_signup_sources": SIGNUP_SOURCES,
-        "marketing_store_name": _store_name,
     }
 
 

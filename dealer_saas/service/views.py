@@ -18,7 +18,7 @@ from .. import signed_links, tenancy, visibility
 from ..customers.models import CustomerVehicle
 from ..domain import attempt
 from ..extensions import db
-from ..shell import store_name as _store_name
+from ..shell import store_name
 from ..timeutil import from_local, local, utcnow
 from ..web import (
     arg_date,
@@ -83,7 +83,7 @@ STATUS_TONES = {
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"service_tones": STATUS_TONES, "service_store_name": _store_name}
+    return {"service_tones": STATUS_TONES}
 
 
 def _read_only() -> bool:
@@ -665,7 +665,7 @@ def board():
         board_limit=work.ROLLUP_BOARD_LIMIT if rollup else work.BOARD_LIMIT,
         statuses=RO_STATUSES,
         rollup=rollup,
-        store_names={sid: _store_name(sid) for sid in store_ids},
+        store_names={sid: store_name(sid) for sid in store_ids},
         refreshed_at=utcnow(),
     )
 
@@ -689,7 +689,7 @@ def appointment_day():
     else:
         slots, loose, cut = appointments.day_view(day)
     # the roll-up's rows name their store: each store looked up once, not once per row
-    store_names = {sid: _store_name(sid) for sid in {a.store_id for a in loose}} if store is None else {}
+    store_names = {sid: store_name(sid) for sid in {a.store_id for a in loose}} if store is None else {}
     return render_htmx(
         "service/appointment_day.html",
         "service/_appointment_day.html",
