@@ -158,51 +158,24 @@ def _cards(rows: Iterable[Any]) -> list[TaskCard]:
     ctx = tenancy.current()
     user_id = ctx.user_id
     pii = ctx.can("customers.pii")
-    return [
-        TaskCard(
-            ident,
-            store_id,
-            customer_id,
-            status,
-            rule,
-            due_on,
-            call_at,
-            attempts,
-            outcome,
-            note or "",
-            version,
-            name or "",
-            mobile or "",
-            not (
-                pii
-                or (owner_id is not None and owner_id == user_id)
-                or (assignee_id is not None and assignee_id == user_id)
-            ),
-            plate or vin or None,
-            assignee_id,
-            assignee,
+    cards = []
+    for *head, note, version, name, mobile, owner_id, plate, vin, assignee_id, assignee in rows:
+        # head: id, store, customer, status, rule, due on, call at, attempts, outcome
+        mine = (owner_id is not None and owner_id == user_id) or (assignee_id is not None and assignee_id == user_id)
+        cards.append(
+            TaskCard(
+                *head,
+                note or "",
+                version,
+                name or "",
+                mobile or "",
+                not (pii or mine),
+                plate or vin or None,
+                assignee_id,
+                assignee,
+            )
         )
-        for (
-            ident,
-            store_id,
-            customer_id,
-            status,
-            rule,
-            due_on,
-            call_at,
-            attempts,
-            outcome,
-            note,
-            version,
-            name,
-            mobile,
-            owner_id,
-            plate,
-            vin,
-            assignee_id,
-            assignee,
-        ) in rows
-    ]
+    return cards
 
 
 def _card_select():
