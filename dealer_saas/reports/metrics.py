@@ -581,14 +581,9 @@ def forecast_rows(counts: Counts, *, store_ids=None) -> list[ForecastRow]:
     from .settings import LEVELS, order_probabilities
 
     ids = scope(store_ids)
-    known = stores(ids)
+    known = tenancy.stores_by_id(ids)
     rows = []
     for store_id in ids:
         open_cards = {level: counts.get((store_id, level), 0) for level in LEVELS}
         rows.append(ForecastRow(store_id, open_cards, order_probabilities(known.get(store_id))))
     return rows
-
-
-def stores(ids: Iterable[int]) -> dict[int, tenancy.Store]:
-    """The stores of ``ids`` by id (the tenancy core's: from the session, else one statement)."""
-    return tenancy.stores_by_id(ids)

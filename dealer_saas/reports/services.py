@@ -20,7 +20,6 @@ from ..domain import DomainError
 from ..extensions import db
 from ..inventory.models import VehicleModel
 from ..tenancy import Membership, Role, Store, User
-from . import metrics
 from .metrics import DIMENSIONS, MAX_DAYS, Period
 from .models import SalesTarget
 
@@ -107,7 +106,7 @@ def readable_stores() -> list[Store]:
     ids = tenancy.current().store_ids
     if not ids:
         return []
-    return sorted(metrics.stores(ids).values(), key=lambda s: (s.code, s.id))
+    return sorted(tenancy.stores_by_id(ids).values(), key=lambda s: (s.code, s.id))
 
 
 def key_labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
