@@ -157,6 +157,20 @@ class Customer(StoreScoped, db.Model):
         return str(DELETED_NAME) if self.deleted_at is not None or self.purged_at is not None else self.name
 
 
+def shown_name() -> sa.ColumnElement[str]:
+    """:attr:`Customer.display_name` as a column, for the pages that read their rows as
+    columns: the customer's name ("" where the row has no customer), or
+    :data:`DELETED_NAME` in the request's language (taken when the statement runs, so a
+    statement built once stays right) for a deleted customer."""
+    return sa.case(
+        (
+            sa.or_(Customer.deleted_at.is_not(None), Customer.purged_at.is_not(None)),
+            sa.bindparam("deleted_customer_name", callable_=lambda: str(DELETED_NAME), type_=sa.String),
+        ),
+        else_=sa.func.coalesce(Customer.name, ""),
+    ).label("customer_name")
+
+
 class CustomerContact(StoreScoped, db.Model):
     """A person at a company customer."""
 

@@ -310,3 +310,22 @@ def test_lists_and_the_board_cost_the_same_for_3_or_30_orders(w, app, path):
         response = client.get(path, headers=HX)
     assert response.status_code == 200
     assert len(many) == len(few) and len(many) <= 12, "\n".join(s[:120] for s in many)
+
+
+def test_the_ro_list_and_the_board_name_a_deleted_customer_in_the_users_language(w, app):
+    """The RO list and the board read the customer's shown name as a column: a deleted
+    customer is "已删除客户" (or "Deleted customer" in English, from the same statement),
+    never the name; a live customer keeps theirs."""
+    kept = sf.ro(w, status="in_progress")
+    other = factories.CustomerVehicleFactory(store=w.store)
+    gone = sf.ro(w, status="in_progress")
+    gone.customer_id, gone.vehicle_id = other.owner_id, other.id
+    other.owner.deleted_at = dt.datetime.now(dt.UTC)
+    db.session.flush()
+    client = _client(app, w.advisor, w.store)
+    for language, shown in (("zh", "已删除客户"), ("en", "Deleted customer"), ("zh", "已删除客户")):
+        assert client.post("/language", data={"language": language, "next": "/"}).status_code == 303
+        for path in ("/service/repair-orders", "/service/board"):
+            body = client.get(path, headers=HX).get_data(as_text=True)
+            assert kept.number in body and gone.number in body and w.customer.name in body, path
+            assert shown in body and other.owner.name not in body, (path, language)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ... import audit, domain, tenancy, visibility
-from ...customers.models import DELETED_NAME, Customer
+from ...customers.models import Customer, shown_name
 from ...customers.services import can_see_full_mobile, get_customer
 from ...extensions import db
 from ...pagination import Page, Sort, keyset_page
@@ -93,9 +93,7 @@ def list_cards(
                 FollowUpCard.next_contact_on,
                 FollowUpCard.intended_model,
                 FollowUpCard.store_id,
-                Customer.name,
-                Customer.deleted_at,
-                Customer.purged_at,
+                shown_name(),
                 User.name.label("consultant_name"),
             )
             .outerjoin(Customer, Customer.id == FollowUpCard.customer_id)
@@ -120,8 +118,6 @@ def list_cards(
     if not rows_only:
         return keyset_page(stmt, sort, after, size)
     page = keyset_page(stmt, sort, after, size, scalars=False)
-    # translated only when a row needs it (rarely: a deleted customer's card)
-    deleted = str(DELETED_NAME) if any(r[7] is not None or r[8] is not None for r in page.items) else ""
     page.items = [
         CardListRow(
             ident,
@@ -130,10 +126,10 @@ def list_cards(
             next_on,
             model,
             store_id,
-            deleted if deleted_at is not None or purged_at is not None else (name or ""),
+            name,
             consultant,
         )
-        for ident, level, status, next_on, model, store_id, name, deleted_at, purged_at, consultant in page.items
+        for ident, level, status, next_on, model, store_id, name, consultant in page.items
     ]
     return page
 

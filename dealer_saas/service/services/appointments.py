@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ... import audit, pagination, tenancy
-from ...customers.models import DELETED_NAME, Customer, CustomerVehicle
+from ...customers.models import Customer, CustomerVehicle, shown_name
 from ...extensions import db
 from ...tenancy import User
 from ...timeutil import DEFAULT_TZ, as_utc, from_local, local, local_day_bounds, utcnow
@@ -113,9 +113,7 @@ def _day_select() -> sa.Select:
             Appointment.service_type,
             Appointment.store_id,
             CustomerVehicle.plate,
-            Customer.name,
-            Customer.deleted_at,
-            Customer.purged_at,
+            shown_name(),
             advisor.name.label("advisor"),
         )
         .outerjoin(Customer, Customer.id == Appointment.customer_id)
@@ -140,7 +138,6 @@ def _day_bounds(day: dt.date, tz: str | None) -> dict[str, dt.datetime]:
 
 def _day_rows(rows: Any, tz: str | None) -> list[DayRow]:
     """DayRows of the rows (or tuples) of :func:`_day_select`."""
-    deleted = str(DELETED_NAME)
     zone = ZoneInfo(tz or DEFAULT_TZ)
     return [
         DayRow(
@@ -151,10 +148,10 @@ def _day_rows(rows: Any, tz: str | None) -> list[DayRow]:
             service_type=service_type,
             store_id=store_id,
             plate=plate or "",
-            customer=deleted if deleted_at is not None or purged_at is not None else (name or ""),
+            customer=name,
             advisor=advisor or "",
         )
-        for ident, starts_at, status, service_type, store_id, plate, name, deleted_at, purged_at, advisor in rows
+        for ident, starts_at, status, service_type, store_id, plate, name, advisor in rows
     ]
 
 

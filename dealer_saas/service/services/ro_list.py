@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ... import pagination
-from ...customers.models import DELETED_NAME, Customer, CustomerVehicle
+from ...customers.models import Customer, CustomerVehicle, shown_name
 from ...tenancy import User
 from ..models import RO_STATUSES, RepairOrder
 
@@ -45,9 +45,7 @@ def repair_order_page(*, after: str | None = None, status: str | None = None, si
             RepairOrder.total,
             CustomerVehicle.plate,
             CustomerVehicle.vin,
-            Customer.name,
-            Customer.deleted_at,
-            Customer.purged_at,
+            shown_name(),
             advisor_user.name.label("advisor"),
         )
         .outerjoin(Customer, Customer.id == RepairOrder.customer_id)
@@ -59,7 +57,6 @@ def repair_order_page(*, after: str | None = None, status: str | None = None, si
     elif status == "live":
         stmt = stmt.where(RepairOrder.status.notin_(("closed", "cancelled")))
     page = pagination.keyset_page(stmt, RO_SORTS["new"], after, size, scalars=False)
-    deleted = str(DELETED_NAME)
     page.items = [
         RoListRow(
             ident,
@@ -69,11 +66,9 @@ def repair_order_page(*, after: str | None = None, status: str | None = None, si
             opened_at,
             total,
             plate or vin,
-            deleted if deleted_at is not None or purged_at is not None else (name or ""),
+            name,
             advisor,
         )
-        for ident, number, status, store_id, opened_at, total, plate, vin, name, deleted_at, purged_at, advisor in (
-            page.items
-        )
+        for ident, number, status, store_id, opened_at, total, plate, vin, name, advisor in (page.items)
     ]
     return page

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ... import tenancy
-from ...customers.models import DELETED_NAME, Customer, CustomerVehicle
+from ...customers.models import Customer, CustomerVehicle, shown_name
 from ...extensions import db
 from ...tenancy import User
 from ...timeutil import DEFAULT_TZ, as_utc, utcnow
@@ -180,9 +180,7 @@ def board_page() -> tuple[OrderedDict[str, list[BoardCard]], bool]:
             cut.c.promised_at,
             CustomerVehicle.plate,
             CustomerVehicle.vin,
-            Customer.name,
-            Customer.deleted_at,
-            Customer.purged_at,
+            shown_name(),
         )
         .join(CustomerVehicle, CustomerVehicle.id == cut.c.vehicle_id)
         .join(Customer, Customer.id == cut.c.customer_id)
@@ -203,9 +201,8 @@ def board_page() -> tuple[OrderedDict[str, list[BoardCard]], bool]:
                 names[ro_id] = [name]
             elif name not in shown:
                 shown.append(name)
-    deleted = str(DELETED_NAME)
     columns: OrderedDict[str, list[BoardCard]] = OrderedDict((state, []) for state in BOARD_STATES)
-    for ident, number, status, store_id, promised_at, plate, vin, name, deleted_at, purged_at in rows:
+    for ident, number, status, store_id, promised_at, plate, vin, name in rows:
         promised = as_utc(promised_at) if promised_at is not None else None
         columns[status].append(
             BoardCard(
@@ -214,7 +211,7 @@ def board_page() -> tuple[OrderedDict[str, list[BoardCard]], bool]:
                 status=status,
                 store_id=store_id,
                 car=plate or (vin or "")[-6:],
-                customer=deleted if deleted_at is not None or purged_at is not None else name,
+                customer=name,
                 promised=promised.astimezone(zone).strftime("%m-%d %H:%M") if promised else "",
                 is_overdue=promised is not None and promised < now and status != "ready",
                 technicians=names.get(ident, []),
