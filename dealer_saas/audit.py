@@ -145,6 +145,11 @@ def record(
     return row
 
 
+#: the INSERT of :func:`insert`, built once: its values are bound per row (written with
+#: ``.values()`` each time, the eleven values were coerced and keyed anew: 1 ms a page)
+_INSERT = sa.insert(AuditLog.__table__)
+
+
 def insert(
     action: str,
     entity: str,
@@ -158,17 +163,18 @@ def insert(
     row back in the request. The actor, store and address come from the tenant context."""
     ctx = tenancy.maybe_current()
     db.session.execute(
-        sa.insert(AuditLog.__table__).values(
-            at=utcnow(),
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            summary=summary[:300],
-            before=None,
-            after=_jsonable(after) if after else None,
-            store_id=ctx.store_id if ctx else None,
-            org_id=ctx.org_id if ctx else None,
-            user_id=ctx.user_id if ctx else None,
-            ip=ctx.ip if ctx else None,
-        )
+        _INSERT,
+        {
+            "at": utcnow(),
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "summary": summary[:300],
+            "before": None,
+            "after": _jsonable(after) if after else None,
+            "store_id": ctx.store_id if ctx else None,
+            "org_id": ctx.org_id if ctx else None,
+            "user_id": ctx.user_id if ctx else None,
+            "ip": ctx.ip if ctx else None,
+        },
     )

@@ -361,6 +361,7 @@ def _enter_request_context() -> None:
         "after_commit",
         "access",
         "_flask_babel",
+        "_translations",
         "_store_names",
         "_store_badges",
     ):
@@ -465,7 +466,7 @@ def shell_menu(
     template). Nothing is kept while the modules are still being collected."""
     if ctx is None:
         return [], [], [], {}
-    key = (ctx.permissions, ctx.group_permissions, ctx.is_system, ctx.is_rollup, str(get_locale()), request.script_root)
+    key = (ctx.permissions, ctx.group_permissions, ctx.is_system, ctx.is_rollup, get_locale(), request.script_root)
     cache: dict[tuple, tuple] = app.extensions.setdefault("shell_menu", {})
     found = cache.get(key)
     if found is not None:
