@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -104,3 +105,32 @@ def _postgresql_on_connect(dbapi_connection, connection_record) -> None:
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(_sqlite_begin_statement(connection))
+
+
+#: the execution option of a statement whose plan does not depend on its values (a row by
+#: its key, a user's sign-in record): planned once per connection, not on every execution
+PLAN_ONCE = "plan_once"
+
+
+def plan_once(statement: Any) -> Any:
+    """``statement`` marked :data:`PLAN_ONCE`: for a statement whose best plan is the same
+    for any values (a row by its key), never for a search."""
+    return statement.execution_options(**{PLAN_ONCE: True})
+
+
+@event.listens_for(Engine, "do_execute")
+def _execute_planned_once(cursor, statement, parameters, context) -> bool | None:
+    """PostgreSQL: run a ``plan_once`` statement prepared, with a generic plan that the
+    connection keeps (planning such a statement cost ~1 ms a time against ~0.3 ms of
+    execution). The connections otherwise plan every statement with its values
+    (``force_custom_plan`` above): the mode is switched for this statement alone, the
+    switches and the statement sent together in one round trip (a pipeline) and the
+    switch back made before anything else runs. Other statements and databases: as usual."""
+    if not context.execution_options.get(PLAN_ONCE) or context.dialect.name != "postgresql":
+        return None
+    connection = cursor.connection
+    with connection.pipeline():
+        connection.execute("SET LOCAL plan_cache_mode = force_generic_plan", prepare=False)
+        cursor.execute(statement, parameters, prepare=True)
+        connection.execute("SET LOCAL plan_cache_mode = force_custom_plan", prepare=False)
+    return True

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
 from . import registry, tenancy
-from .extensions import db, login_manager
+from .extensions import db, login_manager, plan_once
 from .registry import MenuEntry
 from .tenancy import Membership, Store, TenantContext, User
 
@@ -308,6 +308,7 @@ def _validating_statement() -> Any:
         .where(User.id == user_id)
         .execution_options(populate_existing=True)
     )
+    statement = plan_once(statement)  # the same plan for every user and store
     _VALIDATING_STATEMENT.append(statement)
     return statement
 

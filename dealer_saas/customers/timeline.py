@@ -23,7 +23,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from .. import tenancy
-from ..extensions import db
+from ..extensions import db, plan_once
 from ..timeutil import as_utc, utcnow
 
 
@@ -225,20 +225,6 @@ def narrowed_to(store_ids: Sequence[int] | None) -> Iterator[None]:
         yield
 
 
-def _plan_once() -> None:
-    """PostgreSQL: a generic plan for the timeline's union, for the rest of the request's
-    transaction (``SET LOCAL``; the fragment reads nothing after it). The connections plan
-    every statement with its values (``force_custom_plan``, ``extensions.py``: a search's
-    plan depends on the term), which for this union of about 20 branches costs 3-4.5 ms of
-    planning against 0.2-0.5 ms of execution; its selectivity does not depend on the values
-    (every branch is a customer's rows by its ``customer_id`` index), and psycopg prepares
-    a statement run five times on a connection, so from then on the plan is reused: 0.03
-    ms of planning, the same execution (``EXPLAIN ANALYZE EXECUTE`` on the benchmark
-    data, issue 15). One short statement of the fragment's four."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_generic_plan"))
-
-
 def timeline(
     customer_ids: Sequence[int],
     before: Cursor | None = None,
@@ -259,8 +245,10 @@ def timeline(
     if before is not None:
         params |= {_BEFORE_AT.key: before[0], _BEFORE_KEY.key: before[1]}
     with narrowed_to(store_ids):
-        _plan_once()
-        rows = db.session.execute(stmt, params).all()
+        # planned once per connection: planning this union of about 20 branches cost 3-4.5 ms
+        # against 0.2-0.5 ms of execution, and its plan does not depend on the values (every
+        # branch reads a customer's rows by its ``customer_id`` index; issue 15)
+        rows = db.session.execute(plan_once(stmt), params).all()
     has_more = len(rows) > limit
     page = rows[:limit]
     entries = [entry for r in page if (entry := sources[r.src].render(r)) is not None]

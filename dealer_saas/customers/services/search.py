@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ... import tenancy
-from ...extensions import db
+from ...extensions import db, plan_once
 from ...pagination import Page, Sort, keyset_page, keyset_slice
 from ...tenancy import Membership, Role, User
 from ...timeutil import local_day_bounds
@@ -227,10 +227,14 @@ def _row(values: Any) -> CustomerRow:
     return CustomerRow(*values[:9], tuple(sorted(tags.split(_TAG_SEP))) if tags else ())
 
 
-def _rows_by_id(listed: sa.Select, ids: list[int]) -> dict[int, CustomerRow]:
+def _rows_by_id(ids: list[int]) -> dict[int, CustomerRow]:
+    """The list's rows of the customers ``ids`` (matched already, and visible: the rule is
+    applied again), by their primary key: the same statement whatever was typed, so it is
+    planned once per connection."""
     if not ids:
         return {}
-    return {row.id: row for row in map(_row, db.session.execute(listed.where(Customer.id.in_(ids))).all())}
+    stmt = plan_once(_listed(visible_customers()).where(Customer.id.in_(ids)))
+    return {row.id: row for row in map(_row, db.session.execute(stmt).all())}
 
 
 def _page_of_rows(listed: sa.Select, sort: Sort, after: str | None, size: int) -> Page:
@@ -316,7 +320,7 @@ def search_customers(
         count = min(len(matches), COUNT_LIMIT) if with_count and not query.after else 0
         if len(matches) < window:
             ids, next_token = keyset_slice(matches, sort, query.after, size)
-            rows = _rows_by_id(listed, ids)
+            rows = _rows_by_id(ids)
             page = Page(items=[rows[i] for i in ids if i in rows], next_token=next_token)
         else:
             page = _page_of_rows(listed, sort, query.after, size)
@@ -358,7 +362,7 @@ def _rollup_search(
     matches = found.items[0][1] if found.items else 0
     if found.items and matches < window or not found.items and not query.after:
         ids = [row[0] for row in found.items]
-        rows = _rows_by_id(listed, ids)
+        rows = _rows_by_id(ids)
         page = Page(items=[rows[i] for i in ids if i in rows], next_token=found.next_token)
     else:  # dense (or past the window's last page): walk the order index
         page = _page_of_rows(listed, sort, query.after, size)
