@@ -33,6 +33,26 @@ def trgm_index(name: str, column: str) -> sa.Index:
     return sa.Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
+def _pinyin_prefix_index(name: str, scope: str, column: str) -> sa.Index:
+    """A pinyin search's index, ``(store or organisation, column)`` with pattern_ops (a
+    plain ``LIKE 'zs%'``). On PostgreSQL it holds the live customers only and carries what
+    the search reads of a match (the list's order, the visibility rule's owner, the store in
+    the roll-up; the full pinyin's index also the initials its alternative excludes), so the
+    matches are an index-only scan: a 2-letter prefix has ~6 500 matches in the group,
+    read from the table 9 ms, from these 2-4 ms (issue 15)."""
+    carried = ["created_at", "id", "owner_id"] + (["store_id"] if scope == "org_id" else [])
+    if column == "name_pinyin":
+        carried.append("name_initials")
+    return sa.Index(
+        name,
+        scope,
+        column,
+        postgresql_ops={column: "varchar_pattern_ops"},
+        postgresql_include=carried,
+        postgresql_where=sa.text("deleted_at IS NULL"),
+    )
+
+
 #: what other modules' pages show in place of a deleted customer's name
 DELETED_NAME = _l("已删除客户")
 
@@ -57,18 +77,8 @@ class Customer(StoreScoped, db.Model):
         sa.Index("ix_customers_store_owner_created", "store_id", "owner_id", "created_at", "id"),
         sa.Index("ix_customers_store_last4", "store_id", "mobile_last4"),
         # prefix searches (LIKE 'x%'): pattern_ops serve LIKE in any collation (PostgreSQL)
-        sa.Index(
-            "ix_customers_store_initials_prefix",
-            "store_id",
-            "name_initials",
-            postgresql_ops={"name_initials": "varchar_pattern_ops"},
-        ),
-        sa.Index(
-            "ix_customers_store_pinyin_prefix",
-            "store_id",
-            "name_pinyin",
-            postgresql_ops={"name_pinyin": "varchar_pattern_ops"},
-        ),
+        _pinyin_prefix_index("ix_customers_store_initials_prefix", "store_id", "name_initials"),
+        _pinyin_prefix_index("ix_customers_store_pinyin_prefix", "store_id", "name_pinyin"),
         # a name prefix ("黄婷": surname and first given character), matched first in the
         # store; the trigram index alone was ANDed with the whole store's store_id bitmap
         sa.Index("ix_customers_store_name_prefix", "store_id", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
@@ -80,18 +90,8 @@ class Customer(StoreScoped, db.Model):
         # the group roll-up ("all stores") filters by org first: the same orders per org
         sa.Index("ix_customers_org_created", "org_id", "created_at", "id"),
         sa.Index("ix_customers_org_name_pinyin", "org_id", "name_pinyin", "id"),
-        sa.Index(
-            "ix_customers_org_initials_prefix",
-            "org_id",
-            "name_initials",
-            postgresql_ops={"name_initials": "varchar_pattern_ops"},
-        ),
-        sa.Index(
-            "ix_customers_org_pinyin_prefix",
-            "org_id",
-            "name_pinyin",
-            postgresql_ops={"name_pinyin": "varchar_pattern_ops"},
-        ),
+        _pinyin_prefix_index("ix_customers_org_initials_prefix", "org_id", "name_initials"),
+        _pinyin_prefix_index("ix_customers_org_pinyin_prefix", "org_id", "name_pinyin"),
         sa.Index("ix_customers_org_name_prefix", "org_id", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
         sa.Index("ix_customers_org_last4", "org_id", "mobile_last4"),
         trgm_index("ix_customers_name_trgm", "name"),

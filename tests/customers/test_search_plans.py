@@ -46,7 +46,8 @@ def _all_pages(store, q: str, sort: str, size: int = 4) -> tuple[list[str], list
 
 
 @pytest.mark.parametrize("sort", list(services.SORTS))
-@pytest.mark.parametrize("q", ["张", "zh", "1381234"])
+# "z" matches each 张's initials ("zw") and full pinyin ("zhangwei"): listed once
+@pytest.mark.parametrize("q", ["张", "zh", "z", "1381234"])
 def test_few_and_many_matches_give_the_same_pages(store, many_zhang, monkeypatch, sort, q):
     few, few_counts = _all_pages(store, q, sort)  # 13 matches, all under the limit
     # now "more than 5": the ordered walk (the limit as the search module reads it)
@@ -81,10 +82,13 @@ def test_prefix_searches_are_a_plain_like_on_postgresql(store, many_zhang):
         assert "LIKE" in match and ">=" in match
 
 
-def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, monkeypatch):
+@pytest.mark.parametrize("q", ["张", "zh", "z"])
+def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, monkeypatch, q):
     """In the roll-up a search with more matches than the count limit but fewer than
     ROLLUP_MATCH_WINDOW is still matched first (two statements, sorted here, "5+" shown); past
-    the window the page walks the order index. Both give the pages of a store-sized search."""
+    the window the page walks the order index. Both give the pages of a store-sized search,
+    and a pinyin search's two index reads (initials, full pinyin) are each scoped to the
+    group and list a customer who matches both once."""
     from dealer_saas.permissions import ALL_PERMISSIONS
 
     sibling = factories.StoreFactory(organisation=store.organisation)
@@ -100,7 +104,7 @@ def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, mon
         with tenancy.use(ctx):
             while True:
                 with count_queries() as statements:
-                    result = services.search_customers(services.CustomerQuery(q="张", after=after), size=4)
+                    result = services.search_customers(services.CustomerQuery(q=q, after=after), size=4)
                 if after is None:
                     first_statements, first_count = list(statements), result.count
                 names.extend(c.name for c in result.page.items)

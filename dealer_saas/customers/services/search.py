@@ -67,49 +67,66 @@ def _vehicle_owners(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]
 
 
 def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
+    """The search as one clause: its alternatives (:func:`search_alternatives`) ORed.
+    Returns (kind, clause)."""
+    kind, alternatives = search_alternatives(q)
+    if not alternatives:
+        return kind, None
+    return kind, alternatives[0] if len(alternatives) == 1 else sa.or_(*alternatives)
+
+
+def search_alternatives(q: str) -> tuple[str, tuple[sa.ColumnElement[bool], ...]]:
     """Choose the query by the shape of what was typed, so one index serves it:
     11 digits = exact mobile, 4 digits = last-4 index, other digits = substring on mobile
     (trigram on PostgreSQL); lower-case letters = pinyin initials or full-pinyin prefix
     (B-tree ranges) or a Latin name; 5+ digits also match a VIN's serial; a plate ("粤B12345") = plate
     prefix/substring; 17 letters and digits = exact VIN; shorter letters+digits = VIN or plate substring;
-    anything else = name substring. Returns (kind, clause)."""
+    anything else = name substring.
+
+    Returns (kind, alternatives): clauses that no customer matches two of, each served by
+    its own index, so the matches are the UNION ALL of one index read per alternative (an
+    OR of two indexes is a bitmap of both, then a read of every matching row in the table).
+    """
     raw = (q or "").strip()
     if not raw:
-        return "", None
+        return "", ()
     if _DIGITS.match(raw):
         digits = re.sub(r"[\s-]", "", raw).lstrip("+")
         if digits.startswith("86") and len(digits) == 13:
             digits = digits[2:]
         if len(digits) == 11:
-            return "mobile", Customer.mobile == digits
+            return "mobile", (Customer.mobile == digits,)
         if len(digits) == 4:
-            return "last4", Customer.mobile_last4 == digits
+            return "last4", (Customer.mobile_last4 == digits,)
         if len(digits) >= 5:
             # a VIN's last six are digits: the serial number people read off the windscreen
-            return "mobile_part", sa.or_(
-                _contains(Customer.mobile, digits), _vehicle_owners(_contains(CustomerVehicle.vin, digits))
+            return "mobile_part", (
+                sa.or_(_contains(Customer.mobile, digits), _vehicle_owners(_contains(CustomerVehicle.vin, digits))),
             )
-        return "mobile_part", _contains(Customer.mobile, digits)
+        return "mobile_part", (_contains(Customer.mobile, digits),)
     lowered = raw.lower().replace(" ", "")
     if _ASCII_LETTERS.match(lowered):
         # Latin names are their own "pinyin" (full_pinyin keeps them), so the two B-tree
         # prefixes cover them too; an OR with a name substring would scan the store.
-        return "pinyin", sa.or_(_prefix(Customer.name_initials, lowered), _prefix(Customer.name_pinyin, lowered))
+        # The second alternative excludes the first's matches, read from the same index (it
+        # carries the initials).
+        initials = _prefix(Customer.name_initials, lowered)
+        return "pinyin", (initials, sa.and_(_prefix(Customer.name_pinyin, lowered), sa.not_(initials)))
     compact = normalise_plate(raw)
     if _PLATE.match(compact):
         # a plate starts with its province character: what starts with it is a prefix
-        return "plate", _vehicle_owners(_prefix(CustomerVehicle.plate, compact))
+        return "plate", (_vehicle_owners(_prefix(CustomerVehicle.plate, compact)),)
     if _ALNUM.match(compact) and re.search(r"\d", compact):
         if len(compact) == 17:
-            return "vin", _vehicle_owners(CustomerVehicle.vin == compact)
-        return "vin_part", _vehicle_owners(
-            sa.or_(_contains(CustomerVehicle.vin, compact), _contains(CustomerVehicle.plate, compact))
+            return "vin", (_vehicle_owners(CustomerVehicle.vin == compact),)
+        return "vin_part", (
+            _vehicle_owners(sa.or_(_contains(CustomerVehicle.vin, compact), _contains(CustomerVehicle.plate, compact))),
         )
     if len(raw) < 3:
         # Trigrams need three characters: a one- or two-character name ("张", "张三") is a
         # prefix (surname first), which the trigram index serves; longer input a substring.
-        return "name", Customer.name.like(_like_escape(raw) + "%", escape=LIKE_ESCAPE)
-    return "name", _contains(Customer.name, raw)
+        return "name", (Customer.name.like(_like_escape(raw) + "%", escape=LIKE_ESCAPE),)
+    return "name", (_contains(Customer.name, raw),)
 
 
 @dataclass
@@ -264,13 +281,25 @@ def limited_digits_clause(q: str) -> tuple[str, sa.ColumnElement[bool]]:
 def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select, str]:
     """The customers the user may see that match the list's search and filters (unordered),
     and the kind of search the text was read as."""
+    filtered, kind, alternatives = _matching(query, tz)
+    return _any_of(filtered, alternatives), kind
+
+
+def _any_of(filtered: sa.Select, alternatives: tuple[sa.ColumnElement[bool], ...]) -> sa.Select:
+    if not alternatives:
+        return filtered
+    return filtered.where(alternatives[0] if len(alternatives) == 1 else sa.or_(*alternatives))
+
+
+def _matching(query: CustomerQuery, tz: str | None) -> tuple[sa.Select, str, tuple[sa.ColumnElement[bool], ...]]:
+    """The customers the user may see that pass the list's filters, the kind of search the
+    text was read as and the search's alternatives (:func:`search_alternatives`)."""
     ctx = tenancy.current()
     stmt = visible_customers()
-    kind, clause = search_clause(query.q)
+    kind, alternatives = search_alternatives(query.q)
     if kind == "mobile_part" and not ctx.can("customers.pii"):
         kind, clause = limited_digits_clause(query.q)
-    if clause is not None:
-        stmt = stmt.where(clause)
+        alternatives = (clause,)
     if query.owner == "none":
         stmt = stmt.where(Customer.owner_id.is_(None))
     elif query.owner == "me":
@@ -287,7 +316,18 @@ def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select,
         stmt = stmt.where(Customer.created_at >= local_day_bounds(query.created_from, tz)[0])
     if query.created_to:
         stmt = stmt.where(Customer.created_at < local_day_bounds(query.created_to, tz)[1])
-    return stmt, kind
+    return stmt, kind, alternatives
+
+
+def _matches(filtered: sa.Select, alternatives: tuple[sa.ColumnElement[bool], ...], columns, window: int) -> sa.Select:
+    """Up to ``window`` matches (``columns`` of them, unordered): one index read per
+    alternative, their UNION ALL (no customer matches two), in a subquery so that the
+    tenancy core scopes each read."""
+    if len(alternatives) == 1:
+        return filtered.where(alternatives[0]).with_only_columns(*columns).order_by(None).limit(window)
+    reads = [filtered.where(alternative).with_only_columns(*columns).order_by(None) for alternative in alternatives]
+    union = sa.union_all(*reads).subquery("matches")
+    return select(*union.c).limit(window)
 
 
 def search_customers(
@@ -306,16 +346,15 @@ def search_customers(
     ``ROLLUP_MATCH_WINDOW`` matches: over the whole group a few thousand matches are still
     sparse (walking the order index for 25 of 1 500 matches among 1 200 000 customers read
     20 000 rows, 160 ms; fetching the 1 500 takes 11 ms)."""
-    stmt, kind = matching_customers(query, tz)
+    filtered, kind, alternatives = _matching(query, tz)
+    stmt = _any_of(filtered, alternatives)
     sort = SORTS[query.sort]
     listed = _listed(stmt)
     if kind and tenancy.current().is_rollup:
-        return _rollup_search(stmt, listed, sort, query, size, kind, with_count)
+        return _rollup_search(filtered, alternatives, listed, sort, query, size, kind, with_count)
     if kind:
         window = COUNT_LIMIT + 1
-        matches = db.session.execute(
-            stmt.with_only_columns(Customer.id, *sort.columns).order_by(None).limit(window)
-        ).all()
+        matches = db.session.execute(_matches(filtered, alternatives, _keyed(sort), window)).all()
         more = len(matches) > COUNT_LIMIT
         count = min(len(matches), COUNT_LIMIT) if with_count and not query.after else 0
         if len(matches) < window:
@@ -338,8 +377,20 @@ def search_customers(
     return CustomerPage(page=page, count=count, count_is_more=bool(more), kind=kind, query=query)
 
 
+def _keyed(sort: Sort) -> list[sa.ColumnElement[Any]]:
+    """A match's id and sort values, labelled apart (the id is often a sort value too)."""
+    return [Customer.id.label("cid"), *(column.label(f"k{i}") for i, column in enumerate(sort.columns))]
+
+
 def _rollup_search(
-    stmt: sa.Select, listed: sa.Select, sort: Sort, query: CustomerQuery, size: int, kind: str, with_count: bool
+    filtered: sa.Select,
+    alternatives: tuple[sa.ColumnElement[bool], ...],
+    listed: sa.Select,
+    sort: Sort,
+    query: CustomerQuery,
+    size: int,
+    kind: str,
+    with_count: bool,
 ) -> CustomerPage:
     """A search over the whole group, matched first in the database: up to
     ``ROLLUP_MATCH_WINDOW`` matches (id and sort values) in a materialised CTE, sorted and
@@ -348,16 +399,13 @@ def _rollup_search(
     them here was ~15 ms of CPU per request). A full window means dense matches: the page
     walks the list's order index instead (as in a store)."""
     window = max(COUNT_LIMIT + 1, ROLLUP_MATCH_WINDOW)
-    keys = [column.label(f"k{i}") for i, column in enumerate(sort.columns)]
     matched = (
-        stmt.with_only_columns(Customer.id.label("cid"), *keys)
-        .order_by(None)
-        .limit(window)
+        _matches(filtered, alternatives, _keyed(sort), window)
         .cte("matched")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     total = select(sa.func.count()).select_from(matched).scalar_subquery()
-    in_window = Sort(sort.label, tuple(matched.c[f"k{i}"] for i in range(len(keys))), sort.desc)
+    in_window = Sort(sort.label, tuple(matched.c[f"k{i}"] for i in range(len(sort.columns))), sort.desc)
     found = keyset_page(select(matched.c.cid, total), in_window, query.after, size, scalars=False)
     matches = found.items[0][1] if found.items else 0
     if found.items and matches < window or not found.items and not query.after:
