@@ -70,9 +70,13 @@ def search_clause(q: str) -> tuple[str, sa.ColumnElement[bool] | None]:
     """The search as one clause: its alternatives (:func:`search_alternatives`) ORed.
     Returns (kind, clause)."""
     kind, alternatives = search_alternatives(q)
+    return kind, _either(alternatives)
+
+
+def _either(alternatives: tuple[sa.ColumnElement[bool], ...]) -> sa.ColumnElement[bool] | None:
     if not alternatives:
-        return kind, None
-    return kind, alternatives[0] if len(alternatives) == 1 else sa.or_(*alternatives)
+        return None
+    return alternatives[0] if len(alternatives) == 1 else sa.or_(*alternatives)
 
 
 def search_alternatives(q: str) -> tuple[str, tuple[sa.ColumnElement[bool], ...]]:
@@ -286,9 +290,8 @@ def matching_customers(query: CustomerQuery, tz: str | None) -> tuple[sa.Select,
 
 
 def _any_of(filtered: sa.Select, alternatives: tuple[sa.ColumnElement[bool], ...]) -> sa.Select:
-    if not alternatives:
-        return filtered
-    return filtered.where(alternatives[0] if len(alternatives) == 1 else sa.or_(*alternatives))
+    clause = _either(alternatives)
+    return filtered if clause is None else filtered.where(clause)
 
 
 def _matching(query: CustomerQuery, tz: str | None) -> tuple[sa.Select, str, tuple[sa.ColumnElement[bool], ...]]:
