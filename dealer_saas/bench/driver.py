@@ -456,6 +456,9 @@ def summarise(persona: str, concurrency: int, samples: list[Sample], elapsed: fl
     return rows
 
 
+_PG_SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem")
+
+
 def _machine() -> dict[str, Any]:
     model = ""
     try:
@@ -581,6 +584,12 @@ def run_command(
             {"o": org_id},
         ).all()
         pg_version = connection.execute(sa.text("SHOW server_version")).scalar()
+        # what decides whether a page's rows come from PostgreSQL's buffers or the OS
+        pg_settings = {name: connection.execute(sa.text(f"SHOW {name}")).scalar() for name in _PG_SETTINGS} | {
+            "database_size": connection.execute(
+                sa.text("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            ).scalar()
+        }
     small, large = stores[0], max(stores, key=lambda s: (s.n, s.code))
     index = {s.code: i for i, s in enumerate(stores)}
     available = {
@@ -635,6 +644,7 @@ def run_command(
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": _machine(),
         "postgresql": pg_version,
+        "postgresql_settings": pg_settings,
         "gunicorn": {"workers": workers, "threads": threads},
         "database": database,
         "stores": {s.code: s.n for s in stores},
@@ -688,7 +698,8 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"{result.get('when', '')}: {machine.get('cores')} cores ({machine.get('cpu')}), {machine.get('memory')}, "
-        f"load average at start {machine.get('load_average_at_start')}; PostgreSQL {result.get('postgresql')}; "
+        f"load average at start {machine.get('load_average_at_start')}; PostgreSQL {result.get('postgresql')} "
+        f"{result.get('postgresql_settings', {})}; "
         f"gunicorn {result['gunicorn']['workers']} workers x {result['gunicorn']['threads']} threads; "
         f"{result.get('seconds_per_phase')} s per phase; worker RSS MB start {rss.get('start')}, "
         f"after warm-up {rss.get('after_warm_up')}, end {rss.get('end')}."
