@@ -326,9 +326,9 @@ def _matches(filtered: sa.Select, alternatives: tuple[sa.ColumnElement[bool], ..
     """Up to ``window`` matches (``columns`` of them, unordered): one index read per
     alternative, their UNION ALL (no customer matches two), in a subquery so that the
     tenancy core scopes each read."""
-    if len(alternatives) == 1:
-        return filtered.where(alternatives[0]).with_only_columns(*columns).order_by(None).limit(window)
     reads = [filtered.where(alternative).with_only_columns(*columns).order_by(None) for alternative in alternatives]
+    if len(reads) == 1:
+        return reads[0].limit(window)
     union = sa.union_all(*reads).subquery("matches")
     return select(*union.c).limit(window)
 
