@@ -215,6 +215,14 @@ def two_tenants() -> TwoTenants:
     return TwoTenants(a1, a2, b1, markers)
 
 
+def tampered(token: str) -> str:
+    """``token`` with one character of its signature changed. The signature's last
+    character carries two padding bits, so changing only the end may decode to the same
+    bytes and still verify (about 1 run in 1 000): change a character that is all data."""
+    at = len(token) - 5
+    return token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1 :]
+
+
 def first(model, **where):
     stmt = select(model).filter_by(**where)
     return db.session.execute(stmt).scalars().first()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from .. import factories
 from .conftest import horizontal_overflow, login
 
 
@@ -32,7 +33,7 @@ def test_a_customer_signs_up_through_the_link_and_is_checked_in(phone_page, anot
     customer.fill("input[name=party_size]", "2")
     customer.locator("[data-testid=public-signup-submit]").click()
     expect(customer.locator("[data-testid=public-signed-up]")).to_contain_text("报名成功")
-    customer.goto(url[:-4] + "xxxx")
+    customer.goto(factories.tampered(url))
     expect(customer.locator("[data-testid=link-problem]")).to_contain_text("链接无效")
     assert not customer.server_errors and not customer.js_errors
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from dealer_saas.timeutil import local_today
 
+from .. import factories
 from .conftest import horizontal_overflow, login
 
 
@@ -84,7 +85,7 @@ def test_a_customer_books_through_the_public_link_on_a_phone(phone_page, another
     customer.locator("select[name=slot]").select_option(index=1)
     customer.get_by_role("button", name="提交预约").click()
     expect(customer.locator("[data-testid=public-booked]")).to_be_visible()
-    customer.goto(url[:-4] + "xxxx")
+    customer.goto(factories.tampered(url))
     expect(customer.locator("[data-testid=link-problem]")).to_contain_text("链接无效")
     assert not customer.server_errors and not customer.js_errors
 
