@@ -69,6 +69,8 @@ PAGE_KINDS = (
     "cards",
     "order",
     "low_stock",
+    "over_stock",
+    "dead_stock",
     "board",
     "ro_list",
     "appointments",
@@ -335,8 +337,10 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return "/leads/cards", {}
     if kind == "order":
         return f"/sales/orders/{pick('order_id')}", {}
-    if kind in ("parts", "low_stock"):
-        return ("/parts/", hx) if kind == "parts" else ("/parts/low-stock", {})
+    if kind == "parts":
+        return "/parts/", hx
+    if kind in ("low_stock", "over_stock", "dead_stock"):
+        return f"/parts/low-stock?view={kind.split('_')[0]}", {}
     if kind in SERVICE_PATHS:
         return SERVICE_PATHS[kind], {}
     if kind == "ro":

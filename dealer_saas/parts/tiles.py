@@ -30,4 +30,4 @@ def low_stock() -> TileValue:
 def over_stock() -> TileValue:
     """Parts above their maximum."""
     value = _count(select(PartStock.id).where(PartStock.is_over == true()))
-    return TileValue(value, url=url_for("parts.low_stock") + "#over-stock")
+    return TileValue(value, url=url_for("parts.low_stock", view="over"))

@@ -177,20 +177,21 @@ def stock_adjust(part_stock_id: int):
 @bp.route("/low-stock")
 @permission_required("parts.view")
 def low_stock():
-    """Low stock (on hand - reserved <= reorder point) and over stock (above the maximum,
-    or no movement for 180 days)."""
-    page = stock.low_stock_page(after=request.args.get("after"))
-    above, dead = stock.over_stock()
+    """The stock alerts, one list a tab: low stock (on hand - reserved <= reorder point),
+    over stock (above the maximum) and dead stock (no movement for 180 days)."""
+    view = request.args.get("view", "low")
+    if view not in stock.ALERT_VIEWS:
+        view = "low"
+    page = stock.stock_alert_page(view, after=request.args.get("after"))
     # the roll-up's rows name their store: each store looked up once, not once per row
-    store_ids = {row.store_id for rows in (page.items, above, dead) for row in rows} if _read_only() else set()
+    store_ids = {row.store_id for row in page.items} if _read_only() else set()
     return render_htmx(
         "parts/low_stock.html",
         "parts/_low_rows.html",
+        view=view,
         rows=page,
-        above=above,
-        dead=dead,
         store_names=_store_names(store_ids),
-        next_url=url_for("parts.low_stock", after=page.next_token) if page.has_more else None,
+        next_url=url_for("parts.low_stock", view=view, after=page.next_token) if page.has_more else None,
     )
 
 

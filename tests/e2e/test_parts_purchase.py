@@ -15,6 +15,9 @@ def test_a_po_is_suggested_sent_and_received_on_the_phone(phone_page):
     page.goto("/parts/low-stock")
     expect(page.locator("[data-testid=low-rows] a").first).to_be_visible()
     assert horizontal_overflow(page) <= 0, "the low stock list overflows at 375 px"
+    page.locator("[data-testid=tab-over]").click()
+    expect(page.locator("[data-testid=over-rows]")).to_be_visible()
+    assert horizontal_overflow(page) <= 0, "the stock alert tabs overflow at 375 px"
     page.locator("a", has_text="采购建议").first.click()
     expect(page.locator("[data-testid=suggestion-group]").first).to_be_visible()
     assert horizontal_overflow(page) <= 0, "the suggested order overflows at 375 px"

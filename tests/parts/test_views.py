@@ -5,6 +5,8 @@ the RO page's parts section, the roll-up without write controls, and the tiles."
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -221,11 +223,34 @@ def test_low_over_and_dead_stock_each_list_their_stores_rows_only(pv, app, in_st
         db.session.execute(sa.update(PartStock).where(PartStock.id == pv.pads.id).values(last_moved_at=long_ago))
     with in_store(other_clerk, target=other):
         pf.part("ZZ0001", on_hand=1, reorder_point=3, maximum=0)  # low in the other store only
-    page = _client(app, pv.clerk, pv.store).get("/parts/low-stock").get_data(as_text=True)
-    low, rest = page.split('id="over-stock"')
-    over, dead = rest.split('data-testid="dead-rows"')
-    assert "BP0001" in low and "OF0001" not in low and "ZZ0001" not in page
-    assert "OF0001" in over and "21 / 最高 20" in over and "BP0001" not in over
-    assert "BP0001" in dead and day.isoformat() in dead and "OF0001" not in dead
+    client = _client(app, pv.clerk, pv.store)
+    low, over, dead = (client.get(f"/parts/low-stock?view={v}").get_data(as_text=True) for v in ("low", "over", "dead"))
+    assert "BP0001" in low and "OF0001" not in low and "ZZ0001" not in low
+    assert "OF0001" in over and "21 / 最高 20" in over and "BP0001" not in over and "ZZ0001" not in over
+    assert "BP0001" in dead and day.isoformat() in dead and "OF0001" not in dead and "ZZ0001" not in dead
     theirs = _client(app, other_clerk, other).get("/parts/low-stock").get_data(as_text=True)
     assert "ZZ0001" in theirs and "BP0001" not in theirs and "OF0001" not in theirs
+    # an unknown tab is the first one; the over-stock tile opens its tab
+    assert "BP0001" in client.get("/parts/low-stock?view=nonsense").get_data(as_text=True)
+    tile = client.get("/tiles/parts_over_stock", headers=HX).get_data(as_text=True)
+    assert "/parts/low-stock?view=over" in tile
+
+
+def test_each_stock_alert_tab_pages_on_by_its_own_order(pv, app, in_store):
+    """Over and dead stock page on like low stock (each tab 50 rows, then "load more"):
+    over stock by part, dead stock the longest unmoved first; no row twice or left out."""
+    long_ago = utcnow() - dt.timedelta(days=stock.DEAD_AFTER_DAYS + 30)
+    with in_store(pv.clerk):
+        made = [pf.part(f"OV{n:04d}", on_hand=30, reorder_point=1, maximum=20) for n in range(55)]
+        for n, row in enumerate(made):
+            row.last_moved_at = long_ago + dt.timedelta(hours=n)
+        db.session.flush()
+    client = _client(app, pv.clerk, pv.store)
+    for view, expected in (("over", [r.id for r in made]), ("dead", [r.id for r in made])):
+        first = client.get(f"/parts/low-stock?view={view}").get_data(as_text=True)
+        more = re.search(r'href="(/parts/low-stock\?[^"]*after=[^"]+)"', first)
+        assert more and f"view={view}" in more.group(1), view
+        second = client.get(html.unescape(more.group(1)), headers=HX).get_data(as_text=True)
+        seen = [int(i) for i in re.findall(r'href="/parts/stock/(\d+)"', first + second)]
+        assert [i for i in seen if i in expected] == expected, view
+        assert len(set(seen)) == len(seen)

@@ -298,15 +298,18 @@ def test_the_low_and_over_stock_lists_show_their_rows(w, busy, app, in_store):
     dead.last_moved_at = utcnow() - dt.timedelta(days=200)
     db.session.commit()
     client = login(app.test_client(), w.manager, w.store)
-    status, statements, body = _measure(client, "/parts/low-stock")
+    status, statements, low = _measure(client, "/parts/low-stock")
     assert status == 200 and len(statements) <= BUDGET, statements
-    low = body[body.index('data-testid="low-rows"') : body.index('data-testid="over-rows"')]
     # BP0001: 2 left (one issued to the RO), reorder point 2, from its supplier
     assert f'href="/parts/stock/{parts.pads.id}"' in low and "配件BP0001" in low
     assert "2 / 2" in low and "现有 2 · 预留 0 · 最高 8 · 乙供应商" in low
     assert "EX0003" in low and "现有 7 · 预留 3 · 最高 20" in low
     assert "EX0000" in low and "4 / 5" in low and "OF0001" not in low and "EX0006" not in low
-    over_rows = body[body.index('data-testid="over-rows"') : body.index('data-testid="dead-rows"')]
+    assert 'data-testid="low-rows"' in low and "OV0001" not in low and "DS0001" not in low
+    status, statements, over_rows = _measure(client, "/parts/low-stock?view=over")
+    assert status == 200 and len(statements) <= BUDGET, statements
     assert f'href="/parts/stock/{over.id}"' in over_rows and "30 / 最高 20" in over_rows
-    dead_rows = body[body.index('data-testid="dead-rows"') :]
+    assert 'data-testid="over-rows"' in over_rows and "DS0001" not in over_rows and "BP0001" not in over_rows
+    status, statements, dead_rows = _measure(client, "/parts/low-stock?view=dead")
+    assert status == 200 and len(statements) <= BUDGET, statements
     assert f'href="/parts/stock/{dead.id}"' in dead_rows and "DS0001" in dead_rows and "OV0001" not in dead_rows

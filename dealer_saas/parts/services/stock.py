@@ -181,43 +181,38 @@ def _stock_lines(*, supplier: bool = False) -> sa.Select:
     return stmt.outerjoin(Supplier, Supplier.id == PartStock.supplier_id) if supplier else stmt
 
 
+#: the stock alert lists, each its own page: at or below the reorder point, above the
+#: maximum, and no movement for DEAD_AFTER_DAYS with stock left
+ALERT_VIEWS = ("low", "over", "dead")
+
+
 @functools.cache
-def _low_lines() -> sa.Select:
-    return _stock_lines(supplier=True).where(PartStock.is_low == sa.true())
+def _alert_list(view: str) -> tuple[sa.Select, pagination.Sort]:
+    """One alert list's statement and its order (each on its index: ``ix_part_stocks_*_low``,
+    ``_over``, ``_moved``), built once per process; the dead-stock cut-off is a bound
+    parameter and the tenant's criteria are added when it runs."""
+    lines = _stock_lines(supplier=True)
+    by_part = pagination.Sort("part", (PartStock.part_id, PartStock.id))
+    if view == "low":
+        return lines.where(PartStock.is_low == sa.true()), by_part
+    if view == "over":
+        return lines.where(PartStock.is_over == sa.true()), by_part
+    dead_before = sa.bindparam("dead_before", type_=PartStock.__table__.c.last_moved_at.type)
+    dead = lines.where(PartStock.last_moved_at < dead_before, PartStock.on_hand > 0)
+    return dead, pagination.Sort("moved", (PartStock.last_moved_at, PartStock.id))
 
 
-def low_stock_page(*, after: str | None = None, size: int = 50) -> pagination.Page[StockLine]:
-    """Low stock of the store (or the roll-up's stores) for the list page."""
-    stmt = _low_lines()
-    page = pagination.keyset_page(
-        stmt, pagination.Sort("part", (PartStock.part_id, PartStock.id)), after, size, scalars=False
-    )
+def stock_alert_page(view: str, *, after: str | None = None, size: int = 50) -> pagination.Page[StockLine]:
+    """One page of an alert list (:data:`ALERT_VIEWS`) of the store, or of the roll-up's
+    stores: low stock by part, over stock by part, dead stock the longest unmoved first."""
+    if view not in ALERT_VIEWS:
+        raise ValueError(view)
+    stmt, sort = _alert_list(view)
+    if view == "dead":
+        stmt = stmt.params(dead_before=utcnow() - dt.timedelta(days=DEAD_AFTER_DAYS))
+    page = pagination.keyset_page(stmt, sort, after, size, scalars=False)
     page.items = [StockLine._make(row) for row in page.items]
     return page
-
-
-@functools.cache
-def _over_statements(limit: int) -> tuple[sa.Select, sa.Select]:
-    """(above the maximum, no movement since ``:dead_before`` with stock left), built once."""
-    lines = _stock_lines()
-    above = lines.where(PartStock.is_over == sa.true()).order_by(PartStock.part_id).limit(limit)
-    dead = (
-        lines.where(
-            PartStock.last_moved_at < sa.bindparam("dead_before", type_=PartStock.__table__.c.last_moved_at.type),
-            PartStock.on_hand > 0,
-        )
-        .order_by(PartStock.last_moved_at)
-        .limit(limit)
-    )
-    return above, dead
-
-
-def over_stock(limit: int = 50) -> tuple[list[StockLine], list[StockLine]]:
-    """(above the maximum, no movement for 180 days with stock left), each bounded."""
-    above_stmt, dead_stmt = _over_statements(limit)
-    above = db.session.execute(above_stmt).all()
-    dead = db.session.execute(dead_stmt, {"dead_before": utcnow() - dt.timedelta(days=DEAD_AFTER_DAYS)}).all()
-    return [StockLine._make(r) for r in above], [StockLine._make(r) for r in dead]
 
 
 # --------------------------------------------------------------------------- changing
