@@ -184,11 +184,13 @@ class RepairOrder(StoreScoped, db.Model):
         sa.Index("ix_repair_orders_store_opened", "store_id", "opened_at", "id"),
         # the roll-up's list (every store of the group, newest first): walked in order
         sa.Index("ix_repair_orders_org_opened", "org_id", "opened_at", "id"),
-        # the workshop board (the ROs still in the workshop, soonest promised first): a
-        # walk of the few open ROs in order, of one store or of the group
+        # the workshop board (the ROs still in the workshop): each state's column a walk of
+        # its soonest promised, and the states' counts from the index alone, of one store
+        # or of the group
         sa.Index(
             "ix_repair_orders_store_board",
             "store_id",
+            "status",
             "promised_at",
             "id",
             postgresql_where=sa.text(BOARD_WHERE),
@@ -197,8 +199,11 @@ class RepairOrder(StoreScoped, db.Model):
         sa.Index(
             "ix_repair_orders_org_board",
             "org_id",
+            "status",
             "promised_at",
             "id",
+            # the roll-up's stores are a condition too: the states' counts stay index-only
+            postgresql_include=["store_id"],
             postgresql_where=sa.text(BOARD_WHERE),
             sqlite_where=sa.text(BOARD_WHERE),
         ),

@@ -653,16 +653,14 @@ def my_work():
 @permission_required("service.view")
 def board():
     """Every open RO by state and technician; the fragment polls every 30 s."""
-    columns, cut = work.board_page()
+    workshop = work.board_page()
     rollup = _read_only()
     # the roll-up's cards name their store: each store looked up once, not once per card
-    store_ids = {card.store_id for cards in columns.values() for card in cards} if rollup else set()
+    store_ids = {card.store_id for cards in workshop.columns.values() for card in cards} if rollup else set()
     return render_htmx(
         "service/board.html",
         "service/_board.html",
-        columns=columns,
-        cut=cut,
-        board_limit=work.ROLLUP_BOARD_LIMIT if rollup else work.BOARD_LIMIT,
+        board=workshop,
         statuses=RO_STATUSES,
         rollup=rollup,
         store_names={sid: store_name(sid) for sid in store_ids},

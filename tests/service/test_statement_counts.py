@@ -234,34 +234,47 @@ def _ro_links(body: str) -> list[int]:
     return [int(n) for n in re.findall(r'href="/service/repair-orders/(\d+)"', body)]
 
 
-def test_the_roll_up_board_shows_the_soonest_promised_and_says_it_is_cut(w, busy, app, monkeypatch):
+def _counts(body: str) -> list[int]:
+    return [int(n) for n in re.findall(r'data-testid="board-count">(\d+)<', body)]
+
+
+def test_the_roll_up_board_shows_each_states_soonest_promised_and_counts_them_all(w, busy, app, monkeypatch):
     from dealer_saas.service.services import work
 
     _order, first_live, _parts = busy
-    monkeypatch.setattr(work, "ROLLUP_BOARD_LIMIT", 3)
+    monkeypatch.setattr(work, "ROLLUP_COLUMN_LIMIT", 1)
     client = _rollup_client(w, app)
     for headers in ({}, HX):
         status, statements, body = _measure(client, "/service/board", headers)
         assert status == 200 and len(statements) <= BUDGET, statements
         shown = _ro_links(body)
-        # the six live ROs are promised 2 h ago, 1 h ago, now, ...: the three soonest
-        assert len(shown) == 3 and first_live.id in shown
-        assert 'data-testid="board-cut"' in body and "集团看板只显示全部门店中交车时间最近的 3 张工单" in body
+        # open: promised 2 h ago and in 3 h; in progress: 1 h ago and now; one in QC; ready:
+        # in 2 h and the first RO (never promised): the soonest of each state
+        assert len(shown) == 4 and shown[0] == first_live.id
+        assert _counts(body) == [2, 2, 1, 2]
+        more = re.findall(r'href="(/service/repair-orders\?status=\w+)"[^>]*data-testid="board-more"', body)
+        assert more == [f"/service/repair-orders?status={s}" for s in ("open", "in_progress", "ready")]
+        assert body.count("另有 1 张，查看全部") == 3
+        assert 'data-testid="board-cut"' in body and "集团看板每个状态只显示全部门店中交车时间最近的 1 张工单" in body
     # a store's own board is not cut at the roll-up's bound
     manager = login(app.test_client(), w.manager, w.store)
     body = manager.get("/service/board").get_data(as_text=True)
-    assert len(_ro_links(body)) == 7 and 'data-testid="board-cut"' not in body
+    assert len(_ro_links(body)) == 7 and 'data-testid="board-cut"' not in body and "board-more" not in body
+    assert _counts(body) == [2, 2, 1, 2]
 
 
-def test_a_stores_board_says_when_it_shows_only_the_soonest(w, busy, app, monkeypatch):
+def test_a_stores_board_says_when_a_column_shows_only_the_soonest(w, busy, app, monkeypatch):
     from dealer_saas.service.services import work
 
     _order, first_live, _parts = busy
-    monkeypatch.setattr(work, "BOARD_LIMIT", 2)
+    monkeypatch.setattr(work, "COLUMN_LIMIT", 1)
     client = login(app.test_client(), w.manager, w.store)
-    body = client.get("/service/board", headers=HX).get_data(as_text=True)
-    assert _ro_links(body)[:1] == [first_live.id] and len(_ro_links(body)) == 2
-    assert "在修工单超过 2 张，只显示交车时间最近的 2 张。" in body
+    status, statements, body = _measure(client, "/service/board", HX)
+    assert status == 200 and len(statements) <= BUDGET, statements
+    assert _ro_links(body)[:1] == [first_live.id] and len(_ro_links(body)) == 4
+    assert "每个状态只显示交车时间最近的 1 张工单，其余在工单列表中。" in body and _counts(body) == [2, 2, 1, 2]
+    listed = client.get("/service/repair-orders?status=open").get_data(as_text=True)
+    assert first_live.number in listed  # the column's link lists the state's ROs
 
 
 def test_the_roll_up_day_comes_a_page_at_a_time_in_time_order(w, busy, app, monkeypatch):
