@@ -39,7 +39,7 @@ import click
 import sqlalchemy as sa
 
 from ..timeutil import local_today
-from . import bench
+from . import bench, cpu
 from .common import _percentile, database_exists, server_url
 from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username
 
@@ -203,6 +203,10 @@ class Server:
 
     def worker_rss(self) -> list[float]:
         return [round(_rss_mb(pid), 1) for pid in sorted(_children(self.process.pid))]
+
+    def pids(self) -> list[int]:
+        """The gunicorn master and its workers."""
+        return [self.process.pid, *_children(self.process.pid)]
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -621,7 +625,9 @@ def run_command(
         for level in levels:
             for persona in chosen:
                 kinds_now = page_kinds if level == 1 else fragment_kinds
+                before = cpu.snapshot(server.pids())
                 samples, elapsed = drive(server.port, persona, kinds_now, level, seconds)
+                spent = cpu.usage(before, cpu.snapshot(server.pids()), len(samples))
                 errors = sum(not s.ok for s in samples)
                 phases.append(
                     {
@@ -631,12 +637,15 @@ def run_command(
                         "errors": errors,
                         "rps": round(len(samples) / elapsed, 1),
                         "seconds": round(elapsed, 1),
+                        "cpu": spent,
                     }
                 )
                 click.echo(
                     f"\n{persona.name} ({persona.username}), c={level}, {elapsed:.0f} s: "
                     f"{len(samples)} requests, {len(samples) / elapsed:.1f} req/s, {errors} errors"
                 )
+                if spent:
+                    click.echo("  " + cpu.describe(spent))
                 part = summarise(persona.name, level, samples, elapsed)
                 _print_rows(part)
                 rows.extend(part)
@@ -693,8 +702,15 @@ def markdown(result: dict[str, Any]) -> str:
             phase = next((p for p in result["phases"] if p["persona"] == persona and p["concurrency"] == level), None)
             mine = [r for r in result["results"] if r["persona"] == persona and r["concurrency"] == level]
             p95 = max((r["p95"] for r in mine), default=0.0)
+            spent = (phase or {}).get("cpu") or {}
+            busy = (
+                f", CPU/request {spent['workers_ms_per_request']:.1f} + {spent['postgresql_ms_per_request']:.1f} ms"
+                f" (app + PostgreSQL), {spent['cores_busy']:.2f} cores busy"
+                if spent
+                else ""
+            )
             cells.append(
-                f"{phase['rps']:.0f} req/s, {phase['errors']} errors, worst p95 {p95:.0f} ms" if phase else "-"
+                f"{phase['rps']:.0f} req/s, {phase['errors']} errors, worst p95 {p95:.0f} ms{busy}" if phase else "-"
             )
         lines.append(f"| fragment mix at c={level} | " + " | ".join(cells) + " |")
     rss = result.get("worker_rss_mb", {})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dealer_saas.bench import data, driver
+from dealer_saas.bench import cpu, data, driver
 from dealer_saas.config import ROOT
 from dealer_saas.validation import normalise_plate, vin_check_digit
 
@@ -76,6 +76,33 @@ def test_the_readme_table_of_a_result_file():
     table = driver.markdown(result)
     assert "| list | 10 / 10 / 10 (2) |" in table and "| mobile | 5 / 5 / 5 (2) |" in table
     assert "| fragment mix at c=50 | 151 req/s, 0 errors, worst p95 10 ms |" in table
+    result["phases"][1]["cpu"] = {"workers_ms_per_request": 8.14, "postgresql_ms_per_request": 1.5, "cores_busy": 1.7}
+    assert "151 req/s, 0 errors, worst p95 10 ms, CPU/request 8.1 + 1.5 ms (app + PostgreSQL), 1.70 cores busy |" in (
+        driver.markdown(result)
+    )
+
+
+def test_a_phases_cpu_is_split_per_request_between_the_app_postgresql_and_the_driver():
+    before = cpu.Snapshot(at=0.0, workers=100, postgres={7: 50, 8: 10}, driver=5, machine=(1000, 10, 5000))
+    # pid 8 ended (not counted), pid 9 started during the phase (counted from zero)
+    after = cpu.Snapshot(at=10.0, workers=1600, postgres={7: 300, 9: 50}, driver=105, machine=(2800, 30, 7000))
+    tick = cpu._TICK
+    figures = cpu.usage(before, after, requests=1000)
+    assert figures["workers_ms_per_request"] == round(1500 / tick, 2)
+    assert figures["postgresql_ms_per_request"] == round(300 / tick, 2)
+    assert figures["driver_ms_per_request"] == round(100 / tick, 2)
+    assert figures["cores_busy"] == round(1900 / tick / 10, 2)
+    assert (figures["machine_busy_pct"], figures["machine_steal_pct"]) == (90.0, 1.0)
+    assert "workers" in cpu.describe(figures) and cpu.describe({}) == ""
+    assert cpu.usage(None, after, 10) == {} and cpu.usage(before, after, 0) == {}
+
+
+def test_a_snapshot_of_this_machine_sees_this_process():
+    snap = cpu.snapshot([])
+    if snap is None:  # no /proc
+        return
+    busy, _steal, total = snap.machine
+    assert snap.driver > 0 and 0 < busy <= total and snap.workers == 0
 
 
 def test_bench_profile_measures_cpu_and_statements_of_a_signed_in_page(app, store):
