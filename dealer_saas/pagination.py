@@ -144,21 +144,3 @@ def count_upto(stmt: sa.Select, limit: int = 1000) -> tuple[int, bool]:
     bounded = stmt.order_by(None).limit(limit + 1).subquery()
     total = db.session.execute(sa.select(sa.func.count()).select_from(bounded)).scalar_one()
     return min(total, limit), total > limit
-
-
-def keyset_slice(
-    rows: Sequence[tuple[Any, ...]], sort: Sort, after: str | None, size: int
-) -> tuple[list[Any], str | None]:
-    """The same page as :func:`keyset_page`, cut from rows already fetched: each row is
-    ``(ident, *sort values)``. For a search whose matches were all fetched (few of them):
-    sorting them here beats any plan that walks an index in the list's order."""
-    n = len(sort.columns)
-    keyed = sorted(rows, key=lambda r: tuple(r[1 : n + 1]), reverse=sort.desc)
-    if after:
-        values = _decode(after)
-        if values is not None and len(values) == n:
-            bound = tuple(values)
-            keyed = [r for r in keyed if (tuple(r[1 : n + 1]) < bound if sort.desc else tuple(r[1 : n + 1]) > bound)]
-    page = keyed[:size]
-    next_token = _encode(list(page[-1][1 : n + 1])) if len(keyed) > size and page else None
-    return [r[0] for r in page], next_token

@@ -1,5 +1,5 @@
-"""A search matches first: when all its matches fit under the count limit they are sorted
-in Python and the page is loaded by id; when there are more, the page walks the list's
+"""A search matches first: when all its matches fit in the window they are sorted in the
+database and the page is loaded by id; when there are more, the page walks the list's
 order. Both give the same pages, with the same keyset tokens, in every sort."""
 
 from __future__ import annotations
@@ -49,13 +49,27 @@ def _all_pages(store, q: str, sort: str, size: int = 4) -> tuple[list[str], list
 # "z" matches each 张's initials ("zw") and full pinyin ("zhangwei"): listed once
 @pytest.mark.parametrize("q", ["张", "zh", "z", "1381234"])
 def test_few_and_many_matches_give_the_same_pages(store, many_zhang, monkeypatch, sort, q):
-    few, few_counts = _all_pages(store, q, sort)  # 13 matches, all under the limit
-    # now "more than 5": the ordered walk (the limit as the search module reads it)
+    few, few_counts = _all_pages(store, q, sort)  # 13 matches, all in the window
+    # "more than 5" shown, still matched first (the window is wider than the count limit)
     monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 5)
+    counted, counted_counts = _all_pages(store, q, sort)
+    # a window of 6: the ordered walk (the window as the search module reads it)
+    monkeypatch.setattr("dealer_saas.customers.services.search.STORE_MATCH_WINDOW", 6)
     many, many_counts = _all_pages(store, q, sort)
     assert len(few) == 13 and "张外店" not in few and "李四" not in few
-    assert few == many
-    assert few_counts[0] == 13 and many_counts[0] == 5  # shown as "5+"
+    assert few == counted == many
+    assert few_counts[0] == 13 and counted_counts[0] == many_counts[0] == 5  # shown as "5+"
+
+
+def test_a_store_search_walks_the_order_only_past_its_window(store, many_zhang, monkeypatch):
+    """Matched first, the page's rows come by id; past the window, from the order's walk."""
+    monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 5)
+    for window, by_id in ((50, True), (6, False)):
+        monkeypatch.setattr("dealer_saas.customers.services.search.STORE_MATCH_WINDOW", window)
+        with tenancy.enter(store.id), count_queries() as statements:
+            result = services.search_customers(services.CustomerQuery(q="张"), size=4)
+        assert len(statements) == 2 and ("customers.id IN" in statements[1]) is by_id, window
+        assert len(result.page.items) == 4 and result.count == 5 and result.count_is_more
 
 
 def test_a_search_page_is_at_most_two_statements(store, many_zhang):
