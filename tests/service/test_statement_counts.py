@@ -7,6 +7,7 @@ this one opens the detail pages too, with enough rows that one statement per row
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -261,6 +262,25 @@ def test_the_roll_up_board_shows_each_states_soonest_promised_and_counts_them_al
     body = manager.get("/service/board").get_data(as_text=True)
     assert len(_ro_links(body)) == 7 and 'data-testid="board-cut"' not in body and "board-more" not in body
     assert _counts(body) == [2, 2, 1, 2]
+
+
+def test_the_boards_counts_are_of_the_users_stores_only(w, busy, app):
+    """The counts come from a statement built once per process: the tenant's criteria are
+    still added each time it runs (another group's ROs never count, a sibling store's count
+    in the roll-up only)."""
+    elsewhere = sf.world(factories.StoreFactory())
+    for _n in range(3):
+        sf.ro(elsewhere, status="open")
+    sibling_store = factories.StoreFactory(organisation=w.store.organisation)
+    customer = factories.CustomerFactory(store=sibling_store)
+    car = factories.CustomerVehicleFactory(store=sibling_store, owner=customer)
+    sibling = dataclasses.replace(w, store=sibling_store, customer=customer, vehicle=car)
+    sibling_ro = sf.ro(sibling, status="quality_check")
+    db.session.commit()
+    body = login(app.test_client(), w.manager, w.store).get("/service/board", headers=HX).get_data(as_text=True)
+    assert _counts(body) == [2, 2, 1, 2] and sibling_ro.number not in body
+    body = _rollup_client(w, app).get("/service/board", headers=HX).get_data(as_text=True)
+    assert _counts(body) == [2, 2, 2, 2] and sibling_ro.number in body
 
 
 def test_a_stores_board_says_when_a_column_shows_only_the_soonest(w, busy, app, monkeypatch):
