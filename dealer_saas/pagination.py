@@ -116,8 +116,10 @@ def _fits(value: Any, column: InstrumentedAttribute) -> bool:
     return isinstance(value, expected)
 
 
-def keyset_page(stmt: sa.Select, sort: Sort, after: str | None, size: int, *, scalars: bool = True) -> Page:
-    """Run ``stmt`` ordered by ``sort``, starting after the row encoded in ``after``."""
+def keyset_window(stmt: sa.Select, sort: Sort, after: str | None, size: int) -> sa.Select:
+    """``stmt`` ordered by ``sort``, after the row encoded in ``after``, cut to one row more
+    than a page (whether there is a next page): the statement :func:`keyset_page` runs, for
+    a caller that runs it as a subquery."""
     columns = sort.columns
     if after:
         values = _decode(after)
@@ -126,7 +128,13 @@ def keyset_page(stmt: sa.Select, sort: Sort, after: str | None, size: int, *, sc
             bound = sa.tuple_(*[sa.literal(v) if v is not None else sa.null() for v in values])
             stmt = stmt.where(key < bound if sort.desc else key > bound)
     order = [c.desc() if sort.desc else c.asc() for c in columns]
-    stmt = stmt.order_by(*order).limit(size + 1)
+    return stmt.order_by(*order).limit(size + 1)
+
+
+def keyset_page(stmt: sa.Select, sort: Sort, after: str | None, size: int, *, scalars: bool = True) -> Page:
+    """Run ``stmt`` ordered by ``sort``, starting after the row encoded in ``after``."""
+    columns = sort.columns
+    stmt = keyset_window(stmt, sort, after, size)
     # The sort values are selected alongside the row so the token needs no attribute access.
     stmt = stmt.add_columns(*[c.label(f"_k{i}") for i, c in enumerate(columns)])
     # unique(): a joined eager load of a collection repeats the row once per child

@@ -5,6 +5,7 @@ order. Both give the same pages, with the same keyset tokens, in every sort."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -131,7 +132,9 @@ def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, mon
     assert len(statements) == 2 and "customers.id IN" in statements[1]  # the page's rows by id
     monkeypatch.setattr("dealer_saas.customers.services.search.ROLLUP_MATCH_WINDOW", 6)
     walked, walked_count, walked_statements = pages()
-    assert len(walked_statements) == 2 and "customers.id IN" not in walked_statements[1]
+    # the walk: the page's ids by the order (a subquery), then their rows, in one statement
+    assert len(walked_statements) == 2 and re.search(r"customers\.id IN \(SELECT customers\.id\s", walked_statements[1])
+    assert not re.search(r"customers\.id IN \(SELECT", statements[1])
     assert len(matched_first) == 14 and "张邻店" in matched_first and "张外店" not in matched_first
     assert matched_first == walked
     assert count == walked_count == 5  # shown as "5+" either way

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ... import tenancy
 from ...extensions import db, plan_once
-from ...pagination import Page, Sort, keyset_page
+from ...pagination import Page, Sort, keyset_page, keyset_window
 from ...tenancy import Membership, Role, User
 from ...timeutil import local_day_bounds
 from ...validation import DATE_MAX, DATE_MIN, bounded_id, normalise_plate, strip_controls
@@ -358,8 +359,13 @@ def search_customers(
     sort = SORTS[query.sort]
     listed = _listed(stmt)
     if kind:
-        window = ROLLUP_MATCH_WINDOW if tenancy.current().is_rollup else STORE_MATCH_WINDOW
-        return _search_matched_first(filtered, alternatives, listed, sort, query, size, kind, with_count, window)
+        rollup = tenancy.current().is_rollup
+        # a dense search over the group walks its order by ids first: the group's order
+        # index carries what a search tests (``ix_customers_org_created_search``), so the
+        # walk reads the index alone and only the page's rows come from the table
+        walk = _walk_ids_first(stmt) if rollup else None
+        window = ROLLUP_MATCH_WINDOW if rollup else STORE_MATCH_WINDOW
+        return _search_matched_first(filtered, alternatives, listed, sort, query, size, kind, with_count, window, walk)
     counted = with_count and not query.after
     if counted:
         bounded = stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()
@@ -378,6 +384,19 @@ def _keyed(sort: Sort) -> list[sa.ColumnElement[Any]]:
     return [Customer.id.label("cid"), *(column.label(f"k{i}") for i, column in enumerate(sort.columns))]
 
 
+def _walk_ids_first(matching: sa.Select) -> Callable[[sa.Select, Sort, str | None, int], Page]:
+    """A dense search's page as the list's rows of the ids that a walk of the list's order
+    finds, in one statement: the walk (a subquery) tests the search on index entries, and
+    only the page's 26 rows are read from the table. Walking the rows themselves read 4 400
+    of them from the table for a two-letter prefix over the group (6 ms; 1.2 ms this way)."""
+
+    def page(listed: sa.Select, sort: Sort, after: str | None, size: int) -> Page:
+        ids = keyset_window(matching.with_only_columns(Customer.id).order_by(None), sort, after, size)
+        return _page_of_rows(listed.where(Customer.id.in_(ids)), sort, after, size)
+
+    return page
+
+
 def _search_matched_first(
     filtered: sa.Select,
     alternatives: tuple[sa.ColumnElement[bool], ...],
@@ -388,12 +407,14 @@ def _search_matched_first(
     kind: str,
     with_count: bool,
     window: int,
+    walk: Callable[[sa.Select, Sort, str | None, int], Page] | None = None,
 ) -> CustomerPage:
     """A search matched first in the database: up to ``window`` matches (id and sort
     values) in a materialised CTE, sorted and cut to the page there, with their number, in
     one statement; then the page's rows by id. Python sees the page's 26 ids, not the
     window's thousands (fetching 5 000 ids and sorting them here was ~15 ms of CPU per
-    request). A full window means dense matches: the page walks the list's order index."""
+    request). A full window means dense matches: the page walks the list's order index
+    (``walk``, else the rows themselves)."""
     window = max(COUNT_LIMIT + 1, window)
     matched = (
         _matches(filtered, alternatives, _keyed(sort), window)
@@ -409,7 +430,7 @@ def _search_matched_first(
         rows = _rows_by_id(ids)
         page = Page(items=[rows[i] for i in ids if i in rows], next_token=found.next_token)
     else:  # dense (or past the window's last page): walk the order index
-        page = _page_of_rows(listed, sort, query.after, size)
+        page = (walk or _page_of_rows)(listed, sort, query.after, size)
         matches = max(matches, window)
     count = min(matches, COUNT_LIMIT) if with_count and not query.after else 0
     more = matches > COUNT_LIMIT
