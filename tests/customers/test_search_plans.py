@@ -55,7 +55,7 @@ def test_few_and_many_matches_give_the_same_pages(store, many_zhang, monkeypatch
     monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 5)
     counted, counted_counts = _all_pages(store, q, sort)
     # a window of 6: the ordered walk (the window as the search module reads it)
-    monkeypatch.setattr("dealer_saas.customers.services.search.STORE_MATCH_WINDOW", 6)
+    monkeypatch.setattr("dealer_saas.customers.services.search.MATCH_WINDOW", 6)
     many, many_counts = _all_pages(store, q, sort)
     assert len(few) == 13 and "张外店" not in few and "李四" not in few
     assert few == counted == many
@@ -66,7 +66,7 @@ def test_a_store_search_walks_the_order_only_past_its_window(store, many_zhang, 
     """Matched first, the page's rows come by id; past the window, from the order's walk."""
     monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 5)
     for window, by_id in ((50, True), (6, False)):
-        monkeypatch.setattr("dealer_saas.customers.services.search.STORE_MATCH_WINDOW", window)
+        monkeypatch.setattr("dealer_saas.customers.services.search.MATCH_WINDOW", window)
         with tenancy.enter(store.id), count_queries() as statements:
             result = services.search_customers(services.CustomerQuery(q="张"), size=4)
         assert len(statements) == 2 and ("customers.id IN" in statements[1]) is by_id, window
@@ -98,10 +98,10 @@ def test_prefix_searches_are_a_plain_like_on_postgresql(store, many_zhang):
 
 
 @pytest.mark.parametrize("q", ["张", "zh", "z"])
-def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, monkeypatch, q):
+def test_the_roll_up_matches_first_up_to_its_window(store, many_zhang, monkeypatch, q):
     """In the roll-up a search with more matches than the count limit but fewer than
-    ROLLUP_MATCH_WINDOW is still matched first (two statements, sorted here, "5+" shown); past
-    the window the page walks the order index. Both give the pages of a store-sized search,
+    MATCH_WINDOW is still matched first (two statements, sorted in the database, "5+"
+    shown); past the window the page walks the order index by ids first. Both give the pages of a store-sized search,
     and a pinyin search's two index reads (initials, full pinyin) are each scoped to the
     group and list a customer who matches both once."""
     from dealer_saas.permissions import ALL_PERMISSIONS
@@ -127,10 +127,10 @@ def test_the_roll_up_matches_first_up_to_its_wider_window(store, many_zhang, mon
                 if not after:
                     return names, first_count, first_statements
 
-    monkeypatch.setattr("dealer_saas.customers.services.search.ROLLUP_MATCH_WINDOW", 50)
+    monkeypatch.setattr("dealer_saas.customers.services.search.MATCH_WINDOW", 50)
     matched_first, count, statements = pages()
     assert len(statements) == 2 and "customers.id IN" in statements[1]  # the page's rows by id
-    monkeypatch.setattr("dealer_saas.customers.services.search.ROLLUP_MATCH_WINDOW", 6)
+    monkeypatch.setattr("dealer_saas.customers.services.search.MATCH_WINDOW", 6)
     walked, walked_count, walked_statements = pages()
     # the walk: the page's ids by the order (a subquery), then their rows, in one statement
     assert len(walked_statements) == 2 and re.search(r"customers\.id IN \(SELECT customers\.id\s", walked_statements[1])

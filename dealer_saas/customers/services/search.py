@@ -31,12 +31,12 @@ SORTS: dict[str, Sort] = {
 }
 #: a search with fewer matches than this is matched first and sorted in the database; more,
 #: and the page walks the list's order index. Walking costs about 25 x customers / matches
-#: rows (each read from the table to test the search), matching first one index entry per
-#: match (about a quarter of a row's cost): even at sqrt(100 x customers), 4 500 for a
-#: store of 200 000 and 1 400 for one of 20 000 (where either costs under a millisecond) ...
-STORE_MATCH_WINDOW = 3000
-#: ... and 11 000 for the group's 1 200 000, where the window is this
-ROLLUP_MATCH_WINDOW = 5000
+#: entries, matching first one per match, each about three times a walked entry's cost
+#: where the walk reads the index alone (the group's) and a third of it where it reads the
+#: table (a store's): about sqrt(8 x customers) over the group's 1 200 000 (3 100) and
+#: sqrt(100 x customers) in a store of 200 000 (4 500; of 20 000, 1 400, where either costs
+#: under a millisecond). Measured over the group: p95 16.4 ms at 3 000 against 17.6 at 5 000.
+MATCH_WINDOW = 3000
 FILTERS = ("q", "owner", "source", "level", "tag", "created_from", "created_to", "sort")
 
 _DIGITS = re.compile(r"^\+?[\d\s-]+$")
@@ -350,10 +350,10 @@ def search_customers(
     entities. A search matches first (:func:`_search_matched_first`): up to a window of
     matches from the search's indexes, sorted and cut to the page in the database, then the
     page's rows by id; a full window means dense matches, and the page walks the list's
-    order index. The window is ``STORE_MATCH_WINDOW`` in a store and ``ROLLUP_MATCH_WINDOW``
-    over the group (walking the order index for 25 of 1 500 matches among 1 200 000
-    customers read 20 000 rows, 160 ms; for 25 of 1 100 among the large store's 200 000, 6 100
-    rows, 6.7 ms, where matching first takes 1-2 ms)."""
+    order index (over the group by ids first, on an index that carries what a search
+    tests). The window is ``MATCH_WINDOW`` matches: walking the order index for 25 of 1 500
+    matches among 1 200 000 customers read 20 000 rows, 160 ms; for 25 of 1 100 among the
+    large store's 200 000, 6 100 rows, 6.7 ms, where matching first takes 1-2 ms."""
     filtered, kind, alternatives = _matching(query, tz)
     stmt = _any_of(filtered, alternatives)
     sort = SORTS[query.sort]
@@ -364,8 +364,7 @@ def search_customers(
         # index carries what a search tests (``ix_customers_org_created_search``), so the
         # walk reads the index alone and only the page's rows come from the table
         walk = _walk_ids_first(stmt) if rollup else None
-        window = ROLLUP_MATCH_WINDOW if rollup else STORE_MATCH_WINDOW
-        return _search_matched_first(filtered, alternatives, listed, sort, query, size, kind, with_count, window, walk)
+        return _search_matched_first(filtered, alternatives, listed, sort, query, size, kind, with_count, walk)
     counted = with_count and not query.after
     if counted:
         bounded = stmt.order_by(None).limit(COUNT_LIMIT + 1).subquery()
@@ -406,16 +405,15 @@ def _search_matched_first(
     size: int,
     kind: str,
     with_count: bool,
-    window: int,
     walk: Callable[[sa.Select, Sort, str | None, int], Page] | None = None,
 ) -> CustomerPage:
-    """A search matched first in the database: up to ``window`` matches (id and sort
+    """A search matched first in the database: up to ``MATCH_WINDOW`` matches (id and sort
     values) in a materialised CTE, sorted and cut to the page there, with their number, in
     one statement; then the page's rows by id. Python sees the page's 26 ids, not the
     window's thousands (fetching 5 000 ids and sorting them here was ~15 ms of CPU per
     request). A full window means dense matches: the page walks the list's order index
     (``walk``, else the rows themselves)."""
-    window = max(COUNT_LIMIT + 1, window)
+    window = max(COUNT_LIMIT + 1, MATCH_WINDOW)
     matched = (
         _matches(filtered, alternatives, _keyed(sort), window)
         .cte("matched")
