@@ -56,11 +56,6 @@ def _pinyin_prefix_index(name: str, scope: str, column: str) -> sa.Index:
     )
 
 
-#: what ``ix_customers_org_created_search`` carries: the store and owner (the tenancy core
-#: and the visibility rule) and the searched names
-SEARCH_CARRIED = ("store_id", "owner_id", "name_initials", "name_pinyin", "name")
-
-
 def _name_prefix_index(name: str, scope: str) -> sa.Index:
     """A name prefix's index, ``(store or organisation, name)`` with pattern_ops. On
     PostgreSQL it carries what the search reads of a match, as the pinyin indexes do, and the
@@ -108,13 +103,13 @@ class Customer(StoreScoped, db.Model):
         # the group roll-up ("all stores") filters by org first: the same orders per org
         sa.Index("ix_customers_org_created", "org_id", "created_at", "id"),
         # a dense search over the group walks this order reading the index alone: it carries
-        # what a search and the visibility rule test (live customers only)
+        # what the tenancy core, the visibility rule and a search test (live customers only)
         sa.Index(
             "ix_customers_org_created_search",
             "org_id",
             "created_at",
             "id",
-            postgresql_include=list(SEARCH_CARRIED),
+            postgresql_include=["store_id", "owner_id", "name_initials", "name_pinyin", "name"],
             postgresql_where=sa.text("deleted_at IS NULL"),
             sqlite_where=sa.text("deleted_at IS NULL"),
         ),
