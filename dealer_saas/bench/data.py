@@ -39,6 +39,8 @@ ORG_CODE = "bench"
 PASSWORD = "Bench1234"
 DEFAULT_DATABASE = "dealer_bench"
 CONSULTANTS_PER_STORE = 4
+#: technicians per store: the repair order lines are shared out between them
+TECHNICIANS_PER_STORE = 4
 
 #: surnames, most common first (the first ten carry about half the weight, as in life)
 SURNAMES = (
@@ -90,6 +92,10 @@ def store_code(index: int) -> str:
 
 def manager_username(index: int) -> str:
     return f"{store_code(index).lower()}.manager"
+
+
+def technician_username(index: int, n: int = 1) -> str:
+    return f"{store_code(index).lower()}.tech{n}"
 
 
 GROUP_USERNAME = "bench.group"
@@ -224,12 +230,13 @@ def copy_rows(connection, table: sa.Table, rows, chunk: int = 50_000) -> int:
 #: them up to date row by row, the trigram GIN indexes above all)
 #: the modules' benchmark data (``bench/<module>.py``, each ``load(connection, org_id, echo)``
 #: with set-based inserts), loaded in this order once the core rows are in
-MODULE_DATA = ("parts", "service", "care", "surveys", "marketing", "reports")
+MODULE_DATA = ("parts", "purchasing", "service", "care", "surveys", "marketing", "reports")
 #: the table whose rows for the organisation mean a module's data is loaded (``load-modules``
 #: skips it), and the core tables a module's loader updates in bulk (their secondary indexes
 #: are dropped for the update and rebuilt after)
 MODULE_MARKER = {
     "parts": "parts",
+    "purchasing": "purchase_orders",
     "service": "repair_orders",
     "care": "care_callbacks",
     "surveys": "complaints",
@@ -317,6 +324,10 @@ def load(spec: Spec, echo=click.echo) -> dict[str, Any]:
             for n in range(1, CONSULTANTS_PER_STORE + 1):
                 users.append(
                     (User(username=f"{code}.sales{n}", name=f"{store.code}顾问{n}"), "sales_consultant", store.id)
+                )
+            for n in range(1, TECHNICIANS_PER_STORE + 1):
+                users.append(
+                    (User(username=technician_username(index, n), name=f"{store.code}技师{n}"), "technician", store.id)
                 )
         users.append((User(username=GROUP_USERNAME, name="集团经理"), "group_manager", None))
         for user, _role, _store in users:

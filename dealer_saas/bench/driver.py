@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from ..timeutil import local_today
 from . import bench, cpu
 from .common import _percentile, database_exists, server_url
-from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username
+from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username, technician_username
 
 HOST = "127.0.0.1"
 FRAGMENT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "parts")
@@ -74,8 +74,23 @@ PAGE_KINDS = (
     "board",
     "ro_list",
     "appointments",
+    "appointments_week",
+    "appointment",
     "ro",
     *RO_PANELS,
+    "vehicle_service",
+    "catalogue",
+    "my_work",
+    "part_stock",
+    "suppliers",
+    "purchase_orders",
+    "po",
+    "suggested_order",
+    "counter_sales",
+    "counter_sale",
+    "stocktakes",
+    "stocktake",
+    "transfers",
     "care_queue",
     "care_roster",
     "complaints",
@@ -84,11 +99,31 @@ PAGE_KINDS = (
     *REPORT_KINDS,
 )
 ALL_KINDS = FRAGMENT_KINDS + PAGE_KINDS
+#: pages without an id, and those of one row: (path, the sample it takes the id from)
 SERVICE_PATHS = {
     "board": "/service/board",
     "ro_list": "/service/repair-orders",
     "appointments": "/service/appointments",
+    "appointments_week": "/service/appointments/week",
+    "catalogue": "/service/catalogue",
+    "my_work": "/service/my-work",
+    "suppliers": "/parts/suppliers",
+    "purchase_orders": "/parts/purchase-orders",
+    "suggested_order": "/parts/suggested-order",
+    "counter_sales": "/parts/sales",
+    "stocktakes": "/parts/stocktakes",
+    "transfers": "/parts/transfers",
 }
+ROW_PATHS = {
+    "appointment": ("/service/appointments/{}", "appointment_id"),
+    "vehicle_service": ("/service/vehicles/{}", "vehicle_id"),
+    "part_stock": ("/parts/stock/{}", "part_stock_id"),
+    "po": ("/parts/purchase-orders/{}", "po_id"),
+    "counter_sale": ("/parts/sales/{}", "sale_id"),
+    "stocktake": ("/parts/stocktakes/{}", "sheet_id"),
+}
+#: what the technician persona does (and only it): the phone view of their own lines
+TECHNICIAN_KINDS = ("my_work",)
 REQUEST_TIMEOUT = 30.0
 
 
@@ -273,6 +308,7 @@ class Persona:
     store_id: int | None
     samples: dict[str, list[str]] = field(default_factory=dict)
     cookie: str = ""
+    technician: bool = False
 
 
 def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed: int) -> dict[str, list[str]]:
@@ -289,8 +325,24 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
             params,
         ).all()
         cars = connection.execute(
-            sa.text(f"SELECT plate, vin FROM customer_vehicles WHERE {where} ORDER BY id LIMIT 20000"), params
+            sa.text(f"SELECT id, plate, vin FROM customer_vehicles WHERE {where} ORDER BY id LIMIT 20000"), params
         ).all()
+        # the parts desk's and the workshop's documents: a bounded window of each, sampled below
+        rows = {
+            key: [
+                str(r[0])
+                for r in connection.execute(
+                    sa.text(f"SELECT id FROM {table} WHERE {where} ORDER BY id DESC LIMIT 2000"), params
+                )
+            ]
+            for key, table in (
+                ("appointment_id", "service_appointments"),
+                ("part_stock_id", "part_stocks"),
+                ("po_id", "purchase_orders"),
+                ("sale_id", "counter_sales"),
+                ("sheet_id", "stocktakes"),
+            )
+        }
         orders = connection.execute(
             sa.text(f"SELECT id FROM sales_orders WHERE {where} ORDER BY id LIMIT 2000"), params
         ).all()
@@ -315,7 +367,8 @@ def _samples(engine: sa.Engine, org_id: int, store_id: int | None, n: int, seed:
         "order_id": [str(o.id) for o in orders],
         "ro_id": [str(r.id) for r in ros],
         "campaign_id": [str(c.id) for c in campaigns],
-    }
+        "vehicle_id": [str(c.id) for c in cars],
+    } | {key: rng.sample(ids, min(n, len(ids))) for key, ids in rows.items()}
 
 
 def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[str, str]]:
@@ -347,6 +400,9 @@ def _path(kind: str, samples: dict[str, list[str]], i: int) -> tuple[str, dict[s
         return f"/parts/low-stock?view={kind.split('_')[0]}", {}
     if kind in SERVICE_PATHS:
         return SERVICE_PATHS[kind], {}
+    if kind in ROW_PATHS:
+        path, key = ROW_PATHS[kind]
+        return path.format(pick(key)), {}
     if kind == "ro":
         return f"/service/repair-orders/{pick('ro_id')}", {}
     if kind in RO_PANELS:
@@ -374,6 +430,8 @@ def _last_month() -> str:
 
 
 def _usable(kind: str, persona: Persona) -> bool:
+    if persona.technician or kind in TECHNICIAN_KINDS:
+        return persona.technician and kind in TECHNICIAN_KINDS
     if kind in ("tile_group_stores", "report_stores_data"):  # a group role's tile and report
         return persona.rollup
     key = {
@@ -383,7 +441,7 @@ def _usable(kind: str, persona: Persona) -> bool:
         "order_finance": "order_id",
         "ro": "ro_id",
         "campaign": "campaign_id",
-    }.get(kind, kind)
+    }.get(kind, ROW_PATHS[kind][1] if kind in ROW_PATHS else kind)
     key = "ro_id" if kind in RO_PANELS else key
     return key not in persona.samples or bool(persona.samples[key])
 
@@ -404,6 +462,8 @@ def drive(
 ) -> tuple[list[Sample], float]:
     """``concurrency`` threads request ``kinds`` in turn for ``seconds``; (samples, elapsed)."""
     kinds = [k for k in kinds if _usable(k, persona)]
+    if not kinds:
+        return [], 1e-6
     results: list[list[Sample]] = [[] for _ in range(concurrency)]
     start_at = time.monotonic() + 0.2
     stop_at = start_at + seconds
@@ -552,7 +612,7 @@ def _kinds(value: str) -> list[str]:
 @click.option("--threads", default=8, show_default=True, help="gunicorn threads per worker")
 @click.option("--kinds", default=",".join(ALL_KINDS), show_default=True, help="page kinds at concurrency 1")
 @click.option("--load-kinds", default=",".join(FRAGMENT_KINDS), show_default=True, help="page kinds above 1")
-@click.option("--personas", default="store20k,store_large,rollup", show_default=True)
+@click.option("--personas", default="store20k,store_large,rollup,technician", show_default=True)
 @click.option("--json", "json_path", default="bench-results.json", show_default=True, type=click.Path())
 @click.option("--compare", "compare_path", default=None, type=click.Path(exists=True), help="an earlier JSON")
 @click.option("--fail-on-errors/--no-fail-on-errors", default=True, show_default=True)
@@ -604,6 +664,8 @@ def run_command(
         "store20k": Persona(f"store{small.n // 1000}k", manager_username(index[small.code]), False, small.id),
         "store_large": Persona(f"store{large.n // 1000}k", manager_username(index[large.code]), False, large.id),
         "rollup": Persona("rollup", GROUP_USERNAME, True, None),
+        # a technician of the large store, on their phone view
+        "technician": Persona("technician", technician_username(index[large.code]), False, large.id, technician=True),
     }
     chosen = [available[p.strip()] for p in personas.split(",") if p.strip()]
     for n, persona in enumerate(chosen):
@@ -625,6 +687,8 @@ def run_command(
         for level in levels:
             for persona in chosen:
                 kinds_now = page_kinds if level == 1 else fragment_kinds
+                if not any(_usable(k, persona) for k in kinds_now):
+                    continue  # the technician has no fragment of the search mix
                 before = cpu.snapshot(server.pids())
                 samples, elapsed = drive(server.port, persona, kinds_now, level, seconds)
                 spent = cpu.usage(before, cpu.snapshot(server.pids()), len(samples))

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from . import bench
 from .common import loaded_database_url
-from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username
+from .data import DEFAULT_DATABASE, GROUP_USERNAME, ORG_CODE, PASSWORD, manager_username, technician_username
 from .driver import Persona, _csrf, _kinds, _path, _samples, _usable
 
 DEFAULT_KINDS = ("list", "mobile", "last4", "name_prefix", "initials", "plate", "vin", "customer_360", "my_day")
@@ -47,6 +47,9 @@ def _personas(engine: sa.Engine) -> tuple[int, dict[str, Persona]]:
         "store20k": Persona("store20k", manager_username(0), False, stores[0].id),
         "store_large": Persona("store_large", manager_username(index.get(large, len(stores) - 1)), False, large),
         "rollup": Persona("rollup", GROUP_USERNAME, True, None),
+        "technician": Persona(
+            "technician", technician_username(index.get(large, len(stores) - 1)), False, large, technician=True
+        ),
     }
 
 

@@ -113,9 +113,18 @@ def load(connection, org_id: int, echo) -> dict[str, int]:
                 "amount": "CAST(:amount AS numeric)",
                 "status": line_state,
                 "actual_minutes": f"CASE WHEN r.status IN ('open') THEN 0 ELSE {int(float(hours) * 60)} END",
+                "technician_id": "t.user_id",
                 "created_at": "r.opened_at",
             },
-            "FROM repair_orders r WHERE r.org_id = :o",
+            # the store's technicians numbered 0..n-1, one drawn per RO by a hash
+            "FROM repair_orders r LEFT JOIN ("
+            "  SELECT m.store_id, m.user_id,"
+            "         row_number() OVER (PARTITION BY m.store_id ORDER BY m.user_id) - 1 AS n,"
+            "         count(*) OVER (PARTITION BY m.store_id) AS of"
+            "  FROM memberships m JOIN roles ro ON ro.id = m.role_id"
+            "  WHERE m.org_id = :o AND ro.code = 'technician'"
+            f") t ON t.store_id = r.store_id AND t.n = {_h(45, 'r.id')} % t.of "
+            "WHERE r.org_id = :o",
             o=org_id,
             op=op_id,
             description=f"{code} {name}",

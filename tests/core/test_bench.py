@@ -148,3 +148,30 @@ def test_the_ro_panels_are_kinds_on_the_sampled_ros_and_answer_routes(app):
         assert not driver._usable(kind, empty) and driver._usable(
             kind, driver.Persona("p", "u", False, 1, {"ro_id": ["1"]})
         )
+
+
+def test_the_parts_desk_and_workshop_pages_are_kinds_of_real_routes(app):
+    """Every page of the service and parts modules without an id, and every page of one
+    row (its id from the persona's samples), is a kind that matches a route; a persona
+    without samples of that row skips it."""
+    adapter = app.url_map.bind("localhost")
+    assert set(driver.SERVICE_PATHS) | set(driver.ROW_PATHS) <= set(driver.PAGE_KINDS)
+    for kind in driver.SERVICE_PATHS:
+        path, headers = driver._path(kind, {}, 0)
+        endpoint, _values = adapter.match(path)
+        assert headers == {} and endpoint.split(".")[0] in ("service", "parts"), (kind, endpoint)
+    for kind, (_pattern, key) in driver.ROW_PATHS.items():
+        path, _headers = driver._path(kind, {key: ["7", "8"]}, 1)
+        endpoint, values = adapter.match(path)
+        assert list(values.values()) == [8], (kind, path, endpoint)
+        assert not driver._usable(kind, driver.Persona("p", "u", False, 1, samples={key: []}))
+        assert driver._usable(kind, driver.Persona("p", "u", False, 1, samples={key: ["1"]}))
+
+
+def test_the_technician_persona_drives_their_phone_view_only(app):
+    technician = driver.Persona("technician", "t", False, 1, technician=True)
+    manager = driver.Persona("store20k", "m", False, 1)
+    assert [k for k in driver.ALL_KINDS if driver._usable(k, technician)] == list(driver.TECHNICIAN_KINDS)
+    assert not any(driver._usable(k, manager) for k in driver.TECHNICIAN_KINDS)
+    assert driver._usable("board", manager)
+    assert driver.drive(1, technician, ["list", "board"], 2, 1.0) == ([], 1e-6)  # nothing to request
