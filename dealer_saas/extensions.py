@@ -11,7 +11,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import MetaData, event
+from sqlalchemy import Integer, MetaData, any_, bindparam, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -116,6 +117,16 @@ def plan_once(statement: Any) -> Any:
     """``statement`` marked :data:`PLAN_ONCE`: for a statement whose best plan is the same
     for any values (a row by its key), never for a search."""
     return statement.execution_options(**{PLAN_ONCE: True})
+
+
+def one_of(column: Any, ids: list[int]) -> Any:
+    """``column IN (ids)``, on PostgreSQL as ``= ANY(array)``: one parameter, so the query
+    text is the same for any number of ids, and the driver does not bind (nor SQLAlchemy
+    expand) hundreds of placeholders per request (393 low parts' ids cost ~10 ms of Python
+    as an ``IN`` list)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", list(ids), type_=ARRAY(Integer), unique=True))
+    return column.in_(ids)
 
 
 @event.listens_for(Engine, "do_execute")

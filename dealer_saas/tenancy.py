@@ -415,14 +415,21 @@ def store_today() -> dt.date:
 M = TypeVar("M")
 
 
-def get_or_404(model: type[M], ident: Any) -> M:
+def get_or_404(model: type[M], ident: Any, *options: Any, fresh: bool = False) -> M:
     """Load a row by id through a scoped select: another tenant's id is a plain 404, and so
-    is anything that is not an id (garbage, 0, a number past an INTEGER column)."""
+    is anything that is not an id (garbage, 0, a number past an INTEGER column). ``options``
+    load what a detail page shows in the same statement (``joinedload``: a document, its
+    lines and their parts are one statement, not one a relationship). ``fresh``: the row
+    and what the options load are read again even if the session holds them (a page drawn
+    after a change: its lines as they are now), without expiring the rest of the session
+    (the signed-in user and the store, which would each cost a statement again)."""
     ident = bounded_id(ident)
     if ident is None:
         abort(404)
     stmt = with_store_of(select(model).where(model.id == ident), model)  # type: ignore[attr-defined]
-    row = db.session.execute(stmt).one_or_none()
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    row = db.session.execute(stmt.options(*options)).unique().one_or_none()
     if row is None:
         abort(404)
     keep_stores_of(row)

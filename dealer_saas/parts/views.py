@@ -259,8 +259,7 @@ def po_new():
 def _po_page(
     purchase_order_id: Any, *, line_form: PoLineForm | None = None, errors: list[str] | None = None, event: bool = False
 ):
-    db.session.expire_all()
-    po = purchasing.po_with_lines(purchase_order_id)
+    po = purchasing.po_with_lines(purchase_order_id)  # read fresh: the lines as they are after a change
     return render_htmx(
         "parts/po_detail.html",
         "parts/_po.html",
@@ -356,8 +355,7 @@ def suggested_order():
             return redirect_to(target)
         rollback_only()
     groups = purchasing.suggested_order() if not _read_only() else {}
-    names = {key: rows[0].stock.supplier.name for key, rows in groups.items() if key is not None}
-    return render_template("parts/suggested_order.html", groups=groups, names=names, form=form)
+    return render_template("parts/suggested_order.html", groups=groups, form=form)
 
 
 # --------------------------------------------------------------------------- counter sales
@@ -430,8 +428,7 @@ def stocktake_list():
 
 
 def _sheet_page(stocktake_id: Any, *, count_form: CountForm | None = None, errors: list[str] | None = None, **kw):
-    db.session.expire_all()
-    sheet = stocktakes.get_sheet(stocktake_id)
+    sheet = stocktakes.get_sheet(stocktake_id)  # read fresh: the counts as they are after a change
     return render_htmx(
         "parts/stocktake_detail.html",
         "parts/_stocktake.html",

@@ -634,7 +634,7 @@ def _my_work_page(*, errors: list[str] | None = None, trigger_event: Any = None)
     return render_htmx(
         "service/my_work.html",
         "service/_my_lines.html",
-        lines=work.my_lines(),
+        mine=work.my_lines(),
         line_moves=LINE_MOVES,
         errors=errors or [],
         read_only=_read_only(),
@@ -725,8 +725,9 @@ def appointment_week():
 
 def _fill_booking_choices(form: AppointmentForm | RescheduleForm, keep: dt.datetime | None = None) -> None:
     form.slot.choices = [("", _("请选择"))] + appointments.free_slots(keep=keep)
-    form.advisor_id.choices = _staff_choices(repair_orders.advisors(), _("不指定"))
-    form.technician_id.choices = _staff_choices(repair_orders.technicians(), _("不指定"))
+    advisors, technicians = rules.service_staff()  # one statement for both
+    form.advisor_id.choices = _staff_choices(advisors, _("不指定"))
+    form.technician_id.choices = _staff_choices(technicians, _("不指定"))
 
 
 @bp.route("/appointments/new", methods=["GET", "POST"])
@@ -753,8 +754,7 @@ def appointment_new():
 
 
 def _appointment_page(appointment_id: Any, *, event: bool = False, **forms: Any):
-    db.session.expire_all()
-    appointment = appointments.get_appointment(appointment_id)
+    appointment = appointments.appointment_for_page(appointment_id)
     context: dict[str, Any] = {
         "appointment": appointment,
         "read_only": _read_only(),
@@ -851,7 +851,7 @@ def appointment_arrive(appointment_id: int):
 def vehicle_history(customer_vehicle_id: int):
     """A customer's car with its service history (ROs, dates, mileage, work done) and the
     next service due; read-only for consultants (their own customers and the pool)."""
-    vehicle = tenancy.get_or_404(CustomerVehicle, customer_vehicle_id)
+    vehicle = repair_orders.vehicle_for_history(customer_vehicle_id)
     if not visibility.is_mine_or_pool(vehicle.owner.owner_id if vehicle.owner else None):
         abort(404)
     return render_template(

@@ -11,12 +11,14 @@ import dataclasses
 import datetime as dt
 import io
 import re
+from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from dealer_saas.extensions import db
+from dealer_saas.parts.services import counter_sales, purchasing, stocktakes
 from dealer_saas.service.demo import _png
 from dealer_saas.service.models import Appointment
 from dealer_saas.service.services import parts_lines, photos, progress, repair_orders
@@ -90,12 +92,32 @@ def busy(w, in_store):
                 technician_id=w.tech.id if n % 3 == 0 else None,
             )
         )
+    with in_store(w.manager):  # the parts desk's documents, each with several lines
+        ex = [pf.part(f"EY{n:04d}", on_hand=1, reorder_point=5, maximum=9, supplier=parts.acme) for n in range(4)]
+        docs = Documents(
+            po=purchasing.create_po(parts.acme.id, [(stock.id, D(5), D("12.50")) for stock in ex]),
+            sheet=stocktakes.take_sheet("bin", "C-01"),
+            sale=counter_sales.sell(lines=[("OF0001", 1), ("EX0008", 1), ("EX0009", 2)], method="cash"),
+            appointment_id=0,
+        )
+        stocktakes.enter_count(docs.sheet.id, "EX0003", 6)
     db.session.commit()
+    docs.appointment_id = db.session.execute(sa.select(sa.func.max(Appointment.id))).scalar()
+    parts.documents = docs
     return order, live[0], parts
+
+
+@dataclasses.dataclass
+class Documents:
+    po: object
+    sheet: object
+    sale: object
+    appointment_id: int
 
 
 def _pages(order, open_ro, parts) -> list[tuple[str, list[str]]]:
     """(url, what its answer must show: the rows are really there)"""
+    docs = parts.documents
     ro = f"/service/repair-orders/{order.id}"
     return [
         (ro, [order.number, "M001 更换机油", "PK10K", "ro-settlement", "ro-photos", "ro-parts", "ro-progress"]),
@@ -111,6 +133,12 @@ def _pages(order, open_ro, parts) -> list[tuple[str, list[str]]]:
         ("/service/board", [open_ro.number, "workshop-board"]),
         ("/parts/", ["OF0001", "EX0009"]),
         (f"/parts/stock/{parts.oil.id}", ["OF0001", "甲供应商", "movements"]),
+        (f"/parts/purchase-orders/{docs.po.id}", [docs.po.number, "EY0000", "EY0003", "甲供应商"]),
+        ("/parts/suggested-order", ["EY0002", "甲供应商", "EX0000"]),
+        (f"/parts/stocktakes/{docs.sheet.id}", [docs.sheet.number, "EX0003", "EX0009"]),
+        (f"/parts/sales/{docs.sale.id}", [docs.sale.number, "OF0001", "EX0009"]),
+        (f"/service/appointments/{docs.appointment_id}", ["reschedule", order.vehicle.plate]),
+        (f"/service/vehicles/{order.vehicle_id}", [order.vehicle.plate, order.number]),
     ]
 
 

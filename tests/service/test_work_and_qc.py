@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 
+from dealer_saas.extensions import db
 from dealer_saas.service.models import LINE_STATUSES
 from dealer_saas.service.services import work
 from dealer_saas.service.services.rules import LINE_MOVES, ServiceError, ServiceTransitionError
 
+from ..conftest import login
 from . import factories as sf
 
 LINE_ACTIONS = {"start": {"pending", "paused"}, "pause": {"working"}, "finish": {"working"}}
@@ -132,7 +134,28 @@ def test_my_lines_are_mine_and_on_live_orders(w, in_store):
     theirs = sf.ro(w, status="open")
     theirs.lines[0].technician_id = w.tech2.id
     with in_store(w.tech):
-        assert [line.id for line in work.my_lines()] == [mine.lines[0].id]
+        assert [line.id for line in work.my_lines().lines] == [mine.lines[0].id]
+
+
+def test_my_lines_are_cut_in_the_database_and_the_running_ones_stay(w, in_store):
+    waiting = sf.ro(w, status="open", lines=3)  # the oldest lines: three waiting
+    done = sf.ro(w, status="quality_check")
+    running = sf.ro(w, status="in_progress", lines=2)  # the newest, and the ones at work
+    with in_store(w.tech):
+        mine = work.my_lines(limit=3)
+        assert [line.id for line in mine.lines] == [*(ln.id for ln in running.lines), waiting.lines[0].id]
+        assert mine.total == 6 and mine.hidden == 3
+        everything = work.my_lines()
+        assert everything.hidden == 0 and everything.lines[-1].id == done.lines[0].id
+
+
+def test_the_technicians_view_says_how_many_lines_it_does_not_show(w, app, monkeypatch):
+    for _n in range(3):
+        sf.ro(w, status="open")
+    db.session.commit()
+    monkeypatch.setattr(work, "MY_LINES_LIMIT", 2)
+    body = login(app.test_client(), w.tech, w.store).get("/service/my-work").get_data(as_text=True)
+    assert body.count('data-testid="my-line-') == 2 and "另有 1 项未显示" in body
 
 
 def test_the_board_groups_by_state_and_flags_overdue(w, in_store):

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ... import audit, pagination, tenancy
 from ...customers.models import Customer
@@ -24,13 +24,13 @@ MAX_LINES = 10
 
 
 def get_sale(counter_sale_id: Any) -> CounterSale:
-    sale = tenancy.get_or_404(CounterSale, counter_sale_id)
-    db.session.execute(
-        select(CounterSale)
-        .where(CounterSale.id == sale.id)
-        .options(selectinload(CounterSale.lines).joinedload(CounterSaleLine.stock).joinedload(PartStock.part))
-    ).scalar_one()
-    return sale
+    return tenancy.get_or_404(
+        CounterSale,
+        counter_sale_id,
+        joinedload(CounterSale.customer),
+        joinedload(CounterSale.by_user),
+        joinedload(CounterSale.lines).joinedload(CounterSaleLine.stock).joinedload(PartStock.part),
+    )
 
 
 def sale_page(*, after: str | None = None, size: int = 20) -> pagination.Page:

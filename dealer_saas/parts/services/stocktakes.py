@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ... import audit, pagination, tenancy
 from ...domain import Transitions
@@ -37,13 +37,12 @@ SHEET_SORT = pagination.Sort("new", (Stocktake.created_at, Stocktake.id), desc=T
 
 
 def get_sheet(stocktake_id: Any) -> Stocktake:
-    sheet = tenancy.get_or_404(Stocktake, stocktake_id)
-    db.session.execute(
-        select(Stocktake)
-        .where(Stocktake.id == sheet.id)
-        .options(selectinload(Stocktake.lines).joinedload(StocktakeLine.stock).joinedload(PartStock.part))
-    ).scalar_one()
-    return sheet
+    return tenancy.get_or_404(
+        Stocktake,
+        stocktake_id,
+        joinedload(Stocktake.lines).joinedload(StocktakeLine.stock).joinedload(PartStock.part),
+        fresh=True,
+    )
 
 
 def sheet_page(*, after: str | None = None, size: int = 20) -> pagination.Page:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ... import audit, pagination, tenancy
 from ...customers.models import Customer, CustomerVehicle, shown_name
@@ -195,6 +195,20 @@ def day_view(day: dt.date) -> tuple[list[Slot], list[DayRow], bool]:
 
 def get_appointment(appointment_id: Any) -> Appointment:
     return tenancy.get_or_404(Appointment, appointment_id)
+
+
+def appointment_for_page(appointment_id: Any) -> Appointment:
+    """An appointment (or 404) with the customer, the car and the chosen staff joined in
+    the same statement, read fresh (the page is drawn again after a change)."""
+    return tenancy.get_or_404(
+        Appointment,
+        appointment_id,
+        joinedload(Appointment.customer),
+        joinedload(Appointment.vehicle),
+        joinedload(Appointment.advisor),
+        joinedload(Appointment.technician),
+        fresh=True,
+    )
 
 
 def _check_slot(store: Any, starts_at: dt.datetime, *, advisor_id: int | None, exclude_id: int | None) -> None:

@@ -108,6 +108,11 @@ def repair_order_with(repair_order_id: Any, *collections: str) -> RepairOrder:
     return row[0]
 
 
+def vehicle_for_history(customer_vehicle_id: Any) -> CustomerVehicle:
+    """A car of the store (or 404) with its owner joined: the service history page."""
+    return tenancy.get_or_404(CustomerVehicle, customer_vehicle_id, joinedload(CustomerVehicle.owner))
+
+
 def find_vehicle(plate_or_vin: str) -> CustomerVehicle:
     """The store's car with this plate or VIN (the reception desk types either)."""
     value = "".join((plate_or_vin or "").split()).upper().replace("·", "").replace(".", "")[:17]

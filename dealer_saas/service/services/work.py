@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import joinedload
 
 from ... import tenancy
 from ...customers.models import Customer, CustomerVehicle, shown_name
-from ...extensions import db
+from ...extensions import db, one_of
 from ...tenancy import User
 from ...timeutil import DEFAULT_TZ, as_utc, utcnow
 from ..models import BOARD_STATES, RepairOrder, RepairOrderLine
@@ -83,10 +82,29 @@ def check_line(repair_order_line_id: Any, action: str, note: str = "") -> Repair
     return line
 
 
-def my_lines() -> list[RepairOrderLine]:
-    """The current user's lines on ROs still in the workshop, the running ones first."""
+#: the technician's view shows this many of their lines, the running ones first
+MY_LINES_LIMIT = 30
+
+
+@dataclass
+class MyLines:
+    lines: list[RepairOrderLine]
+    total: int  # all of them (the view says how many more there are)
+
+    @property
+    def hidden(self) -> int:
+        return max(self.total - len(self.lines), 0)
+
+
+def my_lines(limit: int | None = None) -> MyLines:
+    """The current user's lines on ROs still in the workshop: the running ones first, then
+    paused, waiting and done (waiting for QC), each by the RO's promised time, at most
+    ``limit`` of them, with their number, in one statement (cut in the database: a
+    technician of a busy store may hold hundreds, and the running ones must not fall off)."""
+    limit = MY_LINES_LIMIT if limit is None else limit
+    rank = sa.case({"working": 0, "paused": 1, "pending": 2}, value=RepairOrderLine.status, else_=3)
     rows = db.session.execute(
-        select(RepairOrderLine)
+        select(RepairOrderLine, sa.func.count().over())
         .join(RepairOrder, RepairOrder.id == RepairOrderLine.repair_order_id)
         .where(
             RepairOrderLine.technician_id == ctx().user_id,
@@ -96,11 +114,10 @@ def my_lines() -> list[RepairOrderLine]:
         .options(
             joinedload(RepairOrderLine.repair_order).joinedload(RepairOrder.vehicle),
         )
-        .order_by(RepairOrderLine.id)
-        .limit(100)
-    ).scalars()
-    order = {"working": 0, "paused": 1, "pending": 2, "done": 3}
-    return sorted(rows, key=lambda line: (order.get(line.status, 9), line.id))
+        .order_by(rank, RepairOrder.promised_at.asc().nulls_last(), RepairOrderLine.id)
+        .limit(limit)
+    ).all()
+    return MyLines([line for line, _total in rows], rows[0][1] if rows else 0)
 
 
 @dataclass
@@ -123,15 +140,6 @@ def on_board() -> sa.ColumnElement[bool]:
     """The board's condition with its states as literals (``models.BOARD_WHERE``), so the
     board's partial indexes serve it on a prepared statement too."""
     return RepairOrder.status.in_(sa.bindparam("board_states", list(BOARD_STATES), literal_execute=True))
-
-
-def _one_of(column: Any, ids: list[int]) -> sa.ColumnElement[bool]:
-    """``column IN (ids)``, on PostgreSQL as ``= ANY(array)``: one parameter, so the query
-    text is the same for any number of ids (the driver parses 300 placeholders per request
-    otherwise)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
-    return column.in_(ids)
 
 
 #: a state's column shows at most this many ROs of a store, the soonest promised first; its
@@ -237,7 +245,7 @@ def board_page() -> Board:
         for ro_id, name in db.session.execute(
             select(RepairOrderLine.repair_order_id, User.name)
             .join(User, User.id == RepairOrderLine.technician_id)
-            .where(_one_of(RepairOrderLine.repair_order_id, [r[0] for r in rows]))
+            .where(one_of(RepairOrderLine.repair_order_id, [r[0] for r in rows]))
             .order_by(RepairOrderLine.repair_order_id, RepairOrderLine.id)
         ):
             known = names.get(ro_id)
