@@ -338,6 +338,11 @@ def po_receive(purchase_order_id: int):
     return _po_done(purchase_order_id, form, lambda: purchasing.receive(purchase_order_id, quantities))
 
 
+#: the suggestion lists this many parts per supplier (each group says how many more and
+#: what they cost); the drafts it makes hold every line, to review and change there
+SUGGESTION_ROWS_SHOWN = 12
+
+
 @bp.route("/suggested-order", methods=["GET", "POST"])
 @permission_required("parts.purchase")
 def suggested_order():
@@ -355,7 +360,7 @@ def suggested_order():
             return redirect_to(target)
         rollback_only()
     groups = purchasing.suggested_order() if not _read_only() else {}
-    return render_template("parts/suggested_order.html", groups=groups, form=form)
+    return render_template("parts/suggested_order.html", groups=groups, form=form, shown=SUGGESTION_ROWS_SHOWN)
 
 
 # --------------------------------------------------------------------------- counter sales

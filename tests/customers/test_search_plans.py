@@ -138,3 +138,25 @@ def test_the_roll_up_matches_first_up_to_its_window(store, many_zhang, monkeypat
     assert len(matched_first) == 14 and "张邻店" in matched_first and "张外店" not in matched_first
     assert matched_first == walked
     assert count == walked_count == 5  # shown as "5+" either way
+
+
+def test_a_dense_pinyin_search_in_name_order_starts_its_walk_at_the_letter(store, monkeypatch):
+    """Sorted by name, the walk of a dense pinyin search starts at the typed first letter
+    (``name_pinyin >= 'd'``): the names before it are never read, and none that match is
+    lost (邓 deng, 董 dong and a Latin "Dan"; 安 an and 白 bai sort before and do not match;
+    杜 du matches, 郑 zheng sorts after and does not)."""
+    names = ["安娜", "白雪", "邓丽", "董洁", "Dan Brown", "杜甫", "郑和", "邓超", "董卿"]
+    for n, name in enumerate(names):
+        factories.CustomerFactory(store=store, name=name, mobile=f"1370000{n:04d}")
+    db.session.flush()
+    few, _counts = _all_pages(store, "d", "name", size=2)
+    monkeypatch.setattr("dealer_saas.customers.services.search.COUNT_LIMIT", 1)
+    monkeypatch.setattr("dealer_saas.customers.services.search.MATCH_WINDOW", 2)
+    with tenancy.enter(store.id), count_queries() as statements:
+        services.search_customers(services.CustomerQuery(q="d", sort="name"), size=2)
+    walk = statements[-1]
+    # walked, from the letter (SQLite also writes the pinyin prefix itself as a range)
+    prefix_ranges = 0 if db.session.get_bind().dialect.name == "postgresql" else 1
+    assert "customers.id IN" not in walk and walk.count("customers.name_pinyin >=") == 1 + prefix_ranges
+    many, _counts = _all_pages(store, "d", "name", size=2)
+    assert few == many == ["Dan Brown", "邓超", "邓丽", "董洁", "董卿", "杜甫"]

@@ -254,3 +254,21 @@ def test_each_stock_alert_tab_pages_on_by_its_own_order(pv, app, in_store):
         seen = [int(i) for i in re.findall(r'href="/parts/stock/(\d+)"', first + second)]
         assert [i for i in seen if i in expected] == expected, view
         assert len(set(seen)) == len(seen)
+
+
+def test_the_suggestion_shows_a_dozen_parts_a_supplier_and_the_drafts_take_them_all(pv, app, in_store, monkeypatch):
+    from dealer_saas.parts import views
+
+    monkeypatch.setattr(views, "SUGGESTION_ROWS_SHOWN", 3)
+    with in_store(pv.clerk):
+        for n in range(5):  # each short of 9 by 8, at 12.50: 100.00 apiece
+            pf.part(f"LW{n:04d}", on_hand=1, cost="12.50", supplier=pv.acme, reorder_point=2, maximum=9)
+    db.session.commit()
+    client = _client(app, pv.clerk, pv.store)
+    page = client.get("/parts/suggested-order").get_data(as_text=True)
+    group = page.split('data-testid="suggestion-group"')[1]  # the first supplier's
+    assert "甲供应商" in group and "5 种配件 · 约 ¥500.00" in group
+    assert group.count('data-testid="suggested-qty"') == 3 and "另有 2 种" in group
+    assert client.post("/parts/suggested-order", data={}).status_code == 303
+    po = db.session.execute(sa.select(PurchaseOrder)).scalar_one()
+    assert len(po.lines) == 5 and po.total == D("500.00")

@@ -411,6 +411,9 @@ def _search_matched_first(
         rows = _rows_by_id(ids)
         page = Page(items=[rows[i] for i in ids if i in rows], next_token=found.next_token)
     else:  # dense (or past the window's last page): walk the order index
+        start = _walk_start(kind, query)
+        if start is not None:
+            filtered, listed = filtered.where(start), listed.where(start)
         if tenancy.current().is_rollup:
             walk = _any_of(filtered, alternatives).with_only_columns(Customer.id).order_by(None)
             listed = listed.where(Customer.id.in_(keyset_window(walk, sort, query.after, size)))
@@ -419,6 +422,17 @@ def _search_matched_first(
     count = min(matches, COUNT_LIMIT) if with_count and not query.after else 0
     more = matches > COUNT_LIMIT
     return CustomerPage(page=page, count=count, count_is_more=more and count > 0, kind=kind, query=query)
+
+
+def _walk_start(kind: str, query: CustomerQuery) -> sa.ColumnElement[bool] | None:
+    """Where a dense walk in name order may start: a pinyin search's matches all spell
+    their pinyin from the typed first letter (the initials and the full pinyin come from the
+    same syllables), so the walk starts at that letter instead of reading every name before
+    it ("dx" over the group sorted by name skipped 90 000 names from "a": 200 ms). Only a
+    lower bound, which holds in any collation; None where the order is not the name's."""
+    if kind != "pinyin" or query.sort != "name":
+        return None
+    return Customer.name_pinyin >= query.q.strip().lower()[:1]
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,11 @@ class Suggestion:
     on_order: Decimal
     quantity: Decimal
 
+    @property
+    def value(self) -> Decimal:
+        """What the suggested quantity costs at the part's average cost."""
+        return (self.quantity * self.average_cost).quantize(Decimal("0.01"))
+
 
 def on_order(part_stock_ids: list[int]) -> dict[int, Decimal]:
     """What open orders still wait for, per stock row."""

@@ -103,19 +103,30 @@ def my_lines(limit: int | None = None) -> MyLines:
     technician of a busy store may hold hundreds, and the running ones must not fall off)."""
     limit = MY_LINES_LIMIT if limit is None else limit
     rank = sa.case({"working": 0, "paused": 1, "pending": 2}, value=RepairOrderLine.status, else_=3)
-    rows = db.session.execute(
-        select(RepairOrderLine, sa.func.count().over())
+    # cut first (ids, order and number), then the shown lines with their RO and car: joined
+    # to every line before the cut, 208 ROs and cars were read for 30 (4 ms)
+    top = (
+        select(
+            RepairOrderLine.id,
+            rank.label("rank"),
+            RepairOrder.promised_at,
+            sa.func.count().over().label("total"),
+        )
         .join(RepairOrder, RepairOrder.id == RepairOrderLine.repair_order_id)
         .where(
             RepairOrderLine.technician_id == ctx().user_id,
             RepairOrderLine.status.in_(("pending", "working", "paused", "done")),
             RepairOrder.status.in_(("open", "in_progress", "quality_check")),
         )
-        .options(
-            joinedload(RepairOrderLine.repair_order).joinedload(RepairOrder.vehicle),
-        )
         .order_by(rank, RepairOrder.promised_at.asc().nulls_last(), RepairOrderLine.id)
         .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(RepairOrderLine, top.c.total)
+        .join(top, top.c.id == RepairOrderLine.id)
+        .options(joinedload(RepairOrderLine.repair_order).joinedload(RepairOrder.vehicle))
+        .order_by(top.c.rank, top.c.promised_at.asc().nulls_last(), RepairOrderLine.id)
     ).all()
     return MyLines([line for line, _total in rows], rows[0][1] if rows else 0)
 
