@@ -16,7 +16,7 @@ a large installation (:func:`many_parts`: more than :data:`LARGE_PARTS` part sto
 run the same way: grouping 1 000 000 stock rows of a group takes seconds. One store's parts
 (20 000 rows in the benchmark's large store) are counted in the request.
 
-The after-sales report's revenue mix (every line of the period's repair orders) and its
+The after-sales report's revenue mix (every line of the period's repair orders), its technicians' hours and its
 duration and repeat-repair section (a look-back per repair order) run as a job in an
 installation of more than :data:`LARGE_REPAIR_ORDERS` repair orders
 (:func:`many_repair_orders`), for one store too: a year of the benchmark's large store

@@ -339,15 +339,15 @@ def test_after_sales_in_the_roll_up_has_a_store_column(rollup, app):
     assert result["tables"][1].header[0] == "门店"
 
 
-@pytest.mark.parametrize("name", ["mix", "quality"])
+@pytest.mark.parametrize("name", ["mix", "technicians", "quality"])
 def test_after_sales_over_a_large_installation_runs_as_a_job_with_the_same_figures(in_store, monkeypatch, name):
-    """Past ``LARGE_REPAIR_ORDERS`` repair orders in the installation the revenue mix and the
-    duration/repeat section run as a job, for one store too; the job's figures are the
+    """Past ``LARGE_REPAIR_ORDERS`` repair orders in the installation the revenue mix, the
+    technicians' hours and the duration/repeat section run as a job, for one store too; the job's figures are the
     request's."""
     from dealer_saas.reports import section_jobs
     from dealer_saas.reports.sections import Filters
 
-    build = {"mix": af.mix_section, "quality": af.quality_section}[name]
+    build = {"mix": af.mix_section, "technicians": af.technicians_section, "quality": af.quality_section}[name]
     f = Filters(OCT, None, TZ, {})
     live = build(f)
     assert "job" not in live and live["tables"][0].rows  # a small installation: in the request
