@@ -175,6 +175,8 @@ class PurchaseOrder(StoreScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "number", name="uq_purchase_orders_store_number"),
         sa.Index("ix_purchase_orders_store_created", "store_id", "created_at", "id"),
+        # the roll-up's list, newest first over every store (sorting them all: 24 ms for 12 000)
+        sa.Index("ix_purchase_orders_org_created", "org_id", "created_at", "id"),
         sa.Index("ix_purchase_orders_store_status", "store_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,6 +223,8 @@ class CounterSale(StoreScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "number", name="uq_counter_sales_store_number"),
         sa.Index("ix_counter_sales_store_sold", "store_id", "sold_at", "id"),
+        # the roll-up's list, newest first over every store (sorting them all: 27 ms for 51 000)
+        sa.Index("ix_counter_sales_org_sold", "org_id", "sold_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))
@@ -258,6 +262,7 @@ class Stocktake(StoreScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "number", name="uq_stocktakes_store_number"),
         sa.Index("ix_stocktakes_store_created", "store_id", "created_at", "id"),
+        sa.Index("ix_stocktakes_org_created", "org_id", "created_at", "id"),  # the roll-up's list
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40))
@@ -305,6 +310,7 @@ class PartTransfer(StoreScoped, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("reference", "direction", name="uq_part_transfers_reference_direction"),
         sa.Index("ix_part_transfers_store_created", "store_id", "created_at", "id"),
+        sa.Index("ix_part_transfers_org_created", "org_id", "created_at", "id"),  # the roll-up's list
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(30))

@@ -1,7 +1,9 @@
 """The service and parts pages with realistic rows stay within the statement budget (at
 most four per page or fragment, before the fragments they load lazily): the repair order
 with labour and package lines, parts lines, photos, payments, proposals and a history; the
-appointment day; the board; the technician's view; the parts list and a part's page.
+appointment day and an appointment; the board; the technician's view; a car's service
+history; the parts list, a part's page, a purchase order, the purchase suggestion, a count
+sheet and a counter sale's receipt.
 ``tests/core/test_statement_budget.py`` walks the pages without URL arguments on demo data;
 this one opens the detail pages too, with enough rows that one statement per row shows."""
 
