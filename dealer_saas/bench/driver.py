@@ -78,6 +78,10 @@ PAGE_KINDS = (
     "appointment",
     "ro",
     *RO_PANELS,
+    "ro_statement",
+    "ro_new",
+    "appointment_new",
+    "sale_new",
     "vehicle_service",
     "catalogue",
     "my_work",
@@ -106,6 +110,9 @@ SERVICE_PATHS = {
     "appointments": "/service/appointments",
     "appointments_week": "/service/appointments/week",
     "catalogue": "/service/catalogue",
+    "ro_new": "/service/repair-orders/new",
+    "appointment_new": "/service/appointments/new",
+    "sale_new": "/parts/sales/new",
     "my_work": "/service/my-work",
     "suppliers": "/parts/suppliers",
     "purchase_orders": "/parts/purchase-orders",
@@ -116,6 +123,7 @@ SERVICE_PATHS = {
 }
 ROW_PATHS = {
     "appointment": ("/service/appointments/{}", "appointment_id"),
+    "ro_statement": ("/service/repair-orders/{}/statement", "ro_id"),
     "vehicle_service": ("/service/vehicles/{}", "vehicle_id"),
     "part_stock": ("/parts/stock/{}", "part_stock_id"),
     "po": ("/parts/purchase-orders/{}", "po_id"),

@@ -514,15 +514,17 @@ def repair_order_payment(repair_order_id: int):
 @permission_required("service.view")
 def repair_order_statement(repair_order_id: int):
     """The printable statement (结算单): lines, totals per payer, payments."""
-    ro = repair_orders.get_repair_order(repair_order_id)
+    ro = repair_orders.repair_order_for_statement(repair_order_id)
+    parts = parts_lines.lines_of(ro)
+    totals = repair_orders.totals_by_payer(ro, parts)
     return render_template(
         "service/statement.html",
         ro=ro,
         store=tenancy.store_of(ro),
-        totals=repair_orders.totals_by_payer(ro),
+        totals=totals,
         paid=repair_orders.paid_by_payer(ro),
-        outstanding=repair_orders.outstanding_by_payer(ro),
-        ro_parts=parts_lines.page_context(ro)["ro_parts"],
+        outstanding=repair_orders.outstanding_by_payer(ro, totals),
+        ro_parts=parts,
         printed_at=utcnow(),
     )
 

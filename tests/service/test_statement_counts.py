@@ -1,7 +1,7 @@
 """The service and parts pages with realistic rows stay within the statement budget (at
 most four per page or fragment, before the fragments they load lazily): the repair order
 with labour and package lines, parts lines, photos, payments, proposals and a history; the
-appointment day and an appointment; the board; the technician's view; a car's service
+appointment day and an appointment; the printable statement; the board; the technician's view; a car's service
 history; the parts list, a part's page, a purchase order, the purchase suggestion, a count
 sheet and a counter sale's receipt.
 ``tests/core/test_statement_budget.py`` walks the pages without URL arguments on demo data;
@@ -127,6 +127,7 @@ def _pages(order, open_ro, parts) -> list[tuple[str, list[str]]]:
         (f"{ro}/settlement", ["payer-totals", "100.00", "payment-form"]),
         (f"{ro}/progress", ["刹车片偏薄", "progress-url"]),
         (f"{ro}/history", ["该车维修记录", "RO-T-"]),
+        (f"{ro}/statement", [order.number, "OF0001", "EX0005", "100.00"]),
         (f"/parts/repair-orders/{order.id}/parts", ["OF0001", "BP0001", "EX0005"]),
         (f"/service/repair-orders/{open_ro.id}", [open_ro.number, "ro-work-forms"]),
         (f"/service/repair-orders/{open_ro.id}/work-forms", ["package-line-form", "labour-line-form", "PK10K"]),

@@ -6,6 +6,7 @@ stock, and the totals per payer feed the RO's settlement."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -108,7 +109,12 @@ def release_all(repair_order_id: int, reference: str) -> None:
 
 
 def totals_by_payer(repair_order_id: int) -> dict[str, Decimal]:
+    return sum_by_payer(lines_for(repair_order_id))
+
+
+def sum_by_payer(lines: Iterable[RepairOrderPart]) -> dict[str, Decimal]:
+    """The parts lines' amounts per payer, in the lines' order."""
     sums: dict[str, Decimal] = OrderedDict()
-    for line in lines_for(repair_order_id):
+    for line in lines:
         sums[line.payer] = sums.get(line.payer, Decimal("0.00")) + line.amount
     return sums

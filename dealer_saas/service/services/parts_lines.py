@@ -22,6 +22,11 @@ def page_context(ro: RepairOrder) -> dict[str, Any]:
     return {"ro_parts": ro_parts.lines_for(ro.id), "ro_part_form": RoPartForm(formdata=None)}
 
 
+def lines_of(ro: RepairOrder) -> list[Any]:
+    """The RO's parts lines with their parts (one statement)."""
+    return ro_parts.lines_for(ro.id)
+
+
 def parts_total(ro: RepairOrder) -> Decimal:
     return sum(ro_parts.totals_by_payer(ro.id).values(), Decimal("0.00"))
 

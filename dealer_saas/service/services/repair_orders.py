@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -90,6 +91,20 @@ def repair_order_for_page(repair_order_id: Any, *, full: bool = False) -> Repair
         abort(404)
     tenancy.keep_stores_of(row)  # the page prints the store's name and rules
     return row[0]
+
+
+def repair_order_for_statement(repair_order_id: Any) -> RepairOrder:
+    """An RO (or 404) with what its printable statement shows, in one statement: customer,
+    car, advisor, labour lines and payments (a few of each: their product is small)."""
+    return tenancy.get_or_404(
+        RepairOrder,
+        repair_order_id,
+        joinedload(RepairOrder.customer),
+        joinedload(RepairOrder.vehicle),
+        joinedload(RepairOrder.advisor),
+        joinedload(RepairOrder.lines),
+        joinedload(RepairOrder.payments),
+    )
 
 
 def repair_order_with(repair_order_id: Any, *collections: str) -> RepairOrder:
@@ -349,13 +364,15 @@ def assign_technician(repair_order_line_id: Any, technician_id: Any) -> RepairOr
 # --------------------------------------------------------------------------- money
 
 
-def totals_by_payer(ro: RepairOrder) -> OrderedDict[str, Decimal]:
+def totals_by_payer(ro: RepairOrder, parts: Iterable[Any] | None = None) -> OrderedDict[str, Decimal]:
     """What each payer owes on the RO, labour and parts lines (only the payers that have
-    lines), in ``PAYERS`` order."""
+    lines), in ``PAYERS`` order; ``parts``: the RO's parts lines when the caller read them
+    already (else one statement)."""
     sums: dict[str, Decimal] = {}
     for line in ro.lines:
         sums[line.payer] = sums.get(line.payer, Decimal("0.00")) + line.amount
-    for payer, amount in ro_parts.totals_by_payer(ro.id).items():
+    by_parts = ro_parts.totals_by_payer(ro.id) if parts is None else ro_parts.sum_by_payer(parts)
+    for payer, amount in by_parts.items():
         sums[payer] = sums.get(payer, Decimal("0.00")) + amount
     return OrderedDict((payer, sums[payer]) for payer in PAYERS if payer in sums)
 
@@ -367,9 +384,10 @@ def paid_by_payer(ro: RepairOrder) -> dict[str, Decimal]:
     return paid
 
 
-def outstanding_by_payer(ro: RepairOrder) -> OrderedDict[str, Decimal]:
+def outstanding_by_payer(ro: RepairOrder, totals: dict[str, Decimal] | None = None) -> OrderedDict[str, Decimal]:
     paid = paid_by_payer(ro)
-    return OrderedDict((payer, due - paid.get(payer, Decimal("0.00"))) for payer, due in totals_by_payer(ro).items())
+    totals = totals_by_payer(ro) if totals is None else totals
+    return OrderedDict((payer, due - paid.get(payer, Decimal("0.00"))) for payer, due in totals.items())
 
 
 def record_payment(
