@@ -51,7 +51,7 @@ def _machine_ticks() -> tuple[int, int, int]:
 @dataclass(frozen=True)
 class Snapshot:
     at: float
-    workers: int
+    workers: dict[int, int]
     postgres: dict[int, int]
     driver: int
     machine: tuple[int, int, int]
@@ -64,7 +64,7 @@ def snapshot(server_pids: list[int]) -> Snapshot | None:
     try:
         return Snapshot(
             at=time.monotonic(),
-            workers=sum(_process_ticks(pid) for pid in server_pids),
+            workers={pid: _process_ticks(pid) for pid in server_pids},
             postgres={pid: _process_ticks(pid) for pid in _postgres_pids()},
             driver=_process_ticks(os.getpid()),
             machine=_machine_ticks(),
@@ -81,12 +81,16 @@ def usage(before: Snapshot | None, after: Snapshot | None, requests: int) -> dic
     seconds = max(after.at - before.at, 1e-6)
     # a backend started during the phase counts from zero, one that ended is not counted
     postgres = sum(ticks - before.postgres.get(pid, 0) for pid, ticks in after.postgres.items())
-    spent = {"workers": after.workers - before.workers, "postgresql": postgres, "driver": after.driver - before.driver}
+    # per process: a worker's Python runs on one core at a time (the GIL), and a keep-alive
+    # connection stays with the worker that accepted it, so one busy worker can bound a phase
+    per_worker = sorted((ticks - before.workers.get(pid, 0) for pid, ticks in after.workers.items()), reverse=True)
+    spent = {"workers": sum(per_worker), "postgresql": postgres, "driver": after.driver - before.driver}
     busy, steal, total = (a - b for a, b in zip(after.machine, before.machine, strict=True))
     total = max(total, 1)
     return {
         **{f"{name}_ms_per_request": round(ticks / _TICK * 1000 / requests, 2) for name, ticks in spent.items()},
         "cores_busy": round(sum(spent.values()) / _TICK / seconds, 2),
+        "worker_cores": [round(ticks / _TICK / seconds, 2) for ticks in per_worker if ticks > 0],
         "machine_busy_pct": round(100 * busy / total, 1),
         "machine_steal_pct": round(100 * steal / total, 1),
     }
@@ -100,5 +104,6 @@ def describe(figures: dict[str, Any]) -> str:
         f"CPU per request: workers {figures['workers_ms_per_request']:.1f} ms, PostgreSQL "
         f"{figures['postgresql_ms_per_request']:.1f} ms, driver {figures['driver_ms_per_request']:.1f} ms; "
         f"{figures['cores_busy']:.2f} cores busy (machine {figures['machine_busy_pct']:.0f} % busy, "
-        f"{figures['machine_steal_pct']:.0f} % stolen by the host)"
+        f"{figures['machine_steal_pct']:.0f} % stolen by the host); cores per worker "
+        f"{', '.join(f'{c:.2f}' for c in figures.get('worker_cores', []))}"
     )

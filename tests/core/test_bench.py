@@ -83,9 +83,14 @@ def test_the_readme_table_of_a_result_file():
 
 
 def test_a_phases_cpu_is_split_per_request_between_the_app_postgresql_and_the_driver():
-    before = cpu.Snapshot(at=0.0, workers=100, postgres={7: 50, 8: 10}, driver=5, machine=(1000, 10, 5000))
+    # the master (pid 1) idles; worker 3 does three times worker 2's work
+    before = cpu.Snapshot(
+        at=0.0, workers={1: 5, 2: 40, 3: 55}, postgres={7: 50, 8: 10}, driver=5, machine=(1000, 10, 5000)
+    )
     # pid 8 ended (not counted), pid 9 started during the phase (counted from zero)
-    after = cpu.Snapshot(at=10.0, workers=1600, postgres={7: 300, 9: 50}, driver=105, machine=(2800, 30, 7000))
+    after = cpu.Snapshot(
+        at=10.0, workers={1: 5, 2: 415, 3: 1180}, postgres={7: 300, 9: 50}, driver=105, machine=(2800, 30, 7000)
+    )
     tick = cpu._TICK
     figures = cpu.usage(before, after, requests=1000)
     assert figures["workers_ms_per_request"] == round(1500 / tick, 2)
@@ -93,6 +98,7 @@ def test_a_phases_cpu_is_split_per_request_between_the_app_postgresql_and_the_dr
     assert figures["driver_ms_per_request"] == round(100 / tick, 2)
     assert figures["cores_busy"] == round(1900 / tick / 10, 2)
     assert (figures["machine_busy_pct"], figures["machine_steal_pct"]) == (90.0, 1.0)
+    assert figures["worker_cores"] == [round(1125 / tick / 10, 2), round(375 / tick / 10, 2)]
     assert "workers" in cpu.describe(figures) and cpu.describe({}) == ""
     assert cpu.usage(None, after, 10) == {} and cpu.usage(before, after, 0) == {}
 
@@ -102,7 +108,7 @@ def test_a_snapshot_of_this_machine_sees_this_process():
     if snap is None:  # no /proc
         return
     busy, _steal, total = snap.machine
-    assert snap.driver > 0 and 0 < busy <= total and snap.workers == 0
+    assert snap.driver > 0 and 0 < busy <= total and snap.workers == {}
 
 
 def test_bench_profile_measures_cpu_and_statements_of_a_signed_in_page(app, store):
