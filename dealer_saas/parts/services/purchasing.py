@@ -241,28 +241,21 @@ def suggested_order(limit: int = 500) -> OrderedDict[int | None, list[Suggestion
         .order_by(PartStock.supplier_id.is_(None), PartStock.supplier_id, code)
         .limit(limit)
     ).all()
-    ordered = on_order([row.id for row in low])
+    ordered = on_order([row[0] for row in low])
     groups: OrderedDict[int | None, list[Suggestion]] = OrderedDict()
-    for row in low:
-        available = row.on_hand - row.reserved
-        target = row.maximum if row.maximum > row.reorder_point else row.reorder_point + 1
-        pending = ordered.get(row.id, QZERO)
-        qty = target - available - pending
+    # rows unpacked (a store has hundreds of low parts: attribute access by name cost more)
+    for stock_id, code, name, on_hand, reserved, reorder_point, maximum, cost, supplier_id, supplier in low:
+        available = on_hand - reserved
+        pending = ordered.get(stock_id, QZERO)
+        qty = (maximum if maximum > reorder_point else reorder_point + 1) - available - pending
         if qty <= 0:
             continue
-        groups.setdefault(row.supplier_id, []).append(
+        group = groups.get(supplier_id)
+        if group is None:
+            group = groups[supplier_id] = []
+        group.append(
             Suggestion(
-                row.id,
-                row.code,
-                row.name,
-                row.reorder_point,
-                row.maximum,
-                row.average_cost,
-                row.supplier_id,
-                row.supplier_name or "",
-                available,
-                pending,
-                qty,
+                stock_id, code, name, reorder_point, maximum, cost, supplier_id, supplier or "", available, pending, qty
             )
         )
     return groups
