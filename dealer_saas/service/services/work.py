@@ -146,6 +146,11 @@ class BoardCard:
     is_overdue: bool
     technicians: list[str]
 
+    @property
+    def technician_names(self) -> str:
+        """The card's technicians as one line ("" when none is assigned yet)."""
+        return "、".join(self.technicians)
+
 
 def on_board() -> sa.ColumnElement[bool]:
     """The board's condition with its states as literals (``models.BOARD_WHERE``), so the
