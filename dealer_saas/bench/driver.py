@@ -463,6 +463,19 @@ class Sample:
     ms: float
     ok: bool
     sql: int | None
+    path: str = ""
+    at: float = 0.0  # seconds into the phase when it was sent
+
+
+#: each phase keeps its slowest requests (path, when, how long): an outlier's cause (a
+#: garbage collection, a checkpoint, one costly row) shows in which and when
+SLOWEST_KEPT = 5
+
+
+def slowest(samples: list[Sample], n: int = SLOWEST_KEPT) -> list[dict[str, Any]]:
+    """The phase's ``n`` slowest answered requests, slowest first."""
+    ranked = sorted((s for s in samples if s.ok), key=lambda s: s.ms, reverse=True)[:n]
+    return [{"kind": s.kind, "path": s.path, "ms": round(s.ms, 1), "at_s": round(s.at, 1)} for s in ranked]
 
 
 def drive(
@@ -496,7 +509,8 @@ def drive(
                 sql = int(found["x-bench-sql"]) if "x-bench-sql" in found else None
             except (OSError, http.client.HTTPException):
                 ok, sql = False, None
-            results[n].append(Sample(kind, (time.perf_counter() - started) * 1000, ok, sql))
+            ms = (time.perf_counter() - started) * 1000
+            results[n].append(Sample(kind, ms, ok, sql, path, now - start_at))
         client.close()
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
@@ -710,6 +724,7 @@ def run_command(
                         "rps": round(len(samples) / elapsed, 1),
                         "seconds": round(elapsed, 1),
                         "cpu": spent,
+                        "slowest": slowest(samples),
                     }
                 )
                 click.echo(
@@ -720,6 +735,10 @@ def run_command(
                     click.echo("  " + cpu.describe(spent))
                 part = summarise(persona.name, level, samples, elapsed)
                 _print_rows(part)
+                click.echo(
+                    "  slowest: "
+                    + "; ".join(f"{s['ms']:.0f} ms {s['path']} at {s['at_s']:.1f} s" for s in phases[-1]["slowest"])
+                )
                 rows.extend(part)
         rss_end = server.worker_rss()
     finally:

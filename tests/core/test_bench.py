@@ -181,3 +181,15 @@ def test_the_technician_persona_drives_their_phone_view_only(app):
     assert not any(driver._usable(k, manager) for k in driver.TECHNICIAN_KINDS)
     assert driver._usable("board", manager)
     assert driver.drive(1, technician, ["list", "board"], 2, 1.0) == ([], 1e-6)  # nothing to request
+
+
+def test_a_phase_keeps_its_slowest_answered_requests_with_path_and_time():
+    samples = [driver.Sample("list", float(ms), True, 2, f"/customers?p={ms}", ms / 10) for ms in range(1, 21)]
+    samples.append(driver.Sample("list", 999.0, False, None, "/customers?failed", 0.5))  # an error is not a latency
+    kept = driver.slowest(samples, n=3)
+    assert [(k["path"], k["ms"], k["at_s"]) for k in kept] == [
+        ("/customers?p=20", 20.0, 2.0),
+        ("/customers?p=19", 19.0, 1.9),
+        ("/customers?p=18", 18.0, 1.8),
+    ]
+    assert driver.slowest([]) == []
