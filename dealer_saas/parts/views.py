@@ -201,7 +201,19 @@ def low_stock():
 @bp.route("/suppliers")
 @permission_required("parts.purchase")
 def supplier_list():
-    return render_template("parts/supplier_list.html", suppliers=catalogue.suppliers(), read_only=_read_only())
+    """The suppliers by name, a page at a time (a group's roll-up holds hundreds)."""
+    page = catalogue.supplier_page(after=request.args.get("after"), size=SUPPLIER_ROWS)
+    return render_htmx(
+        "parts/supplier_list.html",
+        "parts/_supplier_rows.html",
+        rows=page,
+        next_url=url_for("parts.supplier_list", after=page.next_token) if page.has_more else None,
+        read_only=_read_only(),
+    )
+
+
+#: suppliers per page of the list ("load more" for the rest)
+SUPPLIER_ROWS = 50
 
 
 @bp.route("/suppliers/new", methods=["GET", "POST"])

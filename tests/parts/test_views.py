@@ -256,6 +256,25 @@ def test_each_stock_alert_tab_pages_on_by_its_own_order(pv, app, in_store):
         assert len(set(seen)) == len(seen)
 
 
+def test_the_supplier_list_pages_by_name_and_loads_the_rest(pv, app, in_store, monkeypatch):
+    from dealer_saas.parts import views
+    from dealer_saas.parts.services import catalogue
+
+    monkeypatch.setattr(views, "SUPPLIER_ROWS", 3)
+    with in_store(pv.clerk):
+        for n in range(3):
+            catalogue.save_supplier(None, {"name": f"丙供应商{n}", "lead_days": 4})
+    db.session.commit()
+    client = _client(app, pv.clerk, pv.store)
+    page = client.get("/parts/suppliers").get_data(as_text=True)  # 5 suppliers, 3 a page
+    assert page.count('data-testid="supplier-row"') == 3 and "<html" in page
+    more = re.search(r'href="(/parts/suppliers\?after=[^"]+)"', page).group(1)
+    rest = client.get(html.unescape(more), headers=HX).get_data(as_text=True)
+    assert rest.count('data-testid="supplier-row"') == 2 and "<html" not in rest and "after=" not in rest
+    shown = re.findall(r"<strong>([^<]+)</strong>", page + rest)
+    assert len(shown) == len(set(shown)) == 5  # each once, none skipped between the pages
+
+
 def test_the_suggestion_shows_a_dozen_parts_a_supplier_and_the_drafts_take_them_all(pv, app, in_store, monkeypatch):
     from dealer_saas.parts import views
 
