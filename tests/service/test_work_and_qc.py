@@ -171,6 +171,20 @@ def test_the_board_groups_by_state_and_flags_overdue(w, in_store):
     assert [(c.id, c.is_overdue) for c in columns["ready"]] == [(ready.id, False)]
 
 
+def test_a_boards_card_names_each_technician_once_by_name(w, in_store):
+    shared = sf.ro(w, status="in_progress", lines=3)  # two lines by tech, one by tech2
+    shared.lines[1].technician_id = w.tech2.id
+    alone = sf.ro(w, status="in_progress", lines=2)
+    for line in alone.lines:
+        line.technician_id = None  # not assigned yet
+    db.session.flush()
+    with in_store(w.advisor):
+        cards = {c.id: c for c in work.board()["in_progress"]}
+    assert cards[shared.id].technicians == sorted([w.tech.name, w.tech2.name])
+    assert cards[shared.id].technician_names == "、".join(sorted([w.tech.name, w.tech2.name]))
+    assert cards[alone.id].technicians == [] and cards[alone.id].technician_names == ""
+
+
 def test_the_board_lists_the_soonest_promised_first_and_the_unpromised_last(w, in_store):
     now = dt.datetime.now(dt.UTC)
     unpromised = sf.ro(w, status="open")

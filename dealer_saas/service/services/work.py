@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ... import tenancy
 from ...customers.models import Customer, CustomerVehicle, shown_name
-from ...extensions import db, one_of
+from ...extensions import db
 from ...tenancy import User
 from ...timeutil import DEFAULT_TZ, as_utc, utcnow
 from ..models import BOARD_STATES, RepairOrder, RepairOrderLine
@@ -207,13 +207,26 @@ def _column(state: str, limit: int) -> sa.Select:
     )
 
 
+#: the card's technicians, one string from the database (split again on the card)
+_NAME_SEP = "\x1f"
+
+
 @functools.cache
 def _cards(limit: int) -> sa.Select:
-    """The columns' cards with their cars and customers: each state its own walk (in a
-    subquery: SQLite allows no LIMIT in a compound's member), then the cars and customers
-    of the cards only. Built once per process (four subqueries cost 3-5 ms of Python to
-    build); the tenant's criteria are added when it runs."""
+    """The columns' cards with their cars, customers and technicians: each state its own
+    walk (in a subquery: SQLite allows no LIMIT in a compound's member), then the cars and
+    customers of the cards only, and each card's technicians' names aggregated by a
+    correlated subquery on the lines' (scope, RO) index. Built once per process (four
+    subqueries cost 3-5 ms of Python to build); the tenant's criteria are added when it runs."""
     cut = sa.union_all(*(select(_column(state, limit).subquery()) for state in BOARD_STATES)).subquery("board")
+    technicians = (
+        select(sa.func.aggregate_strings(User.name, _NAME_SEP))
+        .select_from(RepairOrderLine)
+        .join(User, User.id == RepairOrderLine.technician_id)
+        .where(RepairOrderLine.repair_order_id == cut.c.id)
+        .correlate(cut)
+        .scalar_subquery()
+    )
     return (
         select(
             cut.c.id,
@@ -224,6 +237,7 @@ def _cards(limit: int) -> sa.Select:
             CustomerVehicle.plate,
             CustomerVehicle.vin,
             shown_name(),
+            technicians,
         )
         .join(CustomerVehicle, CustomerVehicle.id == cut.c.vehicle_id)
         .join(Customer, Customer.id == cut.c.customer_id)
@@ -246,8 +260,8 @@ def board_page() -> Board:
     """Every RO still in the workshop (or waiting for its customer), by state, soonest
     promised first; overdue when its promised time has passed and it is not ready. Each
     column at most :data:`COLUMN_LIMIT` ROs (:data:`ROLLUP_COLUMN_LIMIT` in the roll-up),
-    with the state's count of all. Three queries: the counts (index only), the columns'
-    cards (one index walk per state, then their cars and customers), their technicians."""
+    with the state's count of all. Two queries: the counts (index only), the columns'
+    cards (one index walk per state, then their cars, customers and technicians)."""
     now = utcnow()
     zone = ZoneInfo(tenancy.store_timezone() or DEFAULT_TZ)
     limit = ROLLUP_COLUMN_LIMIT if tenancy.current().is_rollup else COLUMN_LIMIT
@@ -256,20 +270,7 @@ def board_page() -> Board:
     if not totals:
         return Board(columns, totals, limit)
     rows = db.session.execute(_cards(limit)).all()
-    names: dict[int, list[str]] = {}
-    if rows:
-        for ro_id, name in db.session.execute(
-            select(RepairOrderLine.repair_order_id, User.name)
-            .join(User, User.id == RepairOrderLine.technician_id)
-            .where(one_of(RepairOrderLine.repair_order_id, [r[0] for r in rows]))
-            .order_by(RepairOrderLine.repair_order_id, RepairOrderLine.id)
-        ):
-            known = names.get(ro_id)
-            if known is None:
-                names[ro_id] = [name]
-            elif name not in known:
-                known.append(name)
-    for ident, number, status, store_id, promised_at, plate, vin, name in rows:
+    for ident, number, status, store_id, promised_at, plate, vin, name, technicians in rows:
         promised = as_utc(promised_at) if promised_at is not None else None
         columns[status].append(
             BoardCard(
@@ -281,7 +282,8 @@ def board_page() -> Board:
                 customer=name,
                 promised=promised.astimezone(zone).strftime("%m-%d %H:%M") if promised else "",
                 is_overdue=promised is not None and promised < now and status != "ready",
-                technicians=names.get(ident, []),
+                # each technician once, by name (several lines of one RO may be one person's)
+                technicians=sorted(set(technicians.split(_NAME_SEP))) if technicians else [],
             )
         )
     return Board(columns, totals, limit)
