@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, has_app_context, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
+from flask.globals import _cv_app
 from flask_babel import Domain, get_locale
 from flask_login import current_user
 
@@ -86,14 +87,19 @@ class RequestDomain(Domain):
     language) and a language switch still get their own."""
 
     def get_translations(self):
-        if not has_app_context():
+        # the app context's ``g`` itself, not through its proxy (a message took seven proxy
+        # look-ups), and the locale Flask-Babel keeps on it once selected
+        app_context = _cv_app.get(None)
+        if app_context is None:
             return super().get_translations()
-        locale = get_locale()
-        kept = g.get("_translations")
+        kept_on = app_context.g
+        babel_state = getattr(kept_on, "_flask_babel", None)
+        locale = getattr(babel_state, "babel_locale", None) or get_locale()
+        kept = getattr(kept_on, "_translations", None)
         if kept is not None and kept[0] is locale:
             return kept[1]
         translations = super().get_translations()
-        g._translations = (locale, translations)
+        kept_on._translations = (locale, translations)
         return translations
 
 

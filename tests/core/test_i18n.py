@@ -196,3 +196,18 @@ def test_punctuation_follows_the_language(app, language, label, bracketed):
         label_out, bracket_out, escaped = render.render(name="张三", username="zs").split("|")
     assert (label_out, bracket_out) == (label, bracketed)
     assert "&lt;i&gt;" in escaped
+
+
+def test_a_forced_language_inside_a_request_gets_its_own_catalogue_and_comes_back(app):
+    """The request keeps its catalogue with the locale it was found for: ``force_locale``
+    (an import answers in its file's language) switches it and restores it after."""
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    label = lazy_gettext("保存")
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert gettext("保存") == str(label) == "保存"
+        with force_locale("en"):
+            assert gettext("保存") == str(label) == "Save"
+        assert gettext("保存") == str(label) == "保存"
+    with app.app_context():  # no request: Chinese, the message ids
+        assert gettext("保存") == "保存"
