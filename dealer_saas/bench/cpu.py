@@ -90,7 +90,8 @@ def usage(before: Snapshot | None, after: Snapshot | None, requests: int) -> dic
     return {
         **{f"{name}_ms_per_request": round(ticks / _TICK * 1000 / requests, 2) for name, ticks in spent.items()},
         "cores_busy": round(sum(spent.values()) / _TICK / seconds, 2),
-        "worker_cores": [round(ticks / _TICK / seconds, 2) for ticks in per_worker if ticks > 0],
+        # the master and a worker no connection reached round to nothing and are left out
+        "worker_cores": [c for c in (round(ticks / _TICK / seconds, 2) for ticks in per_worker) if c > 0],
         "machine_busy_pct": round(100 * busy / total, 1),
         "machine_steal_pct": round(100 * steal / total, 1),
     }
