@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request, session
-from flask.globals import _cv_app
+from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, get_locale
 from flask_login import current_user
 
@@ -89,10 +88,9 @@ class RequestDomain(Domain):
     def get_translations(self):
         # the app context's ``g`` itself, not through its proxy (a message took seven proxy
         # look-ups), and the locale Flask-Babel keeps on it once selected
-        app_context = _cv_app.get(None)
-        if app_context is None:
+        if not has_app_context():
             return super().get_translations()
-        kept_on = app_context.g
+        kept_on = g._get_current_object()
         babel_state = getattr(kept_on, "_flask_babel", None)
         locale = getattr(babel_state, "babel_locale", None) or get_locale()
         kept = getattr(kept_on, "_translations", None)

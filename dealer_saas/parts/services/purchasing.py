@@ -250,10 +250,7 @@ def suggested_order(limit: int = 500) -> OrderedDict[int | None, list[Suggestion
         qty = (maximum if maximum > reorder_point else reorder_point + 1) - available - pending
         if qty <= 0:
             continue
-        group = groups.get(supplier_id)
-        if group is None:
-            group = groups[supplier_id] = []
-        group.append(
+        groups.setdefault(supplier_id, []).append(
             Suggestion(
                 stock_id, code, name, reorder_point, maximum, cost, supplier_id, supplier or "", available, pending, qty
             )
