@@ -19,7 +19,7 @@ def page_context(ro: RepairOrder) -> dict[str, Any]:
     form to add one."""
     from ...parts.forms import RoPartForm
 
-    return {"ro_parts": ro_parts.lines_for(ro.id), "ro_part_form": RoPartForm(formdata=None)}
+    return {"ro_parts": lines_of(ro), "ro_part_form": RoPartForm(formdata=None)}
 
 
 def lines_of(ro: RepairOrder) -> list[Any]:
