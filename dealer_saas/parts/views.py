@@ -371,8 +371,8 @@ def suggested_order():
             )
             return redirect_to(target)
         rollback_only()
-    groups = purchasing.suggested_order() if not _read_only() else {}
-    return render_template("parts/suggested_order.html", groups=groups, form=form, shown=SUGGESTION_ROWS_SHOWN)
+    groups = purchasing.suggestion_page(SUGGESTION_ROWS_SHOWN) if not _read_only() else []
+    return render_template("parts/suggested_order.html", groups=groups, form=form)
 
 
 # --------------------------------------------------------------------------- counter sales

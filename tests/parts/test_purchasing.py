@@ -117,6 +117,36 @@ def test_the_suggestion_groups_by_supplier_up_to_the_maximum_less_what_is_on_ord
     assert other.is_low
 
 
+def test_the_suggestion_page_shows_each_suppliers_first_parts_with_the_groups_count_and_value(p):
+    stock.apply_movement(p.oil.id, "sale", D(-6))  # acme: OF0001, 16 at 20.00
+    for n in range(1, 14):  # acme: OF0101..OF0113, 3 each at 3.34
+        part(f"OF01{n:02d}", on_hand=1, cost="3.34", supplier=p.acme, reorder_point=2, maximum=4)
+    covered = part("OF0200", on_hand=0, supplier=p.acme, reorder_point=1, maximum=2)
+    purchasing.create_po(p.acme.id, [(covered.id, D(2), D(1))])  # on order: nothing more to suggest
+    every = purchasing.suggested_order()
+    page = purchasing.suggestion_page(12)
+    assert [g.supplier_id for g in page] == list(every) == [p.acme.id]
+    acme = page[0]
+    assert acme.count == 14 and acme.hidden == 2 and acme.supplier_name == "甲供应商"
+    # the first twelve by code, the same rows and quantities the drafts are made of
+    assert [(s.code, s.quantity) for s in acme.rows] == [(s.code, s.quantity) for s in every[p.acme.id][:12]]
+    assert acme.rows[0].code == "OF0001" and acme.rows[0].quantity == D(16)
+    assert covered.id not in [s.part_stock_id for s in every[p.acme.id]]
+    row_values = [(s.quantity * s.average_cost).quantize(D("0.01")) for s in every[p.acme.id]]
+    assert acme.value == sum(row_values) == D("320.00") + 13 * D("10.02")
+
+
+def test_the_suggestion_page_counts_what_is_on_order_and_lists_parts_without_a_supplier_last(p):
+    stock.apply_movement(p.oil.id, "sale", D(-6))  # 4 available, max 20
+    purchasing.create_po(p.acme.id, [(p.oil.id, D(5), D(20))])
+    part("XX0001", on_hand=0, reorder_point=1, maximum=5)  # no supplier
+    page = purchasing.suggestion_page(12)
+    assert [g.supplier_id for g in page] == [p.acme.id, None]
+    oil = page[0].rows[0]
+    assert (oil.available, oil.on_order, oil.quantity) == (D(4), D(5), D(11))
+    assert page[0].value == D("220.00") and page[1].hidden == 0 and page[1].supplier_name == ""
+
+
 def test_nothing_to_suggest_is_said(p):
     with pytest.raises(PartsError, match="没有可以生成"):
         purchasing.create_suggested_orders()
