@@ -215,9 +215,10 @@ class SuggestionGroup:
 def _suggested() -> sa.Subquery:
     """The store's low rows (the ``is_low`` index; the store is the bound parameter
     ``store_id``) with what open orders still wait for and the quantity that brings each up
-    to its maximum (at least above its reorder point), only where that quantity is positive: the suggestion's one rule, in SQL, so the page
-    and the drafts read the same figures. Its statements are built once per process (3-4 ms
-    of Python a request); the tenant's criteria are added when they run."""
+    to its maximum (at least above its reorder point), only where that quantity is
+    positive: the suggestion's one rule, in SQL, so the page and the drafts read the same
+    figures. Its statements are built once per process (3-4 ms of Python a request); the
+    tenant's criteria are added when they run."""
     store_id = sa.bindparam("store_id")
     master = sa.orm.aliased(Part)
     waiting = (
@@ -233,7 +234,9 @@ def _suggested() -> sa.Subquery:
     qty_type = PartStock.on_hand.type
     pending = sa.type_coerce(sa.func.coalesce(waiting.c.pending, 0), qty_type)
     available = sa.type_coerce(PartStock.on_hand - PartStock.reserved, qty_type)
-    target = sa.case((PartStock.maximum > PartStock.reorder_point, PartStock.maximum), else_=PartStock.reorder_point + 1)
+    target = sa.case(
+        (PartStock.maximum > PartStock.reorder_point, PartStock.maximum), else_=PartStock.reorder_point + 1
+    )
     wanted = sa.type_coerce(target - available - pending, qty_type)
     low = (
         select(
