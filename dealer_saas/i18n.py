@@ -8,7 +8,9 @@ English translation is missing. The English catalogue lives in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, g, has_app_context, has_request_context, request, session
 from flask_babel import Domain, get_locale
@@ -38,6 +40,13 @@ def colon() -> str:
 def paren(text: object) -> str:
     """``text`` in brackets the way the language writes them: "（…）" or " (…)"."""
     return f"（{text}）" if _chinese() else f" ({text})"
+
+
+def translated(labels: Mapping[Any, object]) -> dict[Any, str]:
+    """A mapping of (lazy) labels as the request's language reads them, each translated
+    once: a template that shows one of them per row (30 work lines, 160 cards) looks each
+    up in this dict, not through a lazy string's translation on every row."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 def select_locale() -> str:
@@ -108,3 +117,4 @@ def init_app(app: Flask) -> None:
     # the domain Flask-Babel's gettext, lazy strings and templates use (a cached property)
     babel.domain_instance = RequestDomain(domain=app.extensions["babel"].default_domain)
     app.jinja_env.globals.update(get_locale=get_locale, colon=colon, paren=paren)
+    app.jinja_env.filters["translated"] = translated

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from .. import signed_links, tenancy
 from ..customers.models import Customer
 from ..domain import attempt
+from ..i18n import translated
 from ..timeutil import from_local, utcnow
 from ..web import arg_date, arg_id, permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events
@@ -43,10 +44,6 @@ def _helpers() -> dict[str, Any]:
     return {"complaint_tones": TONES}
 
 
-def _words(labels: dict[str, Any]) -> dict[str, str]:
-    return {code: str(label) for code, label in labels.items()}
-
-
 def _read_only() -> bool:
     return tenancy.current().is_rollup
 
@@ -72,9 +69,9 @@ def complaint_list():
         "complaints/_rows.html",
         rows=page,
         # the rows' words translated once per page, not once per row
-        row_statuses=_words(STATUSES),
-        row_kinds=_words(KINDS),
-        row_channels=_words(CHANNELS),
+        row_statuses=translated(STATUSES),
+        row_kinds=translated(KINDS),
+        row_channels=translated(CHANNELS),
         status=status if status in STATUSES or status == "open" else None,
         kind=kind if kind in KINDS else None,
         mine=mine,

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from .. import signed_links, tenancy
 from ..domain import attempt
 from ..extensions import db
+from ..i18n import translated
 from ..timeutil import from_local, local
 from ..web import permission_required, public, redirect_to, render_htmx, rollback_only, trigger
 from . import bp, events, links
@@ -67,7 +68,7 @@ def campaign_list():
         status=status,
         next_url=next_url,
         # the rows' states translated once per page, not once per row
-        row_statuses={code: str(label) for code, label in CAMPAIGN_STATUSES.items()},
+        row_statuses=translated(CAMPAIGN_STATUSES),
     )
 
 

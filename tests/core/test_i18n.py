@@ -211,3 +211,20 @@ def test_a_forced_language_inside_a_request_gets_its_own_catalogue_and_comes_bac
         assert gettext("保存") == str(label) == "保存"
     with app.app_context():  # no request: Chinese, the message ids
         assert gettext("保存") == "保存"
+
+
+def test_a_mapping_of_labels_is_translated_once_into_the_requests_language(app):
+    """``translated`` (also the templates' filter) gives plain strings of the request's
+    language, for a template that shows one label per row."""
+    from flask import render_template_string
+    from flask_babel import force_locale, lazy_gettext
+
+    from dealer_saas.i18n import translated
+
+    labels = {"save": lazy_gettext("保存"), "plain": "A"}
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        words = translated(labels)
+        assert words == {"save": "保存", "plain": "A"} and all(type(w) is str for w in words.values())
+        with force_locale("en"):
+            assert translated(labels)["save"] == "Save"
+            assert render_template_string("{{ (labels|translated)['save'] }}", labels=labels) == "Save"
