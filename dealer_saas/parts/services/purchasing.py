@@ -265,6 +265,8 @@ def _row(values: Any) -> Suggestion:
     return Suggestion(*values[:11])
 
 
+#: the rows' columns, in :class:`Suggestion`'s order (read by position: a store has hundreds
+#: of low rows, and access by name cost more); the page's statement adds rank, count, value
 _COLUMNS = (
     "part_stock_id code name reorder_point maximum average_cost supplier_id supplier_name available on_order quantity"
 ).split()
@@ -313,7 +315,7 @@ def suggestion_page(shown: int) -> list[SuggestionGroup]:
     with hundreds of low parts reads a few dozen rows; one statement."""
     groups: dict[int | None, SuggestionGroup] = {}
     for values in db.session.execute(_first_rows(), {"store_id": tenancy.writable_store().id, "shown": shown}):
-        supplier_id = values[6]
+        supplier_id = values[6]  # then the supplier's name; 12 and 13: the group's count and value
         found = groups.get(supplier_id)
         if found is None:
             found = groups[supplier_id] = SuggestionGroup(supplier_id, values[7], values[12], values[13], [])
