@@ -1,15 +1,17 @@
-"""Where a phase's CPU went (Linux ``/proc``): the gunicorn processes, PostgreSQL's
-processes on this machine, the load driver itself, and the whole machine's busy and stolen
-time. Tells whether a phase at c=50 was bound by the cores (the machine near 100 % busy)
-and what one request costs in each process, figures a run on a shared or virtual machine
-keeps better than its req/s (which follow the host's load). Elsewhere (no ``/proc``) every
-figure is absent, never wrong."""
+"""Where a phase's CPU went (Linux ``/proc``): the gunicorn processes, the RQ worker of a
+run with ``--redis`` (its work horses included), PostgreSQL's processes on this machine, the
+load driver itself, and the whole machine's busy and stolen time. Tells whether a phase at
+c=50 was bound by the cores (the machine near 100 % busy) and what one request costs in
+each process, figures a run on a shared or virtual machine keeps better than its req/s
+(which follow the host's load). Elsewhere (no ``/proc``) every figure is absent, never
+wrong."""
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,16 @@ def _process_ticks(pid: int) -> int:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _process_and_children_ticks(pid: int) -> int:
+    """User plus system CPU ticks of one process and of the children it has waited for (an
+    RQ worker's finished work horses), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(fields[i]) for i in (11, 12, 13, 14))
     except (OSError, IndexError, ValueError):
         return 0
 
@@ -55,10 +67,12 @@ class Snapshot:
     postgres: dict[int, int]
     driver: int
     machine: tuple[int, int, int]
+    jobs: dict[int, int] = field(default_factory=dict)
 
 
-def snapshot(server_pids: list[int]) -> Snapshot | None:
-    """CPU ticks so far of the server's processes, PostgreSQL's and this one."""
+def snapshot(server_pids: Sequence[int], job_pids: Sequence[int] = ()) -> Snapshot | None:
+    """CPU ticks so far of the server's processes, the job worker's (``job_pids``: the
+    worker first, then its running work horse), PostgreSQL's and this one."""
     if not Path("/proc/stat").exists():
         return None
     try:
@@ -68,6 +82,10 @@ def snapshot(server_pids: list[int]) -> Snapshot | None:
             postgres={pid: _process_ticks(pid) for pid in _postgres_pids()},
             driver=_process_ticks(os.getpid()),
             machine=_machine_ticks(),
+            jobs={
+                pid: (_process_and_children_ticks(pid) if n == 0 else _process_ticks(pid))
+                for n, pid in enumerate(job_pids)
+            },
         )
     except (OSError, ValueError, IndexError):
         return None
@@ -85,6 +103,10 @@ def usage(before: Snapshot | None, after: Snapshot | None, requests: int) -> dic
     # connection stays with the worker that accepted it, so one busy worker can bound a phase
     per_worker = sorted((ticks - before.workers.get(pid, 0) for pid, ticks in after.workers.items()), reverse=True)
     spent = {"workers": sum(per_worker), "postgresql": postgres, "driver": after.driver - before.driver}
+    if after.jobs or before.jobs:
+        # all of them, not per process: a work horse that ended during the phase took its
+        # ticks (counted before) into the worker's children's ticks (counted after)
+        spent["jobs"] = max(0, sum(after.jobs.values()) - sum(before.jobs.values()))
     busy, steal, total = (a - b for a, b in zip(after.machine, before.machine, strict=True))
     total = max(total, 1)
     return {
@@ -102,8 +124,9 @@ def describe(figures: dict[str, Any]) -> str:
     if not figures:
         return ""
     return (
-        f"CPU per request: workers {figures['workers_ms_per_request']:.1f} ms, PostgreSQL "
-        f"{figures['postgresql_ms_per_request']:.1f} ms, driver {figures['driver_ms_per_request']:.1f} ms; "
+        f"CPU per request: workers {figures['workers_ms_per_request']:.1f} ms, "
+        + (f"jobs {figures['jobs_ms_per_request']:.1f} ms, " if "jobs_ms_per_request" in figures else "")
+        + f"PostgreSQL {figures['postgresql_ms_per_request']:.1f} ms, driver {figures['driver_ms_per_request']:.1f} ms; "
         f"{figures['cores_busy']:.2f} cores busy (machine {figures['machine_busy_pct']:.0f} % busy, "
         f"{figures['machine_steal_pct']:.0f} % stolen by the host); cores per worker "
         f"{', '.join(f'{c:.2f}' for c in figures.get('worker_cores', []))}"

@@ -9,7 +9,9 @@ pages. At a concurrency above 1 only the fragment kinds run (``--load-kinds``), 
 throughput target is theirs.
 
 It prints p50/p95/p99 and req/s per persona and kind, errors, SQL statements per request
-(the ``X-Bench-SQL`` header that :mod:`.gunicorn_hooks` adds) and the workers' RSS at start
+(the ``X-Bench-SQL`` header that :mod:`.gunicorn_hooks` adds), the statements compiled afresh
+(``X-Bench-Compiled``, column "new": a warm worker compiles none), the garbage collections'
+milliseconds (``X-Bench-GC``, mean/max) and the workers' RSS at start
 and end, and writes everything to a JSON file; ``--compare old.json`` prints the change.
 Every loop is bounded in time and every request has a timeout; only 127.0.0.1 is used.
 """
@@ -239,10 +241,22 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 @dataclass
 class Server:
     process: subprocess.Popen
     port: int
+    #: the RQ worker of a run with ``--redis`` (None: jobs run inside the web workers)
+    jobs: subprocess.Popen | None = None
 
     def worker_rss(self) -> list[float]:
         return [round(_rss_mb(pid), 1) for pid in sorted(_children(self.process.pid))]
@@ -251,17 +265,21 @@ class Server:
         """The gunicorn master and its workers."""
         return [self.process.pid, *_children(self.process.pid)]
 
+    def job_pids(self) -> list[int]:
+        """The RQ worker and the work horse it has forked for the running job, if any."""
+        if self.jobs is None or self.jobs.poll() is not None:
+            return []
+        return [self.jobs.pid, *_children(self.jobs.pid)]
+
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        _stop(self.jobs)
+        _stop(self.process)
 
 
-def start_server(database_url: str, workers: int, threads: int, log: Path) -> Server:
+def start_server(database_url: str, workers: int, threads: int, log: Path, redis_url: str | None = None) -> Server:
+    """Gunicorn on a free loopback port; with ``redis_url``, the app's jobs go to that Redis
+    and an RQ worker (``flask worker``, as in the Procfile) runs them beside it, as in
+    production; without, they run inside the web workers (the embedded mode)."""
     from ..config import ROOT
 
     port = _free_port()
@@ -271,6 +289,8 @@ def start_server(database_url: str, workers: int, threads: int, log: Path) -> Se
         SECRET_KEY=secrets.token_hex(32),
         PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""),
     )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     command = [
         sys.executable,
         "-m",
@@ -290,10 +310,20 @@ def start_server(database_url: str, workers: int, threads: int, log: Path) -> Se
     handle = log.open("w")
     process = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=handle, stderr=subprocess.STDOUT)
     server = Server(process, port)
+    jobs_log = log.with_suffix(".worker.log")
+    if redis_url:
+        worker = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
+        server.jobs = subprocess.Popen(
+            worker, cwd=str(ROOT), env=env, stdout=jobs_log.open("w"), stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            server.stop()
             raise click.ClickException(f"gunicorn exited ({process.returncode}); see {log}")
+        if server.jobs is not None and server.jobs.poll() is not None:
+            server.stop()
+            raise click.ClickException(f"the RQ worker exited ({server.jobs.returncode}); see {jobs_log}")
         try:
             status, _h, _ = Client(port).request("GET", "/login")
             if status == 200 and len(server.worker_rss()) >= workers:
@@ -465,6 +495,8 @@ class Sample:
     sql: int | None
     path: str = ""
     at: float = 0.0  # seconds into the phase when it was sent
+    compiled: int | None = None  # statements compiled afresh (X-Bench-Compiled)
+    gc_ms: float | None = None  # garbage collections while it ran (X-Bench-GC)
 
 
 #: each phase keeps its slowest requests (path, when, how long): an outlier's cause (a
@@ -507,10 +539,12 @@ def drive(
                 status, found, body = client.request("GET", path, headers=headers)
                 ok = status == 200 and 'name="password"' not in body  # not bounced to the sign-in page
                 sql = int(found["x-bench-sql"]) if "x-bench-sql" in found else None
+                compiled = int(found["x-bench-compiled"]) if "x-bench-compiled" in found else None
+                gc_ms = float(found["x-bench-gc"]) if "x-bench-gc" in found else None
             except (OSError, http.client.HTTPException):
-                ok, sql = False, None
+                ok, sql, compiled, gc_ms = False, None, None, None
             ms = (time.perf_counter() - started) * 1000
-            results[n].append(Sample(kind, ms, ok, sql, path, now - start_at))
+            results[n].append(Sample(kind, ms, ok, sql, path, now - start_at, compiled, gc_ms))
         client.close()
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(concurrency)]
@@ -528,6 +562,8 @@ def summarise(persona: str, concurrency: int, samples: list[Sample], elapsed: fl
         mine = [s for s in samples if s.kind == kind]
         ms = [s.ms for s in mine if s.ok]
         sql = [s.sql for s in mine if s.sql is not None]
+        compiled = [s.compiled for s in mine if s.compiled is not None]
+        collected = [s.gc_ms for s in mine if s.gc_ms is not None]
         rows.append(
             {
                 "persona": persona,
@@ -541,6 +577,9 @@ def summarise(persona: str, concurrency: int, samples: list[Sample], elapsed: fl
                 "rps": round(len(mine) / elapsed, 1),
                 "sql_mean": round(sum(sql) / len(sql), 2) if sql else None,
                 "sql_max": max(sql) if sql else None,
+                "compiled_mean": round(sum(compiled) / len(compiled), 2) if compiled else None,
+                "gc_ms_mean": round(sum(collected) / len(collected), 2) if collected else None,
+                "gc_ms_max": round(max(collected), 1) if collected else None,
             }
         )
     return rows
@@ -577,13 +616,15 @@ def _machine() -> dict[str, Any]:
 def _print_rows(rows: list[dict[str, Any]]) -> None:
     click.echo(
         f"  {'persona':<14}{'kind':<14}{'c':>3}{'req':>7}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'req/s':>8}{'SQL':>6}"
+        f"{'req/s':>8}{'SQL':>6}{'new':>6}{'GC ms':>12}"
     )
     for r in rows:
         sql = f"{r['sql_mean']:.1f}" if r["sql_mean"] is not None else "-"
+        compiled = f"{r['compiled_mean']:.2f}" if r.get("compiled_mean") is not None else "-"
+        collected = f"{r['gc_ms_mean']:.2f}/{r['gc_ms_max']:.0f}" if r.get("gc_ms_mean") is not None else "-"
         click.echo(
             f"  {r['persona']:<14}{r['kind']:<14}{r['concurrency']:>3}{r['requests']:>7}{r['errors']:>5}"
-            f"{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['rps']:>8.1f}{sql:>6}"
+            f"{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['rps']:>8.1f}{sql:>6}{compiled:>6}{collected:>12}"
         )
 
 
@@ -638,6 +679,13 @@ def _kinds(value: str) -> list[str]:
 @click.option("--json", "json_path", default="bench-results.json", show_default=True, type=click.Path())
 @click.option("--compare", "compare_path", default=None, type=click.Path(exists=True), help="an earlier JSON")
 @click.option("--fail-on-errors/--no-fail-on-errors", default=True, show_default=True)
+@click.option(
+    "--redis",
+    "redis_url",
+    default=None,
+    help="a Redis URL (e.g. redis://127.0.0.1:6379/15): the app's jobs run in an RQ worker beside "
+    "gunicorn, as in production, instead of inside the web workers",
+)
 def run_command(
     database: str,
     seconds: float,
@@ -650,8 +698,17 @@ def run_command(
     json_path: str,
     compare_path: str | None,
     fail_on_errors: bool,
+    redis_url: str | None,
 ) -> None:
     """Drive the app under gunicorn over loopback and report latency, throughput and memory."""
+    if redis_url:
+        from redis import Redis
+        from redis.exceptions import RedisError
+
+        try:
+            Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+        except (RedisError, ValueError) as error:
+            raise click.ClickException(f"Redis at {redis_url} does not answer: {error}") from error
     server_base = server_url()
     if not database_exists(server_base, database):
         raise click.ClickException(f"no database {database}: run `flask bench load --database {database}` first")
@@ -695,8 +752,9 @@ def run_command(
     engine.dispose()
 
     log = Path(json_path).with_suffix(".gunicorn.log")
-    click.echo(f"Starting gunicorn ({workers} workers x {threads} threads) on {HOST}; log in {log}")
-    server = start_server(url, workers, threads, log)
+    jobs = f"an RQ worker on {redis_url}" if redis_url else "inside the web workers"
+    click.echo(f"Starting gunicorn ({workers} workers x {threads} threads) on {HOST}, jobs {jobs}; log in {log}")
+    server = start_server(url, workers, threads, log, redis_url)
     rows: list[dict[str, Any]] = []
     phases: list[dict[str, Any]] = []
     try:
@@ -711,9 +769,9 @@ def run_command(
                 kinds_now = page_kinds if level == 1 else fragment_kinds
                 if not any(_usable(k, persona) for k in kinds_now):
                     continue  # the technician has no fragment of the search mix
-                before = cpu.snapshot(server.pids())
+                before = cpu.snapshot(server.pids(), server.job_pids())
                 samples, elapsed = drive(server.port, persona, kinds_now, level, seconds)
-                spent = cpu.usage(before, cpu.snapshot(server.pids()), len(samples))
+                spent = cpu.usage(before, cpu.snapshot(server.pids(), server.job_pids()), len(samples))
                 errors = sum(not s.ok for s in samples)
                 phases.append(
                     {
@@ -750,6 +808,7 @@ def run_command(
         "postgresql": pg_version,
         "postgresql_settings": pg_settings,
         "gunicorn": {"workers": workers, "threads": threads},
+        "jobs": "rq worker" if redis_url else "in-process",
         "database": database,
         "stores": {s.code: s.n for s in stores},
         "seconds_per_phase": seconds,

@@ -57,6 +57,40 @@ def test_summaries_and_compare():
     assert any("5.0 -> 10.1 req/s" in line for line in lines)
 
 
+def test_statements_compiled_afresh_are_counted_per_request(app):
+    """The hooks' second header: a statement SQLAlchemy compiles (a miss in the engine's
+    compiled cache) counts; the same statement again is a hit and does not."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from dealer_saas.bench import gunicorn_hooks
+    from dealer_saas.extensions import db
+
+    label = f"n_{uuid.uuid4().hex}"  # a statement no other test has compiled
+
+    def page(environ, start_response):
+        statement = sa.select(sa.literal(7).label(label))
+        with db.engine.connect() as connection:
+            connection.execute(statement).all()
+        start_response("200 OK", [])
+        return [b""]
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", gunicorn_hooks._count)
+    try:
+        middleware = gunicorn_hooks.CountingMiddleware(page)
+        seen = []
+        for _ in range(2):
+            middleware({}, lambda status, headers, exc_info=None: seen.append(dict(headers)))
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", gunicorn_hooks._count)
+    assert seen[0]["X-Bench-SQL"] == seen[1]["X-Bench-SQL"] != "0"  # (SQLite's connect adds its own)
+    assert [h["X-Bench-Compiled"] for h in seen] == ["1", "0"]
+    samples = [driver.Sample("list", 10.0, True, 1, compiled=int(h["X-Bench-Compiled"])) for h in seen]
+    (row,) = driver.summarise("store20k", 1, samples, elapsed=1.0)
+    assert row["compiled_mean"] == 0.5
+
+
 def test_csrf_token_is_found_in_a_form_and_in_the_htmx_headers():
     assert driver._csrf('<input type="hidden" name="csrf_token" value="abc">') == "abc"
     assert driver._csrf("""<body hx-headers='{"X-CSRFToken": "xyz"}'>""") == "xyz"
@@ -101,6 +135,24 @@ def test_a_phases_cpu_is_split_per_request_between_the_app_postgresql_and_the_dr
     assert figures["worker_cores"] == [round(1125 / tick / 10, 2), round(375 / tick / 10, 2)]
     assert "workers" in cpu.describe(figures) and cpu.describe({}) == ""
     assert cpu.usage(None, after, 10) == {} and cpu.usage(before, after, 0) == {}
+
+
+def test_the_job_workers_cpu_counts_the_work_horses_that_ended_during_the_phase():
+    """A run with ``--redis``: the RQ worker (pid 20, with its finished work horses' ticks)
+    and the horse running at each snapshot. Horse 21 ran at the start and ended (its ticks
+    went into the worker's); horse 22 started and still runs."""
+    common = {"workers": {2: 0}, "postgres": {}, "driver": 0}
+    before = cpu.Snapshot(at=0.0, machine=(0, 0, 100), jobs={20: 100, 21: 30}, **common)
+    after = cpu.Snapshot(at=10.0, machine=(50, 0, 200), jobs={20: 100 + 80, 22: 25}, **common)
+    figures = cpu.usage(before, after, requests=100)
+    # 21 ran 50 ticks more before it ended (80 - its 30 before), 22 ran 25: 75 in all
+    assert figures["jobs_ms_per_request"] == round(75 / cpu._TICK * 1000 / 100, 2)
+    assert "jobs " in cpu.describe(figures)
+    without = cpu.usage(cpu.Snapshot(at=0.0, machine=(0, 0, 1), **common), after, 100)
+    assert "jobs_ms_per_request" in without  # a worker that appeared counts from zero
+    no_jobs = cpu.Snapshot(at=10.0, machine=(50, 0, 200), **common)
+    assert "jobs_ms_per_request" not in cpu.usage(cpu.Snapshot(at=0.0, machine=(0, 0, 1), **common), no_jobs, 1)
+    assert "jobs" not in cpu.describe(cpu.usage(cpu.Snapshot(at=0.0, machine=(0, 0, 1), **common), no_jobs, 1))
 
 
 def test_a_snapshot_of_this_machine_sees_this_process():
