@@ -206,8 +206,11 @@ def sign_in(port: int, username: str, rollup: bool = False) -> str:
     )
     if status not in (302, 303):
         raise click.ClickException(f"sign-in as {username} failed ({status})")
+    # the page the sign-in redirects to, as a browser opens it: it puts the active store in
+    # the session cookie, so that the driver's requests, each thread's first one included,
+    # carry it (without it, a first request also reads the store: one statement more)
+    status, _h, page = client.request("GET", "/")
     if rollup:
-        status, _h, page = client.request("GET", "/")
         status, _h, _ = client.request("POST", "/switch-store", {"store_id": "all", "csrf_token": _csrf(page)})
         if status not in (302, 303):
             raise click.ClickException(f"switching {username} to all stores failed ({status})")
