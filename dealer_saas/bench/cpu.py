@@ -18,21 +18,13 @@ from typing import Any
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def _process_ticks(pid: int) -> int:
-    """User plus system CPU ticks of one process (0 when it is gone)."""
+def _process_ticks(pid: int, *, waited_children: bool = False) -> int:
+    """User plus system CPU ticks of one process (0 when it is gone); with
+    ``waited_children``, also those of the children it has waited for (an RQ worker's
+    finished work horses)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _process_and_children_ticks(pid: int) -> int:
-    """User plus system CPU ticks of one process and of the children it has waited for (an
-    RQ worker's finished work horses), 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return sum(int(fields[i]) for i in (11, 12, 13, 14))
+        return sum(int(fields[i]) for i in ((11, 12, 13, 14) if waited_children else (11, 12)))
     except (OSError, IndexError, ValueError):
         return 0
 
@@ -82,10 +74,7 @@ def snapshot(server_pids: Sequence[int], job_pids: Sequence[int] = ()) -> Snapsh
             postgres={pid: _process_ticks(pid) for pid in _postgres_pids()},
             driver=_process_ticks(os.getpid()),
             machine=_machine_ticks(),
-            jobs={
-                pid: (_process_and_children_ticks(pid) if n == 0 else _process_ticks(pid))
-                for n, pid in enumerate(job_pids)
-            },
+            jobs={pid: _process_ticks(pid, waited_children=n == 0) for n, pid in enumerate(job_pids)},
         )
     except (OSError, ValueError, IndexError):
         return None
